@@ -1,0 +1,85 @@
+import 'reflect-metadata';
+import { type AppDefinition, type RunningApp, exitOnStartupError, startApp } from '@authmesh/platform';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { EmbeddedPostgres } from './embedded-postgres.js';
+
+/**
+ * `npm start`: every service in one process, each on its own port, with embedded defaults so a
+ * fresh clone runs with no setup. Apps are loaded by path at run time (the suite is the
+ * composition root; apps never import each other at compile time).
+ */
+const APPS = [
+  { name: 'auth', port: 3001 },
+  { name: 'profiles', port: 3003 },
+  { name: 'orders', port: 3002 },
+  { name: 'gateway', port: 3000 },
+] as const;
+
+const dataDir = resolve(process.env.AUTHMESH_DATA_DIR ?? '.data');
+const embedded: EmbeddedPostgres[] = [];
+const running: RunningApp[] = [];
+
+/** A key-encryption key for embedded mode, generated once into .data/ (never used outside `npm start`). */
+function embeddedKek(): string {
+  const file = join(dataDir, 'auth-kek');
+  if (!existsSync(file)) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600 });
+  }
+  return readFileSync(file, 'utf8').trim();
+}
+
+async function loadDefinition(name: string): Promise<AppDefinition> {
+  const mod = (await import(`../../${name}/src/${name}.app.js`)) as Record<string, AppDefinition>;
+  const definition = mod[`${name}App`];
+  if (!definition) throw new Error(`apps/${name} does not export ${name}App`);
+  return definition;
+}
+
+async function stopAll(): Promise<void> {
+  for (const app of running.reverse()) await app.close().catch(() => undefined);
+  for (const db of embedded) await db.stop().catch(() => undefined);
+}
+
+async function main(): Promise<void> {
+  const base: Record<string, string | undefined> = { ...process.env };
+  delete base.PORT;
+  const notes: string[] = [];
+  if (!base.REDIS_URL) {
+    base.REDIS_URL = 'memory://';
+    notes.push('REDIS_URL unset: using an in-memory stand-in for Redis (valid only because every service runs in this one process)');
+  }
+  if (!base.DATABASE_URL) notes.push(`DATABASE_URL unset: using embedded PGlite databases under ${join(dataDir, 'pglite')}`);
+  base.AUTH_KEK ??= embeddedKek();
+  for (const note of notes) process.stdout.write(`suite: ${note}\n`);
+
+  for (const { name, port } of APPS) {
+    const env: Record<string, string | undefined> = { ...base, PORT: base[`${name.toUpperCase()}_PORT`] ?? String(port) };
+    const ownDbVar = `${name.toUpperCase()}_DATABASE_URL`;
+    if (!base.DATABASE_URL && !base[ownDbVar]) {
+      const db = await EmbeddedPostgres.start(dataDir, name);
+      embedded.push(db);
+      env[ownDbVar] = db.url;
+    }
+    const app = await startApp(await loadDefinition(name), env);
+    running.push(app);
+    process.stdout.write(`suite: ${name} ready on ${app.url}\n`);
+  }
+  process.stdout.write(`suite: all ${running.length} services ready (Ctrl-C to stop)\n`);
+}
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    void stopAll().then(() => process.exit(0));
+  });
+}
+
+main().catch(async (err: unknown) => {
+  await stopAll();
+  exitOnStartupError('suite', err);
+});

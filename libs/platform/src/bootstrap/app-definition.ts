@@ -1,0 +1,15 @@
+import type { DynamicModule } from '@nestjs/common';
+import type { AppName, BaseConfig } from '../config/base-config.js';
+import type { Env } from '../config/env-reader.js';
+
+/**
+ * Everything that makes one app different from another: its name, its configuration and its
+ * root module. `main.ts` hands it to `runApp`; the suite hands all four to `startApp`.
+ */
+export interface AppDefinition<C extends BaseConfig = BaseConfig> {
+  name: AppName;
+  /** Reads and validates the environment; throws ConfigError listing every problem. */
+  loadConfig(env: Env): C;
+  /** The root module, built from the validated configuration. */
+  rootModule(config: C): DynamicModule;
+}

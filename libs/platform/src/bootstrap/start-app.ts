@@ -1,0 +1,105 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger as PinoLogger } from 'nestjs-pino';
+import type { AddressInfo } from 'node:net';
+import type { BaseConfig } from '../config/base-config.js';
+import { ConfigError } from '../config/config.error.js';
+import type { Env } from '../config/env-reader.js';
+import { ensureDatabaseExists } from '../database/ensure-database.js';
+import { requestIdFor } from '../logging/request-id.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import type { AppDefinition } from './app-definition.js';
+
+export interface RunningApp<C extends BaseConfig = BaseConfig> {
+  app: NestFastifyApplication;
+  config: C;
+  /** Base URL the app listens on, e.g. http://127.0.0.1:3001 */
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Silence Nest's own start-up logger (tests). */
+  quiet?: boolean;
+}
+
+/**
+ * Boots one app: validates config, creates its database if needed, wires the platform pieces
+ * into Fastify and listens. Every `main.ts`, the suite and the e2e tests go through here.
+ */
+export async function startApp<C extends BaseConfig>(
+  definition: AppDefinition<C>,
+  env: Env,
+  options: StartOptions = {},
+): Promise<RunningApp<C>> {
+  const config = definition.loadConfig(env);
+  if (config.database.createIfMissing) await ensureDatabaseExists(config.database.url, config.database.connectTimeoutMs);
+
+  const adapter = new FastifyAdapter({
+    genReqId: requestIdFor,
+    bodyLimit: 1024 * 1024,
+    // Node's defaults let a slow client hold a socket for minutes.
+    requestTimeout: 30_000,
+    return503OnClosing: true,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(definition.rootModule(config), adapter, {
+    bufferLogs: true,
+    abortOnError: false,
+    logger: options.quiet ? false : undefined,
+  });
+  if (!options.quiet) app.useLogger(app.get(PinoLogger));
+  app.flushLogs();
+
+  const fastify = app.getHttpAdapter().getInstance();
+  const metrics = app.get(MetricsService);
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', request.id);
+    done();
+  });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    metrics.observe(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+    done();
+  });
+  // Fastify's own errors (bad JSON, body too large) reach the global filter through the error
+  // handler Nest installs, so they get the same { code, message, requestId } shape.
+
+  await app.listen({ port: config.port, host: config.host });
+  const address = app.getHttpServer().address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
+  return { app, config, url, close: () => app.close() };
+}
+
+/**
+ * The whole of every `main.ts`: start the app from `process.env`, print one ready line, stop on
+ * SIGINT/SIGTERM. A configuration problem stops the process with a message naming each variable.
+ */
+export async function runApp<C extends BaseConfig>(definition: AppDefinition<C>): Promise<void> {
+  try {
+    const running = await startApp(definition, process.env);
+    process.stdout.write(`${definition.name} ready on ${running.url}\n`);
+    let closing = false;
+    const stop = (signal: NodeJS.Signals): void => {
+      if (closing) return;
+      closing = true;
+      running.close().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          process.stderr.write(`${definition.name}: error while stopping after ${signal}: ${String(err)}\n`);
+          process.exit(1);
+        },
+      );
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  } catch (err) {
+    exitOnStartupError(definition.name, err);
+  }
+}
+
+/** Prints a start-up failure without a stack trace for config errors, and exits non-zero. */
+export function exitOnStartupError(name: string, err: unknown): never {
+  if (err instanceof ConfigError) process.stderr.write(`${err.message}\n`);
+  else process.stderr.write(`${name} failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,41 @@
+import type { TypeOrmModuleOptions } from '@nestjs/typeorm';
+import type { MixedList } from 'typeorm';
+import type { DatabaseConfig } from '../config/base-config.js';
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+type ClassList = MixedList<Function | string>;
+
+export interface DatabaseOptions {
+  entities: ClassList;
+  migrations: ClassList;
+  /** Tests may build the schema with synchronize; running apps always use migrations. */
+  synchronize?: boolean;
+}
+
+/**
+ * TypeORM options every app uses: migrations run at start, never `synchronize` outside tests,
+ * and short connect/statement timeouts so an outage answers 503 quickly instead of hanging.
+ */
+export function typeOrmOptions(db: DatabaseConfig, options: DatabaseOptions): TypeOrmModuleOptions {
+  return {
+    type: 'postgres',
+    url: db.url,
+    entities: options.entities,
+    migrations: options.migrations,
+    migrationsRun: true,
+    migrationsTransactionMode: 'each',
+    synchronize: options.synchronize ?? false,
+    // gen_random_uuid() is core since PG 13; 'pgcrypto' also works on PGlite (embedded mode).
+    uuidExtension: 'pgcrypto',
+    retryAttempts: 5,
+    retryDelay: 1000,
+    logging: ['error', 'migration'],
+    extra: {
+      max: db.poolSize,
+      connectionTimeoutMillis: db.connectTimeoutMs,
+      statement_timeout: 10_000,
+      query_timeout: 15_000,
+      idleTimeoutMillis: 30_000,
+    },
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * Base class of every failure we answer on purpose. What the caller sees (`code`, `message`,
+ * `details`) is kept apart from what only the log sees (`detail`), as node-oidc-provider does:
+ * a security failure's public message is a fixed string, the reason goes to the log.
+ */
+export abstract class AppError extends Error {
+  /** Stable, machine-readable code; part of the API contract. */
+  abstract readonly code: string;
+  /** HTTP status this failure maps to. */
+  abstract readonly status: number;
+  /** Extra response headers (WWW-Authenticate, Retry-After…). */
+  readonly headers: Readonly<Record<string, string>> = {};
+  /** Public structured details (e.g. the fields of a validation error). */
+  readonly details?: unknown;
+  /** Private detail for the log only; never sent to the caller. */
+  readonly detail?: string;
+
+  constructor(message: string, options?: { detail?: string; details?: unknown; cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.detail = options?.detail;
+    this.details = options?.details;
+  }
+}
+
+/** One field that failed validation. */
+export interface FieldProblem {
+  field: string;
+  problems: string[];
+}
+
+/** A request body, query or parameter failed validation: 400 naming every bad field. */
+export class RequestValidationError extends AppError {
+  static readonly code = 'validation_failed';
+  readonly code = RequestValidationError.code;
+  readonly status = 400;
+  declare readonly details: { fields: FieldProblem[] };
+
+  constructor(fields: FieldProblem[]) {
+    super(`Invalid request: ${fields.map((f) => f.field).join(', ')}`, { details: { fields } });
+  }
+}
+
+/** A dependency (database, Redis, another service) is unreachable: 503 with Retry-After. */
+export class DependencyUnavailableError extends AppError {
+  static readonly code: string = 'dependency_unavailable';
+  readonly code: string = DependencyUnavailableError.code;
+  readonly status = 503;
+  override readonly headers: Readonly<Record<string, string>>;
+
+  constructor(message: string, options?: { retryAfterSeconds?: number; detail?: string; details?: unknown; cause?: unknown }) {
+    super(message, options);
+    this.headers = { 'retry-after': String(options?.retryAfterSeconds ?? 5) };
+  }
+}
+
+/** The service is not ready to take traffic (a readiness check failed). */
+export class NotReadyError extends DependencyUnavailableError {
+  static override readonly code = 'not_ready';
+  override readonly code = NotReadyError.code;
+}

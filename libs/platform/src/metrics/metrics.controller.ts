@@ -1,0 +1,15 @@
+import { Controller, Get, Header } from '@nestjs/common';
+import { MetricsService } from './metrics.service.js';
+import { Public } from '../auth/public.decorator.js';
+
+@Controller('metrics')
+export class MetricsController {
+  constructor(private readonly metrics: MetricsService) {}
+
+  @Public()
+  @Get()
+  @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
+  async scrape(): Promise<string> {
+    return this.metrics.registry.metrics();
+  }
+}

@@ -1,0 +1,63 @@
+import { type DynamicModule, Global, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { LoggerModule } from 'nestjs-pino';
+import type { BaseConfig } from './config/base-config.js';
+import { APP_CONFIG } from './config/config.token.js';
+import { AllExceptionsFilter } from './errors/all-exceptions.filter.js';
+import { createValidationPipe } from './errors/validation.js';
+import { HealthController } from './health/health.controller.js';
+import { ReadinessRegistry } from './health/readiness-registry.js';
+import { loggerParams } from './logging/logger-options.js';
+import { MetricsController } from './metrics/metrics.controller.js';
+import { MetricsService } from './metrics/metrics.service.js';
+import { type DatabaseOptions, typeOrmOptions } from './database/typeorm-options.js';
+import { RedisConnection } from './redis/redis-connection.js';
+
+export interface PlatformModuleOptions {
+  config: BaseConfig;
+  database: DatabaseOptions;
+}
+
+/** Opens and closes the Redis connection with the app. */
+class RedisLifecycle implements OnModuleInit, OnApplicationShutdown {
+  constructor(private readonly redis: RedisConnection) {}
+  async onModuleInit(): Promise<void> {
+    await this.redis.connect();
+  }
+  async onApplicationShutdown(): Promise<void> {
+    await this.redis.close();
+  }
+}
+
+/**
+ * What every app shares: validated config, JSON logs with request ids, the database (migrations
+ * at start), Redis, health, metrics, the one exception filter and input validation.
+ */
+@Global()
+@Module({})
+export class PlatformModule {
+  static forRoot(options: PlatformModuleOptions): DynamicModule {
+    const { config } = options;
+    return {
+      module: PlatformModule,
+      imports: [
+        LoggerModule.forRoot(loggerParams(config)),
+        TypeOrmModule.forRoot(typeOrmOptions(config.database, options.database)),
+        TerminusModule.forRoot({ logger: false }),
+      ],
+      controllers: [HealthController, MetricsController],
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        { provide: RedisConnection, useFactory: () => new RedisConnection(config.redis, config.app) },
+        { provide: MetricsService, useFactory: () => new MetricsService(config.app) },
+        { provide: RedisLifecycle, useFactory: (r: RedisConnection) => new RedisLifecycle(r), inject: [RedisConnection] },
+        ReadinessRegistry,
+        { provide: APP_FILTER, useClass: AllExceptionsFilter },
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+      ],
+      exports: [APP_CONFIG, RedisConnection, MetricsService, ReadinessRegistry],
+    };
+  }
+}
