@@ -15,19 +15,19 @@ const base = {
 
 /** @type {import('jest').Config} */
 export default {
+  // Per-project testTimeout is not honoured; unit tests have no I/O so the bound only matters for the others.
+  testTimeout: 60_000,
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/*/src/**/*.spec.ts'] },
     {
       ...base,
       displayName: 'integration',
       testMatch: ['<rootDir>/{apps,libs}/*/test/**/*.int-spec.ts'],
-      testTimeout: 60_000,
     },
     {
       ...base,
       displayName: 'e2e',
       testMatch: ['<rootDir>/{apps,libs}/*/test/**/*.e2e-spec.ts'],
-      testTimeout: 90_000,
     },
   ],
 };

@@ -1,0 +1,53 @@
+import { HttpException, NotFoundException } from '@nestjs/common';
+import { DependencyUnavailableError, RequestValidationError } from './app-error.js';
+import { renderError } from './all-exceptions.filter.js';
+
+const logged: string[] = [];
+const logger = { error: (m: unknown) => void logged.push(String(m)), warn: (m: unknown) => void logged.push(String(m)) };
+
+describe('renderError', () => {
+  beforeEach(() => (logged.length = 0));
+
+  it('renders an AppError with its code, headers and public details', () => {
+    const r = renderError(new RequestValidationError([{ field: 'items.0.sku', problems: ['sku should not be empty'] }]), 'r1', logger);
+    expect(r).toEqual({
+      status: 400,
+      headers: {},
+      body: {
+        code: 'validation_failed',
+        message: 'Invalid request: items.0.sku',
+        requestId: 'r1',
+        details: { fields: [{ field: 'items.0.sku', problems: ['sku should not be empty'] }] },
+      },
+    });
+  });
+
+  it('answers a dependency outage with 503 and Retry-After', () => {
+    const r = renderError(new DependencyUnavailableError('profiles is unavailable', { retryAfterSeconds: 7 }), 'r2', logger);
+    expect(r.status).toBe(503);
+    expect(r.headers).toEqual({ 'retry-after': '7' });
+  });
+
+  it('maps Nest HTTP exceptions to a stable code', () => {
+    expect(renderError(new NotFoundException('Cannot GET /x'), 'r3', logger).body).toEqual({
+      code: 'not_found',
+      message: 'Cannot GET /x',
+      requestId: 'r3',
+    });
+  });
+
+  it('hides unknown errors behind a generic 500 and logs them', () => {
+    const r = renderError(new Error('secret db password in message'), 'r4', logger);
+    expect(r).toEqual({ status: 500, headers: {}, body: { code: 'internal_error', message: 'Internal server error', requestId: 'r4' } });
+    expect(logged.join()).toContain('secret db password');
+  });
+
+  it('never exposes the message of a 5xx HttpException', () => {
+    expect(renderError(new HttpException('stack-ish detail', 502), 'r5', logger).body).toMatchObject({ message: 'Internal server error' });
+  });
+
+  it('keeps the status of a Fastify client error (bad JSON, body too large)', () => {
+    const fst = Object.assign(new Error('Body is not valid JSON'), { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' });
+    expect(renderError(fst, 'r6', logger)).toMatchObject({ status: 400, body: { code: 'bad_request' } });
+  });
+});
