@@ -55,16 +55,19 @@ async function main(): Promise<void> {
   base.AUTH_KEK ??= embeddedKek();
   for (const note of notes) process.stdout.write(`suite: ${note}\n`);
 
+  const needsEmbedded = base.DATABASE_URL ? [] : APPS.map((a) => a.name).filter((n) => !base[`${n.toUpperCase()}_DATABASE_URL`]);
+  const databases = await EmbeddedPostgres.startAll(dataDir, needsEmbedded);
+  embedded.push(...databases.values());
+
   for (const { name, port } of APPS) {
     const env: Record<string, string | undefined> = { ...base, PORT: base[`${name.toUpperCase()}_PORT`] ?? String(port) };
-    const ownDbVar = `${name.toUpperCase()}_DATABASE_URL`;
-    if (!base.DATABASE_URL && !base[ownDbVar]) {
-      const db = await EmbeddedPostgres.start(dataDir, name);
-      embedded.push(db);
-      env[ownDbVar] = db.url;
-    }
+    const db = databases.get(name);
+    if (db) env[`${name.toUpperCase()}_DATABASE_URL`] = db.url;
     const app = await startApp(await loadDefinition(name), env);
     running.push(app);
+    // Services verify auth's tokens locally: point them at the auth that just started (it signs
+    // tokens with `iss` = its own URL by default). An explicit AUTH_ISSUER wins.
+    if (name === 'auth' && !base.AUTH_ISSUER) base.AUTH_ISSUER = app.url;
     process.stdout.write(`suite: ${name} ready on ${app.url}\n`);
   }
   process.stdout.write(`suite: all ${running.length} services ready (Ctrl-C to stop)\n`);
