@@ -1,8 +1,9 @@
-import { type AppDefinition, type BaseConfig, loadBaseConfig } from '@authmesh/platform';
+import type { AppDefinition } from '@authmesh/platform';
 import { AuthModule } from './auth.module.js';
+import { type AuthConfig, loadAuthConfig } from './config/auth.config.js';
 
-export const authApp: AppDefinition<BaseConfig> = {
+export const authApp: AppDefinition<AuthConfig> = {
   name: 'auth',
-  loadConfig: (env) => loadBaseConfig('auth', env),
+  loadConfig: loadAuthConfig,
   rootModule: (config) => AuthModule.forRoot(config),
 };

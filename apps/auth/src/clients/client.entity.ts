@@ -1,0 +1,12 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+
+/** A service that obtains tokens with client credentials. */
+@Entity({ name: 'clients' })
+export class ClientEntity {
+  @PrimaryColumn({ name: 'client_id', type: 'text' }) clientId!: string;
+  @Column({ name: 'secret_hash', type: 'text' }) secretHash!: string;
+  @Column({ type: 'text', array: true }) scopes!: string[];
+  @Column({ type: 'text', array: true }) audiences!: string[];
+  @Column({ type: 'boolean', default: true }) enabled!: boolean;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
+}

@@ -1,0 +1,107 @@
+import { z } from 'zod';
+import { type BaseConfig, type Env, EnvReader, envSchemas, readBaseConfig } from '@authmesh/platform';
+
+export interface SeedClient {
+  clientId: string;
+  secret: string;
+  scopes: string[];
+  audiences: string[];
+}
+
+export interface AuthConfig extends BaseConfig {
+  auth: {
+    issuer: string;
+    /** Key-encryption key (32 bytes) protecting private signing keys at rest. */
+    kek: Buffer;
+    accessTokenTtlSeconds: number;
+    refreshTokenTtlSeconds: number;
+    refreshTokenAbsoluteSeconds: number;
+    rsaKeyBits: 2048 | 3072 | 4096;
+    jwksMaxAgeSeconds: number;
+    /** `client_id` claim of tokens issued to users by /auth/login (the first-party public client). */
+    userClientId: string;
+    userAudiences: string[];
+    userScopes: string[];
+    loginMaxFailuresPerAccount: number;
+    loginMaxFailuresPerAddress: number;
+    loginFailureWindowSeconds: number;
+    requestsPerMinutePerAddress: number;
+    seedAdmin?: { email: string; password: string };
+    seedClients: SeedClient[];
+  };
+}
+
+const kek = z
+  .string()
+  .refine(
+    (v) => /^[A-Za-z0-9+/]+={0,2}$/.test(v) && Buffer.from(v, 'base64').length === 32,
+    'must be 32 bytes, base64-encoded (openssl rand -base64 32)',
+  )
+  .transform((v) => Buffer.from(v, 'base64'));
+const words = z.string().transform((v) => v.split(/[\s,]+/).filter(Boolean));
+const seedClients = z
+  .string()
+  .transform((v, ctx) => {
+    try {
+      return JSON.parse(v) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON array' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z.array(
+      z.object({
+        clientId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/),
+        secret: z.string().min(16, 'secret must be at least 16 characters'),
+        scopes: z.array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/)),
+        audiences: z.array(z.string().min(1)).min(1),
+      }),
+      'must be a JSON array of { clientId, secret, scopes, audiences }',
+    ),
+  );
+
+/** Reads auth's configuration: the shared variables plus AUTH_* (see the README's table). */
+export function loadAuthConfig(env: Env): AuthConfig {
+  const reader = new EnvReader(env);
+  const base = readBaseConfig('auth', reader, env);
+  const ttl = reader.optional('AUTH_ACCESS_TOKEN_TTL_S', envSchemas.int(30, 3600), '300');
+  const adminEmail = reader.maybe('AUTH_SEED_ADMIN_EMAIL', z.email('must be an email address'));
+  const adminPassword = reader.maybe('AUTH_SEED_ADMIN_PASSWORD', z.string().min(12, 'must be at least 12 characters'));
+  if (Boolean(adminEmail) !== Boolean(adminPassword))
+    reader.problem('AUTH_SEED_ADMIN_PASSWORD', 'AUTH_SEED_ADMIN_EMAIL and AUTH_SEED_ADMIN_PASSWORD go together');
+  const config: AuthConfig = {
+    ...base,
+    auth: {
+      issuer: reader.optional('AUTH_ISSUER', envSchemas.url(['http', 'https']), `http://127.0.0.1:${base.port ?? 3001}`).replace(/\/$/, ''),
+      kek: reader.required('AUTH_KEK', kek, 'generate one with: openssl rand -base64 32'),
+      accessTokenTtlSeconds: ttl,
+      refreshTokenTtlSeconds: reader.optional('AUTH_REFRESH_TOKEN_TTL_S', envSchemas.int(60, 90 * 86400), String(14 * 86400)),
+      refreshTokenAbsoluteSeconds: reader.optional('AUTH_REFRESH_TOKEN_MAX_S', envSchemas.int(60, 365 * 86400), String(30 * 86400)),
+      rsaKeyBits: reader.optional(
+        'AUTH_RSA_KEY_BITS',
+        z.enum(['2048', '3072', '4096'], 'must be 2048, 3072 or 4096').transform(Number),
+        '2048',
+      ) as 2048 | 3072 | 4096,
+      jwksMaxAgeSeconds: reader.optional('AUTH_JWKS_MAX_AGE_S', envSchemas.int(0, 86400), '300'),
+      userClientId: reader.optional(
+        'AUTH_USER_CLIENT_ID',
+        z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 . _ -'),
+        'authmesh',
+      ),
+      userAudiences: reader.optional('AUTH_USER_AUDIENCES', words, 'gateway orders profiles'),
+      userScopes: reader.optional('AUTH_USER_SCOPES', words, 'orders:read orders:write profiles:read profiles:write'),
+      loginMaxFailuresPerAccount: reader.optional('AUTH_LOGIN_MAX_FAILURES', envSchemas.int(1, 1000), '10'),
+      loginMaxFailuresPerAddress: reader.optional('AUTH_LOGIN_MAX_FAILURES_PER_ADDRESS', envSchemas.int(1, 100000), '100'),
+      loginFailureWindowSeconds: reader.optional('AUTH_LOGIN_FAILURE_WINDOW_S', envSchemas.int(1, 86400), '60'),
+      requestsPerMinutePerAddress: reader.optional('AUTH_RATE_LIMIT_PER_MIN', envSchemas.int(1, 1_000_000), '300'),
+      seedAdmin: adminEmail && adminPassword ? { email: adminEmail, password: adminPassword } : undefined,
+      seedClients: reader.optional('AUTH_SEED_CLIENTS', seedClients, '[]'),
+    },
+  };
+  if (config.auth.refreshTokenTtlSeconds > config.auth.refreshTokenAbsoluteSeconds) {
+    reader.problem('AUTH_REFRESH_TOKEN_TTL_S', 'must not exceed AUTH_REFRESH_TOKEN_MAX_S');
+  }
+  reader.finish('auth');
+  return config;
+}

@@ -1,0 +1,57 @@
+import { Controller, Get, Headers, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { InjectConfig, Public } from '@authmesh/platform';
+import type { AuthConfig } from '../config/auth.config.js';
+import { Keyring } from './keyring.service.js';
+
+/** JWKS and discovery: what verifiers and clients read to trust and find auth. */
+@Public()
+@Controller('.well-known')
+export class WellKnownController {
+  constructor(
+    private readonly keyring: Keyring,
+    @InjectConfig() private readonly config: AuthConfig,
+  ) {}
+
+  @Get('jwks.json')
+  jwks(@Headers('if-none-match') ifNoneMatch: string | undefined, @Res() reply: FastifyReply): void {
+    const { body, etag } = this.keyring.jwksDocument();
+    // max-age stays shorter than a pending key's publish delay, so verifiers learn a key before it signs.
+    void reply.header('cache-control', `public, max-age=${this.config.auth.jwksMaxAgeSeconds}`).header('etag', etag);
+    if (ifNoneMatch?.split(',').some((t) => t.trim() === etag)) {
+      void reply.status(304).send();
+      return;
+    }
+    void reply.header('content-type', 'application/jwk-set+json').send(body);
+  }
+
+  /** RFC 8414 authorization server metadata for what exists. */
+  @Get('openid-configuration')
+  discovery(): Record<string, unknown> {
+    return this.metadata();
+  }
+
+  @Get('oauth-authorization-server')
+  oauthMetadata(): Record<string, unknown> {
+    return this.metadata();
+  }
+
+  private metadata(): Record<string, unknown> {
+    const issuer = this.config.auth.issuer;
+    const authMethods = ['client_secret_basic', 'client_secret_post'];
+    return {
+      issuer,
+      jwks_uri: `${issuer}/.well-known/jwks.json`,
+      token_endpoint: `${issuer}/oauth/token`,
+      revocation_endpoint: `${issuer}/oauth/revoke`,
+      introspection_endpoint: `${issuer}/oauth/introspect`,
+      grant_types_supported: ['refresh_token', 'client_credentials'],
+      response_types_supported: [],
+      token_endpoint_auth_methods_supported: authMethods,
+      revocation_endpoint_auth_methods_supported: authMethods,
+      introspection_endpoint_auth_methods_supported: authMethods,
+      scopes_supported: [...new Set([...this.config.auth.userScopes, 'auth:admin'])],
+      access_token_signing_alg_values_supported: ['RS256'],
+    };
+  }
+}

@@ -1,0 +1,36 @@
+import { Body, Controller, Headers, HttpCode, Post, Res, UseGuards } from '@nestjs/common';
+import { AddressRateLimitGuard } from '../users/address-rate-limit.guard.js';
+import type { FastifyReply } from 'fastify';
+import { Public } from '@authmesh/platform';
+import type { TokenResponse } from '../users/login.service.js';
+import { TokenEndpoint } from './token-endpoint.service.js';
+
+/** OAuth endpoints take form or JSON bodies and answer errors in RFC 6749 §5.2 form. */
+@Public()
+@UseGuards(AddressRateLimitGuard)
+@Controller('oauth')
+export class OAuthController {
+  constructor(private readonly endpoint: TokenEndpoint) {}
+
+  @Post('token')
+  @HttpCode(200)
+  async token(
+    @Body() body: unknown,
+    @Headers('authorization') authorization: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TokenResponse> {
+    void reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+    return this.endpoint.token(body, authorization);
+  }
+
+  @Post('introspect')
+  @HttpCode(200)
+  async introspect(
+    @Body() body: unknown,
+    @Headers('authorization') authorization: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Record<string, unknown>> {
+    void reply.header('cache-control', 'no-store');
+    return this.endpoint.introspect(body, authorization);
+  }
+}

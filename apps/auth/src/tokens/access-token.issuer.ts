@@ -1,0 +1,50 @@
+import { Injectable } from '@nestjs/common';
+import { SignJWT } from 'jose';
+import { randomBytes } from 'node:crypto';
+import { InjectConfig } from '@authmesh/platform';
+import type { AuthConfig } from '../config/auth.config.js';
+import { Keyring } from '../keys/keyring.service.js';
+
+export interface AccessTokenRequest {
+  sub: string;
+  clientId: string;
+  audience: string | string[];
+  scope: string;
+}
+
+export interface IssuedAccessToken {
+  token: string;
+  jti: string;
+  expiresAt: Date;
+  expiresIn: number;
+}
+
+/**
+ * Signs RFC 9068 access tokens: header `{alg: RS256, typ: at+jwt, kid}`, claims
+ * `iss sub aud exp iat nbf jti client_id scope`, nothing personal and no growing lists.
+ */
+@Injectable()
+export class AccessTokenIssuer {
+  constructor(
+    private readonly keyring: Keyring,
+    @InjectConfig() private readonly config: AuthConfig,
+  ) {}
+
+  async issue(req: AccessTokenRequest, now = new Date()): Promise<IssuedAccessToken> {
+    const { kid, privateKey } = this.keyring.activeSigner();
+    const iat = Math.floor(now.getTime() / 1000);
+    const ttl = this.config.auth.accessTokenTtlSeconds;
+    const jti = randomBytes(16).toString('base64url');
+    const token = await new SignJWT({ client_id: req.clientId, scope: req.scope })
+      .setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', kid })
+      .setIssuer(this.config.auth.issuer)
+      .setSubject(req.sub)
+      .setAudience(req.audience)
+      .setIssuedAt(iat)
+      .setNotBefore(iat)
+      .setExpirationTime(iat + ttl)
+      .setJti(jti)
+      .sign(privateKey);
+    return { token, jti, expiresAt: new Date((iat + ttl) * 1000), expiresIn: ttl };
+  }
+}

@@ -1,0 +1,113 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager, IsNull } from 'typeorm';
+import { InjectConfig } from '@authmesh/platform';
+import type { AuthConfig } from '../config/auth.config.js';
+import { randomToken, sha256 } from '../crypto/secrets.js';
+import { InvalidGrant } from '../oauth/oauth.errors.js';
+import { UserEntity } from '../users/user.entity.js';
+import { AccessTokenIssuer, type IssuedAccessToken } from './access-token.issuer.js';
+import { RefreshFamilyEntity, RefreshTokenEntity } from './refresh-token.entity.js';
+
+export interface TokenPair {
+  access: IssuedAccessToken;
+  refreshToken: string;
+  scope: string;
+}
+
+export interface SessionGrant {
+  userId: string;
+  clientId: string;
+  scope: string;
+  audiences: string[];
+}
+
+/**
+ * Refresh-token families: one per login. Each refresh rotates the token; presenting a used token
+ * again is reuse and revokes the whole family. There is no grace window: a lost refresh response
+ * means logging in again, which is safer than any window an attacker could race (a token two
+ * generations old must always count as reuse, and with no window that holds trivially).
+ */
+@Injectable()
+export class RefreshTokensService {
+  private readonly logger = new Logger('RefreshTokens');
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly issuer: AccessTokenIssuer,
+    @InjectConfig() private readonly config: AuthConfig,
+  ) {}
+
+  /** Starts a family for a fresh login and returns its first token pair. */
+  async startFamily(grant: SessionGrant, now = new Date()): Promise<TokenPair> {
+    return this.db.transaction(async (tx) => {
+      const family = tx.create(RefreshFamilyEntity, {
+        ...grant,
+        createdAt: now,
+        absoluteExpiresAt: new Date(now.getTime() + this.config.auth.refreshTokenAbsoluteSeconds * 1000),
+        revokedAt: null,
+        revokedReason: null,
+      });
+      await tx.save(family);
+      return this.issuePair(tx, family, now);
+    });
+  }
+
+  /** Rotates a refresh token: the old one is marked used, a new pair is returned. */
+  async rotate(presented: string, now = new Date()): Promise<TokenPair> {
+    let reuse: RefreshFamilyEntity | undefined;
+    const pair = await this.db.transaction(async (tx) => {
+      const row = await tx.findOne(RefreshTokenEntity, { where: { tokenHash: sha256(presented) }, lock: { mode: 'pessimistic_write' } });
+      if (!row) throw new InvalidGrant('The refresh token is invalid');
+      const family = await tx.findOne(RefreshFamilyEntity, { where: { id: row.familyId }, lock: { mode: 'pessimistic_write' } });
+      if (!family || family.revokedAt) throw new InvalidGrant('The refresh token is invalid');
+      if (row.usedAt) {
+        // Reuse: someone holds a copy of an old token. Kill the family; commit, then refuse.
+        await tx.update(RefreshFamilyEntity, { id: family.id }, { revokedAt: now, revokedReason: 'reuse_detected' });
+        reuse = family;
+        return undefined;
+      }
+      if (row.expiresAt <= now || family.absoluteExpiresAt <= now) throw new InvalidGrant('The refresh token has expired');
+      const user = await tx.findOne(UserEntity, { where: { id: family.userId } });
+      if (!user || user.disabled) throw new InvalidGrant('The refresh token is invalid');
+      await tx.update(RefreshTokenEntity, { id: row.id, usedAt: IsNull() }, { usedAt: now });
+      return this.issuePair(tx, family, now);
+    });
+    if (reuse) {
+      this.logger.warn(`refresh token reuse detected: family ${reuse.id} of user ${reuse.userId} revoked`);
+      throw new InvalidGrant('The refresh token is invalid');
+    }
+    return pair!;
+  }
+
+  /** Introspection of a refresh token: its family, when the token is live. */
+  async findLive(presented: string, now = new Date()): Promise<{ family: RefreshFamilyEntity; token: RefreshTokenEntity } | null> {
+    const token = await this.db.getRepository(RefreshTokenEntity).findOne({ where: { tokenHash: sha256(presented) } });
+    if (!token || token.usedAt || token.expiresAt <= now) return null;
+    const family = await this.db.getRepository(RefreshFamilyEntity).findOne({ where: { id: token.familyId } });
+    if (!family || family.revokedAt || family.absoluteExpiresAt <= now) return null;
+    return { family, token };
+  }
+
+  private async issuePair(tx: EntityManager, family: RefreshFamilyEntity, now: Date): Promise<TokenPair> {
+    const access = await this.issuer.issue(
+      { sub: family.userId, clientId: family.clientId, audience: family.audiences, scope: family.scope },
+      now,
+    );
+    const refreshToken = randomToken();
+    // Sliding expiry, capped by the family's absolute maximum.
+    const expiresAt = new Date(
+      Math.min(now.getTime() + this.config.auth.refreshTokenTtlSeconds * 1000, family.absoluteExpiresAt.getTime()),
+    );
+    await tx.insert(RefreshTokenEntity, {
+      familyId: family.id,
+      tokenHash: sha256(refreshToken),
+      issuedAt: now,
+      expiresAt,
+      usedAt: null,
+      accessJti: access.jti,
+      accessExpiresAt: access.expiresAt,
+    });
+    return { access, refreshToken, scope: family.scope };
+  }
+}

@@ -1,0 +1,81 @@
+import { Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { AppError, DependencyUnavailableError, InjectConfig, RedisConnection } from '@authmesh/platform';
+import type { AuthConfig } from '../config/auth.config.js';
+
+/** Too many failed logins for this account or address: 429 with Retry-After. */
+export class TooManyLoginAttempts extends AppError {
+  static readonly code = 'too_many_attempts';
+  readonly code = TooManyLoginAttempts.code;
+  readonly status = 429;
+  override readonly headers: Readonly<Record<string, string>>;
+  constructor(retryAfterSeconds: number) {
+    super('Too many failed login attempts; try again later');
+    this.headers = { 'retry-after': String(Math.max(1, retryAfterSeconds)) };
+  }
+}
+
+/**
+ * Counts failed logins per account and per client address in a fixed window (Redis, so the
+ * limit holds across auth replicas; memory in single-process mode). Uses rate-limiter-flexible,
+ * the maintained package made for exactly this, rather than hand-written counters.
+ */
+@Injectable()
+export class LoginLimiter {
+  private readonly perAccount: RateLimiterAbstract;
+  private readonly perAddress: RateLimiterAbstract;
+
+  constructor(redis: RedisConnection, @InjectConfig() config: AuthConfig) {
+    const duration = config.auth.loginFailureWindowSeconds;
+    const make = (keyPrefix: string, points: number): RateLimiterAbstract =>
+      redis.client
+        ? new RateLimiterRedis({ storeClient: redis.client, keyPrefix, points, duration })
+        : new RateLimiterMemory({ keyPrefix, points, duration });
+    this.perAccount = make('auth:login-fail:acct', config.auth.loginMaxFailuresPerAccount);
+    this.perAddress = make('auth:login-fail:addr', config.auth.loginMaxFailuresPerAddress);
+  }
+
+  /** Throws TooManyLoginAttempts when either counter is exhausted (before any password work). */
+  async assertAllowed(email: string, address: string): Promise<void> {
+    const [acct, addr] = await this.guard(() => Promise.all([this.perAccount.get(accountKey(email)), this.perAddress.get(address)]));
+    for (const [res, limiter] of [
+      [acct, this.perAccount],
+      [addr, this.perAddress],
+    ] as const) {
+      if (res && res.consumedPoints >= limiter.points) throw new TooManyLoginAttempts(Math.ceil(res.msBeforeNext / 1000));
+    }
+  }
+
+  async recordFailure(email: string, address: string): Promise<void> {
+    await this.guard(async () => {
+      await Promise.all([
+        this.perAccount.consume(accountKey(email)).catch(ignoreLimit),
+        this.perAddress.consume(address).catch(ignoreLimit),
+      ]);
+    });
+  }
+
+  async recordSuccess(email: string): Promise<void> {
+    await this.guard(() => this.perAccount.delete(accountKey(email)));
+  }
+
+  private async guard<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      if (e instanceof TooManyLoginAttempts) throw e;
+      // Without the counters we can't bound guessing: refuse (503), never fail open.
+      throw new DependencyUnavailableError('Login is temporarily unavailable', { detail: String(e), cause: e });
+    }
+  }
+}
+
+function ignoreLimit(e: unknown): void {
+  if (!(e instanceof RateLimiterRes)) throw e;
+}
+
+/** Counters are keyed by a hash, so Redis never holds email addresses. */
+function accountKey(email: string): string {
+  return createHash('sha256').update(email).digest('base64url');
+}

@@ -1,0 +1,59 @@
+import { Injectable } from '@nestjs/common';
+import { InjectConfig } from '@authmesh/platform';
+import type { AuthConfig } from '../config/auth.config.js';
+import { RefreshTokensService, type TokenPair } from '../tokens/refresh-tokens.service.js';
+import { LoginLimiter } from './login-limiter.js';
+import type { UserEntity } from './user.entity.js';
+import { InvalidCredentials, UsersService, normaliseEmail } from './users.service.js';
+
+/** RFC 6749 §5.1 token response. */
+export interface TokenResponse {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  refresh_token?: string;
+  scope: string;
+}
+
+export function tokenResponse(pair: TokenPair): TokenResponse {
+  return {
+    access_token: pair.access.token,
+    token_type: 'Bearer',
+    expires_in: pair.access.expiresIn,
+    refresh_token: pair.refreshToken,
+    scope: pair.scope,
+  };
+}
+
+@Injectable()
+export class LoginService {
+  constructor(
+    private readonly users: UsersService,
+    private readonly limiter: LoginLimiter,
+    private readonly refresh: RefreshTokensService,
+    @InjectConfig() private readonly config: AuthConfig,
+  ) {}
+
+  async logIn(email: string, password: string, address: string): Promise<TokenResponse> {
+    const key = normaliseEmail(email);
+    await this.limiter.assertAllowed(key, address);
+    let user: UserEntity;
+    try {
+      user = await this.users.authenticate(key, password);
+    } catch (e) {
+      if (e instanceof InvalidCredentials) await this.limiter.recordFailure(key, address);
+      throw e;
+    }
+    await this.limiter.recordSuccess(key);
+    const pair = await this.refresh.startFamily({ userId: user.id, clientId: this.config.auth.userClientId, ...this.grantFor(user) });
+    return tokenResponse(pair);
+  }
+
+  /** A user's scopes and audiences: the defaults plus their extra scopes; admins may call auth. */
+  grantFor(user: UserEntity): { scope: string; audiences: string[] } {
+    const scopes = [...new Set([...this.config.auth.userScopes, ...user.extraScopes])];
+    const audiences = [...this.config.auth.userAudiences];
+    if (scopes.includes('auth:admin') && !audiences.includes('auth')) audiences.push('auth');
+    return { scope: scopes.join(' '), audiences };
+  }
+}

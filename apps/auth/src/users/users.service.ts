@@ -1,0 +1,67 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
+import { AppError, RequestValidationError } from '@authmesh/platform';
+import { SecretHasher } from '../crypto/secrets.js';
+import { isCommonPassword } from './common-passwords.js';
+import { UserEntity } from './user.entity.js';
+
+export class EmailTaken extends AppError {
+  static readonly code = 'email_taken';
+  readonly code = EmailTaken.code;
+  readonly status = 409;
+  constructor() {
+    super('An account with this email already exists');
+  }
+}
+
+/** Wrong email, wrong password and disabled account all answer the same. */
+export class InvalidCredentials extends AppError {
+  static readonly code = 'invalid_credentials';
+  readonly code = InvalidCredentials.code;
+  readonly status = 401;
+  constructor() {
+    super('Invalid email or password');
+  }
+}
+
+/** Emails are compared trimmed and lower-cased (NFKC), so `A@x.io ` and `a@x.io` are one account. */
+export function normaliseEmail(email: string): string {
+  return email.normalize('NFKC').trim().toLowerCase();
+}
+
+@Injectable()
+export class UsersService {
+  constructor(
+    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
+    private readonly hasher: SecretHasher,
+  ) {}
+
+  async register(email: string, password: string, extraScopes: string[] = []): Promise<UserEntity> {
+    if (isCommonPassword(password)) throw new RequestValidationError([{ field: 'password', problems: ['password is too common'] }]);
+    const normalised = normaliseEmail(email);
+    const user = this.users.create({ email: normalised, passwordHash: await this.hasher.hash(password), extraScopes, disabled: false });
+    try {
+      return await this.users.save(user);
+    } catch (e) {
+      if ((e as { code?: string }).code === '23505') throw new EmailTaken();
+      throw e;
+    }
+  }
+
+  /** Checks a password; the same work is done whether the account exists or not. */
+  async authenticate(email: string, password: string): Promise<UserEntity> {
+    const user = await this.users.findOne({ where: { email: normaliseEmail(email) } });
+    const ok = await this.hasher.verify(user?.passwordHash, password);
+    if (!ok || !user || user.disabled) throw new InvalidCredentials();
+    return user;
+  }
+
+  findById(id: string): Promise<UserEntity | null> {
+    return this.users.findOne({ where: { id } });
+  }
+
+  findByEmail(email: string): Promise<UserEntity | null> {
+    return this.users.findOne({ where: { email: normaliseEmail(email) } });
+  }
+}

@@ -1,0 +1,36 @@
+import { randomBytes } from 'node:crypto';
+import { newTestApp, type TestApp } from '@authmesh/testing';
+import { authApp } from '../src/auth.app.js';
+import type { AuthConfig } from '../src/config/auth.config.js';
+
+export const ISSUER = 'http://auth.test';
+export const ORDERS_CLIENT = { clientId: 'orders', secret: 'orders-secret-0123456789', scopes: ['profiles:read'], audiences: ['profiles'] };
+export const MULTI_CLIENT = {
+  clientId: 'multi',
+  secret: 'multi-secret-0123456789',
+  scopes: ['a:read', 'b:write'],
+  audiences: ['alpha', 'beta'],
+};
+
+/** Boots auth on a free port with its own database, a fresh KEK and two seeded clients. */
+export async function newAuthApp(env: Record<string, string> = {}): Promise<TestApp<AuthConfig>> {
+  return newTestApp(authApp, {
+    AUTH_KEK: randomBytes(32).toString('base64'),
+    AUTH_ISSUER: ISSUER,
+    AUTH_SEED_CLIENTS: JSON.stringify([ORDERS_CLIENT, MULTI_CLIENT]),
+    ...env,
+  });
+}
+
+export const uniqueEmail = (label: string): string => `${label}-${randomBytes(5).toString('hex')}@example.com`;
+
+export function form(values: Record<string, string>): { headers: Record<string, string>; body: string } {
+  return { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(values).toString() };
+}
+
+export const basic = (id: string, secret: string): string =>
+  `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+
+export async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+}
