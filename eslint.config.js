@@ -32,6 +32,11 @@ export default tseslint.config(
     },
   },
   {
+    // End-to-end tests may boot several apps to cross real boundaries (tokens from auth, verified by orders).
+    files: ['apps/*/test/**/*.ts'],
+    rules: { 'no-restricted-imports': 'off' },
+  },
+  {
     // Test helpers are for tests only; runtime code must not import them.
     files: ['apps/*/src/**/*.ts', 'libs/*/src/**/*.ts'],
     ignores: ['**/*.spec.ts', 'libs/testing/**'],

@@ -1,12 +1,19 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { type BaseConfig, PlatformModule } from '@authmesh/platform';
+import { PlatformModule } from '@authmesh/platform';
+import { TokenVerifierModule, WhoamiController } from '@authmesh/token-verifier';
+import type { ProfilesConfig } from './profiles.app.js';
 
 @Module({})
 export class ProfilesModule {
-  static forRoot(config: BaseConfig): DynamicModule {
+  /** Every route requires a bearer token for audience `profiles` (health and metrics are @Public()). */
+  static forRoot(config: ProfilesConfig): DynamicModule {
     return {
       module: ProfilesModule,
-      imports: [PlatformModule.forRoot({ config, database: { entities: [], migrations: [] } })],
+      imports: [
+        PlatformModule.forRoot({ config, database: { entities: [], migrations: [] } }),
+        TokenVerifierModule.forRoot(config.verifier),
+      ],
+      controllers: [WhoamiController],
     };
   }
 }

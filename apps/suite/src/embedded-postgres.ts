@@ -31,7 +31,11 @@ export class EmbeddedPostgres {
       names.map(async (name) => {
         const dir = dirs.get(name)!;
         mkdirSync(dir, { recursive: true });
-        const db = await PGlite.create({ dataDir: dir, extensions: { pgcrypto }, ...(fresh.includes(name) ? { loadDataDir: template } : {}) });
+        const db = await PGlite.create({
+          dataDir: dir,
+          extensions: { pgcrypto },
+          ...(fresh.includes(name) ? { loadDataDir: template } : {}),
+        });
         // PGlite is single-connection; the socket server multiplexes a small pool's connections onto it.
         const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 16 });
         await server.start();

@@ -1,0 +1,67 @@
+import { ConfigError, EnvReader } from '@authmesh/platform';
+import { readVerifierConfig } from './verifier-config.js';
+
+function read(env: Record<string, string>) {
+  const reader = new EnvReader(env);
+  const config = readVerifierConfig(reader, 'orders');
+  reader.finish('orders');
+  return config;
+}
+
+describe('readVerifierConfig', () => {
+  it('applies the documented defaults', () => {
+    expect(read({ AUTH_ISSUER: 'http://127.0.0.1:3001' })).toEqual({
+      issuer: 'http://127.0.0.1:3001',
+      audience: 'orders',
+      jwksUri: 'http://127.0.0.1:3001/.well-known/jwks.json',
+      clockToleranceSeconds: 30,
+      jwksCooldownSeconds: 30,
+      jwksMaxStalenessSeconds: 86400,
+      jwksFetchTimeoutMs: 2000,
+      maxTokenBytes: 8192,
+    });
+  });
+
+  it('strips a trailing slash from AUTH_ISSUER, as auth does', () => {
+    expect(read({ AUTH_ISSUER: 'https://auth.example/' })).toMatchObject({
+      issuer: 'https://auth.example',
+      jwksUri: 'https://auth.example/.well-known/jwks.json',
+    });
+  });
+
+  it('reads every variable', () => {
+    expect(
+      read({
+        AUTH_ISSUER: 'https://auth.example',
+        AUTH_AUDIENCE: 'orders-api',
+        AUTH_JWKS_URI: 'http://auth.internal:3001/.well-known/jwks.json',
+        JWT_CLOCK_TOLERANCE_S: '5',
+        JWKS_COOLDOWN_S: '10',
+        JWKS_MAX_STALENESS_S: '3600',
+        JWKS_FETCH_TIMEOUT_MS: '500',
+        JWT_MAX_TOKEN_BYTES: '4096',
+      }),
+    ).toEqual({
+      issuer: 'https://auth.example',
+      audience: 'orders-api',
+      jwksUri: 'http://auth.internal:3001/.well-known/jwks.json',
+      clockToleranceSeconds: 5,
+      jwksCooldownSeconds: 10,
+      jwksMaxStalenessSeconds: 3600,
+      jwksFetchTimeoutMs: 500,
+      maxTokenBytes: 4096,
+    });
+  });
+
+  it('reports every bad variable at once, by name', () => {
+    let error: ConfigError | undefined;
+    try {
+      read({ AUTH_JWKS_URI: 'ftp://x', JWT_CLOCK_TOLERANCE_S: 'soon', AUTH_AUDIENCE: 'two words' });
+    } catch (e) {
+      error = e as ConfigError;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const names = error!.problems.map((p) => p.split(':')[0]);
+    expect(names).toEqual(expect.arrayContaining(['AUTH_ISSUER', 'AUTH_JWKS_URI', 'JWT_CLOCK_TOLERANCE_S', 'AUTH_AUDIENCE']));
+  });
+});

@@ -1,0 +1,93 @@
+/**
+ * The claims of an RFC 9068 access token as auth issues them (DESIGN.md, Tokens). Only what
+ * `checkClaims` has validated is typed; anything else stays `unknown`.
+ */
+export interface AccessTokenClaims {
+  readonly iss: string;
+  readonly sub: string;
+  readonly aud: string | readonly string[];
+  /** Seconds since the epoch. */
+  readonly exp: number;
+  /** Seconds since the epoch. */
+  readonly iat: number;
+  /** Seconds since the epoch; optional in RFC 9068, always set by our auth. */
+  readonly nbf?: number;
+  readonly jti: string;
+  readonly client_id: string;
+  /** Space-separated scopes (RFC 8693 §4.2). */
+  readonly scope?: string;
+  readonly [claim: string]: unknown;
+}
+
+/** Who is calling, as derived from a verified token (what `@CurrentPrincipal()` and `GET /whoami` give). */
+export interface Principal {
+  readonly sub: string;
+  readonly clientId: string;
+  readonly scopes: readonly string[];
+  readonly audience: readonly string[];
+  readonly tokenId: string;
+  /** `exp` as an RFC 3339 UTC instant (`2026-05-01T12:00:00Z`). A string, so the shared (cached) principal stays immutable. */
+  readonly expiresAt: string;
+  /** A client-credentials token: the client acts for itself (`sub === client_id`). */
+  readonly isService: boolean;
+}
+
+/** The result of a successful verification. The verified-token cache hands the same object to every request with the token. */
+export interface VerifiedToken {
+  readonly claims: AccessTokenClaims;
+  /** Derived from the claims on first use, then kept (with the cache, once per token). */
+  readonly principal: Principal;
+  /** The JWKS key the signature verified under. */
+  readonly kid: string;
+}
+
+/**
+ * A frozen verified token whose principal is built on first access: routes that never ask for it
+ * don't pay for it, and a cached token builds it once.
+ */
+export class VerifiedAccessToken implements VerifiedToken {
+  #principal: Principal | undefined;
+
+  constructor(
+    readonly claims: AccessTokenClaims,
+    readonly kid: string,
+  ) {
+    Object.freeze(this);
+  }
+
+  get principal(): Principal {
+    return (this.#principal ??= toPrincipal(this.claims));
+  }
+
+  /** What a VerifiedToken looks like in JSON (the getter is not an own property). */
+  toJSON(): { claims: AccessTokenClaims; principal: Principal; kid: string } {
+    return { claims: this.claims, principal: this.principal, kid: this.kid };
+  }
+}
+
+/** Derives the principal from validated claims. */
+export function toPrincipal(claims: AccessTokenClaims): Principal {
+  const scopes = claims.scope === undefined ? [] : claims.scope.split(' ').filter((s) => s !== '');
+  const audience = typeof claims.aud === 'string' ? [claims.aud] : [...claims.aud];
+  return Object.freeze({
+    sub: claims.sub,
+    clientId: claims.client_id,
+    scopes: Object.freeze(scopes),
+    audience: Object.freeze(audience),
+    tokenId: claims.jti,
+    expiresAt: isoInstant(claims.exp),
+    isService: claims.sub === claims.client_id,
+  });
+}
+
+const pad2 = (n: number): string => (n < 10 ? `0${n}` : String(n));
+
+/**
+ * `seconds` since the epoch as `YYYY-MM-DDTHH:MM:SSZ`. Hand-built because `Date#toISOString` costs
+ * about a microsecond, ~3 % of an RSA verification, on the cold path. `checkClaims` bounds every
+ * NumericDate to years 1970-9999, so four-digit years always hold.
+ */
+export function isoInstant(seconds: number): string {
+  const d = new Date(Math.floor(seconds) * 1000);
+  return `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())}T${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}Z`;
+}

@@ -1,0 +1,207 @@
+import { FakeJwksFetcher } from '../../../test/support/fake-jwks-fetcher.js';
+import { generateSigningKey, jwksOf } from '../../../test/support/signing-keys.js';
+import { KeysUnavailableError, TokenUnknownKeyError } from '../errors.js';
+import { JwksCache, type JwksCacheOptions, type JwksFetchResult } from './jwks-cache.js';
+
+const k1 = generateSigningKey('k1');
+const k2 = generateSigningKey('k2');
+
+function setup(options: Partial<JwksCacheOptions> = {}) {
+  const clock = { ms: 1_000_000 };
+  const fake = new FakeJwksFetcher({ kind: 'document', document: jwksOf(k1), maxAgeSeconds: 60 });
+  const results: JwksFetchResult[] = [];
+  const warnings: string[] = [];
+  const jwks = new JwksCache({
+    jwksUri: 'https://auth.test/.well-known/jwks.json',
+    fetcher: fake.fetcher,
+    now: () => clock.ms,
+    logger: { warn: (m) => warnings.push(m) },
+    ...options,
+  });
+  jwks.onFetch((r) => results.push(r));
+  return { clock, fake, jwks, results, warnings };
+}
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+    return 'resolved';
+  } catch (e) {
+    return (e as { code: string }).code;
+  }
+}
+
+describe('JwksCache', () => {
+  it('fetches the JWKS at start and serves its keys', async () => {
+    const { jwks, fake, clock } = setup();
+    expect(await jwks.start()).toBe('updated');
+    jwks.stop();
+    expect(fake.calls).toBe(1);
+    expect(jwks.getKey('k1', clock.ms)?.modulusBytes).toBe(256);
+    expect(jwks.status()).toMatchObject({ usable: true, kids: ['k1'], ageSeconds: 0, lastResult: 'updated', consecutiveFailures: 0 });
+  });
+
+  it('revalidates with If-None-Match and counts a 304 as a good fetch', async () => {
+    const { jwks, fake, clock } = setup();
+    await jwks.refresh('startup');
+    clock.ms += 60_000;
+    expect(await jwks.refresh('scheduled')).toBe('not_modified');
+    expect(fake.sentEtags[0]).toBeUndefined();
+    expect(fake.sentEtags[1]).toMatch(/^"/);
+    expect(jwks.status().ageSeconds).toBe(0);
+    expect(jwks.getKey('k1', clock.ms)).toBeDefined();
+  });
+
+  it('picks up a new key on refresh and drops a removed one', async () => {
+    const { jwks, fake, clock } = setup();
+    const removed: string[][] = [];
+    jwks.onKeysRemoved((kids) => removed.push([...kids]));
+    await jwks.refresh('startup');
+    fake.answer = { kind: 'document', document: jwksOf(k2) };
+    await jwks.refresh('scheduled');
+    expect(jwks.getKey('k2', clock.ms)).toBeDefined();
+    expect(jwks.getKey('k1', clock.ms)).toBeUndefined();
+    expect(removed).toEqual([['k1']]);
+  });
+
+  describe('unknown kid', () => {
+    it('refetches once and finds a key published since the last fetch', async () => {
+      const { jwks, fake, clock } = setup();
+      await jwks.refresh('startup');
+      clock.ms += 30_000;
+      fake.answer = { kind: 'document', document: jwksOf(k1, k2) };
+      expect((await jwks.resolveKey('k2')).kid).toBe('k2');
+      expect(fake.calls).toBe(2);
+    });
+
+    it('shares one in-flight fetch among 1,000 concurrent unknown kids', async () => {
+      const { jwks, fake, clock } = setup();
+      await jwks.refresh('startup');
+      clock.ms += 30_000;
+      let open!: () => void;
+      fake.gate = new Promise((r) => (open = r));
+      const pending = Array.from({ length: 1000 }, (_, i) => codeOf(jwks.resolveKey(`random-${i}`)));
+      open();
+      const codes = await Promise.all(pending);
+      expect(fake.calls).toBe(2);
+      expect(new Set(codes)).toEqual(new Set([TokenUnknownKeyError.code]));
+    });
+
+    it('refetches at most once per cooldown', async () => {
+      const { jwks, fake, clock } = setup({ cooldownMs: 30_000 });
+      await jwks.refresh('startup');
+      for (let i = 0; i < 50; i++) {
+        clock.ms += 1_000;
+        await codeOf(jwks.resolveKey(`random-${i}`));
+      }
+      // 50 s: the startup fetch, then one unknown-kid fetch at t+30 s.
+      expect(fake.calls).toBe(2);
+    });
+
+    it('counts the cooldown from the last fetch of any kind', async () => {
+      const { jwks, fake } = setup();
+      await jwks.refresh('startup');
+      expect(await codeOf(jwks.resolveKey('nope'))).toBe(TokenUnknownKeyError.code);
+      expect(fake.calls).toBe(1);
+    });
+  });
+
+  describe('when the issuer is unreachable or answers garbage', () => {
+    it.each([
+      ['down', { kind: 'network_error' } as const, 'network_error'],
+      ['answering 500', { kind: 'status', status: 500 } as const, 'http_error'],
+      ['answering invalid JSON', { kind: 'body', body: '<html>' } as const, 'invalid_json'],
+      ['answering JSON that is not a JWKS', { kind: 'body', body: '{"keys":"no"}' } as const, 'invalid_jwks'],
+      [
+        'answering a JWKS with no usable key',
+        { kind: 'document', document: { keys: [{ kty: 'EC', kid: 'e' }] } } as const,
+        'no_usable_keys',
+      ],
+    ])('keeps the last good keys while it is %s', async (_name, answer, result) => {
+      const { jwks, fake, clock, warnings } = setup();
+      await jwks.refresh('startup');
+      fake.answer = answer;
+      clock.ms += 60_000;
+      expect(await jwks.refresh('scheduled')).toBe(result);
+      expect(jwks.getKey('k1', clock.ms)).toBeDefined();
+      expect(jwks.status()).toMatchObject({ usable: true, ageSeconds: 60, lastResult: result, consecutiveFailures: 1 });
+      expect(warnings.join('\n')).toContain('keeping 1 cached key(s)');
+    });
+
+    it('answers keys_unavailable, not unknown_key, for a kid it cannot look up', async () => {
+      const { jwks, fake, clock } = setup();
+      await jwks.refresh('startup');
+      fake.answer = { kind: 'network_error' };
+      clock.ms += 30_000;
+      expect(await codeOf(jwks.resolveKey('new-key'))).toBe(KeysUnavailableError.code);
+      // Within the cooldown no new fetch is made, and the answer stays the same.
+      expect(await codeOf(jwks.resolveKey('other-key'))).toBe(KeysUnavailableError.code);
+      expect(fake.calls).toBe(2);
+    });
+
+    it('times out a fetch that does not answer', async () => {
+      const { jwks, fake } = setup({ fetchTimeoutMs: 20 });
+      fake.answer = { kind: 'hang' };
+      expect(await jwks.refresh('startup')).toBe('timeout');
+      expect(jwks.status().lastError).toContain('20 ms');
+    });
+
+    it('stops using keys older than the staleness bound', async () => {
+      const { jwks, fake, clock } = setup({ maxStalenessMs: 3600_000 });
+      await jwks.refresh('startup');
+      fake.answer = { kind: 'network_error' };
+      clock.ms += 3600_000;
+      expect(jwks.getKey('k1', clock.ms)).toBeDefined();
+      clock.ms += 1;
+      expect(jwks.getKey('k1', clock.ms)).toBeUndefined();
+      expect(jwks.status().usable).toBe(false);
+      expect(await codeOf(jwks.resolveKey('k1'))).toBe(KeysUnavailableError.code);
+    });
+
+    it('is not usable before the first good fetch', async () => {
+      const { jwks, fake } = setup();
+      fake.answer = { kind: 'status', status: 503 };
+      await jwks.refresh('startup');
+      expect(jwks.status()).toMatchObject({ usable: false, lastSuccessAt: undefined, ageSeconds: Number.POSITIVE_INFINITY });
+      expect(await codeOf(jwks.resolveKey('k1'))).toBe(KeysUnavailableError.code);
+    });
+
+    it('retries with backoff after a failed start and becomes usable when the issuer is back', async () => {
+      const { jwks, fake } = setup({ retryInitialDelayMs: 10, cooldownMs: 20 });
+      fake.answer = { kind: 'network_error' };
+      await jwks.start();
+      fake.answer = { kind: 'document', document: jwksOf(k1) };
+      const deadline = Date.now() + 2000;
+      while (!jwks.status().usable && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      jwks.stop();
+      expect(jwks.status().usable).toBe(true);
+      expect(fake.calls).toBeGreaterThanOrEqual(2);
+    });
+  });
+
+  describe('invalidate', () => {
+    it('drops the kid at once and refetches, ignoring cooldown and ETag', async () => {
+      const { jwks, fake, clock } = setup();
+      await jwks.refresh('startup');
+      fake.answer = { kind: 'document', document: jwksOf(k2) };
+      const done = jwks.invalidate('k1');
+      expect(jwks.getKey('k1', clock.ms)).toBeUndefined();
+      expect(await done).toBe('updated');
+      expect(fake.calls).toBe(2);
+      expect(fake.sentEtags[1]).toBeUndefined();
+    });
+
+    it('fetches again after a fetch that was already in flight', async () => {
+      const { jwks, fake } = setup();
+      let open!: () => void;
+      fake.gate = new Promise((r) => (open = r));
+      const startup = jwks.refresh('startup');
+      const invalidated = jwks.invalidate();
+      open();
+      await startup;
+      fake.gate = undefined;
+      await invalidated;
+      expect(fake.calls).toBe(2);
+    });
+  });
+});

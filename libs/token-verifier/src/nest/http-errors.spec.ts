@@ -1,0 +1,32 @@
+import { MultipleCredentialsError, TokenExpiredError, TokenMissingError } from '../core/errors.js';
+import { InsufficientScopeError, InvalidTokenHttpError } from './http-errors.js';
+
+describe('token errors as HTTP answers', () => {
+  it('answers 401 invalid_token with the public description', () => {
+    const e = new InvalidTokenHttpError(new TokenExpiredError('exp 1 is before now'));
+    expect(e.status).toBe(401);
+    expect(e.code).toBe('token_expired');
+    expect(e.headers['www-authenticate']).toBe('Bearer error="invalid_token", error_description="The access token has expired"');
+    expect(e.detail).toBe('exp 1 is before now');
+  });
+
+  it('answers a request without credentials with a bare Bearer challenge (RFC 6750 §3.1)', () => {
+    const e = new InvalidTokenHttpError(new TokenMissingError());
+    expect(e.status).toBe(401);
+    expect(e.headers['www-authenticate']).toBe('Bearer');
+  });
+
+  it('answers two Authorization headers with 400 invalid_request', () => {
+    const e = new InvalidTokenHttpError(new MultipleCredentialsError());
+    expect(e.status).toBe(400);
+    expect(e.code).toBe('token_malformed');
+    expect(e.headers['www-authenticate']).toMatch(/^Bearer error="invalid_request", error_description="/);
+  });
+
+  it('answers a missing scope with 403 insufficient_scope naming the scope', () => {
+    const e = new InsufficientScopeError(['orders:read', 'orders:write']);
+    expect(e.status).toBe(403);
+    expect(e.code).toBe('insufficient_scope');
+    expect(e.headers['www-authenticate']).toBe('Bearer error="insufficient_scope", scope="orders:read orders:write"');
+  });
+});

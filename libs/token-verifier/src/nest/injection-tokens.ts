@@ -1,0 +1,4 @@
+/** The module's resolved options. */
+export const TOKEN_VERIFIER_OPTIONS = Symbol('TOKEN_VERIFIER_OPTIONS');
+/** The RevocationChecker the verifier asks on every request (no-op until the revocation lib provides one). */
+export const REVOCATION_CHECKER = Symbol('REVOCATION_CHECKER');

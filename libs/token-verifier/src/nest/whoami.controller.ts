@@ -1,0 +1,16 @@
+import { Controller, Get } from '@nestjs/common';
+import type { Principal } from '../core/claims.js';
+import { CurrentPrincipal } from './current-principal.decorator.js';
+
+/**
+ * `GET /whoami`: the principal this service derived from the caller's token, with no I/O beyond
+ * verification. What operators use to debug a token and benchmarks use to measure verification
+ * over HTTP. Apps opt in by listing it in their module's controllers.
+ */
+@Controller('whoami')
+export class WhoamiController {
+  @Get()
+  whoami(@CurrentPrincipal() principal: Principal): Principal {
+    return principal;
+  }
+}
