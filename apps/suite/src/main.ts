@@ -31,6 +31,29 @@ function embeddedKek(): string {
   return readFileSync(file, 'utf8').trim();
 }
 
+/**
+ * Service clients the suite needs (orders → profiles, the gateway), with secrets generated once
+ * into .data/ so they survive restarts. An explicit AUTH_SEED_CLIENTS wins.
+ */
+function embeddedClients(): string {
+  const file = join(dataDir, 'suite-clients.json');
+  if (!existsSync(file)) {
+    mkdirSync(dataDir, { recursive: true });
+    const secret = (): string => randomBytes(32).toString('base64url');
+    const clients = [
+      { clientId: 'orders', secret: secret(), scopes: ['profiles:read'], audiences: ['profiles'] },
+      {
+        clientId: 'gateway',
+        secret: secret(),
+        scopes: ['orders:read', 'orders:write', 'profiles:read', 'profiles:write'],
+        audiences: ['orders', 'profiles'],
+      },
+    ];
+    writeFileSync(file, JSON.stringify(clients), { mode: 0o600 });
+  }
+  return readFileSync(file, 'utf8');
+}
+
 async function loadDefinition(name: string): Promise<AppDefinition> {
   const mod = (await import(`../../${name}/src/${name}.app.js`)) as Record<string, AppDefinition>;
   const definition = mod[`${name}App`];
@@ -53,6 +76,7 @@ async function main(): Promise<void> {
   }
   if (!base.DATABASE_URL) notes.push(`DATABASE_URL unset: using embedded PGlite databases under ${join(dataDir, 'pglite')}`);
   base.AUTH_KEK ??= embeddedKek();
+  base.AUTH_SEED_CLIENTS ??= embeddedClients();
   for (const note of notes) process.stdout.write(`suite: ${note}\n`);
 
   const needsEmbedded = base.DATABASE_URL ? [] : APPS.map((a) => a.name).filter((n) => !base[`${n.toUpperCase()}_DATABASE_URL`]);

@@ -63,7 +63,14 @@ export async function startApp<C extends BaseConfig>(
   // Fastify's own errors (bad JSON, body too large) reach the global filter through the error
   // handler Nest installs, so they get the same { code, message, requestId } shape.
 
-  await app.listen({ port: config.port, host: config.host });
+  try {
+    // Lifecycle hooks (onModuleInit: migrations, key loading) run here; if one fails, close what
+    // already opened (database pool, Redis) so a failed start leaves nothing running.
+    await app.listen({ port: config.port, host: config.host });
+  } catch (err) {
+    await app.close().catch(() => undefined);
+    throw err;
+  }
   const address = app.getHttpServer().address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
