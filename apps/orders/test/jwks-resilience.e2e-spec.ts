@@ -74,8 +74,13 @@ describe('orders: JWKS cache resilience (e2e)', () => {
         return jwks.requests - before;
       };
       await sleep(COOLDOWN_S * 1000 + 100); // past the cooldown that started with the start-up fetch
-      expect(await flood('window1-a')).toBe(1);
-      expect(await flood('window1-b')).toBe(0); // same cooldown window
+      // Two floods back to back: 2,000 unknown kids. Under load a flood can take long enough to
+      // straddle a window boundary, so the bound is computed from the time that really passed.
+      const started = Date.now();
+      const fetched = (await flood('window1-a')) + (await flood('window1-b'));
+      const windows = 1 + Math.floor((Date.now() - started) / (COOLDOWN_S * 1000));
+      expect(fetched).toBeGreaterThanOrEqual(1);
+      expect(fetched).toBeLessThanOrEqual(windows);
       await sleep(COOLDOWN_S * 1000 + 100);
       expect(await flood('window2')).toBe(1);
     });

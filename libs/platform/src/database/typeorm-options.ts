@@ -29,7 +29,9 @@ export function typeOrmOptions(db: DatabaseConfig, options: DatabaseOptions): Ty
     uuidExtension: 'pgcrypto',
     retryAttempts: 5,
     retryDelay: 1000,
-    logging: ['error', 'migration'],
+    // Query errors reach the caller as exceptions (and the filter logs the unexpected ones); logging
+    // them here too would print expected ones, like a unique violation turned into a 409.
+    logging: ['migration'],
     extra: {
       max: db.poolSize,
       connectionTimeoutMillis: db.connectTimeoutMs,
