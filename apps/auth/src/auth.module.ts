@@ -1,6 +1,17 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { PlatformModule } from '@authmesh/platform';
+import { MetricsService, PlatformModule } from '@authmesh/platform';
+import { MirrorRevocationChecker, RevocationModule } from '@authmesh/revocation';
+import { JwtAuthGuard, TokenVerifier, VerifierMetrics } from '@authmesh/token-verifier';
+import { AdminController } from './admin/admin.controller.js';
+import { KeyringKeySource } from './keys/keyring-key-source.js';
+import { RevocationOutbox1764000000001 } from './migrations/1764000000001-revocation-outbox.js';
+import { RevocationOutboxEntity } from './revocation/revocation-outbox.entity.js';
+import { RevocationOutbox } from './revocation/revocation-outbox.service.js';
+import { revocationStoreProvider } from './revocation/revocation-store.provider.js';
+import { SessionController } from './revocation/session.controller.js';
+import { SessionRevoker } from './revocation/session-revoker.service.js';
 import { ClientEntity } from './clients/client.entity.js';
 import { ClientsService } from './clients/clients.service.js';
 import type { AuthConfig } from './config/auth.config.js';
@@ -24,7 +35,8 @@ import { LoginService } from './users/login.service.js';
 import { UserEntity } from './users/user.entity.js';
 import { UsersService } from './users/users.service.js';
 
-const ENTITIES = [UserEntity, ClientEntity, SigningKeyEntity, RefreshFamilyEntity, RefreshTokenEntity];
+const ENTITIES = [UserEntity, ClientEntity, SigningKeyEntity, RefreshFamilyEntity, RefreshTokenEntity, RevocationOutboxEntity];
+const MIGRATIONS = [InitialSchema1764000000000, RevocationOutbox1764000000001];
 
 @Module({})
 export class AuthModule {
@@ -32,10 +44,11 @@ export class AuthModule {
     return {
       module: AuthModule,
       imports: [
-        PlatformModule.forRoot({ config, database: { entities: ENTITIES, migrations: [InitialSchema1764000000000] } }),
+        PlatformModule.forRoot({ config, database: { entities: ENTITIES, migrations: MIGRATIONS } }),
         TypeOrmModule.forFeature(ENTITIES),
+        RevocationModule.forRoot({ ...config.revocation, clockToleranceSeconds: config.auth.clockToleranceSeconds }),
       ],
-      controllers: [WellKnownController, AuthController, OAuthController],
+      controllers: [WellKnownController, AuthController, OAuthController, SessionController, AdminController],
       providers: [
         SecretHasher,
         Keyring,
@@ -50,6 +63,29 @@ export class AuthModule {
         ClientAuthenticator,
         TokenEndpoint,
         Seeder,
+        revocationStoreProvider(config),
+        RevocationOutbox,
+        SessionRevoker,
+        KeyringKeySource,
+        // Auth's own routes (logout, admin) take tokens for audience `auth`, verified against the keyring.
+        {
+          provide: TokenVerifier,
+          useFactory: (keys: KeyringKeySource, revocation: MirrorRevocationChecker) =>
+            new TokenVerifier({
+              issuer: config.auth.issuer,
+              audience: 'auth',
+              keys,
+              revocation,
+              clockToleranceSeconds: config.auth.clockToleranceSeconds,
+            }),
+          inject: [KeyringKeySource, MirrorRevocationChecker],
+        },
+        {
+          provide: VerifierMetrics,
+          useFactory: (metrics: MetricsService, verifier: TokenVerifier) => new VerifierMetrics(metrics, undefined, verifier),
+          inject: [MetricsService, TokenVerifier],
+        },
+        { provide: APP_GUARD, useClass: JwtAuthGuard },
       ],
     };
   }

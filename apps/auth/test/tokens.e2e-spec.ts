@@ -45,7 +45,7 @@ describe('auth: access tokens, JWKS and discovery', () => {
     expect(Object.keys(claims).sort()).toEqual(['aud', 'client_id', 'exp', 'iat', 'iss', 'jti', 'nbf', 'scope', 'sub'].sort());
     expect(claims).toMatchObject({
       iss: ISSUER,
-      aud: ['gateway', 'orders', 'profiles'],
+      aud: ['auth', 'gateway', 'orders', 'profiles'],
       client_id: 'authmesh',
       scope: 'orders:read orders:write profiles:read profiles:write',
     });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type BaseConfig, type Env, EnvReader, envSchemas, readBaseConfig } from '@authmesh/platform';
+import { type RevocationConfig, readRevocationConfig } from '@authmesh/revocation';
 
 export interface SeedClient {
   clientId: string;
@@ -9,6 +10,8 @@ export interface SeedClient {
 }
 
 export interface AuthConfig extends BaseConfig {
+  /** How auth's own routes (logout, admin) check revocation: the same mirror and outage policy as every verifier. */
+  revocation: RevocationConfig;
   auth: {
     issuer: string;
     /** Key-encryption key (32 bytes) protecting private signing keys at rest. */
@@ -18,6 +21,8 @@ export interface AuthConfig extends BaseConfig {
     refreshTokenAbsoluteSeconds: number;
     rsaKeyBits: 2048 | 3072 | 4096;
     jwksMaxAgeSeconds: number;
+    /** Leeway on exp/nbf/iat, also added to blocklist TTLs. */
+    clockToleranceSeconds: number;
     /** `client_id` claim of tokens issued to users by /auth/login (the first-party public client). */
     userClientId: string;
     userAudiences: string[];
@@ -72,6 +77,7 @@ export function loadAuthConfig(env: Env): AuthConfig {
     reader.problem('AUTH_SEED_ADMIN_PASSWORD', 'AUTH_SEED_ADMIN_EMAIL and AUTH_SEED_ADMIN_PASSWORD go together');
   const config: AuthConfig = {
     ...base,
+    revocation: readRevocationConfig(reader),
     auth: {
       issuer: reader.optional('AUTH_ISSUER', envSchemas.url(['http', 'https']), `http://127.0.0.1:${base.port ?? 3001}`).replace(/\/$/, ''),
       kek: reader.required('AUTH_KEK', kek, 'generate one with: openssl rand -base64 32'),
@@ -84,12 +90,13 @@ export function loadAuthConfig(env: Env): AuthConfig {
         '2048',
       ) as 2048 | 3072 | 4096,
       jwksMaxAgeSeconds: reader.optional('AUTH_JWKS_MAX_AGE_S', envSchemas.int(0, 86400), '300'),
+      clockToleranceSeconds: reader.optional('JWT_CLOCK_TOLERANCE_S', envSchemas.int(0, 300), '30'),
       userClientId: reader.optional(
         'AUTH_USER_CLIENT_ID',
         z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 . _ -'),
         'authmesh',
       ),
-      userAudiences: reader.optional('AUTH_USER_AUDIENCES', words, 'gateway orders profiles'),
+      userAudiences: reader.optional('AUTH_USER_AUDIENCES', words, 'auth gateway orders profiles'),
       userScopes: reader.optional('AUTH_USER_SCOPES', words, 'orders:read orders:write profiles:read profiles:write'),
       loginMaxFailuresPerAccount: reader.optional('AUTH_LOGIN_MAX_FAILURES', envSchemas.int(1, 1000), '10'),
       loginMaxFailuresPerAddress: reader.optional('AUTH_LOGIN_MAX_FAILURES_PER_ADDRESS', envSchemas.int(1, 100000), '100'),

@@ -33,4 +33,16 @@ export class OAuthController {
     void reply.header('cache-control', 'no-store');
     return this.endpoint.introspect(body, authorization);
   }
+
+  @Post('revoke')
+  @HttpCode(200)
+  async revoke(
+    @Body() body: unknown,
+    @Headers('authorization') authorization: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Record<string, never>> {
+    void reply.header('cache-control', 'no-store');
+    await this.endpoint.revoke(body, authorization);
+    return {};
+  }
 }

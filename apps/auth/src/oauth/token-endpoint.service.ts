@@ -1,12 +1,15 @@
-import { Injectable } from '@nestjs/common';
-import { InjectConfig } from '@authmesh/platform';
+import { Inject, Injectable } from '@nestjs/common';
+import type { RevocationStore } from '@authmesh/revocation';
+import { DependencyUnavailableError, InjectConfig } from '@authmesh/platform';
+import { REVOCATION_STORE } from '../revocation/revocation-store.provider.js';
+import { SessionRevoker } from '../revocation/session-revoker.service.js';
 import type { AuthConfig } from '../config/auth.config.js';
 import { AccessTokenIssuer } from '../tokens/access-token.issuer.js';
 import { AccessTokenReader } from '../tokens/access-token.reader.js';
 import { RefreshTokensService } from '../tokens/refresh-tokens.service.js';
 import { type TokenResponse, tokenResponse } from '../users/login.service.js';
 import { ClientAuthenticator } from './client-authenticator.js';
-import { InvalidRequest, InvalidScope, InvalidTarget, UnsupportedGrantType } from './oauth.errors.js';
+import { InvalidClient, InvalidRequest, InvalidScope, InvalidTarget, UnsupportedGrantType } from './oauth.errors.js';
 import { OAuthParams } from './oauth-params.js';
 
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/; // RFC 6749 §3.3 scope-token
@@ -19,6 +22,8 @@ export class TokenEndpoint {
     private readonly issuer: AccessTokenIssuer,
     private readonly reader: AccessTokenReader,
     private readonly refresh: RefreshTokensService,
+    private readonly revoker: SessionRevoker,
+    @Inject(REVOCATION_STORE) private readonly store: RevocationStore,
     @InjectConfig() private readonly config: AuthConfig,
   ) {}
 
@@ -79,7 +84,8 @@ export class TokenEndpoint {
     const hint = params.optional('token_type_hint');
     const tryAccess = async (): Promise<Record<string, unknown> | null> => {
       const claims = await this.reader.read(token);
-      return claims ? { active: true, token_type: 'Bearer', ...claims } : null;
+      if (!claims || (await this.isRevoked(claims.jti!, claims.sub!, claims.iat!))) return null;
+      return { active: true, token_type: 'Bearer', ...claims };
     };
     const tryRefresh = async (): Promise<Record<string, unknown> | null> => {
       const live = await this.refresh.findLive(token);
@@ -102,5 +108,44 @@ export class TokenEndpoint {
       if (result) return result;
     }
     return { active: false };
+  }
+
+  private async isRevoked(jti: string, sub: string, iat: number): Promise<boolean> {
+    try {
+      if (await this.store.isTokenRevoked(jti)) return true;
+      const since = await this.store.subjectRevokedAt(sub);
+      return since !== undefined && iat * 1000 <= since.getTime();
+    } catch (e) {
+      throw new DependencyUnavailableError('Revocation data is unavailable', { detail: String(e), cause: e });
+    }
+  }
+
+  /**
+   * RFC 7009. Confidential clients authenticate; the first-party public client (AUTH_USER_CLIENT_ID)
+   * may name itself with `client_id` alone (§2.1). A client can only revoke its own tokens, and the
+   * answer is 200 whatever the token was (§2.2), so it can't be used to probe tokens.
+   */
+  async revoke(body: unknown, authorization: string | undefined): Promise<void> {
+    const params = new OAuthParams(body);
+    let clientId: string;
+    if (this.clients.presented(authorization, params)) clientId = (await this.clients.require(authorization, params)).clientId;
+    else if (params.optional('client_id') === this.config.auth.userClientId) clientId = this.config.auth.userClientId;
+    else throw new InvalidClient('Client authentication is required');
+    const token = params.required('token');
+    const asAccess = async (): Promise<boolean> => {
+      const claims = await this.reader.read(token);
+      if (!claims) return false;
+      if (claims.client_id === clientId) await this.revoker.revokeAccessToken(claims.jti!, new Date(claims.exp! * 1000));
+      return true;
+    };
+    const asRefresh = async (): Promise<boolean> => {
+      const family = await this.revoker.familyOfRefreshToken(token);
+      if (!family) return false;
+      if (family.clientId === clientId) await this.revoker.revokeFamily(family.id, 'revoked_by_client');
+      return true;
+    };
+    // token_type_hint only orders the lookups (§2.1: the server extends its search if it misses).
+    const order = params.optional('token_type_hint') === 'refresh_token' ? [asRefresh, asAccess] : [asAccess, asRefresh];
+    for (const attempt of order) if (await attempt()) return;
   }
 }

@@ -5,6 +5,8 @@ import { InjectConfig } from '@authmesh/platform';
 import type { AuthConfig } from '../config/auth.config.js';
 import { randomToken, sha256 } from '../crypto/secrets.js';
 import { InvalidGrant } from '../oauth/oauth.errors.js';
+import { RevocationOutbox } from '../revocation/revocation-outbox.service.js';
+import { SessionRevoker } from '../revocation/session-revoker.service.js';
 import { UserEntity } from '../users/user.entity.js';
 import { AccessTokenIssuer, type IssuedAccessToken } from './access-token.issuer.js';
 import { RefreshFamilyEntity, RefreshTokenEntity } from './refresh-token.entity.js';
@@ -35,6 +37,8 @@ export class RefreshTokensService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly issuer: AccessTokenIssuer,
+    private readonly revoker: SessionRevoker,
+    private readonly outbox: RevocationOutbox,
     @InjectConfig() private readonly config: AuthConfig,
   ) {}
 
@@ -62,8 +66,9 @@ export class RefreshTokensService {
       const family = await tx.findOne(RefreshFamilyEntity, { where: { id: row.familyId }, lock: { mode: 'pessimistic_write' } });
       if (!family || family.revokedAt) throw new InvalidGrant('The refresh token is invalid');
       if (row.usedAt) {
-        // Reuse: someone holds a copy of an old token. Kill the family; commit, then refuse.
-        await tx.update(RefreshFamilyEntity, { id: family.id }, { revokedAt: now, revokedReason: 'reuse_detected' });
+        // Reuse: someone holds a copy of an old token. Kill the family and blocklist its live
+        // access tokens (same transaction, through the outbox); commit, then refuse.
+        await this.revoker.revokeFamiliesInTx(tx, [family.id], 'reuse_detected', now);
         reuse = family;
         return undefined;
       }
@@ -74,6 +79,7 @@ export class RefreshTokensService {
       return this.issuePair(tx, family, now);
     });
     if (reuse) {
+      await this.outbox.deliver();
       this.logger.warn(`refresh token reuse detected: family ${reuse.id} of user ${reuse.userId} revoked`);
       throw new InvalidGrant('The refresh token is invalid');
     }

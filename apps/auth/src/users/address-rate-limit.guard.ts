@@ -27,7 +27,10 @@ export class AddressRateLimitGuard implements CanActivate {
 
   constructor(redis: RedisConnection, @InjectConfig() config: AuthConfig) {
     const opts = { keyPrefix: 'auth:rate:addr', points: config.auth.requestsPerMinutePerAddress, duration: 60 };
-    this.limiter = redis.client ? new RateLimiterRedis({ storeClient: redis.client, ...opts }) : new RateLimiterMemory(opts);
+    // During a Redis outage the budget falls back to this instance's memory (insurance limiter).
+    this.limiter = redis.client
+      ? new RateLimiterRedis({ storeClient: redis.client, ...opts, insuranceLimiter: new RateLimiterMemory(opts) })
+      : new RateLimiterMemory(opts);
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {

@@ -30,7 +30,15 @@ export class LoginLimiter {
     const duration = config.auth.loginFailureWindowSeconds;
     const make = (keyPrefix: string, points: number): RateLimiterAbstract =>
       redis.client
-        ? new RateLimiterRedis({ storeClient: redis.client, keyPrefix, points, duration })
+        ? // During a Redis outage the counters fall back to this instance's memory (rate-limiter-flexible's
+          // insurance limiter): still bounded, so logins keep working and guessing stays limited.
+          new RateLimiterRedis({
+            storeClient: redis.client,
+            keyPrefix,
+            points,
+            duration,
+            insuranceLimiter: new RateLimiterMemory({ keyPrefix, points, duration }),
+          })
         : new RateLimiterMemory({ keyPrefix, points, duration });
     this.perAccount = make('auth:login-fail:acct', config.auth.loginMaxFailuresPerAccount);
     this.perAddress = make('auth:login-fail:addr', config.auth.loginMaxFailuresPerAddress);

@@ -49,11 +49,9 @@ export class LoginService {
     return tokenResponse(pair);
   }
 
-  /** A user's scopes and audiences: the defaults plus their extra scopes; admins may call auth. */
+  /** A user's scopes and audiences: the defaults plus their extra scopes (e.g. auth:admin). */
   grantFor(user: UserEntity): { scope: string; audiences: string[] } {
     const scopes = [...new Set([...this.config.auth.userScopes, ...user.extraScopes])];
-    const audiences = [...this.config.auth.userAudiences];
-    if (scopes.includes('auth:admin') && !audiences.includes('auth')) audiences.push('auth');
-    return { scope: scopes.join(' '), audiences };
+    return { scope: scopes.join(' '), audiences: [...this.config.auth.userAudiences] };
   }
 }

@@ -57,6 +57,21 @@ export class UsersService {
     return user;
   }
 
+  /** Checks the current password, then stores the new one (same rules as registration). */
+  async changePassword(id: string, currentPassword: string, newPassword: string): Promise<void> {
+    const user = await this.users.findOne({ where: { id } });
+    if (!user || !(await this.hasher.verify(user.passwordHash, currentPassword))) throw new InvalidCredentials();
+    if (isCommonPassword(newPassword))
+      throw new RequestValidationError([{ field: 'newPassword', problems: ['newPassword is too common'] }]);
+    await this.users.update({ id }, { passwordHash: await this.hasher.hash(newPassword) });
+  }
+
+  /** Returns false when there is no such user. */
+  async setDisabled(id: string, disabled: boolean): Promise<boolean> {
+    const result = await this.users.update({ id }, { disabled });
+    return (result.affected ?? 0) > 0;
+  }
+
   findById(id: string): Promise<UserEntity | null> {
     return this.users.findOne({ where: { id } });
   }

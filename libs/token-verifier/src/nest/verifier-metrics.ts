@@ -1,5 +1,5 @@
 import type { MetricsService } from '@authmesh/platform';
-import { Counter, Gauge } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import { TOKEN_ERROR_CODES } from '../core/errors.js';
 import { JWKS_FETCH_RESULTS, type JwksCache } from '../core/jwks/jwks-cache.js';
 import type { TokenVerifier } from '../core/token-verifier.js';
@@ -14,7 +14,8 @@ type Outcome = 'ok' | (typeof TOKEN_ERROR_CODES)[number];
 export class VerifierMetrics {
   private readonly outcomes = new Map<string, { inc(): void }>();
 
-  constructor(metrics: MetricsService, jwks: JwksCache, verifier: TokenVerifier) {
+  /** `jwks` is absent where keys come from elsewhere (auth verifies against its own keyring). */
+  constructor(metrics: MetricsService, jwks: JwksCache | undefined, verifier: TokenVerifier) {
     const registers = [metrics.registry];
     const verifications = new Counter({
       name: 'token_verifications_total',
@@ -24,6 +25,20 @@ export class VerifierMetrics {
     });
     for (const outcome of ['ok', ...TOKEN_ERROR_CODES] as Outcome[]) this.outcomes.set(outcome, verifications.labels({ outcome }));
 
+    if (jwks) this.jwksMetrics(registers, jwks);
+    const cache = new Gauge({
+      name: 'verified_token_cache_lookups',
+      help: 'Verified-token cache lookups since start, by result (hit: no RSA work)',
+      labelNames: ['result'],
+      registers,
+      collect() {
+        cache.set({ result: 'hit' }, verifier.stats.cacheHits);
+        cache.set({ result: 'miss' }, verifier.stats.cacheMisses);
+      },
+    });
+  }
+
+  private jwksMetrics(registers: Registry[], jwks: JwksCache): void {
     const fetches = new Counter({
       name: 'jwks_fetches_total',
       help: 'JWKS fetches, by result',
@@ -55,16 +70,6 @@ export class VerifierMetrics {
       registers,
       collect() {
         this.set(jwks.status().kids.length);
-      },
-    });
-    const cache = new Gauge({
-      name: 'verified_token_cache_lookups',
-      help: 'Verified-token cache lookups since start, by result (hit: no RSA work)',
-      labelNames: ['result'],
-      registers,
-      collect() {
-        cache.set({ result: 'hit' }, verifier.stats.cacheHits);
-        cache.set({ result: 'miss' }, verifier.stats.cacheMisses);
       },
     });
   }

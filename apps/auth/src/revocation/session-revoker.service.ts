@@ -1,0 +1,100 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { type DataSource, type EntityManager, In, IsNull, MoreThan } from 'typeorm';
+import type { RevocationEvent } from '@authmesh/revocation';
+import { sha256 } from '../crypto/secrets.js';
+import { RefreshFamilyEntity, RefreshTokenEntity } from '../tokens/refresh-token.entity.js';
+import { RevocationOutbox } from './revocation-outbox.service.js';
+
+export type RevocationReason =
+  'logout' | 'logout_all' | 'reuse_detected' | 'revoked_by_client' | 'password_changed' | 'account_disabled' | 'admin';
+
+const jtiEvent = (jti: string, expiresAt: Date): RevocationEvent => ({ kind: 'jti', jti, expiresAtMs: expiresAt.getTime() });
+
+/**
+ * Every way a session ends: the refresh-family change and the blocklist entries it implies are
+ * written in one transaction (the outbox), then delivered to the revocation store.
+ */
+@Injectable()
+export class SessionRevoker {
+  private readonly logger = new Logger('SessionRevoker');
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly outbox: RevocationOutbox,
+  ) {}
+
+  /** Revokes families and blocklists the access tokens they issued that are still alive. */
+  async revokeFamiliesInTx(tx: EntityManager, familyIds: string[], reason: RevocationReason, now = new Date()): Promise<void> {
+    if (familyIds.length === 0) return;
+    await tx.update(RefreshFamilyEntity, { id: In(familyIds), revokedAt: IsNull() }, { revokedAt: now, revokedReason: reason });
+    const live = await tx.find(RefreshTokenEntity, {
+      where: { familyId: In(familyIds), accessExpiresAt: MoreThan(now) },
+      select: { accessJti: true, accessExpiresAt: true },
+    });
+    await this.outbox.record(
+      tx,
+      live.map((t) => jtiEvent(t.accessJti, t.accessExpiresAt)),
+    );
+  }
+
+  /** Blocklists one access token (admin, RFC 7009). */
+  async revokeAccessToken(jti: string, expiresAt: Date): Promise<void> {
+    if (expiresAt.getTime() <= Date.now()) return;
+    await this.outbox.recordAndDeliver([jtiEvent(jti, expiresAt)]);
+  }
+
+  /** The family a refresh token belongs to, if the token is known. */
+  async familyOfRefreshToken(refreshToken: string): Promise<RefreshFamilyEntity | null> {
+    const token = await this.db.getRepository(RefreshTokenEntity).findOne({ where: { tokenHash: sha256(refreshToken) } });
+    return token ? this.db.getRepository(RefreshFamilyEntity).findOne({ where: { id: token.familyId } }) : null;
+  }
+
+  async revokeFamily(familyId: string, reason: RevocationReason): Promise<void> {
+    await this.db.transaction((tx) => this.revokeFamiliesInTx(tx, [familyId], reason));
+    await this.outbox.deliver();
+  }
+
+  /**
+   * Logout: the caller's current access token, the family it came from, and the family of a
+   * refresh token the caller names (only if it is the caller's own).
+   */
+  async logout(sub: string, accessJti: string, accessExpiresAt: Date, refreshToken?: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const families = new Set<string>();
+      const issuedWith = await tx.findOne(RefreshTokenEntity, { where: { accessJti }, select: { familyId: true } });
+      if (issuedWith) families.add(issuedWith.familyId);
+      if (refreshToken) {
+        const token = await tx.findOne(RefreshTokenEntity, { where: { tokenHash: sha256(refreshToken) }, select: { familyId: true } });
+        if (token) families.add(token.familyId);
+      }
+      const own = families.size
+        ? await tx.find(RefreshFamilyEntity, { where: { id: In([...families]), userId: sub }, select: { id: true } })
+        : [];
+      await this.revokeFamiliesInTx(
+        tx,
+        own.map((f) => f.id),
+        'logout',
+      );
+      await this.outbox.record(tx, [jtiEvent(accessJti, accessExpiresAt)]);
+    });
+    await this.outbox.deliver();
+  }
+
+  /**
+   * Every session of a subject: a subject-wide revocation (tokens issued at or before now) plus
+   * every refresh family. Used by logout-all, password change and account disable.
+   */
+  async revokeSubject(sub: string, reason: RevocationReason, tx?: EntityManager): Promise<void> {
+    const work = async (m: EntityManager): Promise<void> => {
+      const now = new Date();
+      const families = await m.find(RefreshFamilyEntity, { where: { userId: sub, revokedAt: IsNull() }, select: { id: true } });
+      await m.update(RefreshFamilyEntity, { userId: sub, revokedAt: IsNull() }, { revokedAt: now, revokedReason: reason });
+      await this.outbox.record(m, [{ kind: 'sub', sub, revokedAtMs: now.getTime() }]);
+      this.logger.log(`revoked every session of ${sub} (${reason}; ${families.length} refresh families)`);
+    };
+    if (tx) await work(tx);
+    else await this.db.transaction(work);
+    if (!tx) await this.outbox.deliver();
+  }
+}

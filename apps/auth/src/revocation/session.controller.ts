@@ -1,0 +1,59 @@
+import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { CurrentPrincipal, type Principal } from '@authmesh/token-verifier';
+import { AddressRateLimitGuard } from '../users/address-rate-limit.guard.js';
+import { UsersService } from '../users/users.service.js';
+import { SessionRevoker } from './session-revoker.service.js';
+
+export class LogoutDto {
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  refresh_token?: string;
+}
+
+export class ChangePasswordDto {
+  @IsString()
+  @MaxLength(256)
+  currentPassword!: string;
+
+  @IsString()
+  @MinLength(12, { message: 'newPassword must be at least 12 characters' })
+  @MaxLength(256)
+  newPassword!: string;
+}
+
+/** The caller's own sessions; needs a user access token for audience `auth`. */
+@UseGuards(AddressRateLimitGuard)
+@Controller('auth')
+export class SessionController {
+  constructor(
+    private readonly revoker: SessionRevoker,
+    private readonly users: UsersService,
+  ) {}
+
+  /** Ends this session: the current access token and its refresh family. */
+  @Post('logout')
+  @HttpCode(200)
+  async logout(@CurrentPrincipal() principal: Principal, @Body() body: LogoutDto): Promise<{ revoked: true }> {
+    await this.revoker.logout(principal.sub, principal.tokenId, new Date(principal.expiresAt), body.refresh_token);
+    return { revoked: true };
+  }
+
+  /** Ends every session of the caller, everywhere. */
+  @Post('logout-all')
+  @HttpCode(200)
+  async logoutAll(@CurrentPrincipal() principal: Principal): Promise<{ revoked: true }> {
+    await this.revoker.revokeSubject(principal.sub, 'logout_all');
+    return { revoked: true };
+  }
+
+  /** Changes the password and ends every session (a stolen token must not survive it). */
+  @Post('password')
+  @HttpCode(200)
+  async changePassword(@CurrentPrincipal() principal: Principal, @Body() body: ChangePasswordDto): Promise<{ changed: true }> {
+    await this.users.changePassword(principal.sub, body.currentPassword, body.newPassword);
+    await this.revoker.revokeSubject(principal.sub, 'password_changed');
+    return { changed: true };
+  }
+}

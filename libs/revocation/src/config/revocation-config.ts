@@ -1,0 +1,41 @@
+import { type EnvReader, envSchemas } from '@authmesh/platform';
+import { z } from 'zod';
+
+/** What a verifier does once its revocation data is older than the staleness bound. */
+export type RevocationOutagePolicy = 'reject' | 'accept';
+
+/** A verifier's revocation settings; read from the environment once, at start-up. */
+export interface RevocationConfig {
+  /**
+   * REVOCATION_MAX_STALENESS_S (default 30): how long the verifier keeps accepting tokens on
+   * revocation data it cannot refresh (Redis unreachable), counted from the last moment the data
+   * was known complete.
+   */
+  readonly maxStalenessSeconds: number;
+  /**
+   * REVOCATION_OUTAGE_POLICY (default `reject`): past the bound, `reject` answers 503
+   * `revocation_unavailable` (fail closed); `accept` keeps accepting valid tokens without knowing
+   * whether they were revoked (fail open, logged as an error every 10 s and counted in metrics).
+   */
+  readonly outagePolicy: RevocationOutagePolicy;
+}
+
+const policy = z.enum(['reject', 'accept'], 'must be reject or accept');
+
+/**
+ * Reads the revocation variables with the app's reader (problems are reported with the app's
+ * other variables, all at once).
+ *
+ * @example
+ * const reader = new EnvReader(env);
+ * const base = readBaseConfig('orders', reader, env);
+ * const verifier = readVerifierConfig(reader, 'orders');
+ * const revocation = readRevocationConfig(reader);
+ * reader.finish('orders');
+ */
+export function readRevocationConfig(reader: EnvReader): RevocationConfig {
+  return {
+    maxStalenessSeconds: reader.optional('REVOCATION_MAX_STALENESS_S', envSchemas.int(1, 86_400), '30'),
+    outagePolicy: reader.optional('REVOCATION_OUTAGE_POLICY', policy, 'reject'),
+  };
+}

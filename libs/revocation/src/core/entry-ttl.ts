@@ -1,0 +1,52 @@
+/** What every RevocationStore needs to know to give entries the right lifetime. */
+export interface RevocationStoreOptions {
+  /** Clock skew verifiers allow on `exp`/`iat` (seconds): an entry outlives the token by this much. */
+  readonly clockToleranceSeconds: number;
+  /** The longest access-token lifetime auth issues (seconds): how long a subject revocation must last. */
+  readonly maxTokenLifetimeSeconds: number;
+  /** Namespace for keys and channel (default none); writers and verifiers must agree. */
+  readonly keyPrefix?: string;
+  /** Redis store only: a command that takes longer fails as unavailable (default 2000 ms). */
+  readonly commandTimeoutMs?: number;
+  /** The clock, ms since the epoch (default `Date.now`). */
+  readonly now?: () => number;
+}
+
+/** Checks the options once, so a misconfiguration fails at start-up rather than on the first revocation. */
+export function checkStoreOptions(options: RevocationStoreOptions): void {
+  const { clockToleranceSeconds: tol, maxTokenLifetimeSeconds: max } = options;
+  if (!Number.isFinite(tol) || tol < 0) throw new RangeError(`clockToleranceSeconds must be >= 0 (got ${tol})`);
+  if (!Number.isFinite(max) || max <= 0) throw new RangeError(`maxTokenLifetimeSeconds must be > 0 (got ${max})`);
+}
+
+/**
+ * How long `revoked:jti:<jti>` must live: until verifiers stop accepting the token anyway, i.e. its
+ * `exp` plus their clock tolerance. Zero or less means the token is already unusable everywhere
+ * and nothing is written. (A token past `exp` but inside the tolerance is still accepted by
+ * verifiers, so it is still written.)
+ */
+export function tokenEntryTtlMs(expiresAtMs: number, nowMs: number, clockToleranceSeconds: number): number {
+  return Math.ceil(expiresAtMs + clockToleranceSeconds * 1000 - nowMs);
+}
+
+/**
+ * How long `revoked:sub:<sub>` must live: the newest token it revokes was issued at `revokedAtMs`
+ * at the latest, so it expires by `revokedAtMs + maxTokenLifetime` and verifiers stop accepting it
+ * `clockTolerance` later. Measured from `revokedAtMs`, not from the write, so a revocation
+ * replayed late (auth's outbox) does not live longer than it must.
+ */
+export function subjectEntryTtlMs(
+  revokedAtMs: number,
+  nowMs: number,
+  maxTokenLifetimeSeconds: number,
+  clockToleranceSeconds: number,
+): number {
+  return Math.ceil(revokedAtMs + (maxTokenLifetimeSeconds + clockToleranceSeconds) * 1000 - nowMs);
+}
+
+/** A Date given to the store as an integer number of ms; throws on an invalid Date (a caller bug). */
+export function msOf(date: Date, what: string): number {
+  const ms = date.getTime();
+  if (!Number.isFinite(ms)) throw new TypeError(`${what} is not a valid date`);
+  return Math.floor(ms);
+}

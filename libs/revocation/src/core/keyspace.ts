@@ -1,0 +1,78 @@
+import type { RevocationEvent } from '../revocation-store.js';
+
+/** Channel every revocation is published on (JSON of a `RevocationEvent`). */
+export const REVOCATION_CHANNEL = 'authmesh:revocations';
+/** `revoked:jti:<jti>` = the token's `exp` in ms; TTL = remaining lifetime + clock tolerance. */
+export const REVOKED_JTI_PREFIX = 'revoked:jti:';
+/** `revoked:sub:<sub>` = ms timestamp; tokens of `sub` with `iat` at or before it are revoked. */
+export const REVOKED_SUB_PREFIX = 'revoked:sub:';
+
+/**
+ * The names the blocklist uses in Redis. Everything is a single key (no multi-key command, no hash
+ * tags needed), so the same names work on one node, behind Sentinel and on Redis Cluster.
+ *
+ * `prefix` (default empty) namespaces keys and channel alike, e.g. so parallel test files sharing
+ * one Redis stay apart. Writers and verifiers must use the same prefix.
+ */
+export class RevocationKeyspace {
+  readonly channel: string;
+  /** SCAN pattern matching every blocklist key. */
+  readonly scanPattern: string;
+  private readonly jtiPrefix: string;
+  private readonly subPrefix: string;
+
+  constructor(readonly prefix = '') {
+    // A glob character in the prefix would widen the SCAN pattern to other keys.
+    if (/[*?[\]\\]/.test(prefix)) throw new Error(`revocation key prefix must not contain glob characters: ${prefix}`);
+    this.channel = `${prefix}${REVOCATION_CHANNEL}`;
+    this.scanPattern = `${prefix}revoked:*`;
+    this.jtiPrefix = `${prefix}${REVOKED_JTI_PREFIX}`;
+    this.subPrefix = `${prefix}${REVOKED_SUB_PREFIX}`;
+  }
+
+  jtiKey(jti: string): string {
+    return this.jtiPrefix + jti;
+  }
+
+  subKey(sub: string): string {
+    return this.subPrefix + sub;
+  }
+
+  /** The event a stored key and value stand for, or undefined for a key or value that is not ours. */
+  eventOf(key: string, value: string | null | undefined): RevocationEvent | undefined {
+    if (value === null || value === undefined || !/^\d{1,16}$/.test(value)) return undefined;
+    const ms = Number(value);
+    if (key.startsWith(this.jtiPrefix) && key.length > this.jtiPrefix.length) {
+      return { kind: 'jti', jti: key.slice(this.jtiPrefix.length), expiresAtMs: ms };
+    }
+    if (key.startsWith(this.subPrefix) && key.length > this.subPrefix.length) {
+      return { kind: 'sub', sub: key.slice(this.subPrefix.length), revokedAtMs: ms };
+    }
+    return undefined;
+  }
+}
+
+const MAX_ID_LENGTH = 1024;
+
+/**
+ * Parses a channel message (or an outbox row) into a `RevocationEvent`; undefined for anything
+ * else. The channel is trusted (only auth writes it) but a malformed message must never throw in a
+ * subscriber or poison the mirror.
+ */
+export function parseRevocationEvent(input: unknown): RevocationEvent | undefined {
+  let value = input;
+  if (typeof input === 'string') {
+    try {
+      value = JSON.parse(input) as unknown;
+    } catch {
+      return undefined;
+    }
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  const isId = (x: unknown): x is string => typeof x === 'string' && x.length > 0 && x.length <= MAX_ID_LENGTH;
+  const isMs = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+  if (v.kind === 'jti' && isId(v.jti) && isMs(v.expiresAtMs)) return { kind: 'jti', jti: v.jti, expiresAtMs: v.expiresAtMs };
+  if (v.kind === 'sub' && isId(v.sub) && isMs(v.revokedAtMs)) return { kind: 'sub', sub: v.sub, revokedAtMs: v.revokedAtMs };
+  return undefined;
+}

@@ -1,0 +1,141 @@
+import type { RevocationEvent, RevocationStore } from '../revocation-store.js';
+import { type RevocationStoreOptions, checkStoreOptions, msOf, subjectEntryTtlMs, tokenEntryTtlMs } from './entry-ttl.js';
+import { RevocationKeyspace } from './keyspace.js';
+
+export type RevocationListener = (event: RevocationEvent) => void;
+
+interface Entry {
+  value: number;
+  expiresAtMs: number;
+}
+
+/**
+ * What Redis is to the Redis store, in one process: keys with a value and an absolute expiry, and
+ * a channel. Expired keys are invisible at once and swept lazily. `npm start` (`REDIS_URL=memory://`)
+ * runs every service in one process, and they all share the one backend `sharedMemoryRevocationBackend()`
+ * returns, so a revocation auth writes reaches the orders and profiles verifiers.
+ */
+export class MemoryRevocationBackend {
+  private readonly entries = new Map<string, Entry>();
+  private readonly listeners = new Set<RevocationListener>();
+  private lastSweepAt = 0;
+
+  /** SET key value PX ttl. */
+  set(key: string, value: number, ttlMs: number, nowMs: number): void {
+    this.entries.set(key, { value, expiresAtMs: nowMs + ttlMs });
+    this.maybeSweep(nowMs);
+  }
+
+  /** Sets only when `value` is greater than the live value (the subject script). */
+  setIfGreater(key: string, value: number, ttlMs: number, nowMs: number): void {
+    const current = this.get(key, nowMs);
+    if (current === undefined || current < value) this.set(key, value, ttlMs, nowMs);
+  }
+
+  get(key: string, nowMs: number): number | undefined {
+    const entry = this.entries.get(key);
+    if (entry === undefined) return undefined;
+    if (entry.expiresAtMs <= nowMs) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return entry.value;
+  }
+
+  /** Like Redis PTTL: ms left, or -2 when the key does not exist. */
+  pttl(key: string, nowMs: number): number {
+    const entry = this.entries.get(key);
+    if (entry === undefined || entry.expiresAtMs <= nowMs) return -2;
+    return entry.expiresAtMs - nowMs;
+  }
+
+  /** Every live key and value (what SCAN + GET would return). */
+  *scan(nowMs: number): IterableIterator<[string, number]> {
+    for (const [key, entry] of this.entries) if (entry.expiresAtMs > nowMs) yield [key, entry.value];
+  }
+
+  publish(event: RevocationEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  /** Subscribes to the channel; returns the unsubscribe function. */
+  subscribe(listener: RevocationListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Live and not yet swept keys. */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Drops expired keys at most once a minute (O(keys), so never on every write). */
+  private maybeSweep(nowMs: number): void {
+    if (nowMs - this.lastSweepAt < 60_000) return;
+    this.lastSweepAt = nowMs;
+    for (const [key, entry] of this.entries) if (entry.expiresAtMs <= nowMs) this.entries.delete(key);
+  }
+}
+
+const SHARED = Symbol.for('authmesh.revocation.memoryBackend');
+
+/**
+ * The one in-memory backend of this process. Kept on `globalThis` so that even two copies of this
+ * module (a bundler, a second resolution path) share it.
+ */
+export function sharedMemoryRevocationBackend(): MemoryRevocationBackend {
+  const holder = globalThis as { [SHARED]?: MemoryRevocationBackend };
+  return (holder[SHARED] ??= new MemoryRevocationBackend());
+}
+
+/**
+ * The blocklist in memory, for single-process mode, with the Redis store's semantics: the same
+ * keys, the same TTLs, the latest subject timestamp kept, every write published to the backend's
+ * subscribers before the write resolves. Held to the same contract test suite.
+ */
+export class MemoryRevocationStore implements RevocationStore {
+  readonly keyspace: RevocationKeyspace;
+  private readonly now: () => number;
+
+  constructor(
+    readonly backend: MemoryRevocationBackend,
+    private readonly options: RevocationStoreOptions,
+  ) {
+    checkStoreOptions(options);
+    this.keyspace = new RevocationKeyspace(options.keyPrefix);
+    this.now = options.now ?? Date.now;
+  }
+
+  async revokeToken(jti: string, expiresAt: Date): Promise<void> {
+    const expiresAtMs = msOf(expiresAt, 'expiresAt');
+    const nowMs = this.now();
+    const ttlMs = tokenEntryTtlMs(expiresAtMs, nowMs, this.options.clockToleranceSeconds);
+    if (ttlMs <= 0) return;
+    this.backend.set(this.keyspace.jtiKey(jti), expiresAtMs, ttlMs, nowMs);
+    this.backend.publish({ kind: 'jti', jti, expiresAtMs });
+  }
+
+  async revokeSubject(sub: string, at: Date): Promise<void> {
+    const revokedAtMs = msOf(at, 'at');
+    const nowMs = this.now();
+    const ttlMs = subjectEntryTtlMs(revokedAtMs, nowMs, this.options.maxTokenLifetimeSeconds, this.options.clockToleranceSeconds);
+    if (ttlMs <= 0) return;
+    this.backend.setIfGreater(this.keyspace.subKey(sub), revokedAtMs, ttlMs, nowMs);
+    this.backend.publish({ kind: 'sub', sub, revokedAtMs });
+  }
+
+  apply(event: RevocationEvent): Promise<void> {
+    return event.kind === 'jti'
+      ? this.revokeToken(event.jti, new Date(event.expiresAtMs))
+      : this.revokeSubject(event.sub, new Date(event.revokedAtMs));
+  }
+
+  async isTokenRevoked(jti: string): Promise<boolean> {
+    return this.backend.get(this.keyspace.jtiKey(jti), this.now()) !== undefined;
+  }
+
+  async subjectRevokedAt(sub: string): Promise<Date | undefined> {
+    const ms = this.backend.get(this.keyspace.subKey(sub), this.now());
+    return ms === undefined ? undefined : new Date(ms);
+  }
+}

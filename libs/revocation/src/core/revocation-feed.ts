@@ -1,0 +1,40 @@
+/** What a feed reports to health and metrics. */
+export interface RevocationFeedStatus {
+  readonly source: 'redis' | 'memory';
+  /** Subscribed to the channel (memory: always). */
+  readonly connected: boolean;
+  /** Subscribed and re-synced since the last (re)connect. */
+  readonly synced: boolean;
+  /** Full re-syncs completed since start. */
+  readonly syncs: number;
+  readonly lastSyncAt?: string;
+  readonly lastError?: string;
+}
+
+/** Hooks for metrics; every one optional. */
+export interface RevocationFeedObserver {
+  synced?(entries: number, durationMs: number): void;
+  syncFailed?(): void;
+  eventReceived?(): void;
+}
+
+/** Log sink (the Nest layer passes a Nest Logger). */
+export interface RevocationLogger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export const silentLogger: RevocationLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/** Keeps a RevocationMirror up to date. */
+export interface RevocationFeed {
+  /**
+   * Starts feeding. Resolves once the mirror is first in sync; never rejects (while the source is
+   * unreachable it keeps retrying and the promise stays pending, so callers race it with a timeout).
+   */
+  start(): Promise<void>;
+  /** Stops feeding and releases every connection and timer. */
+  stop(): Promise<void>;
+  status(): RevocationFeedStatus;
+}

@@ -1,0 +1,69 @@
+import type { MetricsService } from '@authmesh/platform';
+import { Counter, Gauge } from 'prom-client';
+import { REVOCATION_CHECK_OUTCOMES, type RevocationCheckOutcome } from '../core/mirror-revocation-checker.js';
+import type { RevocationFeedObserver } from '../core/revocation-feed.js';
+import type { RevocationMirror } from '../core/revocation-mirror.js';
+
+/**
+ * The verifier's revocation metrics, on the app's own registry:
+ * - `revocation_checks_total{outcome}`: ok, revoked_token, revoked_subject, stale_rejected, stale_accepted
+ * - `revocation_mirror_entries{kind}`: jti / sub entries held locally
+ * - `revocation_data_staleness_seconds`: seconds since the revocation data was last known fresh (+Inf: never)
+ * - `revocation_mirror_syncs_total{result}`, `revocation_events_received_total`
+ * Counting a check on the hot path is one increment of a plain number.
+ */
+export class RevocationMetrics {
+  readonly record: (outcome: RevocationCheckOutcome) => void;
+  readonly observer: RevocationFeedObserver;
+
+  constructor(metrics: MetricsService, mirror: RevocationMirror) {
+    const registers = [metrics.registry];
+    // The hot path only bumps a plain number (a labelled prom-client inc() hashes the labels and
+    // allocates on every call); the counter reads the totals when scraped.
+    const counts = Object.fromEntries(REVOCATION_CHECK_OUTCOMES.map((outcome) => [outcome, 0])) as Record<RevocationCheckOutcome, number>;
+    this.record = (outcome) => {
+      counts[outcome]++;
+    };
+    const checks = new Counter({
+      name: 'revocation_checks_total',
+      help: 'Revocation checks of verified tokens, by outcome',
+      labelNames: ['outcome'],
+      registers,
+      collect() {
+        checks.reset();
+        for (const outcome of REVOCATION_CHECK_OUTCOMES) checks.inc({ outcome }, counts[outcome]);
+      },
+    });
+
+    const syncs = new Counter({
+      name: 'revocation_mirror_syncs_total',
+      help: 'Full re-syncs of the revocation mirror, by result',
+      labelNames: ['result'],
+      registers,
+    });
+    const events = new Counter({ name: 'revocation_events_received_total', help: 'Revocations received on the channel', registers });
+    const ok = syncs.labels({ result: 'ok' });
+    const failed = syncs.labels({ result: 'error' });
+    this.observer = { synced: () => ok.inc(), syncFailed: () => failed.inc(), eventReceived: () => events.inc() };
+
+    const entries = new Gauge({
+      name: 'revocation_mirror_entries',
+      help: 'Revocations held in the local mirror, by kind',
+      labelNames: ['kind'],
+      registers,
+      collect() {
+        const size = mirror.size;
+        entries.set({ kind: 'jti' }, size.jti);
+        entries.set({ kind: 'sub' }, size.sub);
+      },
+    });
+    new Gauge({
+      name: 'revocation_data_staleness_seconds',
+      help: 'Seconds since the revocation data was last known fresh (+Inf if never)',
+      registers,
+      collect() {
+        this.set(mirror.stalenessMs() / 1000);
+      },
+    });
+  }
+}

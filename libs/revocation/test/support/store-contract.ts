@@ -1,0 +1,167 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { RevocationEvent, RevocationKeyspace, RevocationStore, RevocationStoreOptions } from '@authmesh/revocation';
+
+/** One store under test, with what the contract needs to look inside it. */
+export interface StoreHarness {
+  store: RevocationStore;
+  keyspace: RevocationKeyspace;
+  /** Like Redis PTTL: ms left, -1 for a key without TTL, -2 for no key. */
+  pttl(key: string): Promise<number>;
+  /** The stored value, or undefined. */
+  rawValue(key: string): Promise<string | undefined>;
+  /** Every key under the harness's prefix. */
+  keys(): Promise<string[]>;
+  /** Every event seen on the channel since the harness started, in order. */
+  published: RevocationEvent[];
+  close(): Promise<void>;
+}
+
+export type HarnessFactory = (options: RevocationStoreOptions) => Promise<StoreHarness>;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function eventually(probe: () => boolean | Promise<boolean>, timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await sleep(10);
+  }
+}
+
+/**
+ * The RevocationStore contract, run against every implementation (Redis and memory) so `npm start`'s
+ * single-process mode behaves like production. Small TTLs (tolerance 1 s, longest token 2 s) keep
+ * the expiry checks to a couple of seconds of real time: Redis expires keys on its own clock.
+ */
+export function describeRevocationStoreContract(name: string, factory: HarnessFactory): void {
+  describe(`RevocationStore contract: ${name}`, () => {
+    const TOLERANCE_S = 1;
+    const MAX_LIFETIME_S = 2;
+    let h: StoreHarness;
+
+    beforeAll(async () => {
+      h = await factory({
+        clockToleranceSeconds: TOLERANCE_S,
+        maxTokenLifetimeSeconds: MAX_LIFETIME_S,
+        keyPrefix: `test:${randomBytes(4).toString('hex')}:`,
+      });
+    });
+    afterAll(async () => {
+      await h?.close();
+    });
+
+    it('blocklists a jti with its exp (ms) as value and a TTL of the remaining lifetime plus tolerance, then the entry is gone', async () => {
+      const jti = randomUUID();
+      const writeStartedAt = Date.now();
+      const expiresAtMs = writeStartedAt + 1000;
+      await h.store.revokeToken(jti, new Date(expiresAtMs));
+      const key = h.keyspace.jtiKey(jti);
+      const ttl = await h.pttl(key);
+      expect(ttl).toBeGreaterThan(1500);
+      expect(ttl).toBeLessThanOrEqual(expiresAtMs + TOLERANCE_S * 1000 - writeStartedAt);
+      expect(await h.rawValue(key)).toBe(String(expiresAtMs));
+      expect(await h.store.isTokenRevoked(jti)).toBe(true);
+      expect(await h.store.isTokenRevoked(randomUUID())).toBe(false);
+
+      await sleep(expiresAtMs + TOLERANCE_S * 1000 - Date.now() + 50);
+      expect(await h.pttl(key)).toBe(-2);
+      expect(await h.store.isTokenRevoked(jti)).toBe(false);
+    });
+
+    it('writes and publishes nothing for a token already past exp plus tolerance', async () => {
+      const jti = randomUUID();
+      await h.store.revokeToken(jti, new Date(Date.now() - TOLERANCE_S * 1000 - 1));
+      const marker = randomUUID();
+      await h.store.revokeToken(marker, new Date(Date.now() + 60_000));
+      // The channel is ordered: once the later write's message is in, the earlier one would be too.
+      await eventually(() => h.published.some((e) => e.kind === 'jti' && e.jti === marker));
+      expect(h.published.some((e) => e.kind === 'jti' && e.jti === jti)).toBe(false);
+      expect(await h.pttl(h.keyspace.jtiKey(jti))).toBe(-2);
+      expect(await h.store.isTokenRevoked(jti)).toBe(false);
+    });
+
+    it('still blocklists a token past exp but inside the tolerance (verifiers still accept it)', async () => {
+      const jti = randomUUID();
+      await h.store.revokeToken(jti, new Date(Date.now() - 400));
+      const ttl = await h.pttl(h.keyspace.jtiKey(jti));
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(600);
+    });
+
+    it('stores a subject revocation as its ms timestamp with a TTL of the longest token lifetime plus tolerance', async () => {
+      const sub = `user-${randomUUID()}`;
+      const at = new Date();
+      await h.store.revokeSubject(sub, at);
+      const ttl = await h.pttl(h.keyspace.subKey(sub));
+      expect(ttl).toBeGreaterThan((MAX_LIFETIME_S + TOLERANCE_S) * 1000 - 500);
+      expect(ttl).toBeLessThanOrEqual((MAX_LIFETIME_S + TOLERANCE_S) * 1000);
+      expect(await h.rawValue(h.keyspace.subKey(sub))).toBe(String(at.getTime()));
+      expect(await h.store.subjectRevokedAt(sub)).toEqual(at);
+      expect(await h.store.subjectRevokedAt(`user-${randomUUID()}`)).toBeUndefined();
+    });
+
+    it('keeps the latest subject timestamp: an older revocation arriving later does not move it back', async () => {
+      const sub = `user-${randomUUID()}`;
+      const newer = new Date(Date.now());
+      const older = new Date(newer.getTime() - 1000);
+      await h.store.revokeSubject(sub, newer);
+      await h.store.revokeSubject(sub, older);
+      expect(await h.store.subjectRevokedAt(sub)).toEqual(newer);
+      const newest = new Date(newer.getTime() + 5);
+      await h.store.revokeSubject(sub, newest);
+      expect(await h.store.subjectRevokedAt(sub)).toEqual(newest);
+    });
+
+    it('measures a subject entry from its revocation time: a late replay lives only as long as it must, a stale one not at all', async () => {
+      const late = `user-${randomUUID()}`;
+      const windowMs = (MAX_LIFETIME_S + TOLERANCE_S) * 1000;
+      await h.store.revokeSubject(late, new Date(Date.now() - windowMs + 700));
+      const ttl = await h.pttl(h.keyspace.subKey(late));
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(700);
+      await sleep(ttl + 50);
+      expect(await h.store.subjectRevokedAt(late)).toBeUndefined();
+
+      const stale = `user-${randomUUID()}`;
+      await h.store.revokeSubject(stale, new Date(Date.now() - windowMs - 1));
+      expect(await h.pttl(h.keyspace.subKey(stale))).toBe(-2);
+    });
+
+    it('apply() writes both kinds of event exactly as the direct calls do', async () => {
+      const jti = randomUUID();
+      const sub = `user-${randomUUID()}`;
+      const expiresAtMs = Date.now() + 30_000;
+      const revokedAtMs = Date.now();
+      await h.store.apply({ kind: 'jti', jti, expiresAtMs });
+      await h.store.apply({ kind: 'sub', sub, revokedAtMs });
+      expect(await h.store.isTokenRevoked(jti)).toBe(true);
+      expect(await h.rawValue(h.keyspace.jtiKey(jti))).toBe(String(expiresAtMs));
+      expect((await h.store.subjectRevokedAt(sub))?.getTime()).toBe(revokedAtMs);
+    });
+
+    it('publishes every write on the channel as its event', async () => {
+      const jti = randomUUID();
+      const sub = `user-${randomUUID()}`;
+      const expiresAtMs = Date.now() + 30_000;
+      const revokedAtMs = Date.now();
+      await h.store.revokeToken(jti, new Date(expiresAtMs));
+      await h.store.revokeSubject(sub, new Date(revokedAtMs));
+      await eventually(() => h.published.some((e) => e.kind === 'sub' && e.sub === sub));
+      expect(h.published).toContainEqual({ kind: 'jti', jti, expiresAtMs });
+      expect(h.published).toContainEqual({ kind: 'sub', sub, revokedAtMs });
+    });
+
+    it('never leaves a key without a TTL', async () => {
+      await h.store.revokeToken(randomUUID(), new Date(Date.now() + 10_000));
+      await h.store.revokeSubject(`user-${randomUUID()}`, new Date());
+      const keys = await h.keys();
+      expect(keys.length).toBeGreaterThan(0);
+      for (const key of keys) expect(await h.pttl(key)).toBeGreaterThan(0);
+    });
+
+    it('refuses an invalid date (a caller bug) instead of writing a key that never expires', async () => {
+      await expect(h.store.revokeToken(randomUUID(), new Date(Number.NaN))).rejects.toThrow(TypeError);
+      await expect(h.store.revokeSubject('u', new Date(Number.NaN))).rejects.toThrow(TypeError);
+    });
+  });
+}
