@@ -1,9 +1,13 @@
 import { type AppDefinition, type BaseConfig, EnvReader, readBaseConfig } from '@authmesh/platform';
+import { type RevocationConfig, readRevocationConfig } from '@authmesh/revocation';
 import { type VerifierConfig, readVerifierConfig } from '@authmesh/token-verifier';
 import { OrdersModule } from './orders.module.js';
+import { type ProfilesClientConfig, readProfilesClientConfig } from './profiles-client/profiles-client.config.js';
 
 export interface OrdersConfig extends BaseConfig {
   verifier: VerifierConfig;
+  revocation: RevocationConfig;
+  profilesClient: ProfilesClientConfig;
 }
 
 export const ordersApp: AppDefinition<OrdersConfig> = {
@@ -12,8 +16,10 @@ export const ordersApp: AppDefinition<OrdersConfig> = {
     const reader = new EnvReader(env);
     const base = readBaseConfig('orders', reader, env);
     const verifier = readVerifierConfig(reader, 'orders');
+    const revocation = readRevocationConfig(reader);
+    const profilesClient = readProfilesClientConfig(reader, verifier.issuer);
     reader.finish('orders');
-    return { ...base, verifier };
+    return { ...base, verifier, revocation, profilesClient };
   },
   rootModule: (config) => OrdersModule.forRoot(config),
 };

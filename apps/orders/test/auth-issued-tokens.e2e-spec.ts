@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { newTestApp, type TestApp } from '@authmesh/testing';
 import { authApp } from '../../auth/src/auth.app.js';
 import { ordersApp } from '../src/orders.app.js';
+import { UNUSED_PROFILES_CLIENT_ENV } from './support/profiles-client-env.js';
 
 // Crosses the real boundary: tokens signed by the auth service, verified locally by orders.
 describe('orders accepts tokens issued by the real auth service', () => {
@@ -15,7 +16,11 @@ describe('orders accepts tokens issued by the real auth service', () => {
       AUTH_ISSUER: 'http://auth.test',
       AUTH_SEED_CLIENTS: JSON.stringify(clients),
     });
-    orders = await newTestApp(ordersApp, { AUTH_ISSUER: 'http://auth.test', AUTH_JWKS_URI: `${auth.url}/.well-known/jwks.json` });
+    orders = await newTestApp(ordersApp, {
+      AUTH_ISSUER: 'http://auth.test',
+      AUTH_JWKS_URI: `${auth.url}/.well-known/jwks.json`,
+      ...UNUSED_PROFILES_CLIENT_ENV,
+    });
   });
   afterAll(async () => {
     await orders?.close();

@@ -5,6 +5,7 @@ import { JwksTestServer } from '../../../libs/token-verifier/test/support/jwks-t
 import { generateSigningKey, jwksOf } from '../../../libs/token-verifier/test/support/signing-keys.js';
 import { accessClaims, b64url, signToken } from '../../../libs/token-verifier/test/support/token-factory.js';
 import { type OrdersConfig, ordersApp } from '../src/orders.app.js';
+import { UNUSED_PROFILES_CLIENT_ENV } from './support/profiles-client-env.js';
 
 /**
  * The JWKS cache against a real (local) JWKS endpoint that counts requests, goes down, answers
@@ -24,7 +25,7 @@ describe('orders: JWKS cache resilience (e2e)', () => {
   afterAll(() => agent.destroy());
 
   async function boot(jwks: JwksTestServer, env: Record<string, string> = {}): Promise<TestApp<OrdersConfig>> {
-    return newTestApp(ordersApp, { AUTH_ISSUER: jwks.url, ...env });
+    return newTestApp(ordersApp, { AUTH_ISSUER: jwks.url, ...UNUSED_PROFILES_CLIENT_ENV, ...env });
   }
   const tokenFor = (jwks: JwksTestServer, signer = key, overrides: Record<string, unknown> = {}) =>
     signToken(signer, accessClaims(jwks.url, 'orders', now(), overrides));

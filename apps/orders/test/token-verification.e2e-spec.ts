@@ -12,6 +12,7 @@ import {
   unsignedToken,
 } from '../../../libs/token-verifier/test/support/token-factory.js';
 import { type OrdersConfig, ordersApp } from '../src/orders.app.js';
+import { UNUSED_PROFILES_CLIENT_ENV } from './support/profiles-client-env.js';
 
 /**
  * Every verification rule, attacked over HTTP against the real orders service on a real socket,
@@ -36,7 +37,7 @@ describe('orders: bearer token verification (e2e)', () => {
     attackerJwks = await JwksTestServer.start(jwksOf(attacker, impostor));
     issuer = jwks.url;
     // AUTH_JWKS_URI is left to its default, `${AUTH_ISSUER}/.well-known/jwks.json`.
-    app = await newTestApp(ordersApp, { AUTH_ISSUER: issuer });
+    app = await newTestApp(ordersApp, { AUTH_ISSUER: issuer, ...UNUSED_PROFILES_CLIENT_ENV });
     agent = testAgent();
   });
 

@@ -1,9 +1,13 @@
 import { type AppDefinition, type BaseConfig, EnvReader, readBaseConfig } from '@authmesh/platform';
+import { type RevocationConfig, readRevocationConfig } from '@authmesh/revocation';
 import { type VerifierConfig, readVerifierConfig } from '@authmesh/token-verifier';
+import { type ProfilesApiConfig, readProfilesApiConfig } from './profiles/profiles.config.js';
 import { ProfilesModule } from './profiles.module.js';
 
 export interface ProfilesConfig extends BaseConfig {
   verifier: VerifierConfig;
+  revocation: RevocationConfig;
+  profiles: ProfilesApiConfig;
 }
 
 export const profilesApp: AppDefinition<ProfilesConfig> = {
@@ -12,8 +16,10 @@ export const profilesApp: AppDefinition<ProfilesConfig> = {
     const reader = new EnvReader(env);
     const base = readBaseConfig('profiles', reader, env);
     const verifier = readVerifierConfig(reader, 'profiles');
+    const revocation = readRevocationConfig(reader);
+    const profiles = readProfilesApiConfig(reader);
     reader.finish('profiles');
-    return { ...base, verifier };
+    return { ...base, verifier, revocation, profiles };
   },
   rootModule: (config) => ProfilesModule.forRoot(config),
 };

@@ -54,6 +54,17 @@ function embeddedClients(): string {
   return readFileSync(file, 'utf8');
 }
 
+/** The secret of one seeded client (undefined when it is not seeded; orders then reports it missing). */
+function seededSecret(seedClients: string, clientId: string): string | undefined {
+  try {
+    const clients = JSON.parse(seedClients) as { clientId?: unknown; secret?: unknown }[];
+    const secret = clients.find((c) => c.clientId === clientId)?.secret;
+    return typeof secret === 'string' ? secret : undefined;
+  } catch {
+    return undefined; // auth reports a malformed AUTH_SEED_CLIENTS itself
+  }
+}
+
 async function loadDefinition(name: string): Promise<AppDefinition> {
   const mod = (await import(`../../${name}/src/${name}.app.js`)) as Record<string, AppDefinition>;
   const definition = mod[`${name}App`];
@@ -77,6 +88,8 @@ async function main(): Promise<void> {
   if (!base.DATABASE_URL) notes.push(`DATABASE_URL unset: using embedded PGlite databases under ${join(dataDir, 'pglite')}`);
   base.AUTH_KEK ??= embeddedKek();
   base.AUTH_SEED_CLIENTS ??= embeddedClients();
+  // Orders calls profiles with its own client-credentials token: its secret is the seeded one.
+  base.ORDERS_CLIENT_SECRET ??= seededSecret(base.AUTH_SEED_CLIENTS, base.ORDERS_CLIENT_ID ?? 'orders');
   for (const note of notes) process.stdout.write(`suite: ${note}\n`);
 
   const needsEmbedded = base.DATABASE_URL ? [] : APPS.map((a) => a.name).filter((n) => !base[`${n.toUpperCase()}_DATABASE_URL`]);
@@ -92,6 +105,8 @@ async function main(): Promise<void> {
     // Services verify auth's tokens locally: point them at the auth that just started (it signs
     // tokens with `iss` = its own URL by default). An explicit AUTH_ISSUER wins.
     if (name === 'auth' && !base.AUTH_ISSUER) base.AUTH_ISSUER = app.url;
+    // Profiles starts before orders, which calls it. An explicit PROFILES_URL wins.
+    if (name === 'profiles' && !base.PROFILES_URL) base.PROFILES_URL = app.url;
     process.stdout.write(`suite: ${name} ready on ${app.url}\n`);
   }
   process.stdout.write(`suite: all ${running.length} services ready (Ctrl-C to stop)\n`);

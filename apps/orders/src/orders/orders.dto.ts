@@ -1,0 +1,88 @@
+import { Transform, Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsISO4217CurrencyCode,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import type { OrderEntity, OrderItem, OrderShippingAddress, OrderStatus } from './order.entity.js';
+
+const upper = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim().toUpperCase() : value);
+
+// Limits keep every total below Number.MAX_SAFE_INTEGER: 100 items × 10 000 × 10^9 = 10^15.
+export class OrderItemDto implements OrderItem {
+  @IsString()
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, { message: 'sku must be 1-64 letters, digits, dots, hyphens or underscores' })
+  sku!: string;
+
+  @IsInt({ message: 'quantity must be an integer' })
+  @Min(1, { message: 'quantity must be greater than 0' })
+  @Max(10_000)
+  quantity!: number;
+
+  @IsInt({ message: 'unitPrice must be an integer number of minor units' })
+  @Min(0)
+  @Max(1_000_000_000)
+  unitPrice!: number;
+}
+
+export class CreateOrderDto {
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(100)
+  @ValidateNested({ each: true })
+  @Type(() => OrderItemDto)
+  items!: OrderItemDto[];
+
+  @Transform(upper)
+  @IsString()
+  @IsISO4217CurrencyCode({ message: 'currency must be an ISO 4217 currency code' })
+  currency!: string;
+}
+
+/** `GET /orders?limit=&cursor=` */
+export class ListOrdersQuery {
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  cursor?: string;
+}
+
+export interface OrderView {
+  id: string;
+  status: OrderStatus;
+  items: OrderItem[];
+  total: number;
+  currency: string;
+  shippingAddress: OrderShippingAddress;
+  createdAt: string;
+  cancelledAt: string | null;
+}
+
+export function toOrderView(o: OrderEntity): OrderView {
+  return {
+    id: o.id,
+    status: o.status,
+    items: o.items,
+    total: o.total,
+    currency: o.currency,
+    shippingAddress: o.shippingAddress,
+    createdAt: o.createdAt.toISOString(),
+    cancelledAt: o.cancelledAt?.toISOString() ?? null,
+  };
+}

@@ -1,0 +1,25 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { Orders1765000000000 } from '../migrations/1765000000000-orders.js';
+import type { ProfilesClientConfig } from '../profiles-client/profiles-client.config.js';
+import { ProfilesClientModule } from '../profiles-client/profiles-client.module.js';
+import { OrderEntity } from './order.entity.js';
+import { OrdersController } from './orders.controller.js';
+import { OrdersService } from './orders.service.js';
+
+/** What the root module passes to PlatformModule's `database`. */
+export const ordersEntities = [OrderEntity];
+export const ordersMigrations = [Orders1765000000000];
+
+/** The orders API (`/orders`), placing orders with the address fetched from profiles. */
+@Module({})
+export class OrdersApiModule {
+  static forRoot(profiles: ProfilesClientConfig): DynamicModule {
+    return {
+      module: OrdersApiModule,
+      imports: [TypeOrmModule.forFeature([OrderEntity]), ProfilesClientModule.forRoot(profiles)],
+      controllers: [OrdersController],
+      providers: [OrdersService],
+    };
+  }
+}

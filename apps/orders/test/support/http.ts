@@ -1,0 +1,56 @@
+import { randomBytes } from 'node:crypto';
+
+export interface JsonResponse<T = Record<string, unknown>> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+/** One JSON request over a real socket; the body is parsed when there is one. */
+export async function call<T = Record<string, unknown>>(
+  url: string,
+  options: { method?: string; token?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<JsonResponse<T>> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(url, {
+    method: options.method ?? (options.body === undefined ? 'GET' : 'POST'),
+    headers,
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : undefined) as T };
+}
+
+/** Registers a fresh user at auth and logs in: `{ userId, token }`. */
+export async function newUser(authUrl: string, label: string): Promise<{ userId: string; token: string }> {
+  const email = `${label}-${randomBytes(5).toString('hex')}@example.com`;
+  const password = 'a long enough passphrase';
+  const reg = await call<{ id: string }>(`${authUrl}/auth/register`, { body: { email, password } });
+  if (reg.status !== 201) throw new Error(`register answered ${reg.status}: ${JSON.stringify(reg.body)}`);
+  const login = await call<{ access_token: string }>(`${authUrl}/auth/login`, { body: { email, password } });
+  if (login.status !== 200) throw new Error(`login answered ${login.status}: ${JSON.stringify(login.body)}`);
+  return { userId: reg.body.id, token: login.body.access_token };
+}
+
+/** A client-credentials token from auth's token endpoint. */
+export async function serviceToken(authUrl: string, clientId: string, secret: string, audience: string): Promise<string> {
+  const res = await call<{ access_token: string }>(`${authUrl}/oauth/token`, {
+    body: { grant_type: 'client_credentials', client_id: clientId, client_secret: secret, audience },
+  });
+  if (res.status !== 200) throw new Error(`token endpoint answered ${res.status}: ${JSON.stringify(res.body)}`);
+  return res.body.access_token;
+}
+
+/** Sum of `http_requests_total` for one route in a service's /metrics (a counter the test can read). */
+export async function requestsServed(serviceUrl: string, method: string, route: string): Promise<number> {
+  const text = await (await fetch(`${serviceUrl}/metrics`)).text();
+  let total = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('http_requests_total{')) continue;
+    if (!line.includes(`method="${method}"`) || !line.includes(`route="${route}"`)) continue;
+    total += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return total;
+}

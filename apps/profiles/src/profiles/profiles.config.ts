@@ -1,0 +1,16 @@
+import type { EnvReader } from '@authmesh/platform';
+import { z } from 'zod';
+
+export interface ProfilesApiConfig {
+  /** PROFILES_SERVICE_CLIENTS (default `orders`): client ids whose service tokens may read any profile. */
+  readonly serviceClients: readonly string[];
+}
+
+const clientList = z
+  .string()
+  .transform((v) => v.split(',').map((s) => s.trim()))
+  .refine((ids) => ids.every((id) => /^[\x21-\x2b\x2d-\x7e]{1,200}$/.test(id)), 'must be a comma-separated list of client ids');
+
+export function readProfilesApiConfig(reader: EnvReader): ProfilesApiConfig {
+  return { serviceClients: reader.optional('PROFILES_SERVICE_CLIENTS', clientList, 'orders') };
+}

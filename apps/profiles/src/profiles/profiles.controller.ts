@@ -1,0 +1,43 @@
+import { type Principal, CurrentPrincipal, Scopes } from '@authmesh/token-verifier';
+import { Body, Controller, Get, Inject, Param, Put, Query } from '@nestjs/common';
+import { ListProfilesQuery, type ProfileView, UpdateProfileDto, toProfileView } from './profiles.dto.js';
+import { ProfilesService } from './profiles.service.js';
+import { assertAllowedServiceCaller } from './service-callers.js';
+
+export const PROFILES_SERVICE_CLIENTS = Symbol('PROFILES_SERVICE_CLIENTS');
+
+@Controller('profiles')
+export class ProfilesController {
+  constructor(
+    private readonly profiles: ProfilesService,
+    @Inject(PROFILES_SERVICE_CLIENTS) private readonly serviceClients: ReadonlySet<string>,
+  ) {}
+
+  /** Admin listing, keyset-paginated: `{ items, nextCursor }`. */
+  @Scopes('profiles:admin')
+  @Get()
+  async list(@Query() query: ListProfilesQuery): Promise<{ items: ProfileView[]; nextCursor: string | null }> {
+    const page = await this.profiles.list(query.limit ?? 20, query.cursor);
+    return { items: page.items.map(toProfileView), nextCursor: page.nextCursor };
+  }
+
+  @Scopes('profiles:read')
+  @Get('me')
+  async me(@CurrentPrincipal() principal: Principal): Promise<ProfileView> {
+    return toProfileView(await this.profiles.getOrCreate(principal.sub));
+  }
+
+  @Scopes('profiles:write')
+  @Put('me')
+  async replaceMe(@CurrentPrincipal() principal: Principal, @Body() body: UpdateProfileDto): Promise<ProfileView> {
+    return toProfileView(await this.profiles.replace(principal.sub, body.displayName, body.shippingAddress ?? null));
+  }
+
+  /** Service-to-service: another user's profile, for allow-listed services only (never a user token). */
+  @Scopes('profiles:read')
+  @Get(':userId')
+  async byUser(@CurrentPrincipal() principal: Principal, @Param('userId') userId: string): Promise<ProfileView> {
+    assertAllowedServiceCaller(principal, this.serviceClients);
+    return toProfileView(await this.profiles.get(userId));
+  }
+}

@@ -1,0 +1,97 @@
+import { Transform, Type } from 'class-transformer';
+import {
+  IsISO31661Alpha2,
+  IsInt,
+  IsNotEmpty,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import type { ProfileEntity, ShippingAddress } from './profile.entity.js';
+
+const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
+const upper = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim().toUpperCase() : value);
+
+export class ShippingAddressDto implements ShippingAddress {
+  @Transform(trim)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  line1!: string;
+
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @MaxLength(200)
+  line2?: string;
+
+  @Transform(trim)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  city!: string;
+
+  @Transform(trim)
+  @IsString()
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9 -]{0,14}[A-Za-z0-9]$/, { message: 'postalCode must be 2-16 letters, digits, spaces or hyphens' })
+  postalCode!: string;
+
+  @Transform(upper)
+  @IsString()
+  @IsISO31661Alpha2({ message: 'country must be an ISO 3166-1 alpha-2 code' })
+  country!: string;
+}
+
+/** `PUT /profiles/me`: replaces the profile (an omitted or null address clears it). */
+export class UpdateProfileDto {
+  @Transform(trim)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  displayName!: string;
+
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => ShippingAddressDto)
+  shippingAddress?: ShippingAddressDto | null;
+}
+
+/** `GET /profiles?limit=&cursor=` (admin). */
+export class ListProfilesQuery {
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  cursor?: string;
+}
+
+/** A profile as the API shows it. */
+export interface ProfileView {
+  userId: string;
+  displayName: string | null;
+  shippingAddress: ShippingAddress | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function toProfileView(p: ProfileEntity): ProfileView {
+  return {
+    userId: p.userId,
+    displayName: p.displayName,
+    shippingAddress: p.shippingAddress,
+    createdAt: p.createdAt.toISOString(),
+    updatedAt: p.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,84 @@
+import { type Dispatcher, request } from 'undici';
+import { TokenFetchError } from './errors.js';
+
+/** What a token source asks the token endpoint for (RFC 6749 §4.4, RFC 8707 `audience`). */
+export interface TokenRequest {
+  readonly tokenUrl: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly audience: string;
+  /** Space-separated; default: every scope the client has. */
+  readonly scope?: string;
+}
+
+/** A token as the token endpoint issued it. */
+export interface FetchedToken {
+  readonly accessToken: string;
+  /** `expires_in` (RFC 6749 §5.1), in seconds. */
+  readonly expiresInSeconds: number;
+}
+
+/** One call to the token endpoint; injected so the token source can be tested without I/O. */
+export type TokenFetcher = (req: TokenRequest) => Promise<FetchedToken>;
+
+export interface HttpTokenFetcherOptions {
+  /** Per-attempt timeout (default 5000 ms). */
+  readonly timeoutMs?: number;
+  /** undici dispatcher (default: the global one). */
+  readonly dispatcher?: Dispatcher;
+}
+
+/**
+ * The real fetcher: `POST tokenUrl` with `grant_type=client_credentials`, the client
+ * authenticated by HTTP Basic (RFC 6749 §2.3.1: servers MUST support it; the secret never goes in
+ * a URL). 5xx, network errors and timeouts are retryable; 4xx (bad secret, bad audience) is not.
+ */
+export function httpTokenFetcher(options: HttpTokenFetcherOptions = {}): TokenFetcher {
+  const timeoutMs = options.timeoutMs ?? 5000;
+  return async (req) => {
+    const form = new URLSearchParams({ grant_type: 'client_credentials', audience: req.audience });
+    if (req.scope) form.set('scope', req.scope);
+    // RFC 6749 §2.3.1: id and secret are form-urlencoded before the Basic encoding.
+    const basic = Buffer.from(`${encodeURIComponent(req.clientId)}:${encodeURIComponent(req.clientSecret)}`).toString('base64');
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await request(req.tokenUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', authorization: `Basic ${basic}` },
+        body: form.toString(),
+        signal: AbortSignal.timeout(timeoutMs),
+        dispatcher: options.dispatcher,
+      });
+    } catch (e) {
+      throw new TokenFetchError(`token endpoint unreachable: ${(e as Error).message}`, true, { cause: e });
+    }
+    const text = await res.body.text().catch(() => '');
+    if (res.statusCode !== 200) {
+      let error = '';
+      try {
+        error = String((JSON.parse(text) as { error?: unknown }).error ?? '');
+      } catch {
+        // not JSON
+      }
+      throw new TokenFetchError(
+        `token endpoint answered ${res.statusCode}${error ? ` ${error}` : ''}`,
+        res.statusCode >= 500 || res.statusCode === 429,
+        {
+          status: res.statusCode,
+        },
+      );
+    }
+    let body: { access_token?: unknown; expires_in?: unknown };
+    try {
+      body = JSON.parse(text) as typeof body;
+    } catch (e) {
+      throw new TokenFetchError('token endpoint answered invalid JSON', true, { status: 200, cause: e });
+    }
+    if (typeof body.access_token !== 'string' || body.access_token === '') {
+      throw new TokenFetchError('token endpoint answered without an access_token', true, { status: 200 });
+    }
+    const expiresIn = Number(body.expires_in);
+    // expires_in is RECOMMENDED, not required (RFC 6749 §5.1): assume a short life when absent.
+    return { accessToken: body.access_token, expiresInSeconds: Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn : 60 };
+  };
+}

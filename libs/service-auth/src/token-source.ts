@@ -1,0 +1,168 @@
+import { TokenFetchError } from './errors.js';
+import { type FetchedToken, type TokenFetcher, httpTokenFetcher } from './token-fetcher.js';
+
+/** Where a failed token fetch is tried again: exponential backoff with jitter. */
+export interface RetryOptions {
+  /** Total attempts per fetch, the first included (default 4). */
+  readonly attempts?: number;
+  /** Delay before the second attempt (default 200 ms); doubled for each one after. */
+  readonly baseDelayMs?: number;
+  /** Upper bound of any one delay (default 5000 ms). */
+  readonly maxDelayMs?: number;
+}
+
+export interface ClientCredentialsTokenSourceOptions {
+  /** Auth's token endpoint, e.g. http://127.0.0.1:3001/oauth/token */
+  readonly tokenUrl: string;
+  readonly clientId: string;
+  /** From configuration, never from code. */
+  readonly clientSecret: string;
+  /** The one audience (RFC 8707) the tokens of this source are for, e.g. `profiles`. */
+  readonly audience: string;
+  /** Space-separated scopes to ask for (default: every scope the client has). */
+  readonly scope?: string;
+  /** Fraction of a token's lifetime after which it is replaced (default 0.8). */
+  readonly refreshAtFraction?: number;
+  readonly retry?: RetryOptions;
+  /** Per-attempt timeout of the default fetcher (default 5000 ms). */
+  readonly fetchTimeoutMs?: number;
+  /** The token endpoint call (default: `httpTokenFetcher`); injected in tests. */
+  readonly fetcher?: TokenFetcher;
+  /** The clock, ms since the epoch (default `Date.now`). */
+  readonly now?: () => number;
+  /** Waits between attempts (default: a timer). */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Jitter source in [0, 1) (default `Math.random`). */
+  readonly random?: () => number;
+  /** Told about a background refresh that failed (the old token is still served until it expires). */
+  readonly onBackgroundError?: (error: unknown) => void;
+}
+
+interface CachedToken {
+  readonly token: string;
+  /** From here on, the next caller starts a refresh (in the background while the token is still valid). */
+  readonly refreshAt: number;
+  /** From here on, the token is not handed out any more. */
+  readonly usableUntil: number;
+}
+
+/** Never hand out a token this close to its expiry: it could expire on the way to the callee. */
+const EXPIRY_MARGIN_MS = 5000;
+
+/**
+ * Client-credentials tokens for one audience (DESIGN.md: "fetched once, cached, refreshed before
+ * expiry"). The token is cached; at `refreshAtFraction` of its lifetime the next caller starts a
+ * refresh while still getting the current token, so callers only wait for auth when there is no
+ * valid token at all. Every fetch is single flight (concurrent callers share one request to auth)
+ * and a failed fetch is retried with exponential backoff and jitter. No timers run in the
+ * background: nothing to stop, nothing holding the process open.
+ *
+ * @example
+ * const profilesTokens = new ClientCredentialsTokenSource({
+ *   tokenUrl: 'http://127.0.0.1:3001/oauth/token',
+ *   clientId: 'orders',
+ *   clientSecret: config.clientSecret,
+ *   audience: 'profiles',
+ * });
+ * const token = await profilesTokens.getToken();
+ */
+export class ClientCredentialsTokenSource {
+  readonly audience: string;
+  private readonly fetcher: TokenFetcher;
+  private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
+  private readonly refreshAtFraction: number;
+  private readonly attempts: number;
+  private readonly baseDelayMs: number;
+  private readonly maxDelayMs: number;
+  private current: CachedToken | undefined;
+  private inflight: Promise<CachedToken> | undefined;
+  private fetches = 0;
+
+  constructor(private readonly options: ClientCredentialsTokenSourceOptions) {
+    this.audience = options.audience;
+    this.fetcher = options.fetcher ?? httpTokenFetcher({ timeoutMs: options.fetchTimeoutMs });
+    this.now = options.now ?? Date.now;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.random = options.random ?? Math.random;
+    this.refreshAtFraction = options.refreshAtFraction ?? 0.8;
+    if (!(this.refreshAtFraction > 0 && this.refreshAtFraction < 1)) throw new RangeError('refreshAtFraction must be in (0, 1)');
+    this.attempts = Math.max(1, options.retry?.attempts ?? 4);
+    this.baseDelayMs = options.retry?.baseDelayMs ?? 200;
+    this.maxDelayMs = options.retry?.maxDelayMs ?? 5000;
+  }
+
+  /** Requests sent to the token endpoint so far (retries included). */
+  get fetchCount(): number {
+    return this.fetches;
+  }
+
+  /** A valid access token for the audience; fetches one only when needed. */
+  async getToken(): Promise<string> {
+    const now = this.now();
+    const current = this.current;
+    if (current && now < current.refreshAt) return current.token;
+    if (current && now < current.usableUntil) {
+      // Past 80 %: refresh in the background, keep serving the still-valid token meanwhile.
+      this.refreshOnce().catch((e: unknown) => this.options.onBackgroundError?.(e));
+      return current.token;
+    }
+    return (await this.refreshOnce()).token;
+  }
+
+  /**
+   * A new token, replacing `rejected` (the one a callee just answered 401 to). When another caller
+   * already replaced it, that replacement is returned without a new fetch, so a burst of 401s for
+   * one token costs one fetch.
+   */
+  async refresh(rejected?: string): Promise<string> {
+    const current = this.current;
+    if (rejected !== undefined && current && current.token !== rejected && this.now() < current.usableUntil) return current.token;
+    if (!rejected || current?.token === rejected) this.current = undefined;
+    return (await this.refreshOnce()).token;
+  }
+
+  /** Single flight: every caller during a fetch shares it. */
+  private refreshOnce(): Promise<CachedToken> {
+    this.inflight ??= this.fetchWithRetry()
+      .then((token) => {
+        this.current = token;
+        return token;
+      })
+      .finally(() => {
+        this.inflight = undefined;
+      });
+    return this.inflight;
+  }
+
+  private async fetchWithRetry(): Promise<CachedToken> {
+    const { tokenUrl, clientId, clientSecret, audience, scope } = this.options;
+    for (let attempt = 1; ; attempt++) {
+      // The lifetime counts from when we asked, not from when the answer arrived.
+      const askedAt = this.now();
+      let fetched: FetchedToken;
+      try {
+        this.fetches++;
+        fetched = await this.fetcher({ tokenUrl, clientId, clientSecret, audience, scope });
+      } catch (e) {
+        const retryable = !(e instanceof TokenFetchError) || e.retryable;
+        if (!retryable || attempt >= this.attempts) throw e;
+        await this.sleep(this.backoffMs(attempt));
+        continue;
+      }
+      const lifetimeMs = fetched.expiresInSeconds * 1000;
+      return {
+        token: fetched.accessToken,
+        refreshAt: askedAt + lifetimeMs * this.refreshAtFraction,
+        usableUntil: askedAt + Math.max(lifetimeMs * this.refreshAtFraction, lifetimeMs - EXPIRY_MARGIN_MS),
+      };
+    }
+  }
+
+  /** Exponential backoff with "equal jitter": half fixed, half random, so instances don't retry in lockstep. */
+  private backoffMs(failedAttempt: number): number {
+    const ceiling = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (failedAttempt - 1));
+    return Math.round(ceiling / 2 + (ceiling / 2) * this.random());
+  }
+}
