@@ -15,3 +15,4 @@ export * from './database/typeorm-options.js';
 export * from './bootstrap/app-definition.js';
 export * from './bootstrap/start-app.js';
 export * from './platform.module.js';
+export * from './http/page-query.dto.js';

@@ -1,19 +1,8 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import { AppError, DependencyUnavailableError, InjectConfig, RedisConnection } from '@authmesh/platform';
+import { DependencyUnavailableError, InjectConfig, RedisConnection, TooManyRequestsError } from '@authmesh/platform';
 import type { AuthConfig } from '../config/auth.config.js';
-
-export class TooManyRequests extends AppError {
-  static readonly code = 'too_many_requests';
-  readonly code = TooManyRequests.code;
-  readonly status = 429;
-  override readonly headers: Readonly<Record<string, string>>;
-  constructor(retryAfterSeconds: number) {
-    super('Too many requests; try again later');
-    this.headers = { 'retry-after': String(Math.max(1, retryAfterSeconds)) };
-  }
-}
 
 /**
  * A per-address request budget on auth's public endpoints (AUTH_RATE_LIMIT_PER_MIN).
@@ -41,7 +30,7 @@ export class AddressRateLimitGuard implements CanActivate {
       void http.getResponse<FastifyReply>().header('ratelimit-remaining', String(res.remainingPoints));
       return true;
     } catch (e) {
-      if (e instanceof RateLimiterRes) throw new TooManyRequests(Math.ceil(e.msBeforeNext / 1000));
+      if (e instanceof RateLimiterRes) throw new TooManyRequestsError(e.msBeforeNext / 1000);
       throw new DependencyUnavailableError('Rate limiting is unavailable', { detail: String(e), cause: e });
     }
   }

@@ -1,18 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import { AppError, DependencyUnavailableError, InjectConfig, RedisConnection } from '@authmesh/platform';
+import { DependencyUnavailableError, InjectConfig, RedisConnection, TooManyRequestsError } from '@authmesh/platform';
 import type { AuthConfig } from '../config/auth.config.js';
 
 /** Too many failed logins for this account or address: 429 with Retry-After. */
-export class TooManyLoginAttempts extends AppError {
-  static readonly code = 'too_many_attempts';
-  readonly code = TooManyLoginAttempts.code;
-  readonly status = 429;
-  override readonly headers: Readonly<Record<string, string>>;
+export class TooManyLoginAttempts extends TooManyRequestsError {
+  static override readonly code = 'too_many_attempts';
+  override readonly code = TooManyLoginAttempts.code;
   constructor(retryAfterSeconds: number) {
-    super('Too many failed login attempts; try again later');
-    this.headers = { 'retry-after': String(Math.max(1, retryAfterSeconds)) };
+    super(retryAfterSeconds, 'Too many failed login attempts; try again later');
   }
 }
 

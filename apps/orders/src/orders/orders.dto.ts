@@ -1,3 +1,4 @@
+import { PageQuery } from '@authmesh/platform';
 import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -5,11 +6,9 @@ import {
   IsArray,
   IsISO4217CurrencyCode,
   IsInt,
-  IsOptional,
   IsString,
   Matches,
   Max,
-  MaxLength,
   Min,
   ValidateNested,
 } from 'class-validator';
@@ -49,19 +48,7 @@ export class CreateOrderDto {
 }
 
 /** `GET /orders?limit=&cursor=` */
-export class ListOrdersQuery {
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number;
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  cursor?: string;
-}
+export class ListOrdersQuery extends PageQuery {}
 
 export interface OrderView {
   id: string;

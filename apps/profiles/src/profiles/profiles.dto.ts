@@ -1,17 +1,6 @@
+import { PageQuery } from '@authmesh/platform';
 import { Transform, Type } from 'class-transformer';
-import {
-  IsISO31661Alpha2,
-  IsInt,
-  IsNotEmpty,
-  IsObject,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-  ValidateNested,
-} from 'class-validator';
+import { IsISO31661Alpha2, IsNotEmpty, IsObject, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
 import type { ProfileEntity, ShippingAddress } from './profile.entity.js';
 
 const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
@@ -63,19 +52,7 @@ export class UpdateProfileDto {
 }
 
 /** `GET /profiles?limit=&cursor=` (admin). */
-export class ListProfilesQuery {
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number;
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(500)
-  cursor?: string;
-}
+export class ListProfilesQuery extends PageQuery {}
 
 /** A profile as the API shows it. */
 export interface ProfileView {

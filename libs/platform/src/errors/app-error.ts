@@ -59,3 +59,16 @@ export class NotReadyError extends DependencyUnavailableError {
   static override readonly code = 'not_ready';
   override readonly code = NotReadyError.code;
 }
+
+/** A rate limit was hit: 429 with Retry-After. Subclasses name the limit with their own code. */
+export class TooManyRequestsError extends AppError {
+  static readonly code: string = 'too_many_requests';
+  readonly code: string = TooManyRequestsError.code;
+  readonly status = 429;
+  override readonly headers: Readonly<Record<string, string>>;
+
+  constructor(retryAfterSeconds: number, message = 'Too many requests; try again later') {
+    super(message);
+    this.headers = { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) };
+  }
+}
