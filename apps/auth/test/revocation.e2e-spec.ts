@@ -146,6 +146,17 @@ describe('auth: revocation endpoints, and the outbox that survives a Redis outag
       (await post(`${app.url}/admin/revocations`, { sub: decodeJwt(other.tokens.access_token).sub }, bearer(admin.access_token))).status,
     ).toBe(200);
     expect(await introspect(other.tokens.access_token)).toBe(false);
+    // A service client's subject (its client_id, not a user uuid) can be revoked too.
+    const f = form({ grant_type: 'client_credentials' });
+    const svc = (await (
+      await fetch(`${app.url}/oauth/token`, {
+        method: 'POST',
+        body: f.body,
+        headers: { ...f.headers, authorization: basic(ORDERS_CLIENT.clientId, ORDERS_CLIENT.secret) },
+      })
+    ).json()) as { access_token: string };
+    expect((await post(`${app.url}/admin/revocations`, { sub: ORDERS_CLIENT.clientId }, bearer(admin.access_token))).status).toBe(200);
+    expect(await introspect(svc.access_token)).toBe(false);
     const bad = await post(`${app.url}/admin/revocations`, { jti, sub }, bearer(admin.access_token));
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ code: 'validation_failed' });

@@ -94,6 +94,46 @@ describe('auth: refresh families, keys at rest, brute force and OAuth errors', (
     });
   });
 
+  describe('refresh tokens are bound to their client and their scope (review findings)', () => {
+    it('refuses a refresh token presented by another client, without spending it', async () => {
+      const email = uniqueEmail('bind');
+      await post(`${app.url}/auth/register`, { email, password });
+      const t = await login(email);
+      await expectOAuthError(
+        await tokenRequest(
+          app,
+          { grant_type: 'refresh_token', refresh_token: t.refresh_token },
+          { authorization: basic(ORDERS_CLIENT.clientId, ORDERS_CLIENT.secret) },
+        ),
+        400,
+        'invalid_grant',
+      );
+      expect((await tokenRequest(app, { grant_type: 'refresh_token', refresh_token: t.refresh_token })).status).toBe(200);
+    });
+
+    it('checks a requested scope before rotating, and narrows the new access token to it', async () => {
+      const email = uniqueEmail('scope');
+      await post(`${app.url}/auth/register`, { email, password });
+      const t = await login(email);
+      await expectOAuthError(
+        await tokenRequest(app, { grant_type: 'refresh_token', refresh_token: t.refresh_token, scope: 'auth:admin' }),
+        400,
+        'invalid_scope',
+      );
+      // The refused request spent nothing: the same token still rotates (no false reuse).
+      const narrowed = await tokenRequest(app, { grant_type: 'refresh_token', refresh_token: t.refresh_token, scope: 'orders:read' });
+      expect(narrowed.status).toBe(200);
+      const body = (await narrowed.json()) as { scope: string; access_token: string; refresh_token: string };
+      expect(body.scope).toBe('orders:read');
+      expect(JSON.parse(Buffer.from(body.access_token.split('.')[1]!, 'base64url').toString()).scope).toBe('orders:read');
+      // The family keeps its full scope for the next refresh.
+      const next = (await (await tokenRequest(app, { grant_type: 'refresh_token', refresh_token: body.refresh_token })).json()) as {
+        scope: string;
+      };
+      expect(next.scope.split(' ')).toContain('orders:write');
+    });
+  });
+
   describe('private keys at rest', () => {
     it('stores only ciphertext of the private key', async () => {
       const db = new pg.Client({ connectionString: app.databaseUrl });
@@ -186,6 +226,16 @@ describe('auth: refresh families, keys at rest, brute force and OAuth errors', (
       expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
       expect(await blocked.json()).toMatchObject({ code: 'too_many_attempts' });
       // Another account is not affected.
+      const parallel = uniqueEmail('parallel');
+      await post(`${app.url}/auth/register`, { email: parallel, password });
+      // Guesses sent in parallel can't slip past the limit while argon2 runs (attempts are taken first).
+      const statuses = await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          post(`${app.url}/auth/login`, { email: parallel, password: `parallel guess ${i}!` }).then((r) => r.status),
+        ),
+      );
+      expect(statuses.filter((x) => x === 401).length).toBeLessThanOrEqual(10);
+      expect(statuses.filter((x) => x === 429).length).toBeGreaterThanOrEqual(20);
       const other = uniqueEmail('other');
       await post(`${app.url}/auth/register`, { email: other, password });
       expect((await post(`${app.url}/auth/login`, { email: other, password })).status).toBe(200);

@@ -54,8 +54,9 @@ export class AdminController {
   @Post('users/:id/disable')
   @HttpCode(200)
   async disableUser(@Param('id', new ParseUUIDPipe()) id: string): Promise<{ disabled: true }> {
-    if (!(await this.users.setDisabled(id, true))) throw new NotFoundException('No such user');
-    await this.revoker.revokeSubject(id, 'account_disabled');
+    await this.revoker.changeAndRevokeSubject(id, 'account_disabled', async (tx) => {
+      if (!(await this.users.setDisabled(id, true, tx))) throw new NotFoundException('No such user');
+    });
     return { disabled: true };
   }
 }

@@ -57,13 +57,15 @@ export class TokenEndpoint {
 
   private async refreshToken(params: OAuthParams, authorization: string | undefined): Promise<TokenResponse> {
     const presented = params.required('refresh_token');
-    // Families come from the first-party public client; a confidential client that also sends
-    // credentials must send valid ones.
-    if (this.clients.presented(authorization, params)) await this.clients.require(authorization, params);
-    const requestedScope = params.optional('scope');
-    const pair = await this.refresh.rotate(presented);
-    if (requestedScope !== undefined) this.grantedScope(requestedScope, pair.scope.split(' '));
-    return tokenResponse(pair);
+    // RFC 6749 §6: a confidential client authenticates and may only use its own tokens; without
+    // credentials the caller is the first-party public client.
+    const clientId = this.clients.presented(authorization, params)
+      ? (await this.clients.require(authorization, params)).clientId
+      : this.config.auth.userClientId;
+    const requested = params.optional('scope');
+    const narrow =
+      requested === undefined ? undefined : (familyScope: string): string => this.grantedScope(requested, familyScope.split(' '));
+    return tokenResponse(await this.refresh.rotate(presented, clientId, narrow));
   }
 
   /** The requested scopes, all of which must be allowed; all allowed scopes when none are requested. */

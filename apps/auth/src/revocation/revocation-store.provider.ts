@@ -3,6 +3,9 @@ import { RedisConnection } from '@authmesh/platform';
 import { createRevocationStore } from '@authmesh/revocation';
 import type { AuthConfig } from '../config/auth.config.js';
 
+/** DESIGN.md: an access token never lives more than an hour (AUTH_ACCESS_TOKEN_TTL_S is capped there). */
+export const MAX_ACCESS_TOKEN_LIFETIME_SECONDS = 3600;
+
 /** Injection token of auth's RevocationStore. */
 export const REVOCATION_STORE = Symbol('REVOCATION_STORE');
 
@@ -12,7 +15,8 @@ export function revocationStoreProvider(config: AuthConfig): Provider {
     useFactory: (redis: RedisConnection) =>
       createRevocationStore(redis, {
         clockToleranceSeconds: config.auth.clockToleranceSeconds,
-        maxTokenLifetimeSeconds: config.auth.accessTokenTtlSeconds,
+        // The hard cap, not today's TTL: tokens issued before a TTL change may live that long.
+        maxTokenLifetimeSeconds: MAX_ACCESS_TOKEN_LIFETIME_SECONDS,
       }),
     inject: [RedisConnection],
   };

@@ -9,6 +9,8 @@ import { RevocationOutbox } from './revocation-outbox.service.js';
 export type RevocationReason =
   'logout' | 'logout_all' | 'reuse_detected' | 'revoked_by_client' | 'password_changed' | 'account_disabled' | 'admin';
 
+const USER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 const jtiEvent = (jti: string, expiresAt: Date): RevocationEvent => ({ kind: 'jti', jti, expiresAtMs: expiresAt.getTime() });
 
 /**
@@ -88,13 +90,30 @@ export class SessionRevoker {
   async revokeSubject(sub: string, reason: RevocationReason, tx?: EntityManager): Promise<void> {
     const work = async (m: EntityManager): Promise<void> => {
       const now = new Date();
-      const families = await m.find(RefreshFamilyEntity, { where: { userId: sub, revokedAt: IsNull() }, select: { id: true } });
-      await m.update(RefreshFamilyEntity, { userId: sub, revokedAt: IsNull() }, { revokedAt: now, revokedReason: reason });
+      // Users have uuid subjects and refresh families; a service client's sub is its client_id and
+      // has none (querying the uuid column with it would fail the whole revocation).
+      const families = USER_ID.test(sub)
+        ? await m.find(RefreshFamilyEntity, { where: { userId: sub, revokedAt: IsNull() }, select: { id: true } })
+        : [];
+      if (families.length)
+        await m.update(RefreshFamilyEntity, { userId: sub, revokedAt: IsNull() }, { revokedAt: now, revokedReason: reason });
       await this.outbox.record(m, [{ kind: 'sub', sub, revokedAtMs: now.getTime() }]);
       this.logger.log(`revoked every session of ${sub} (${reason}; ${families.length} refresh families)`);
     };
     if (tx) await work(tx);
     else await this.db.transaction(work);
     if (!tx) await this.outbox.deliver();
+  }
+
+  /**
+   * Runs `change` (a password change, an account disable) and the subject-wide revocation in ONE
+   * transaction: a new password never commits while the old sessions stay valid.
+   */
+  async changeAndRevokeSubject(sub: string, reason: RevocationReason, change: (tx: EntityManager) => Promise<void>): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await change(tx);
+      await this.revokeSubject(sub, reason, tx);
+    });
+    await this.outbox.deliver();
   }
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, ForbiddenException, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import { CurrentPrincipal, type Principal } from '@authmesh/token-verifier';
 import { AddressRateLimitGuard } from '../users/address-rate-limit.guard.js';
@@ -52,8 +52,10 @@ export class SessionController {
   @Post('password')
   @HttpCode(200)
   async changePassword(@CurrentPrincipal() principal: Principal, @Body() body: ChangePasswordDto): Promise<{ changed: true }> {
-    await this.users.changePassword(principal.sub, body.currentPassword, body.newPassword);
-    await this.revoker.revokeSubject(principal.sub, 'password_changed');
+    if (principal.isService) throw new ForbiddenException('Only a user has a password');
+    await this.revoker.changeAndRevokeSubject(principal.sub, 'password_changed', (tx) =>
+      this.users.changePassword(principal.sub, body.currentPassword, body.newPassword, tx),
+    );
     return { changed: true };
   }
 }

@@ -57,14 +57,21 @@ export class RefreshTokensService {
     });
   }
 
-  /** Rotates a refresh token: the old one is marked used, a new pair is returned. */
-  async rotate(presented: string, now = new Date()): Promise<TokenPair> {
+  /**
+   * Rotates a refresh token: the old one is marked used, a new pair is returned. The token must
+   * belong to `clientId` (RFC 6749 §6); `narrowScope`, when given, is checked against the family's
+   * scope before anything changes and applies to the new access token only (the family keeps its own).
+   */
+  async rotate(presented: string, clientId: string, narrowScope?: (familyScope: string) => string, now = new Date()): Promise<TokenPair> {
     let reuse: RefreshFamilyEntity | undefined;
     const pair = await this.db.transaction(async (tx) => {
       const row = await tx.findOne(RefreshTokenEntity, { where: { tokenHash: sha256(presented) }, lock: { mode: 'pessimistic_write' } });
       if (!row) throw new InvalidGrant('The refresh token is invalid');
       const family = await tx.findOne(RefreshFamilyEntity, { where: { id: row.familyId }, lock: { mode: 'pessimistic_write' } });
       if (!family || family.revokedAt) throw new InvalidGrant('The refresh token is invalid');
+      // Another client's token: refuse without touching it (no reuse side effect for its owner).
+      if (family.clientId !== clientId) throw new InvalidGrant('The refresh token was not issued to this client');
+      const scope = narrowScope ? narrowScope(family.scope) : family.scope;
       if (row.usedAt) {
         // Reuse: someone holds a copy of an old token. Kill the family and blocklist its live
         // access tokens (same transaction, through the outbox); commit, then refuse.
@@ -76,7 +83,7 @@ export class RefreshTokensService {
       const user = await tx.findOne(UserEntity, { where: { id: family.userId } });
       if (!user || user.disabled) throw new InvalidGrant('The refresh token is invalid');
       await tx.update(RefreshTokenEntity, { id: row.id, usedAt: IsNull() }, { usedAt: now });
-      return this.issuePair(tx, family, now);
+      return this.issuePair(tx, family, now, scope);
     });
     if (reuse) {
       await this.outbox.deliver();
@@ -95,11 +102,8 @@ export class RefreshTokensService {
     return { family, token };
   }
 
-  private async issuePair(tx: EntityManager, family: RefreshFamilyEntity, now: Date): Promise<TokenPair> {
-    const access = await this.issuer.issue(
-      { sub: family.userId, clientId: family.clientId, audience: family.audiences, scope: family.scope },
-      now,
-    );
+  private async issuePair(tx: EntityManager, family: RefreshFamilyEntity, now: Date, scope = family.scope): Promise<TokenPair> {
+    const access = await this.issuer.issue({ sub: family.userId, clientId: family.clientId, audience: family.audiences, scope }, now);
     const refreshToken = randomToken();
     // Sliding expiry, capped by the family's absolute maximum.
     const expiresAt = new Date(
@@ -114,6 +118,6 @@ export class RefreshTokensService {
       accessJti: access.jti,
       accessExpiresAt: access.expiresAt,
     });
-    return { access, refreshToken, scope: family.scope };
+    return { access, refreshToken, scope };
   }
 }

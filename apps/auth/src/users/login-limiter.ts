@@ -41,28 +41,24 @@ export class LoginLimiter {
     this.perAddress = make('auth:login-fail:addr', config.auth.loginMaxFailuresPerAddress);
   }
 
-  /** Throws TooManyLoginAttempts when either counter is exhausted (before any password work). */
-  async assertAllowed(email: string, address: string): Promise<void> {
-    const [acct, addr] = await this.guard(() => Promise.all([this.perAccount.get(accountKey(email)), this.perAddress.get(address)]));
-    for (const [res, limiter] of [
-      [acct, this.perAccount],
-      [addr, this.perAddress],
-    ] as const) {
-      if (res && res.consumedPoints >= limiter.points) throw new TooManyLoginAttempts(Math.ceil(res.msBeforeNext / 1000));
-    }
-  }
-
-  async recordFailure(email: string, address: string): Promise<void> {
+  /**
+   * Takes one attempt from both budgets BEFORE the password is checked, so parallel guesses can't
+   * all slip past a read-only check while argon2 runs; throws TooManyLoginAttempts when spent.
+   */
+  async takeAttempt(email: string, address: string): Promise<void> {
     await this.guard(async () => {
-      await Promise.all([
-        this.perAccount.consume(accountKey(email)).catch(ignoreLimit),
-        this.perAddress.consume(address).catch(ignoreLimit),
-      ]);
+      try {
+        await Promise.all([this.perAccount.consume(accountKey(email)), this.perAddress.consume(address)]);
+      } catch (e) {
+        if (e instanceof RateLimiterRes) throw new TooManyLoginAttempts(Math.ceil(e.msBeforeNext / 1000));
+        throw e;
+      }
     });
   }
 
-  async recordSuccess(email: string): Promise<void> {
-    await this.guard(() => this.perAccount.delete(accountKey(email)));
+  /** A correct password: the account's failures are forgiven and the address gets its attempt back. */
+  async recordSuccess(email: string, address: string): Promise<void> {
+    await this.guard(() => Promise.all([this.perAccount.delete(accountKey(email)), this.perAddress.reward(address, 1)]));
   }
 
   private async guard<T>(fn: () => Promise<T>): Promise<T> {
@@ -74,10 +70,6 @@ export class LoginLimiter {
       throw new DependencyUnavailableError('Login is temporarily unavailable', { detail: String(e), cause: e });
     }
   }
-}
-
-function ignoreLimit(e: unknown): void {
-  if (!(e instanceof RateLimiterRes)) throw e;
 }
 
 /** Counters are keyed by a hash, so Redis never holds email addresses. */

@@ -4,7 +4,7 @@ import type { AuthConfig } from '../config/auth.config.js';
 import { RefreshTokensService, type TokenPair } from '../tokens/refresh-tokens.service.js';
 import { LoginLimiter } from './login-limiter.js';
 import type { UserEntity } from './user.entity.js';
-import { InvalidCredentials, UsersService, normaliseEmail } from './users.service.js';
+import { UsersService, normaliseEmail } from './users.service.js';
 
 /** RFC 6749 §5.1 token response. */
 export interface TokenResponse {
@@ -36,15 +36,9 @@ export class LoginService {
 
   async logIn(email: string, password: string, address: string): Promise<TokenResponse> {
     const key = normaliseEmail(email);
-    await this.limiter.assertAllowed(key, address);
-    let user: UserEntity;
-    try {
-      user = await this.users.authenticate(key, password);
-    } catch (e) {
-      if (e instanceof InvalidCredentials) await this.limiter.recordFailure(key, address);
-      throw e;
-    }
-    await this.limiter.recordSuccess(key);
+    await this.limiter.takeAttempt(key, address);
+    const user = await this.users.authenticate(key, password);
+    await this.limiter.recordSuccess(key, address);
     const pair = await this.refresh.startFamily({ userId: user.id, clientId: this.config.auth.userClientId, ...this.grantFor(user) });
     return tokenResponse(pair);
   }

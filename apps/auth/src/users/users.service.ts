@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
+import type { EntityManager, Repository } from 'typeorm';
 import { AppError, RequestValidationError } from '@authmesh/platform';
 import { SecretHasher } from '../crypto/secrets.js';
 import { isCommonPassword } from './common-passwords.js';
@@ -58,17 +58,18 @@ export class UsersService {
   }
 
   /** Checks the current password, then stores the new one (same rules as registration). */
-  async changePassword(id: string, currentPassword: string, newPassword: string): Promise<void> {
-    const user = await this.users.findOne({ where: { id } });
+  async changePassword(id: string, currentPassword: string, newPassword: string, tx?: EntityManager): Promise<void> {
+    const users = tx ? tx.getRepository(UserEntity) : this.users;
+    const user = await users.findOne({ where: { id } });
     if (!user || !(await this.hasher.verify(user.passwordHash, currentPassword))) throw new InvalidCredentials();
     if (isCommonPassword(newPassword))
       throw new RequestValidationError([{ field: 'newPassword', problems: ['newPassword is too common'] }]);
-    await this.users.update({ id }, { passwordHash: await this.hasher.hash(newPassword) });
+    await users.update({ id }, { passwordHash: await this.hasher.hash(newPassword) });
   }
 
   /** Returns false when there is no such user. */
-  async setDisabled(id: string, disabled: boolean): Promise<boolean> {
-    const result = await this.users.update({ id }, { disabled });
+  async setDisabled(id: string, disabled: boolean, tx?: EntityManager): Promise<boolean> {
+    const result = await (tx ? tx.getRepository(UserEntity) : this.users).update({ id }, { disabled });
     return (result.affected ?? 0) > 0;
   }
 

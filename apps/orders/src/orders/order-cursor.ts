@@ -16,7 +16,9 @@ export function encodeOrderCursor(c: OrderCursor): string {
 export function decodeOrderCursor(cursor: string): OrderCursor {
   try {
     const [ms, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (Number.isSafeInteger(ms) && typeof id === 'string' && UUID.test(id)) return { createdAt: new Date(ms as number), id };
+    // A safe integer can still be outside Date's range (Invalid Date would reach Postgres as a 500).
+    const createdAt = new Date(ms as number);
+    if (Number.isSafeInteger(ms) && !Number.isNaN(createdAt.getTime()) && typeof id === 'string' && UUID.test(id)) return { createdAt, id };
   } catch {
     // fall through
   }
