@@ -65,11 +65,6 @@ export class RevocationOutbox implements OnApplicationBootstrap, OnApplicationSh
     return p;
   }
 
-  /** Rows still waiting for the store. */
-  pending(): Promise<number> {
-    return this.db.getRepository(RevocationOutboxEntity).count();
-  }
-
   private async deliverBatch(): Promise<number> {
     return this.db.transaction(async (tx) => {
       const rows = await tx

@@ -73,10 +73,6 @@ export class UsersService {
     return (result.affected ?? 0) > 0;
   }
 
-  findById(id: string): Promise<UserEntity | null> {
-    return this.users.findOne({ where: { id } });
-  }
-
   findByEmail(email: string): Promise<UserEntity | null> {
     return this.users.findOne({ where: { email: normaliseEmail(email) } });
   }
