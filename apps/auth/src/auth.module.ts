@@ -6,6 +6,7 @@ import { MirrorRevocationChecker, RevocationModule } from '@authmesh/revocation'
 import { JwtAuthGuard, TokenVerifier, VerifierMetrics } from '@authmesh/token-verifier';
 import { AdminController } from './admin/admin.controller.js';
 import { KeyringKeySource } from './keys/keyring-key-source.js';
+import { ClientGrantTypes1764000000002 } from './migrations/1764000000002-client-grant-types.js';
 import { RevocationOutbox1764000000001 } from './migrations/1764000000001-revocation-outbox.js';
 import { RevocationOutboxEntity } from './revocation/revocation-outbox.entity.js';
 import { RevocationOutbox } from './revocation/revocation-outbox.service.js';
@@ -36,7 +37,7 @@ import { UserEntity } from './users/user.entity.js';
 import { UsersService } from './users/users.service.js';
 
 const ENTITIES = [UserEntity, ClientEntity, SigningKeyEntity, RefreshFamilyEntity, RefreshTokenEntity, RevocationOutboxEntity];
-const MIGRATIONS = [InitialSchema1764000000000, RevocationOutbox1764000000001];
+const MIGRATIONS = [InitialSchema1764000000000, RevocationOutbox1764000000001, ClientGrantTypes1764000000002];
 
 @Module({})
 export class AuthModule {

@@ -32,26 +32,32 @@ function embeddedKek(): string {
 }
 
 /**
- * Service clients the suite needs (orders → profiles, the gateway), with secrets generated once
- * into .data/ so they survive restarts. An explicit AUTH_SEED_CLIENTS wins.
+ * Service clients the suite needs (orders → profiles, the gateway, the authctl CLI), with secrets
+ * generated once into .data/ so they survive restarts; a client missing from an older file is
+ * added. An explicit AUTH_SEED_CLIENTS wins.
  */
 function embeddedClients(): string {
   const file = join(dataDir, 'suite-clients.json');
-  if (!existsSync(file)) {
+  const secret = (): string => randomBytes(32).toString('base64url');
+  const wanted = [
+    { clientId: 'orders', scopes: ['profiles:read'], audiences: ['profiles'] },
+    {
+      clientId: 'gateway',
+      scopes: ['orders:read', 'orders:write', 'profiles:read', 'profiles:write'],
+      audiences: ['orders', 'profiles'],
+      grantTypes: ['client_credentials', 'urn:ietf:params:oauth:grant-type:token-exchange'],
+    },
+    // The ops CLI talks to auth's admin API with this client (`npm run authctl -- keys list`).
+    { clientId: 'authctl', scopes: ['auth:admin'], audiences: ['auth'] },
+  ];
+  const existing = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { clientId: string; secret: string }[]) : [];
+  const clients = wanted.map((w) => ({ ...w, secret: existing.find((c) => c.clientId === w.clientId)?.secret ?? secret() }));
+  const json = JSON.stringify(clients);
+  if (!existsSync(file) || readFileSync(file, 'utf8') !== json) {
     mkdirSync(dataDir, { recursive: true });
-    const secret = (): string => randomBytes(32).toString('base64url');
-    const clients = [
-      { clientId: 'orders', secret: secret(), scopes: ['profiles:read'], audiences: ['profiles'] },
-      {
-        clientId: 'gateway',
-        secret: secret(),
-        scopes: ['orders:read', 'orders:write', 'profiles:read', 'profiles:write'],
-        audiences: ['orders', 'profiles'],
-      },
-    ];
-    writeFileSync(file, JSON.stringify(clients), { mode: 0o600 });
+    writeFileSync(file, json, { mode: 0o600 });
   }
-  return readFileSync(file, 'utf8');
+  return json;
 }
 
 /** The secret of one seeded client (undefined when it is not seeded; orders then reports it missing). */

@@ -7,6 +7,8 @@ export class ClientEntity {
   @Column({ name: 'secret_hash', type: 'text' }) secretHash!: string;
   @Column({ type: 'text', array: true }) scopes!: string[];
   @Column({ type: 'text', array: true }) audiences!: string[];
+  /** Grant types this client may use at /oauth/token (`client_credentials`, the RFC 8693 token-exchange URN). */
+  @Column({ name: 'grant_types', type: 'text', array: true, default: () => "'{client_credentials}'" }) grantTypes!: string[];
   @Column({ type: 'boolean', default: true }) enabled!: boolean;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
 }

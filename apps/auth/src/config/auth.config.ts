@@ -7,6 +7,7 @@ export interface SeedClient {
   secret: string;
   scopes: string[];
   audiences: string[];
+  grantTypes?: string[];
 }
 
 export interface AuthConfig extends BaseConfig {
@@ -61,8 +62,12 @@ const seedClients = z
         secret: z.string().min(16, 'secret must be at least 16 characters'),
         scopes: z.array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/)),
         audiences: z.array(z.string().min(1)).min(1),
+        grantTypes: z
+          .array(z.enum(['client_credentials', 'urn:ietf:params:oauth:grant-type:token-exchange']))
+          .min(1)
+          .optional(),
       }),
-      'must be a JSON array of { clientId, secret, scopes, audiences }',
+      'must be a JSON array of { clientId, secret, scopes, audiences, grantTypes? }',
     ),
   );
 

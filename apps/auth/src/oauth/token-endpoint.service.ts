@@ -9,7 +9,8 @@ import { AccessTokenReader } from '../tokens/access-token.reader.js';
 import { RefreshTokensService } from '../tokens/refresh-tokens.service.js';
 import { type TokenResponse, tokenResponse } from '../users/login.service.js';
 import { ClientAuthenticator } from './client-authenticator.js';
-import { InvalidClient, InvalidRequest, InvalidScope, InvalidTarget, UnsupportedGrantType } from './oauth.errors.js';
+import { GRANT_CLIENT_CREDENTIALS } from '../clients/clients.service.js';
+import { InvalidClient, InvalidRequest, InvalidScope, InvalidTarget, UnauthorizedClient, UnsupportedGrantType } from './oauth.errors.js';
 import { OAuthParams } from './oauth-params.js';
 
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/; // RFC 6749 §3.3 scope-token
@@ -42,6 +43,9 @@ export class TokenEndpoint {
 
   private async clientCredentials(params: OAuthParams, authorization: string | undefined): Promise<TokenResponse> {
     const client = await this.clients.require(authorization, params);
+    if (!client.grantTypes.includes(GRANT_CLIENT_CREDENTIALS)) {
+      throw new UnauthorizedClient('The client may not use the client_credentials grant');
+    }
     const requestedAudience = params.optional('audience') ?? params.optional('resource');
     let audience: string;
     if (requestedAudience === undefined) {
