@@ -1,7 +1,11 @@
 /** A revocation as published on the channel (and replayed from the outbox). */
 export type RevocationEvent =
   | { kind: 'jti'; jti: string; /** the token's exp, ms since epoch */ expiresAtMs: number }
-  | { kind: 'sub'; sub: string; /** tokens with iat at or before this (ms) are revoked */ revokedAtMs: number };
+  | { kind: 'sub'; sub: string; /** tokens with iat at or before this (ms) are revoked */ revokedAtMs: number }
+  /** A signing key revoked in an emergency: every token it signed is refused, and verifiers drop the key now. */
+  | { kind: 'kid'; kid: string; revokedAtMs: number }
+  /** The published key set changed (rotation): verifiers refetch the JWKS now. Announced only, never stored. */
+  | { kind: 'keyset'; changedAtMs: number };
 
 /**
  * The blocklist. Redis keys `revoked:jti:<jti>` (TTL = remaining lifetime + clock tolerance) and
@@ -14,6 +18,13 @@ export interface RevocationStore {
   revokeToken(jti: string, expiresAt: Date): Promise<void>;
   /** Revokes every token of `sub` issued at or before `at` (logout-everywhere, password change…). */
   revokeSubject(sub: string, at: Date): Promise<void>;
+  /**
+   * Revokes a signing key (emergency): `revoked:kid:<kid>` lives as long as any token it signed
+   * could (longest access-token lifetime + tolerance), so a verifier that reconnects still learns it.
+   */
+  revokeSigningKey(kid: string, at: Date): Promise<void>;
+  /** Announces a key-set change (rotation) on the channel; nothing is stored. */
+  announceKeysetChange(at: Date): Promise<void>;
   /** Applies an event (used by auth's outbox replay). */
   apply(event: RevocationEvent): Promise<void>;
   isTokenRevoked(jti: string): Promise<boolean>;

@@ -123,7 +123,9 @@ describe('createRevocationStore', () => {
     expect(auth).toBeInstanceOf(MemoryRevocationStore);
     expect(createRevocationStore(new RedisConnection({ kind: 'memory' }, 'auth'), { ...options })).toBe(auth);
     const seen: string[] = [];
-    const unsubscribe = sharedMemoryRevocationBackend().subscribe((e) => seen.push(e.kind === 'jti' ? e.jti : e.sub));
+    const unsubscribe = sharedMemoryRevocationBackend().subscribe((e) =>
+      seen.push(e.kind === 'jti' ? e.jti : e.kind === 'sub' ? e.sub : e.kind),
+    );
     try {
       const jti = randomUUID();
       await auth.revokeToken(jti, new Date(Date.now() + 60_000));

@@ -6,6 +6,8 @@ export const REVOCATION_CHANNEL = 'authmesh:revocations';
 export const REVOKED_JTI_PREFIX = 'revoked:jti:';
 /** `revoked:sub:<sub>` = ms timestamp; tokens of `sub` with `iat` at or before it are revoked. */
 export const REVOKED_SUB_PREFIX = 'revoked:sub:';
+/** `revoked:kid:<kid>` = ms timestamp; every token signed by that key is revoked (emergency key revocation). */
+export const REVOKED_KID_PREFIX = 'revoked:kid:';
 
 /**
  * The names the blocklist uses in Redis. Everything is a single key (no multi-key command, no hash
@@ -20,6 +22,7 @@ export class RevocationKeyspace {
   readonly scanPattern: string;
   private readonly jtiPrefix: string;
   private readonly subPrefix: string;
+  private readonly kidPrefix: string;
 
   constructor(readonly prefix = '') {
     // A glob character in the prefix would widen the SCAN pattern to other keys.
@@ -28,6 +31,7 @@ export class RevocationKeyspace {
     this.scanPattern = `${prefix}revoked:*`;
     this.jtiPrefix = `${prefix}${REVOKED_JTI_PREFIX}`;
     this.subPrefix = `${prefix}${REVOKED_SUB_PREFIX}`;
+    this.kidPrefix = `${prefix}${REVOKED_KID_PREFIX}`;
   }
 
   jtiKey(jti: string): string {
@@ -36,6 +40,10 @@ export class RevocationKeyspace {
 
   subKey(sub: string): string {
     return this.subPrefix + sub;
+  }
+
+  kidKey(kid: string): string {
+    return this.kidPrefix + kid;
   }
 
   /** The event a stored key and value stand for, or undefined for a key or value that is not ours. */
@@ -47,6 +55,9 @@ export class RevocationKeyspace {
     }
     if (key.startsWith(this.subPrefix) && key.length > this.subPrefix.length) {
       return { kind: 'sub', sub: key.slice(this.subPrefix.length), revokedAtMs: ms };
+    }
+    if (key.startsWith(this.kidPrefix) && key.length > this.kidPrefix.length) {
+      return { kind: 'kid', kid: key.slice(this.kidPrefix.length), revokedAtMs: ms };
     }
     return undefined;
   }
@@ -74,5 +85,7 @@ export function parseRevocationEvent(input: unknown): RevocationEvent | undefine
   const isMs = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
   if (v.kind === 'jti' && isId(v.jti) && isMs(v.expiresAtMs)) return { kind: 'jti', jti: v.jti, expiresAtMs: v.expiresAtMs };
   if (v.kind === 'sub' && isId(v.sub) && isMs(v.revokedAtMs)) return { kind: 'sub', sub: v.sub, revokedAtMs: v.revokedAtMs };
+  if (v.kind === 'kid' && isId(v.kid) && isMs(v.revokedAtMs)) return { kind: 'kid', kid: v.kid, revokedAtMs: v.revokedAtMs };
+  if (v.kind === 'keyset' && isMs(v.changedAtMs)) return { kind: 'keyset', changedAtMs: v.changedAtMs };
   return undefined;
 }

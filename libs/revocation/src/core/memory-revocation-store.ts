@@ -124,10 +124,30 @@ export class MemoryRevocationStore implements RevocationStore {
     this.backend.publish({ kind: 'sub', sub, revokedAtMs });
   }
 
+  async revokeSigningKey(kid: string, at: Date): Promise<void> {
+    const revokedAtMs = msOf(at, 'at');
+    const nowMs = this.now();
+    const ttlMs = subjectEntryTtlMs(revokedAtMs, nowMs, this.options.maxTokenLifetimeSeconds, this.options.clockToleranceSeconds);
+    if (ttlMs <= 0) return;
+    this.backend.setIfGreater(this.keyspace.kidKey(kid), revokedAtMs, ttlMs, nowMs);
+    this.backend.publish({ kind: 'kid', kid, revokedAtMs });
+  }
+
+  async announceKeysetChange(at: Date): Promise<void> {
+    this.backend.publish({ kind: 'keyset', changedAtMs: msOf(at, 'at') });
+  }
+
   apply(event: RevocationEvent): Promise<void> {
-    return event.kind === 'jti'
-      ? this.revokeToken(event.jti, new Date(event.expiresAtMs))
-      : this.revokeSubject(event.sub, new Date(event.revokedAtMs));
+    switch (event.kind) {
+      case 'jti':
+        return this.revokeToken(event.jti, new Date(event.expiresAtMs));
+      case 'sub':
+        return this.revokeSubject(event.sub, new Date(event.revokedAtMs));
+      case 'kid':
+        return this.revokeSigningKey(event.kid, new Date(event.revokedAtMs));
+      case 'keyset':
+        return this.announceKeysetChange(new Date(event.changedAtMs));
+    }
   }
 
   async isTokenRevoked(jti: string): Promise<boolean> {

@@ -1,4 +1,10 @@
-import { type AccessTokenClaims, type RevocationChecker, TokenRevokedError, quoteForLog } from '@authmesh/token-verifier';
+import {
+  type AccessTokenClaims,
+  type RevocationChecker,
+  type SigningKeyEvent,
+  TokenRevokedError,
+  quoteForLog,
+} from '@authmesh/token-verifier';
 import type { RevocationOutagePolicy } from '../config/revocation-config.js';
 import { RevocationUnavailableError } from '../errors.js';
 import { type RevocationLogger, silentLogger } from './revocation-feed.js';
@@ -28,7 +34,7 @@ export interface RevocationCheckerStatus {
   readonly stalenessSeconds: number | null;
   /** Within the bound: checks answer from the mirror. */
   readonly fresh: boolean;
-  readonly entries: { jti: number; sub: number };
+  readonly entries: { jti: number; sub: number; kid: number };
 }
 
 const FAIL_OPEN_LOG_EVERY_MS = 10_000;
@@ -77,6 +83,11 @@ export class MirrorRevocationChecker implements RevocationChecker {
     const nowMs = this.now();
     if (nowMs - this.mirror.lastFreshAtMs > this.maxStalenessMs) this.stale(nowMs);
     else this.record('ok');
+  }
+
+  /** Signing-key events from the feed (emergency key revocation, rotation announcements). */
+  onSigningKeyEvent(listener: (event: SigningKeyEvent) => void): void {
+    this.mirror.onSigningKeyEvent(listener);
   }
 
   status(nowMs = this.now()): RevocationCheckerStatus {

@@ -86,10 +86,36 @@ export class RedisRevocationStore implements RevocationStore {
     ]);
   }
 
+  async revokeSigningKey(kid: string, at: Date): Promise<void> {
+    const revokedAtMs = msOf(at, 'at');
+    const ttlMs = subjectEntryTtlMs(revokedAtMs, this.now(), this.options.maxTokenLifetimeSeconds, this.options.clockToleranceSeconds);
+    if (ttlMs <= 0) return; // every token the key signed has expired
+    const event: RevocationEvent = { kind: 'kid', kid, revokedAtMs };
+    // The subject script fits: one key with a timestamp, the latest kept, written and announced atomically.
+    await this.run('revokeSigningKey', REVOKE_SUBJECT, this.keyspace.kidKey(kid), [
+      revokedAtMs,
+      ttlMs,
+      this.keyspace.channel,
+      JSON.stringify(event),
+    ]);
+  }
+
+  async announceKeysetChange(at: Date): Promise<void> {
+    const event: RevocationEvent = { kind: 'keyset', changedAtMs: msOf(at, 'at') };
+    await this.bounded('announceKeysetChange', this.client.publish(this.keyspace.channel, JSON.stringify(event)));
+  }
+
   apply(event: RevocationEvent): Promise<void> {
-    return event.kind === 'jti'
-      ? this.revokeToken(event.jti, new Date(event.expiresAtMs))
-      : this.revokeSubject(event.sub, new Date(event.revokedAtMs));
+    switch (event.kind) {
+      case 'jti':
+        return this.revokeToken(event.jti, new Date(event.expiresAtMs));
+      case 'sub':
+        return this.revokeSubject(event.sub, new Date(event.revokedAtMs));
+      case 'kid':
+        return this.revokeSigningKey(event.kid, new Date(event.revokedAtMs));
+      case 'keyset':
+        return this.announceKeysetChange(new Date(event.changedAtMs));
+    }
   }
 
   async isTokenRevoked(jti: string): Promise<boolean> {

@@ -49,13 +49,13 @@ describe('RevocationMirror', () => {
     expect(m.apply({ kind: 'jti', jti: 'dead', expiresAtMs: T0 - 31_000 })).toBe(false);
     m.apply({ kind: 'jti', jti: 'j-1', expiresAtMs: T0 + 1000 });
     m.apply({ kind: 'sub', sub: 'u-1', revokedAtMs: T0 });
-    expect(m.size).toEqual({ jti: 1, sub: 1 });
+    expect(m.size).toEqual({ jti: 1, sub: 1, kid: 0 });
     nowMs = T0 + 31_000;
     expect(m.sweep()).toBe(1);
-    expect(m.size).toEqual({ jti: 0, sub: 1 });
+    expect(m.size).toEqual({ jti: 0, sub: 1, kid: 0 });
     nowMs = T0 + 3_630_000; // 1 h (longest token) + tolerance after the subject revocation
     expect(m.sweep()).toBe(1);
-    expect(m.size).toEqual({ jti: 0, sub: 0 });
+    expect(m.size).toEqual({ jti: 0, sub: 0, kid: 0 });
   });
 
   it('is infinitely stale before the first sync, fresh from the last sync, and never stale when live', () => {
@@ -68,5 +68,22 @@ describe('RevocationMirror', () => {
     m.markLive();
     nowMs = T0 + 10 ** 9;
     expect(m.stalenessMs()).toBe(0);
+  });
+
+  it('announces a revoked signing key once (channel or re-sync), to listeners present and future, and a key-set change each time', () => {
+    const m = mirror();
+    const seen: string[] = [];
+    m.onSigningKeyEvent((e) => seen.push(e.type === 'revoked' ? `revoked ${e.kid}` : 'changed'));
+    expect(m.apply({ kind: 'kid', kid: 'k-1', revokedAtMs: T0 })).toBe(true);
+    expect(m.apply({ kind: 'kid', kid: 'k-1', revokedAtMs: T0 })).toBe(false); // the re-sync sees it again
+    m.apply({ kind: 'keyset', changedAtMs: T0 });
+    expect(seen).toEqual(['revoked k-1', 'changed']);
+    expect(m.isKeyRevoked('k-1')).toBe(true);
+    const late: string[] = [];
+    m.onSigningKeyEvent((e) => late.push(e.type === 'revoked' ? e.kid : 'changed'));
+    expect(late).toEqual(['k-1']);
+    nowMs = T0 + 3_630_000;
+    m.sweep();
+    expect(m.isKeyRevoked('k-1')).toBe(false);
   });
 });

@@ -1,3 +1,4 @@
+import type { SigningKeyEvent } from '@authmesh/token-verifier';
 import type { RevocationEvent } from '../revocation-store.js';
 
 /** Auth never issues an access token for longer (DESIGN.md: `exp` never more than 1 h). */
@@ -38,6 +39,9 @@ export class RevocationMirror {
   private readonly tokens = new Map<string, number>();
   /** sub → latest revocation timestamp (ms). */
   private readonly subjects = new Map<string, number>();
+  /** Revoked signing key → revocation timestamp (ms). */
+  private readonly kids = new Map<string, number>();
+  private readonly keyListeners: ((event: SigningKeyEvent) => void)[] = [];
   private readonly toleranceMs: number;
   private readonly subjectKeepMs: number;
   private readonly now: () => number;
@@ -72,6 +76,16 @@ export class RevocationMirror {
       this.tokens.set(event.jti, event.expiresAtMs);
       return true;
     }
+    if (event.kind === 'keyset') {
+      this.emit({ type: 'changed' });
+      return false;
+    }
+    if (event.kind === 'kid') {
+      if (event.revokedAtMs + this.subjectKeepMs <= nowMs || this.kids.has(event.kid)) return false;
+      this.kids.set(event.kid, event.revokedAtMs);
+      this.emit({ type: 'revoked', kid: event.kid });
+      return true;
+    }
     if (event.revokedAtMs + this.subjectKeepMs <= nowMs) return false;
     const known = this.subjects.get(event.sub);
     if (known !== undefined && known >= event.revokedAtMs) return false;
@@ -97,7 +111,38 @@ export class RevocationMirror {
         removed++;
       }
     }
+    for (const [kid, atMs] of this.kids) {
+      if (atMs + this.subjectKeepMs <= nowMs) {
+        this.kids.delete(kid);
+        removed++;
+      }
+    }
     return removed;
+  }
+
+  /** Whether a signing key was revoked (emergency): the verifier's key source drops such keys. */
+  isKeyRevoked(kid: string): boolean {
+    return this.kids.has(kid);
+  }
+
+  /**
+   * Called for every newly revoked signing key (from the channel or a re-sync) and every key-set
+   * announcement, so the verifier's JWKS cache can drop the key or refetch now rather than at its
+   * next scheduled refresh.
+   */
+  onSigningKeyEvent(listener: (event: SigningKeyEvent) => void): void {
+    this.keyListeners.push(listener);
+    for (const kid of this.kids.keys()) listener({ type: 'revoked', kid });
+  }
+
+  private emit(event: SigningKeyEvent): void {
+    for (const listener of this.keyListeners) {
+      try {
+        listener(event);
+      } catch {
+        // A listener's failure must not stop the feed or the other listeners.
+      }
+    }
   }
 
   /** Records that every revocation written up to `atMs` is in the mirror. */
@@ -120,7 +165,7 @@ export class RevocationMirror {
     return Math.max(0, nowMs - this.freshAtMs);
   }
 
-  get size(): { jti: number; sub: number } {
-    return { jti: this.tokens.size, sub: this.subjects.size };
+  get size(): { jti: number; sub: number; kid: number } {
+    return { jti: this.tokens.size, sub: this.subjects.size, kid: this.kids.size };
   }
 }

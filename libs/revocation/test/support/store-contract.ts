@@ -151,6 +151,26 @@ export function describeRevocationStoreContract(name: string, factory: HarnessFa
       expect(h.published).toContainEqual({ kind: 'sub', sub, revokedAtMs });
     });
 
+    it('stores a revoked signing key like a subject (timestamp, TTL of the longest token lifetime plus tolerance) and announces it', async () => {
+      const kid = `kid-${randomUUID()}`;
+      const at = new Date();
+      await h.store.revokeSigningKey(kid, at);
+      const ttl = await h.pttl(h.keyspace.kidKey(kid));
+      expect(ttl).toBeGreaterThan((MAX_LIFETIME_S + TOLERANCE_S) * 1000 - 500);
+      expect(ttl).toBeLessThanOrEqual((MAX_LIFETIME_S + TOLERANCE_S) * 1000);
+      expect(await h.rawValue(h.keyspace.kidKey(kid))).toBe(String(at.getTime()));
+      expect(h.keyspace.eventOf(h.keyspace.kidKey(kid), String(at.getTime()))).toEqual({ kind: 'kid', kid, revokedAtMs: at.getTime() });
+      await eventually(() => h.published.some((e) => e.kind === 'kid' && e.kid === kid));
+    });
+
+    it('announces a key-set change on the channel without storing anything', async () => {
+      const before = (await h.keys()).length;
+      const changedAtMs = Date.now() + 7; // a marker no other test uses
+      await h.store.apply({ kind: 'keyset', changedAtMs });
+      await eventually(() => h.published.some((e) => e.kind === 'keyset' && e.changedAtMs === changedAtMs));
+      expect((await h.keys()).length).toBeLessThanOrEqual(before);
+    });
+
     it('never leaves a key without a TTL', async () => {
       await h.store.revokeToken(randomUUID(), new Date(Date.now() + 10_000));
       await h.store.revokeSubject(`user-${randomUUID()}`, new Date());

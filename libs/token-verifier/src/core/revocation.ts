@@ -10,7 +10,16 @@ import type { AccessTokenClaims } from './claims.js';
  */
 export interface RevocationChecker {
   check(claims: AccessTokenClaims): void | Promise<void>;
+  /**
+   * Optional: the verifier subscribes here to what auth announces about its signing keys (an
+   * emergency key revocation, a rotation) and passes it to its key source, which drops the key or
+   * refetches now instead of at its next scheduled refresh.
+   */
+  onSigningKeyEvent?(listener: (event: SigningKeyEvent) => void): void;
 }
+
+/** What auth announces about its signing keys. */
+export type SigningKeyEvent = { readonly type: 'revoked'; readonly kid: string } | { readonly type: 'changed' };
 
 /** The default until the revocation lib plugs in: nothing is revoked, no I/O, no allocation. */
 export const noRevocationChecker: RevocationChecker = Object.freeze({

@@ -16,6 +16,10 @@ export interface KeySource {
   resolveKey(kid: string): Promise<RsaVerificationKey>;
   /** Lets the verifier forget tokens signed by keys that left the key set. */
   onKeysRemoved?(listener: (kids: readonly string[]) => void): void;
+  /** Emergency: drop this key now and never use it again, whatever a (stale) JWKS says. */
+  revokeKey?(kid: string): void;
+  /** The key set changed (a rotation was announced): refetch now. */
+  refreshNow?(): void;
 }
 
 export interface TokenVerifierOptions {
@@ -79,6 +83,8 @@ export class TokenVerifier {
     this.now = options.now ?? Date.now;
     this.cache = new VerifiedTokenCache(options.verifiedCacheMaxEntries ?? 10_000, this.now);
     options.keys.onKeysRemoved?.((kids) => this.cache.dropSignedBy(kids));
+    const keys = options.keys;
+    this.revocation.onSigningKeyEvent?.((event) => (event.type === 'revoked' ? keys.revokeKey?.(event.kid) : keys.refreshNow?.()));
   }
 
   /** Verifies `token` (the bare JWS, without "Bearer "). Rejects with a TokenVerificationError subclass. */

@@ -1,6 +1,6 @@
 import { FakeJwksFetcher } from '../../../test/support/fake-jwks-fetcher.js';
 import { generateSigningKey, jwksOf } from '../../../test/support/signing-keys.js';
-import { KeysUnavailableError, TokenUnknownKeyError } from '../errors.js';
+import { KeysUnavailableError, TokenRevokedError, TokenUnknownKeyError } from '../errors.js';
 import { JwksCache, type JwksCacheOptions, type JwksFetchResult } from './jwks-cache.js';
 
 const k1 = generateSigningKey('k1');
@@ -94,15 +94,26 @@ describe('JwksCache', () => {
         clock.ms += 1_000;
         await codeOf(jwks.resolveKey(`random-${i}`));
       }
-      // 50 s: the startup fetch, then one unknown-kid fetch at t+30 s.
+      // 50 s: the startup fetch, then unknown-kid fetches at t+1 s and t+31 s.
+      expect(fake.calls).toBe(3);
+    });
+
+    it('does not count a scheduled fetch against the unknown-kid cooldown (a rotate --now right after a refresh)', async () => {
+      const { jwks, fake, clock } = setup();
+      await jwks.refresh('startup');
+      fake.answer = { kind: 'document', document: jwksOf(k1, k2) };
+      clock.ms += 1_000;
+      expect(await codeOf(jwks.resolveKey('k2'))).toBe('resolved');
       expect(fake.calls).toBe(2);
     });
 
-    it('counts the cooldown from the last fetch of any kind', async () => {
-      const { jwks, fake } = setup();
+    it('shares one cooldown among all unknown kids', async () => {
+      const { jwks, fake, clock } = setup();
       await jwks.refresh('startup');
-      expect(await codeOf(jwks.resolveKey('nope'))).toBe(TokenUnknownKeyError.code);
-      expect(fake.calls).toBe(1);
+      expect(await codeOf(jwks.resolveKey('nope-1'))).toBe(TokenUnknownKeyError.code);
+      clock.ms += 29_000;
+      expect(await codeOf(jwks.resolveKey('nope-2'))).toBe(TokenUnknownKeyError.code);
+      expect(fake.calls).toBe(2);
     });
   });
 
@@ -176,6 +187,39 @@ describe('JwksCache', () => {
       jwks.stop();
       expect(jwks.status().usable).toBe(true);
       expect(fake.calls).toBeGreaterThanOrEqual(2);
+    });
+  });
+
+  describe('revokeKey (emergency key revocation announced by auth)', () => {
+    it('drops the key now, refuses it as revoked without fetching, and ignores it in a stale JWKS', async () => {
+      const { jwks, fake, clock } = setup();
+      const removed: string[][] = [];
+      jwks.onKeysRemoved((kids) => removed.push([...kids]));
+      await jwks.refresh('startup');
+      fake.answer = { kind: 'document', document: jwksOf(k1, k2) }; // an auth instance that has not reloaded yet
+      jwks.revokeKey('k1');
+      expect(jwks.getKey('k1', clock.ms)).toBeUndefined();
+      expect(removed).toEqual([['k1']]);
+      await new Promise((r) => setImmediate(r));
+      await jwks.refresh('scheduled');
+      expect(jwks.getKey('k1', clock.ms)).toBeUndefined();
+      expect(jwks.getKey('k2', clock.ms)).toBeDefined();
+      const calls = fake.calls;
+      expect(await codeOf(jwks.resolveKey('k1'))).toBe(TokenRevokedError.code);
+      expect(fake.calls).toBe(calls);
+    });
+  });
+
+  describe('refreshNow (rotation announced by auth)', () => {
+    it('refetches at once, ignoring the cooldown', async () => {
+      const { jwks, fake, clock } = setup();
+      await jwks.refresh('startup');
+      await codeOf(jwks.resolveKey('nope')); // uses the cooldown
+      fake.answer = { kind: 'document', document: jwksOf(k1, k2) };
+      jwks.refreshNow();
+      await new Promise((r) => setImmediate(r));
+      await jwks.refresh('scheduled');
+      expect(jwks.getKey('k2', clock.ms)).toBeDefined();
     });
   });
 

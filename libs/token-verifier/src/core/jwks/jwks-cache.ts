@@ -1,4 +1,4 @@
-import { KeysUnavailableError, TokenUnknownKeyError, quoteForLog } from '../errors.js';
+import { KeysUnavailableError, TokenRevokedError, TokenUnknownKeyError, quoteForLog } from '../errors.js';
 import { parseCacheControl } from './cache-control.js';
 import { DEFAULT_MAX_JWKS_BYTES, type JwksFetcher, httpJwksFetcher } from './http-jwks-fetcher.js';
 import { importJwks } from './import-jwks.js';
@@ -87,6 +87,9 @@ function resolve(options: JwksCacheOptions): Resolved {
   };
 }
 
+/** Bound on remembered revoked kids (an emergency revocation is rare; this is only a memory cap). */
+const MAX_REVOKED_KIDS = 1000;
+
 const FAILED = new Set<JwksFetchResult>(['http_error', 'network_error', 'timeout', 'invalid_json', 'invalid_jwks', 'no_usable_keys']);
 
 class FetchTimeout extends Error {}
@@ -116,7 +119,10 @@ export class JwksCache {
   private readonly o: Resolved;
   private keys: ReadonlyMap<string, RsaVerificationKey> = new Map();
   private lastSuccessAt = Number.NEGATIVE_INFINITY;
-  private lastAttemptAt = Number.NEGATIVE_INFINITY;
+  /** When an unknown kid last caused a fetch: only those count against the cooldown. */
+  private lastUnknownKidFetchAt = Number.NEGATIVE_INFINITY;
+  /** Keys revoked in an emergency: never used again, even if a stale JWKS still lists them. */
+  private readonly revokedKids = new Set<string>();
   private lastResult: JwksFetchResult | undefined;
   private lastError: string | undefined;
   private consecutiveFailures = 0;
@@ -161,8 +167,14 @@ export class JwksCache {
    * hold the kid, `KeysUnavailableError` when there is no usable JWKS or it cannot be refreshed.
    */
   async resolveKey(kid: string): Promise<RsaVerificationKey> {
+    if (this.revokedKids.has(kid)) throw new TokenRevokedError(`kid ${quoteForLog(kid)} was revoked by the issuer`);
     if (this.inflight) await this.inflight;
-    else if (this.o.now() - this.lastAttemptAt >= this.o.cooldownMs) await this.refresh('unknown_kid');
+    else if (this.o.now() - this.lastUnknownKidFetchAt >= this.o.cooldownMs) {
+      // Only unknown-kid fetches count against the cooldown: a scheduled refresh a moment before a
+      // `rotate --now` must not leave the new key unknown for a whole cooldown (401 storm).
+      this.lastUnknownKidFetchAt = this.o.now();
+      await this.refresh('unknown_kid');
+    }
     const now = this.o.now();
     const key = this.getKey(kid, now);
     if (key) return key;
@@ -196,6 +208,22 @@ export class JwksCache {
     this.etag = undefined;
     if (this.inflight) await this.inflight;
     return this.refresh('invalidate');
+  }
+
+  /**
+   * Emergency key revocation (auth's announcement): the key is dropped now, tokens it signed fail
+   * as revoked, and it is never used again even if a JWKS response (a cache, an auth instance that
+   * has not reloaded yet) still lists it. Then the JWKS is refetched.
+   */
+  revokeKey(kid: string): void {
+    if (this.revokedKids.size >= MAX_REVOKED_KIDS) this.revokedKids.delete(this.revokedKids.values().next().value!);
+    this.revokedKids.add(kid);
+    void this.invalidate(kid);
+  }
+
+  /** The key set changed (a rotation was announced): refetch now, ignoring the cooldown. */
+  refreshNow(): void {
+    void (this.inflight ?? Promise.resolve()).then(() => this.refresh('invalidate'));
   }
 
   /** One fetch, shared by everyone who asks while it runs. Never rejects. */
@@ -240,7 +268,6 @@ export class JwksCache {
   }
 
   private async fetchOnce(reason: JwksFetchReason): Promise<JwksFetchResult> {
-    this.lastAttemptAt = this.o.now();
     let result: JwksFetchResult;
     let error: string | undefined;
     try {
@@ -296,9 +323,11 @@ export class JwksCache {
     // An issuer always publishes its active key. A document with no key we can use is a broken
     // publisher, not a revocation of every key: keep the last good keys (emergency revocation of a
     // key goes through invalidate(kid), not through an empty JWKS).
-    if (imported.keys.size === 0) return { result: 'no_usable_keys', error: 'JWKS holds no usable RS256 key' };
-    const removed = [...this.keys.keys()].filter((kid) => !imported.keys.has(kid));
-    this.keys = imported.keys;
+    const keys = new Map(imported.keys);
+    for (const kid of this.revokedKids) keys.delete(kid);
+    if (keys.size === 0) return { result: 'no_usable_keys', error: 'JWKS holds no usable RS256 key' };
+    const removed = [...this.keys.keys()].filter((kid) => !keys.has(kid));
+    this.keys = keys;
     this.markSuccess(freshness, etag);
     if (removed.length > 0) this.emitRemoved(removed);
     return { result: 'updated' };
