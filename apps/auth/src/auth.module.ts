@@ -5,7 +5,12 @@ import { MetricsService, PlatformModule } from '@authmesh/platform';
 import { MirrorRevocationChecker, RevocationModule } from '@authmesh/revocation';
 import { JwtAuthGuard, TokenVerifier, VerifierMetrics } from '@authmesh/token-verifier';
 import { AdminController } from './admin/admin.controller.js';
+import { KeysAdminController } from './admin/keys-admin.controller.js';
+import { KeyLifecycle } from './keys/key-lifecycle.service.js';
+import { KeyScheduler } from './keys/key-scheduler.js';
 import { KeyringKeySource } from './keys/keyring-key-source.js';
+import { SigningKeyEventEntity } from './keys/signing-key-event.entity.js';
+import { KeyLifecycle1764000000003 } from './migrations/1764000000003-key-lifecycle.js';
 import { ClientGrantTypes1764000000002 } from './migrations/1764000000002-client-grant-types.js';
 import { RevocationOutbox1764000000001 } from './migrations/1764000000001-revocation-outbox.js';
 import { RevocationOutboxEntity } from './revocation/revocation-outbox.entity.js';
@@ -36,8 +41,16 @@ import { LoginService } from './users/login.service.js';
 import { UserEntity } from './users/user.entity.js';
 import { UsersService } from './users/users.service.js';
 
-const ENTITIES = [UserEntity, ClientEntity, SigningKeyEntity, RefreshFamilyEntity, RefreshTokenEntity, RevocationOutboxEntity];
-const MIGRATIONS = [InitialSchema1764000000000, RevocationOutbox1764000000001, ClientGrantTypes1764000000002];
+const ENTITIES = [
+  UserEntity,
+  ClientEntity,
+  SigningKeyEntity,
+  RefreshFamilyEntity,
+  RefreshTokenEntity,
+  RevocationOutboxEntity,
+  SigningKeyEventEntity,
+];
+const MIGRATIONS = [InitialSchema1764000000000, RevocationOutbox1764000000001, ClientGrantTypes1764000000002, KeyLifecycle1764000000003];
 
 @Module({})
 export class AuthModule {
@@ -49,7 +62,7 @@ export class AuthModule {
         TypeOrmModule.forFeature(ENTITIES),
         RevocationModule.forRoot({ ...config.revocation, clockToleranceSeconds: config.auth.clockToleranceSeconds }),
       ],
-      controllers: [WellKnownController, AuthController, OAuthController, SessionController, AdminController],
+      controllers: [WellKnownController, AuthController, OAuthController, SessionController, AdminController, KeysAdminController],
       providers: [
         SecretHasher,
         Keyring,
@@ -64,6 +77,8 @@ export class AuthModule {
         ClientAuthenticator,
         TokenEndpoint,
         Seeder,
+        KeyLifecycle,
+        KeyScheduler,
         revocationStoreProvider(config),
         RevocationOutbox,
         SessionRevoker,

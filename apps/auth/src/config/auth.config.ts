@@ -22,6 +22,15 @@ export interface AuthConfig extends BaseConfig {
     refreshTokenAbsoluteSeconds: number;
     rsaKeyBits: 2048 | 3072 | 4096;
     jwksMaxAgeSeconds: number;
+    /** Key lifecycle (DESIGN.md, Keys and rotation). */
+    keys: {
+      /** A new key is published every this many days (0: only on demand). */
+      rotationDays: number;
+      /** A planned rotation's key is in the JWKS this long before it signs; longer than the JWKS max-age. */
+      publishDelaySeconds: number;
+      /** How often each instance advances key states and reloads its keyring (the backstop to the Redis announcement). */
+      checkIntervalSeconds: number;
+    };
     /** Leeway on exp/nbf/iat, also added to blocklist TTLs. */
     clockToleranceSeconds: number;
     /** `client_id` claim of tokens issued to users by /auth/login (the first-party public client). */
@@ -76,6 +85,7 @@ export function loadAuthConfig(env: Env): AuthConfig {
   const reader = new EnvReader(env);
   const base = readBaseConfig('auth', reader, env);
   const ttl = reader.optional('AUTH_ACCESS_TOKEN_TTL_S', envSchemas.int(30, 3600), '300');
+  const jwksMaxAge = reader.optional('AUTH_JWKS_MAX_AGE_S', envSchemas.int(0, 86400), '300');
   const adminEmail = reader.maybe('AUTH_SEED_ADMIN_EMAIL', z.email('must be an email address'));
   const adminPassword = reader.maybe('AUTH_SEED_ADMIN_PASSWORD', z.string().min(12, 'must be at least 12 characters'));
   if (Boolean(adminEmail) !== Boolean(adminPassword))
@@ -94,7 +104,12 @@ export function loadAuthConfig(env: Env): AuthConfig {
         z.enum(['2048', '3072', '4096'], 'must be 2048, 3072 or 4096').transform(Number),
         '2048',
       ) as 2048 | 3072 | 4096,
-      jwksMaxAgeSeconds: reader.optional('AUTH_JWKS_MAX_AGE_S', envSchemas.int(0, 86400), '300'),
+      jwksMaxAgeSeconds: jwksMaxAge,
+      keys: {
+        rotationDays: reader.optional('AUTH_KEY_ROTATION_DAYS', z.coerce.number().min(0).max(3650), '30'),
+        publishDelaySeconds: reader.optional('AUTH_KEY_PUBLISH_DELAY_S', envSchemas.int(0, 30 * 86400), String(jwksMaxAge * 2)),
+        checkIntervalSeconds: reader.optional('AUTH_KEY_CHECK_INTERVAL_S', z.coerce.number().min(0.05).max(3600), '5'),
+      },
       clockToleranceSeconds: reader.optional('JWT_CLOCK_TOLERANCE_S', envSchemas.int(0, 300), '30'),
       userClientId: reader.optional(
         'AUTH_USER_CLIENT_ID',
@@ -113,6 +128,10 @@ export function loadAuthConfig(env: Env): AuthConfig {
   };
   if (config.auth.refreshTokenTtlSeconds > config.auth.refreshTokenAbsoluteSeconds) {
     reader.problem('AUTH_REFRESH_TOKEN_TTL_S', 'must not exceed AUTH_REFRESH_TOKEN_MAX_S');
+  }
+  // Verifiers must hold a planned key before it signs: they refetch at the latest after max-age.
+  if (config.auth.keys.publishDelaySeconds <= config.auth.jwksMaxAgeSeconds) {
+    reader.problem('AUTH_KEY_PUBLISH_DELAY_S', `must be longer than AUTH_JWKS_MAX_AGE_S (${config.auth.jwksMaxAgeSeconds})`);
   }
   reader.finish('auth');
   return config;

@@ -1,14 +1,21 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { type KeySource, type RsaVerificationKey, TokenUnknownKeyError } from '@authmesh/token-verifier';
 import { Keyring } from './keyring.service.js';
 
+/** An unknown kid reloads the keyring at most this often (a flood of random kids is one query per second). */
+const UNKNOWN_KID_RELOAD_COOLDOWN_MS = 1000;
+
 /**
  * Auth verifies its own tokens (logout, admin API) against its keyring directly: no JWKS fetch
- * from itself, and a key change is seen the moment the keyring reloads.
+ * from itself, and a key change is seen the moment the keyring reloads. Announcements from the
+ * revocation channel (a rotation, a revoked key) reload it at once; a kid it does not know (signed
+ * by another instance that rotated a moment ago) reloads it once per cooldown.
  */
 @Injectable()
 export class KeyringKeySource implements KeySource {
+  private readonly logger = new Logger('KeyringKeySource');
   private cache = new Map<string, RsaVerificationKey>();
+  private lastUnknownKidReloadAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly keyring: Keyring) {}
 
@@ -24,8 +31,28 @@ export class KeyringKeySource implements KeySource {
   }
 
   async resolveKey(kid: string): Promise<RsaVerificationKey> {
+    const now = Date.now();
+    if (now - this.lastUnknownKidReloadAt >= UNKNOWN_KID_RELOAD_COOLDOWN_MS) {
+      this.lastUnknownKidReloadAt = now;
+      await this.keyring.reload().catch((e: unknown) => this.logger.warn(`keyring reload failed: ${String(e)}`));
+    }
     const key = this.getKey(kid);
     if (!key) throw new TokenUnknownKeyError(`kid not in auth's keyring`);
     return key;
+  }
+
+  onKeysRemoved(listener: (kids: readonly string[]) => void): void {
+    this.keyring.onKeysRemoved((kids) => {
+      for (const kid of kids) this.cache.delete(kid);
+      listener(kids);
+    });
+  }
+
+  revokeKey(): void {
+    this.refreshNow();
+  }
+
+  refreshNow(): void {
+    this.keyring.reload().catch((e: unknown) => this.logger.warn(`keyring reload after an announcement failed: ${String(e)}`));
   }
 }

@@ -8,13 +8,14 @@ import { InjectConfig } from '@authmesh/platform';
 import type { AuthConfig } from '../config/auth.config.js';
 import { KeyCipher, KeyDecryptionError } from '../crypto/key-cipher.js';
 import { KekMismatchError } from './kek-mismatch.error.js';
+import { SigningKeyEventEntity } from './signing-key-event.entity.js';
 import { SigningKeyEntity } from './signing-key.entity.js';
 
 const generateRsa = promisify(generateKeyPair);
 /** States whose public key verifiers may need (DESIGN.md: pending, active, retiring). */
-const PUBLISHED_STATES = ['pending', 'active', 'retiring'] as const;
-// Arbitrary but fixed: serialises key creation across auth instances sharing one database.
-const KEYRING_LOCK_ID = 0x61757468;
+export const PUBLISHED_STATES = ['pending', 'active', 'retiring'] as const;
+// Arbitrary but fixed: serialises every key-state change across auth instances sharing one database.
+export const KEYRING_LOCK_ID = 0x61757468;
 
 export interface ActiveSigner {
   kid: string;
@@ -37,6 +38,10 @@ export class Keyring implements OnModuleInit {
   private signer?: ActiveSigner;
   private jwks: JwksDocument = { body: { keys: [] }, etag: '"empty"' };
   private publicKeys = new Map<string, KeyObject>();
+  /** `kid:state` of every published key at the last load: a reload that finds the same does nothing. */
+  private fingerprint = '';
+  private reloading?: Promise<boolean>;
+  private readonly removalListeners: ((kids: readonly string[]) => void)[] = [];
 
   constructor(
     @InjectRepository(SigningKeyEntity) private readonly keys: Repository<SigningKeyEntity>,
@@ -65,6 +70,11 @@ export class Keyring implements OnModuleInit {
     return this.jwks;
   }
 
+  /** Called with the kids that left the published set at a reload (auth's verifier forgets what they signed). */
+  onKeysRemoved(listener: (kids: readonly string[]) => void): void {
+    this.removalListeners.push(listener);
+  }
+
   /** Creates and activates a first key when none is active (first start), under a database lock. */
   async ensureActiveKey(): Promise<void> {
     await this.keys.manager.transaction(async (tx) => {
@@ -73,13 +83,38 @@ export class Keyring implements OnModuleInit {
       if (active > 0) return;
       const key = await this.generate('active');
       await tx.insert(SigningKeyEntity, key);
+      await tx.insert(SigningKeyEventEntity, {
+        kid: key.kid,
+        fromState: null,
+        toState: 'active',
+        actor: 'startup',
+        reason: 'no active signing key',
+        at: key.createdAt,
+      });
       this.logger.log(`created and activated signing key ${key.kid} (RSA ${key.bits})`);
     });
   }
 
-  /** Reloads every published key from the database and decrypts the active one. */
-  async reload(): Promise<void> {
+  /**
+   * Reloads the published keys from the database when they changed (another instance rotated, a
+   * timer advanced a state): one query, and nothing is rebuilt when `kid:state` is the same.
+   * Concurrent callers share one reload, and a call made while one runs gets a fresh one after it.
+   * Resolves whether anything changed.
+   */
+  reload(): Promise<boolean> {
+    const run = async (): Promise<boolean> => {
+      await this.reloading?.catch(() => undefined);
+      return this.load();
+    };
+    const p = run();
+    this.reloading = p;
+    return p;
+  }
+
+  private async load(): Promise<boolean> {
     const rows = await this.keys.find({ where: { state: In([...PUBLISHED_STATES]) }, order: { createdAt: 'ASC' } });
+    const fingerprint = rows.map((r) => `${r.kid}:${r.state}`).join(',');
+    if (fingerprint === this.fingerprint) return false;
     const active = rows.find((r) => r.state === 'active');
     if (!active?.privateKeyEnc) throw new Error('no active signing key with a private part');
     let der: Buffer;
@@ -93,9 +128,19 @@ export class Keyring implements OnModuleInit {
     const keys = rows.map((r) => publicMembers(r.publicJwk, r.kid));
     const json = JSON.stringify({ keys });
     this.jwks = { body: { keys }, etag: `"${createHash('sha256').update(json).digest('base64url').slice(0, 27)}"` };
+    const previous = this.publicKeys;
     this.publicKeys = new Map(
-      rows.map((r) => [r.kid, createPublicKey({ key: r.publicJwk as import('node:crypto').JsonWebKey, format: 'jwk' })]),
+      rows.map((r) => [
+        r.kid,
+        previous.get(r.kid) ?? createPublicKey({ key: r.publicJwk as import('node:crypto').JsonWebKey, format: 'jwk' }),
+      ]),
     );
+    const changedSigner = this.fingerprint !== '' && !this.fingerprint.includes(`${active.kid}:active`);
+    this.fingerprint = fingerprint;
+    const removed = [...previous.keys()].filter((kid) => !this.publicKeys.has(kid));
+    if (removed.length > 0) for (const listener of this.removalListeners) listener(removed);
+    if (changedSigner) this.logger.log(`keyring reloaded: now signing with ${active.kid}`);
+    return true;
   }
 
   /** A new RSA key pair as a row: kid = RFC 7638 thumbprint; private part encrypted. */

@@ -1,0 +1,132 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { IsBoolean, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { CurrentPrincipal, type Principal, Scopes } from '@authmesh/token-verifier';
+import { KeyLifecycle } from '../keys/key-lifecycle.service.js';
+import type { SigningKeyEventEntity } from '../keys/signing-key-event.entity.js';
+import type { SigningKeyEntity, SigningKeyState } from '../keys/signing-key.entity.js';
+
+export class RotateKeyDto {
+  /** Promote at once instead of after the publish delay. */
+  @IsOptional()
+  @IsBoolean()
+  now?: boolean;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  reason?: string;
+}
+
+export class RevokeKeyDto {
+  /** Required: an emergency revocation without a recorded reason is not auditable. */
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(500)
+  reason!: string;
+}
+
+export class KeyEventsQuery {
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  kid?: string;
+}
+
+/** A key as the admin API shows it: no key material, timestamps as ISO strings or null. */
+export interface KeyView {
+  kid: string;
+  state: SigningKeyState;
+  alg: string;
+  bits: number;
+  createdAt: string;
+  activatesAt: string | null;
+  activatedAt: string | null;
+  retiringAt: string | null;
+  retireAfter: string | null;
+  retiredAt: string | null;
+  revokedAt: string | null;
+}
+
+export interface KeyEventView {
+  id: string;
+  kid: string;
+  fromState: SigningKeyState | null;
+  toState: SigningKeyState;
+  actor: string;
+  reason: string;
+  at: string;
+}
+
+const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
+
+function keyView(k: SigningKeyEntity): KeyView {
+  return {
+    kid: k.kid,
+    state: k.state,
+    alg: k.alg,
+    bits: k.bits,
+    createdAt: k.createdAt.toISOString(),
+    activatesAt: iso(k.activatesAt),
+    activatedAt: iso(k.activatedAt),
+    retiringAt: iso(k.retiringAt),
+    retireAfter: iso(k.retireAfter),
+    retiredAt: iso(k.retiredAt),
+    revokedAt: iso(k.revokedAt),
+  };
+}
+
+function eventView(e: SigningKeyEventEntity): KeyEventView {
+  return {
+    id: String(e.id),
+    kid: e.kid,
+    fromState: e.fromState,
+    toState: e.toState,
+    actor: e.actor,
+    reason: e.reason,
+    at: e.at.toISOString(),
+  };
+}
+
+/** Who the audit trail names for an admin call. */
+function actorOf(principal: Principal): string {
+  return principal.isService ? `client:${principal.clientId}` : `user:${principal.sub}`;
+}
+
+/** Key lifecycle admin API (scope auth:admin): what `authctl keys …` calls. */
+@Scopes('auth:admin')
+@Controller('admin/keys')
+export class KeysAdminController {
+  constructor(private readonly lifecycle: KeyLifecycle) {}
+
+  @Get()
+  async list(): Promise<{ keys: KeyView[] }> {
+    return { keys: (await this.lifecycle.list()).map(keyView) };
+  }
+
+  @Get('events')
+  async events(@Query() query: KeyEventsQuery): Promise<{ events: KeyEventView[] }> {
+    return { events: (await this.lifecycle.events(query.kid)).map(eventView) };
+  }
+
+  @Post('rotate')
+  async rotate(@Body() body: RotateKeyDto, @CurrentPrincipal() principal: Principal): Promise<{ key: KeyView; previous: KeyView | null }> {
+    const now = body.now === true;
+    const { key, previous } = await this.lifecycle.rotate({
+      now,
+      actor: actorOf(principal),
+      reason: body.reason ?? (now ? 'immediate rotation' : 'planned rotation'),
+    });
+    return { key: keyView(key), previous: previous ? keyView(previous) : null };
+  }
+
+  @Post(':kid/revoke')
+  @HttpCode(200)
+  async revoke(
+    @Param('kid') kid: string,
+    @Body() body: RevokeKeyDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<{ revoked: KeyView; active: KeyView }> {
+    const { revoked, active } = await this.lifecycle.revokeKey(kid, { actor: actorOf(principal), reason: body.reason });
+    return { revoked: keyView(revoked), active: keyView(active) };
+  }
+}
