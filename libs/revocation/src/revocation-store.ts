@@ -5,7 +5,7 @@ export type RevocationEvent =
   /** A signing key revoked in an emergency: every token it signed is refused, and verifiers drop the key now. */
   | { kind: 'kid'; kid: string; revokedAtMs: number }
   /** The published key set changed (rotation): verifiers refetch the JWKS now. Announced only, never stored. */
-  | { kind: 'keyset'; changedAtMs: number };
+  | { kind: 'keyset'; /** whose keys: verifiers of other issuers ignore it */ issuer: string; changedAtMs: number };
 
 /**
  * The blocklist. Redis keys `revoked:jti:<jti>` (TTL = remaining lifetime + clock tolerance) and
@@ -24,7 +24,7 @@ export interface RevocationStore {
    */
   revokeSigningKey(kid: string, at: Date): Promise<void>;
   /** Announces a key-set change (rotation) on the channel; nothing is stored. */
-  announceKeysetChange(at: Date): Promise<void>;
+  announceKeysetChange(issuer: string, at: Date): Promise<void>;
   /** Applies an event (used by auth's outbox replay). */
   apply(event: RevocationEvent): Promise<void>;
   isTokenRevoked(jti: string): Promise<boolean>;

@@ -78,7 +78,7 @@ export class KeyLifecycle {
       const activatesAt = new Date(at.getTime() + this.config.auth.keys.publishDelaySeconds * 1000);
       return { key: await this.createPending(tx, at, activatesAt, options), previous: null };
     });
-    await this.announce([{ kind: 'keyset', changedAtMs: at.getTime() }]);
+    await this.announce([{ kind: 'keyset', issuer: this.config.auth.issuer, changedAtMs: at.getTime() }]);
     return result;
   }
 
@@ -113,7 +113,7 @@ export class KeyLifecycle {
       }
       await this.outbox.record(tx, [
         { kind: 'kid', kid, revokedAtMs: at.getTime() },
-        { kind: 'keyset', changedAtMs: at.getTime() },
+        { kind: 'keyset', issuer: this.config.auth.issuer, changedAtMs: at.getTime() },
       ]);
       return { revoked: key, active };
     });
@@ -167,7 +167,7 @@ export class KeyLifecycle {
       }
       return changes > 0;
     });
-    if (changed) await this.announce([{ kind: 'keyset', changedAtMs: at.getTime() }]);
+    if (changed) await this.announce([{ kind: 'keyset', issuer: this.config.auth.issuer, changedAtMs: at.getTime() }]);
     return changed;
   }
 

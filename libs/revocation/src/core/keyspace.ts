@@ -86,6 +86,6 @@ export function parseRevocationEvent(input: unknown): RevocationEvent | undefine
   if (v.kind === 'jti' && isId(v.jti) && isMs(v.expiresAtMs)) return { kind: 'jti', jti: v.jti, expiresAtMs: v.expiresAtMs };
   if (v.kind === 'sub' && isId(v.sub) && isMs(v.revokedAtMs)) return { kind: 'sub', sub: v.sub, revokedAtMs: v.revokedAtMs };
   if (v.kind === 'kid' && isId(v.kid) && isMs(v.revokedAtMs)) return { kind: 'kid', kid: v.kid, revokedAtMs: v.revokedAtMs };
-  if (v.kind === 'keyset' && isMs(v.changedAtMs)) return { kind: 'keyset', changedAtMs: v.changedAtMs };
+  if (v.kind === 'keyset' && isId(v.issuer) && isMs(v.changedAtMs)) return { kind: 'keyset', issuer: v.issuer, changedAtMs: v.changedAtMs };
   return undefined;
 }

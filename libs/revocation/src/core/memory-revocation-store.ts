@@ -133,8 +133,8 @@ export class MemoryRevocationStore implements RevocationStore {
     this.backend.publish({ kind: 'kid', kid, revokedAtMs });
   }
 
-  async announceKeysetChange(at: Date): Promise<void> {
-    this.backend.publish({ kind: 'keyset', changedAtMs: msOf(at, 'at') });
+  async announceKeysetChange(issuer: string, at: Date): Promise<void> {
+    this.backend.publish({ kind: 'keyset', issuer, changedAtMs: msOf(at, 'at') });
   }
 
   apply(event: RevocationEvent): Promise<void> {
@@ -146,7 +146,7 @@ export class MemoryRevocationStore implements RevocationStore {
       case 'kid':
         return this.revokeSigningKey(event.kid, new Date(event.revokedAtMs));
       case 'keyset':
-        return this.announceKeysetChange(new Date(event.changedAtMs));
+        return this.announceKeysetChange(event.issuer, new Date(event.changedAtMs));
     }
   }
 

@@ -100,8 +100,8 @@ export class RedisRevocationStore implements RevocationStore {
     ]);
   }
 
-  async announceKeysetChange(at: Date): Promise<void> {
-    const event: RevocationEvent = { kind: 'keyset', changedAtMs: msOf(at, 'at') };
+  async announceKeysetChange(issuer: string, at: Date): Promise<void> {
+    const event: RevocationEvent = { kind: 'keyset', issuer, changedAtMs: msOf(at, 'at') };
     await this.bounded('announceKeysetChange', this.client.publish(this.keyspace.channel, JSON.stringify(event)));
   }
 
@@ -114,7 +114,7 @@ export class RedisRevocationStore implements RevocationStore {
       case 'kid':
         return this.revokeSigningKey(event.kid, new Date(event.revokedAtMs));
       case 'keyset':
-        return this.announceKeysetChange(new Date(event.changedAtMs));
+        return this.announceKeysetChange(event.issuer, new Date(event.changedAtMs));
     }
   }
 

@@ -76,7 +76,7 @@ describe('RevocationMirror', () => {
     m.onSigningKeyEvent((e) => seen.push(e.type === 'revoked' ? `revoked ${e.kid}` : 'changed'));
     expect(m.apply({ kind: 'kid', kid: 'k-1', revokedAtMs: T0 })).toBe(true);
     expect(m.apply({ kind: 'kid', kid: 'k-1', revokedAtMs: T0 })).toBe(false); // the re-sync sees it again
-    m.apply({ kind: 'keyset', changedAtMs: T0 });
+    m.apply({ kind: 'keyset', issuer: 'https://auth.example', changedAtMs: T0 });
     expect(seen).toEqual(['revoked k-1', 'changed']);
     expect(m.isKeyRevoked('k-1')).toBe(true);
     const late: string[] = [];

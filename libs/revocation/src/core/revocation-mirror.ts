@@ -77,7 +77,7 @@ export class RevocationMirror {
       return true;
     }
     if (event.kind === 'keyset') {
-      this.emit({ type: 'changed' });
+      this.emit({ type: 'changed', issuer: event.issuer });
       return false;
     }
     if (event.kind === 'kid') {

@@ -166,7 +166,7 @@ export function describeRevocationStoreContract(name: string, factory: HarnessFa
     it('announces a key-set change on the channel without storing anything', async () => {
       const before = (await h.keys()).length;
       const changedAtMs = Date.now() + 7; // a marker no other test uses
-      await h.store.apply({ kind: 'keyset', changedAtMs });
+      await h.store.apply({ kind: 'keyset', issuer: 'https://auth.example', changedAtMs });
       await eventually(() => h.published.some((e) => e.kind === 'keyset' && e.changedAtMs === changedAtMs));
       expect((await h.keys()).length).toBeLessThanOrEqual(before);
     });

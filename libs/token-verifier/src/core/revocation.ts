@@ -19,7 +19,7 @@ export interface RevocationChecker {
 }
 
 /** What auth announces about its signing keys. */
-export type SigningKeyEvent = { readonly type: 'revoked'; readonly kid: string } | { readonly type: 'changed' };
+export type SigningKeyEvent = { readonly type: 'revoked'; readonly kid: string } | { readonly type: 'changed'; readonly issuer: string };
 
 /** The default until the revocation lib plugs in: nothing is revoked, no I/O, no allocation. */
 export const noRevocationChecker: RevocationChecker = Object.freeze({

@@ -19,7 +19,7 @@ import {
   type TokenVerificationError,
 } from './errors.js';
 import { JwksCache } from './jwks/jwks-cache.js';
-import type { RevocationChecker } from './revocation.js';
+import type { RevocationChecker, SigningKeyEvent } from './revocation.js';
 import { TokenVerifier, type TokenVerifierOptions } from './token-verifier.js';
 
 const ISSUER = 'https://auth.test';
@@ -226,6 +226,40 @@ describe('TokenVerifier', () => {
   it('rejects a truncated signature without calling into RSA', async () => {
     const token = signToken(key, claims());
     expect(await rejection(ctx.verifier.verify(token.slice(0, -4)))).toBeInstanceOf(TokenBadSignatureError);
+  });
+
+  describe('signing-key events from the revocation feed', () => {
+    function withKeyEvents() {
+      let emit!: (event: SigningKeyEvent) => void;
+      const revocation: RevocationChecker = { check: () => undefined, onSigningKeyEvent: (listener) => (emit = listener) };
+      const calls: string[] = [];
+      const keys = {
+        getKey: () => undefined,
+        resolveKey: () => Promise.reject(new TokenUnknownKeyError('no')),
+        revokeKey: (kid: string) => calls.push(`revoke ${kid}`),
+        refreshNow: () => calls.push('refresh'),
+      };
+      new TokenVerifier({ issuer: ISSUER, audience: 'orders', keys, revocation });
+      return { emit: (e: SigningKeyEvent) => emit(e), calls };
+    }
+
+    it('passes a revoked kid to the key source, and a key-set change only when it is our issuer’s', () => {
+      const { emit, calls } = withKeyEvents();
+      emit({ type: 'revoked', kid: 'k9' });
+      emit({ type: 'changed', issuer: 'https://someone-else.test' });
+      emit({ type: 'changed', issuer: ISSUER });
+      expect(calls).toEqual(['revoke k9', 'refresh']);
+    });
+
+    it('refuses a token signed by a revoked key as token_revoked, without a JWKS fetch', async () => {
+      const token = signToken(key, claims());
+      await ctx.verifier.verify(token);
+      ctx.jwks.revokeKey('k1');
+      const calls = ctx.fake.calls;
+      expect((await rejection(ctx.verifier.verify(token))).code).toBe(TokenRevokedError.code);
+      await new Promise((r) => setImmediate(r));
+      expect(ctx.fake.calls).toBeLessThanOrEqual(calls + 1); // at most the one refetch revokeKey starts
+    });
   });
 
   describe('verified-token cache', () => {

@@ -84,7 +84,11 @@ export class TokenVerifier {
     this.cache = new VerifiedTokenCache(options.verifiedCacheMaxEntries ?? 10_000, this.now);
     options.keys.onKeysRemoved?.((kids) => this.cache.dropSignedBy(kids));
     const keys = options.keys;
-    this.revocation.onSigningKeyEvent?.((event) => (event.type === 'revoked' ? keys.revokeKey?.(event.kid) : keys.refreshNow?.()));
+    // Kids are key thumbprints (unique whoever issued them); a key-set change concerns one issuer.
+    this.revocation.onSigningKeyEvent?.((event) => {
+      if (event.type === 'revoked') keys.revokeKey?.(event.kid);
+      else if (event.issuer === this.rules.issuer) keys.refreshNow?.();
+    });
   }
 
   /** Verifies `token` (the bare JWS, without "Bearer "). Rejects with a TokenVerificationError subclass. */

@@ -218,7 +218,8 @@ export class JwksCache {
   revokeKey(kid: string): void {
     if (this.revokedKids.size >= MAX_REVOKED_KIDS) this.revokedKids.delete(this.revokedKids.values().next().value!);
     this.revokedKids.add(kid);
-    void this.invalidate(kid);
+    // A kid we never held (another issuer's, or already gone) needs no refetch: the deny entry is enough.
+    if (this.keys.has(kid)) void this.invalidate(kid);
   }
 
   /** The key set changed (a rotation was announced): refetch now, ignoring the cooldown. */
