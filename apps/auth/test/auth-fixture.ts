@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { newTestApp, type TestApp } from '@authmesh/testing';
 import { authApp } from '../src/auth.app.js';
+import { GRANT_TOKEN_EXCHANGE } from '../src/clients/clients.service.js';
 import type { AuthConfig } from '../src/config/auth.config.js';
 
 export const ISSUER = 'http://auth.test';
@@ -10,6 +11,15 @@ export const MULTI_CLIENT = {
   secret: 'multi-secret-0123456789',
   scopes: ['a:read', 'b:write'],
   audiences: ['alpha', 'beta'],
+};
+
+/** A client that may only exchange user tokens (RFC 8693) for orders or profiles tokens, as the gateway does. Not seeded by default. */
+export const GATEWAY_CLIENT = {
+  clientId: 'gateway',
+  secret: 'gateway-secret-0123456789',
+  scopes: [] as string[],
+  audiences: ['orders', 'profiles'],
+  grantTypes: [GRANT_TOKEN_EXCHANGE],
 };
 
 /** Boots auth on a free port with its own database, a fresh KEK and two seeded clients. */

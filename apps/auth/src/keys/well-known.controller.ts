@@ -45,7 +45,7 @@ export class WellKnownController {
       token_endpoint: `${issuer}/oauth/token`,
       revocation_endpoint: `${issuer}/oauth/revoke`,
       introspection_endpoint: `${issuer}/oauth/introspect`,
-      grant_types_supported: ['refresh_token', 'client_credentials'],
+      grant_types_supported: ['refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:token-exchange'],
       response_types_supported: [],
       token_endpoint_auth_methods_supported: authMethods,
       revocation_endpoint_auth_methods_supported: authMethods,

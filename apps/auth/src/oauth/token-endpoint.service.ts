@@ -9,15 +9,18 @@ import { AccessTokenReader } from '../tokens/access-token.reader.js';
 import { RefreshTokensService } from '../tokens/refresh-tokens.service.js';
 import { type TokenResponse, tokenResponse } from '../users/login.service.js';
 import { ClientAuthenticator } from './client-authenticator.js';
-import { GRANT_CLIENT_CREDENTIALS } from '../clients/clients.service.js';
+import { GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE } from '../clients/clients.service.js';
 import { InvalidClient, InvalidRequest, InvalidScope, InvalidTarget, UnauthorizedClient, UnsupportedGrantType } from './oauth.errors.js';
 import { OAuthParams } from './oauth-params.js';
+import { TokenExchangeGrant } from './token-exchange.js';
 
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/; // RFC 6749 §3.3 scope-token
 
 /** POST /oauth/token and /oauth/introspect. */
 @Injectable()
 export class TokenEndpoint {
+  private readonly tokenExchange: TokenExchangeGrant;
+
   constructor(
     private readonly clients: ClientAuthenticator,
     private readonly issuer: AccessTokenIssuer,
@@ -26,7 +29,10 @@ export class TokenEndpoint {
     private readonly revoker: SessionRevoker,
     @Inject(REVOCATION_STORE) private readonly store: RevocationStore,
     @InjectConfig() private readonly config: AuthConfig,
-  ) {}
+  ) {
+    // Built here rather than provided: its collaborators are this endpoint's own.
+    this.tokenExchange = new TokenExchangeGrant(issuer, reader, (jti, sub, iat) => this.isRevoked(jti, sub, iat));
+  }
 
   async token(body: unknown, authorization: string | undefined): Promise<TokenResponse> {
     const params = new OAuthParams(body);
@@ -36,6 +42,8 @@ export class TokenEndpoint {
         return this.clientCredentials(params, authorization);
       case 'refresh_token':
         return this.refreshToken(params, authorization);
+      case GRANT_TOKEN_EXCHANGE:
+        return this.tokenExchange.exchange(await this.clients.require(authorization, params), params);
       default:
         throw new UnsupportedGrantType(`Unsupported grant_type: ${grantType.slice(0, 100)}`);
     }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { SignJWT } from 'jose';
 import { randomBytes } from 'node:crypto';
 import { InjectConfig } from '@authmesh/platform';
+import type { ActorClaim } from '@authmesh/token-verifier';
 import type { AuthConfig } from '../config/auth.config.js';
 import { Keyring } from '../keys/keyring.service.js';
 
@@ -10,6 +11,10 @@ export interface AccessTokenRequest {
   clientId: string;
   audience: string | string[];
   scope: string;
+  /** RFC 8693 §4.1 `act`: who acts for `sub` (set by the token-exchange grant only). */
+  act?: ActorClaim;
+  /** The token expires no later than this: an exchanged token never outlives its subject token. */
+  notAfter?: Date;
 }
 
 export interface IssuedAccessToken {
@@ -21,7 +26,8 @@ export interface IssuedAccessToken {
 
 /**
  * Signs RFC 9068 access tokens: header `{alg: RS256, typ: at+jwt, kid}`, claims
- * `iss sub aud exp iat nbf jti client_id scope`, nothing personal and no growing lists.
+ * `iss sub aud exp iat nbf jti client_id scope` (+ `act` for an exchanged token), nothing personal
+ * and no growing lists.
  */
 @Injectable()
 export class AccessTokenIssuer {
@@ -33,9 +39,11 @@ export class AccessTokenIssuer {
   async issue(req: AccessTokenRequest, now = new Date()): Promise<IssuedAccessToken> {
     const { kid, privateKey } = this.keyring.activeSigner();
     const iat = Math.floor(now.getTime() / 1000);
-    const ttl = this.config.auth.accessTokenTtlSeconds;
+    const cap = req.notAfter === undefined ? Infinity : Math.floor(req.notAfter.getTime() / 1000) - iat;
+    const ttl = Math.min(this.config.auth.accessTokenTtlSeconds, cap);
+    if (ttl < 1) throw new Error('notAfter leaves the access token no lifetime');
     const jti = randomBytes(16).toString('base64url');
-    const token = await new SignJWT({ client_id: req.clientId, scope: req.scope })
+    const token = await new SignJWT({ client_id: req.clientId, scope: req.scope, ...(req.act && { act: req.act }) })
       .setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', kid })
       .setIssuer(this.config.auth.issuer)
       .setSubject(req.sub)

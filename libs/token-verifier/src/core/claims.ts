@@ -1,3 +1,47 @@
+import { TokenMalformedError } from './errors.js';
+
+/**
+ * RFC 8693 §4.1 `act`: the party acting for the token's subject (a token exchanged by the gateway
+ * carries `{ sub: 'gateway' }`). A nested `act` names the actor before it, most recent outermost.
+ */
+export interface ActorClaim {
+  readonly sub: string;
+  readonly act?: ActorClaim;
+  readonly [claim: string]: unknown;
+}
+
+/**
+ * How many actors an `act` chain may hold. RFC 8693 sets no limit; a real chain has one or two
+ * (gateway, then perhaps a service). The bound keeps a hostile token from making us walk (and the
+ * issuer from ever minting) an unbounded chain.
+ */
+export const MAX_ACTOR_CHAIN = 8;
+
+/**
+ * Validates an `act` claim: absent, or an object whose `sub` is a non-empty string and whose
+ * optional nested `act` is valid in turn (at most MAX_ACTOR_CHAIN deep). Returns it deep-frozen, so a
+ * cached token's claims stay immutable. Throws TokenMalformedError otherwise.
+ */
+export function parseActorClaim(value: unknown): ActorClaim | undefined {
+  if (value === undefined) return undefined;
+  let depth = 0;
+  for (let actor: unknown = value; actor !== undefined; actor = (actor as { act?: unknown }).act) {
+    if (++depth > MAX_ACTOR_CHAIN) throw new TokenMalformedError(`act claim nests more than ${MAX_ACTOR_CHAIN} actors`);
+    if (typeof actor !== 'object' || actor === null || Array.isArray(actor)) throw new TokenMalformedError('act claim is not an object');
+    const { sub } = actor as { sub?: unknown };
+    if (typeof sub !== 'string' || sub === '') throw new TokenMalformedError('act claim has no sub');
+    Object.freeze(actor);
+  }
+  return value as ActorClaim;
+}
+
+/** The actors of an `act` chain, current actor first (1 for a token exchanged once). */
+export function actorChainLength(act: ActorClaim | undefined): number {
+  let n = 0;
+  for (let a = act; a !== undefined; a = a.act) n++;
+  return n;
+}
+
 /**
  * The claims of an RFC 9068 access token as auth issues them (DESIGN.md, Tokens). Only what
  * `checkClaims` has validated is typed; anything else stays `unknown`.
@@ -16,6 +60,8 @@ export interface AccessTokenClaims {
   readonly client_id: string;
   /** Space-separated scopes (RFC 8693 §4.2). */
   readonly scope?: string;
+  /** Set on tokens from a token exchange (RFC 8693 §4.1); validated by `parseActorClaim`. */
+  readonly act?: ActorClaim;
   readonly [claim: string]: unknown;
 }
 
@@ -30,6 +76,12 @@ export interface Principal {
   readonly expiresAt: string;
   /** A client-credentials token: the client acts for itself (`sub === client_id`). */
   readonly isService: boolean;
+  /**
+   * The current actor (`act.sub`) of an exchanged token, e.g. `gateway`: it acts for `sub`. Absent
+   * on tokens that were not exchanged. Prior actors (a nested `act`) are left out on purpose: RFC
+   * 8693 §4.1, they "are informational only and are not to be considered in access control decisions".
+   */
+  readonly actor?: string;
 }
 
 /** The result of a successful verification. The verified-token cache hands the same object to every request with the token. */
@@ -48,10 +100,12 @@ export interface VerifiedToken {
 export class VerifiedAccessToken implements VerifiedToken {
   #principal: Principal | undefined;
 
+  /** Throws TokenMalformedError when the `act` claim is malformed (checked once, before the token is cached). */
   constructor(
     readonly claims: AccessTokenClaims,
     readonly kid: string,
   ) {
+    parseActorClaim(claims.act);
     Object.freeze(this);
   }
 
@@ -77,6 +131,7 @@ export function toPrincipal(claims: AccessTokenClaims): Principal {
     tokenId: claims.jti,
     expiresAt: isoInstant(claims.exp),
     isService: claims.sub === claims.client_id,
+    ...(claims.act === undefined ? {} : { actor: claims.act.sub }),
   });
 }
 

@@ -8,7 +8,8 @@ export interface AuthenticatedRequest {
 
 /**
  * The caller, as derived from its verified token: `{ sub, clientId, scopes, audience, tokenId,
- * expiresAt, isService }`. Only on authenticated routes (not `@Public()` ones).
+ * expiresAt, isService, actor? }` (`actor`: the client acting for `sub` in an exchanged token,
+ * RFC 8693 `act.sub`, e.g. `gateway`). Only on authenticated routes (not `@Public()` ones).
  *
  * @example
  * @Get('whoami')

@@ -3,7 +3,8 @@ import type { Principal } from '../core/claims.js';
 import { CurrentPrincipal } from './current-principal.decorator.js';
 
 /**
- * `GET /whoami`: the principal this service derived from the caller's token, with no I/O beyond
+ * `GET /whoami`: the principal this service derived from the caller's token (with `actor` when the
+ * token came from a token exchange), with no I/O beyond
  * verification. What operators use to debug a token and benchmarks use to measure verification
  * over HTTP. Apps opt in by listing it in their module's controllers.
  */
