@@ -5,6 +5,7 @@ import { MetricsService, PlatformModule } from '@authmesh/platform';
 import { MirrorRevocationChecker, RevocationModule } from '@authmesh/revocation';
 import { JwtAuthGuard, TokenVerifier, VerifierMetrics } from '@authmesh/token-verifier';
 import { AdminController } from './admin/admin.controller.js';
+import { ClientsAdminController } from './admin/clients-admin.controller.js';
 import { KeysAdminController } from './admin/keys-admin.controller.js';
 import { KeyLifecycle } from './keys/key-lifecycle.service.js';
 import { KeyScheduler } from './keys/key-scheduler.js';
@@ -41,15 +42,7 @@ import { LoginService } from './users/login.service.js';
 import { UserEntity } from './users/user.entity.js';
 import { UsersService } from './users/users.service.js';
 
-const ENTITIES = [
-  UserEntity,
-  ClientEntity,
-  SigningKeyEntity,
-  RefreshFamilyEntity,
-  RefreshTokenEntity,
-  RevocationOutboxEntity,
-  SigningKeyEventEntity,
-];
+const ENTITIES = [UserEntity, ClientEntity, SigningKeyEntity, RefreshFamilyEntity, RefreshTokenEntity, RevocationOutboxEntity, SigningKeyEventEntity];
 const MIGRATIONS = [InitialSchema1764000000000, RevocationOutbox1764000000001, ClientGrantTypes1764000000002, KeyLifecycle1764000000003];
 
 @Module({})
@@ -62,7 +55,7 @@ export class AuthModule {
         TypeOrmModule.forFeature(ENTITIES),
         RevocationModule.forRoot({ ...config.revocation, clockToleranceSeconds: config.auth.clockToleranceSeconds }),
       ],
-      controllers: [WellKnownController, AuthController, OAuthController, SessionController, AdminController, KeysAdminController],
+      controllers: [WellKnownController, AuthController, OAuthController, SessionController, AdminController, ClientsAdminController, KeysAdminController],
       providers: [
         SecretHasher,
         Keyring,

@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
+import type { EntityManager, Repository } from 'typeorm';
 import { SecretHasher } from '../crypto/secrets.js';
 import { InvalidClient } from '../oauth/oauth.errors.js';
 import { ClientEntity } from './client.entity.js';
+
+const UNIQUE_VIOLATION = '23505';
 
 export const GRANT_CLIENT_CREDENTIALS = 'client_credentials';
 /** RFC 8693 §2.1. */
@@ -38,6 +40,36 @@ export class ClientsService {
     });
     await this.clients.upsert(row, ['clientId']);
     return (await this.clients.findOneByOrFail({ clientId: spec.clientId }))!;
+  }
+
+  /** Creates a client; `null` when the client id is taken (the existing client is left untouched). */
+  async create(spec: ClientSpec): Promise<ClientEntity | null> {
+    const { secret, ...rest } = spec;
+    const row = this.clients.create({
+      ...rest,
+      grantTypes: spec.grantTypes ?? [GRANT_CLIENT_CREDENTIALS],
+      secretHash: await this.hasher.hash(secret),
+      enabled: true,
+    });
+    try {
+      // insert, not save: save would turn a taken id into an update of someone else's client.
+      await this.clients.insert(row);
+    } catch (e) {
+      if ((e as { code?: string }).code === UNIQUE_VIOLATION) return null;
+      throw e;
+    }
+    return this.clients.findOneByOrFail({ clientId: spec.clientId });
+  }
+
+  /** Every client, oldest first. */
+  list(): Promise<ClientEntity[]> {
+    return this.clients.find({ order: { createdAt: 'ASC', clientId: 'ASC' } });
+  }
+
+  /** Returns false when there is no such client. */
+  async setEnabled(clientId: string, enabled: boolean, tx?: EntityManager): Promise<boolean> {
+    const result = await (tx ? tx.getRepository(ClientEntity) : this.clients).update({ clientId }, { enabled });
+    return (result.affected ?? 0) > 0;
   }
 
   /** Checks client credentials; unknown client, wrong secret and disabled client answer the same. */

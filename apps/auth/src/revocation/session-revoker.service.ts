@@ -7,7 +7,7 @@ import { RefreshFamilyEntity, RefreshTokenEntity } from '../tokens/refresh-token
 import { RevocationOutbox } from './revocation-outbox.service.js';
 
 export type RevocationReason =
-  'logout' | 'logout_all' | 'reuse_detected' | 'revoked_by_client' | 'password_changed' | 'account_disabled' | 'admin';
+  'logout' | 'logout_all' | 'reuse_detected' | 'revoked_by_client' | 'password_changed' | 'account_disabled' | 'client_disabled' | 'admin';
 
 const USER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

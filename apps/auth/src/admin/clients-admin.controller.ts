@@ -1,0 +1,67 @@
+import { Body, Controller, Get, Header, HttpCode, Param, Post } from '@nestjs/common';
+import { InjectConfig, RequestValidationError } from '@authmesh/platform';
+import { Scopes } from '@authmesh/token-verifier';
+import type { ClientEntity } from '../clients/client.entity.js';
+import { ClientsService } from '../clients/clients.service.js';
+import type { AuthConfig } from '../config/auth.config.js';
+import { randomToken } from '../crypto/secrets.js';
+import { SessionRevoker } from '../revocation/session-revoker.service.js';
+import { ClientIdParams, type ClientView, CreateClientDto, type CreatedClientView, reservedClientIdProblems } from './clients-admin.dto.js';
+import { ClientExistsError, ClientNotFoundError } from './clients-admin.errors.js';
+
+/** What the admin API shows of a client: never the secret's hash. */
+export function clientView(client: ClientEntity): ClientView {
+  return {
+    clientId: client.clientId,
+    scopes: client.scopes,
+    audiences: client.audiences,
+    grantTypes: client.grantTypes,
+    enabled: client.enabled,
+    createdAt: client.createdAt.toISOString(),
+  };
+}
+
+/** Admin API for confidential clients (scope auth:admin): create, list, disable. */
+@Scopes('auth:admin')
+@Controller('admin/clients')
+export class ClientsAdminController {
+  constructor(
+    private readonly clients: ClientsService,
+    private readonly revoker: SessionRevoker,
+    @InjectConfig() private readonly config: AuthConfig,
+  ) {}
+
+  /**
+   * Creates a client with a secret generated here (256 random bits) and answers it once: only its
+   * argon2id hash is stored, so a lost secret means a new client, never a lookup.
+   */
+  @Post()
+  // The body carries a secret: no cache may keep it (as RFC 6749 §5.1 asks of token responses).
+  @Header('cache-control', 'no-store')
+  async create(@Body() body: CreateClientDto): Promise<CreatedClientView> {
+    const reserved = reservedClientIdProblems(body.clientId, this.config.auth.userClientId);
+    if (reserved.length) throw new RequestValidationError([{ field: 'clientId', problems: reserved }]);
+    const clientSecret = randomToken();
+    const created = await this.clients.create({ ...body, secret: clientSecret });
+    if (!created) throw new ClientExistsError(body.clientId);
+    return { ...clientView(created), clientSecret };
+  }
+
+  @Get()
+  async list(): Promise<{ clients: ClientView[] }> {
+    return { clients: (await this.clients.list()).map(clientView) };
+  }
+
+  /**
+   * Disables the client (the token endpoint refuses it from now on) and revokes its live tokens
+   * (`sub` = its client id), in one transaction: it never commits disabled with its tokens valid.
+   */
+  @Post(':clientId/disable')
+  @HttpCode(200)
+  async disable(@Param() { clientId }: ClientIdParams): Promise<{ clientId: string; enabled: false }> {
+    await this.revoker.changeAndRevokeSubject(clientId, 'client_disabled', async (tx) => {
+      if (!(await this.clients.setEnabled(clientId, false, tx))) throw new ClientNotFoundError(clientId);
+    });
+    return { clientId, enabled: false };
+  }
+}

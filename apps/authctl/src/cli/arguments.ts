@@ -1,0 +1,113 @@
+import type { NewClient, Revocation } from '../api/admin-api.types.js';
+import { RefusedInputError, UsageError } from './errors.js';
+
+/**
+ * Argument rules checked before anything is sent to auth. They mirror the server's own rules, so
+ * a mistake costs no round trip and leaves no trace in auth's logs, and add the checks only the
+ * CLI can make (it knows its own client id, and that `--exp` is in seconds).
+ */
+
+/** Same as auth: a client id is 1-64 of A-Z a-z 0-9 . _ - */
+export const CLIENT_ID = /^[A-Za-z0-9._-]{1,64}$/;
+/** RFC 6749 §3.3 scope-token: visible ASCII except space, `"` and `\`. */
+export const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
+const AUDIENCE = /^[\x21-\x7e]{1,256}$/;
+/** Same as auth's `POST /admin/revocations`. */
+const JTI = /^[A-Za-z0-9._~-]{1,128}$/;
+/** Grant types a confidential client may be given (auth's CLIENT_GRANT_TYPES). */
+export const GRANT_TYPES = ['client_credentials', 'urn:ietf:params:oauth:grant-type:token-exchange'] as const;
+/** `exp` values above this are milliseconds, not seconds (10^11 s is the year 5138). */
+const MAX_PLAUSIBLE_EXP_S = 99_999_999_999;
+const MAX_REASON = 500;
+
+/** Collects a repeatable/variadic flag's values; each value may itself be space-separated (`--scope "a b"`). */
+export function collectWords(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...value.split(/\s+/).filter(Boolean)];
+}
+
+/** `--reason`: required for `keys revoke`, optional elsewhere; never blank. */
+export function parseReason(reason: unknown, required: boolean): string | undefined {
+  if (reason === undefined || reason === true) {
+    if (required) throw new UsageError('--reason <text> is required: say why (it is kept in the key audit log)');
+    return undefined;
+  }
+  const text = String(reason).trim();
+  if (text === '') throw new UsageError('--reason must not be blank');
+  if (text.length > MAX_REASON) throw new UsageError(`--reason must be at most ${MAX_REASON} characters`);
+  return text;
+}
+
+/** `revoke`: exactly one of `--jti <jti> --exp <unix-seconds>` or `--sub <sub>`. */
+export function parseRevocation(options: { jti?: string; exp?: string; sub?: string }, now = new Date()): Revocation {
+  const { jti, exp, sub } = options;
+  const byToken = jti !== undefined || exp !== undefined;
+  if (byToken && sub !== undefined) throw new UsageError('give either --jti with --exp, or --sub, not both');
+  if (!byToken && sub === undefined)
+    throw new UsageError('give either --jti <jti> --exp <unix-seconds> (one token) or --sub <sub> (every token of a subject)');
+  if (sub !== undefined) {
+    const s = sub.trim();
+    if (s === '' || s.length > 255) throw new UsageError('--sub must be 1-255 characters');
+    return { sub: s };
+  }
+  if (jti === undefined) throw new UsageError('--exp goes with --jti <jti>');
+  if (exp === undefined)
+    throw new UsageError("--jti needs --exp <unix-seconds> (the token's exp claim): the blocklist entry lives until then");
+  if (!JTI.test(jti)) throw new UsageError('--jti must be 1-128 URL-safe characters (A-Z a-z 0-9 . _ ~ -)');
+  if (!/^\d{1,16}$/.test(exp)) throw new UsageError(`--exp must be a Unix time in seconds (got "${exp.slice(0, 40)}")`);
+  const seconds = Number(exp);
+  if (seconds > MAX_PLAUSIBLE_EXP_S) throw new UsageError(`--exp ${exp} looks like milliseconds; give the token's exp claim, in seconds`);
+  if (seconds * 1000 > now.getTime() + 24 * 3600 * 1000) {
+    // Access tokens live at most 1 h: an exp days away is a typo, and would pin a blocklist entry that long.
+    throw new UsageError(
+      `--exp ${exp} is more than a day away (${new Date(seconds * 1000).toISOString()}); access tokens live at most 1 h`,
+    );
+  }
+  return { jti, exp: seconds };
+}
+
+/** `clients create`: the same rules as auth's `POST /admin/clients`. */
+export function parseNewClient(
+  clientId: string | undefined,
+  options: { scope?: string[]; audience?: string[]; grantType?: string[] },
+): NewClient {
+  const id = parseClientId(clientId);
+  const scopes = options.scope ?? [];
+  if (scopes.length === 0)
+    throw new UsageError('--scope <scope...> is required (RFC 6749 scope tokens, e.g. --scope orders:read orders:write)');
+  const badScope = scopes.find((s) => !SCOPE_TOKEN.test(s));
+  if (badScope !== undefined)
+    throw new UsageError(`--scope "${badScope}" is not an RFC 6749 scope token (visible ASCII, no space, " or \\)`);
+  const audiences = options.audience ?? [];
+  if (audiences.length === 0)
+    throw new UsageError('--audience <audience...> is required (the services its tokens are for, e.g. --audience orders)');
+  const badAudience = audiences.find((a) => !AUDIENCE.test(a));
+  if (badAudience !== undefined) throw new UsageError(`--audience "${badAudience}" must be 1-256 visible ASCII characters`);
+  const client: NewClient = { clientId: id, scopes: unique(scopes), audiences: unique(audiences) };
+  if (options.grantType !== undefined) {
+    const bad = options.grantType.find((g) => !(GRANT_TYPES as readonly string[]).includes(g));
+    if (bad !== undefined) throw new UsageError(`--grant-type "${bad}" is not one of ${GRANT_TYPES.join(', ')}`);
+    client.grantTypes = unique(options.grantType);
+  }
+  return client;
+}
+
+/** A client id argument. */
+export function parseClientId(clientId: string | undefined): string {
+  if (clientId === undefined || !CLIENT_ID.test(clientId)) {
+    throw new UsageError(`client id must be 1-64 of A-Z a-z 0-9 . _ - (got "${(clientId ?? '').slice(0, 70)}")`);
+  }
+  return clientId;
+}
+
+/** Refuses to disable the client authctl itself runs as: it would lock every later command out. */
+export function refuseDisablingSelf(clientId: string, ownClientId: string): void {
+  if (clientId === ownClientId) {
+    throw new RefusedInputError(
+      'refused_self_disable',
+      `refusing to disable "${clientId}": it is the client authctl runs as (AUTHCTL_CLIENT_ID); every later command would fail. ` +
+        'Run this with another auth:admin client.',
+    );
+  }
+}
+
+const unique = (values: string[]): string[] => [...new Set(values)];

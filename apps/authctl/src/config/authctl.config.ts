@@ -1,0 +1,122 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { ConfigInvalidError } from '../cli/errors.js';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** What authctl needs to reach auth's admin API. */
+export interface AuthctlConfig {
+  /** Base URL of auth (no trailing slash). */
+  authUrl: string;
+  clientId: string;
+  clientSecret: string;
+  /** Bound on every HTTP call, body included. */
+  timeoutMs: number;
+  /** Where the secret came from (for error messages): the variable or the suite's file. */
+  secretSource: string;
+}
+
+export const DEFAULT_AUTH_URL = 'http://127.0.0.1:3001';
+
+/** Reads a file, or `undefined` when it does not exist (injected so the loader stays testable without I/O). */
+export type ReadOptionalFile = (path: string) => string | undefined;
+
+const readIfExists: ReadOptionalFile = (path) => {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+};
+
+const httpUrl = z.string().refine((v) => {
+  try {
+    return ['http:', 'https:'].includes(new URL(v).protocol);
+  } catch {
+    return false;
+  }
+}, 'must be an http:// or https:// URL');
+const clientId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 . _ -');
+const timeout = z
+  .string()
+  .regex(/^\d+$/, 'must be an integer number of milliseconds between 100 and 600000')
+  .transform(Number)
+  .refine((n) => n >= 100 && n <= 600_000, 'must be an integer number of milliseconds between 100 and 600000');
+const suiteClients = z.array(z.object({ clientId: z.string(), secret: z.string() }).loose());
+
+/**
+ * Parses authctl's environment once. Every bad variable is reported at once, by name, and a
+ * secret is never echoed. Hand-written over zod rather than `EnvReader` from `@authmesh/platform`:
+ * that barrel loads TypeORM, ioredis and Fastify, which add ~0.7 s to every CLI invocation.
+ *
+ * `AUTHCTL_CLIENT_SECRET` defaults to the `authctl` entry of `<AUTHMESH_DATA_DIR>/suite-clients.json`
+ * (`.data/` by default), which `npm start` writes, so `npm start` then `npm run authctl -- keys list`
+ * needs no setup.
+ */
+export function loadAuthctlConfig(env: Env, readFile: ReadOptionalFile = readIfExists): AuthctlConfig {
+  const problems: string[] = [];
+  const value = (name: string): string | undefined => {
+    const v = env[name]?.trim();
+    return v ? v : undefined;
+  };
+  function parse<T>(name: string, schema: z.ZodType<T>, fallback: string, echo = true): T | undefined {
+    const raw = value(name) ?? fallback;
+    const result = schema.safeParse(raw);
+    if (result.success) return result.data;
+    problems.push(`${name}: ${result.error.issues[0]?.message ?? 'is invalid'}${echo ? ` (got "${raw.slice(0, 60)}")` : ''}`);
+    return undefined;
+  }
+
+  const authUrl = parse('AUTH_URL', httpUrl, DEFAULT_AUTH_URL, !/:\/\/[^/]*@/.test(value('AUTH_URL') ?? ''));
+  const id = parse('AUTHCTL_CLIENT_ID', clientId, 'authctl');
+  const timeoutMs = parse('AUTHCTL_TIMEOUT_MS', timeout, '10000');
+
+  let clientSecret = value('AUTHCTL_CLIENT_SECRET');
+  let secretSource = 'AUTHCTL_CLIENT_SECRET';
+  if (clientSecret === undefined) {
+    const file = join(resolve(value('AUTHMESH_DATA_DIR') ?? '.data'), 'suite-clients.json');
+    const found = id === undefined ? undefined : secretFromSuiteFile(file, id, readFile);
+    if (typeof found === 'string') {
+      clientSecret = found;
+      secretSource = file;
+    } else {
+      problems.push(`AUTHCTL_CLIENT_SECRET: is required (${found?.problem ?? `no ${file} to read it from`})`);
+    }
+  }
+
+  if (problems.length > 0) throw new ConfigInvalidError(problems);
+  return { authUrl: authUrl!.replace(/\/+$/, ''), clientId: id!, clientSecret: clientSecret!, timeoutMs: timeoutMs!, secretSource };
+}
+
+/** The secret of `clientId` in the suite's file, or why there is none. */
+function secretFromSuiteFile(file: string, clientId: string, readFile: ReadOptionalFile): string | { problem: string } | undefined {
+  const text = readFile(file);
+  if (text === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return { problem: `${file} is not valid JSON` };
+  }
+  const clients = suiteClients.safeParse(parsed);
+  if (!clients.success) return { problem: `${file} is not a JSON array of { clientId, secret }` };
+  const entry = clients.data.find((c) => c.clientId === clientId);
+  return entry ? entry.secret : { problem: `${file} has no entry for client "${clientId}"` };
+}
+
+/** The configuration, parsed on first use and then kept: `--help` and usage errors need none. */
+export class ConfigSource {
+  private cached?: AuthctlConfig;
+
+  constructor(
+    private readonly env: Env,
+    private readonly readFile: ReadOptionalFile = readIfExists,
+  ) {}
+
+  get(): AuthctlConfig {
+    this.cached ??= loadAuthctlConfig(this.env, this.readFile);
+    return this.cached;
+  }
+}
