@@ -125,6 +125,7 @@ describe('key rotation seen by orders and profiles', () => {
     running = false;
     await Promise.all([refresher, ...loops]);
 
+    if (process.env.SHOW_TIMINGS) process.stdout.write(`rotation stream: ${requests} requests, ${failures.length} failed\n`);
     expect(failures).toEqual([]);
     expect(requests).toBeGreaterThan(200);
     for (const kid of rotatedTo) expect(kidsUsed).toContain(kid);
