@@ -17,6 +17,17 @@ interface KeyView {
   retireAfter: string | null;
 }
 
+/** What the keys admin API answers (every member optional: each route fills some). */
+interface AdminBody {
+  code?: string;
+  key: KeyView;
+  previous: KeyView | null;
+  keys: KeyView[];
+  events: { toState: string; actor: string; reason: string }[];
+  revoked: KeyView;
+  active: KeyView;
+}
+
 /** Auth with an admin client and a timer too slow to interfere: the tests drive `advance(at)` with explicit times. */
 function startAuth(env: Record<string, string> = {}): Promise<TestApp<AuthConfig>> {
   return newTestApp(authApp, {
@@ -43,13 +54,19 @@ function withAuth(f: { headers: Record<string, string>; body: string }, authoriz
   return { headers: { ...f.headers, authorization }, body: f.body };
 }
 
-async function admin(auth: TestApp, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+async function admin(
+  auth: TestApp,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: AdminBody }> {
   const res = await fetch(`${auth.url}/admin/keys${path}`, {
     method,
     headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  return { status: res.status, body: await res.json() };
+  return { status: res.status, body: (await res.json()) as AdminBody };
 }
 
 async function jwksKids(auth: TestApp): Promise<string[]> {

@@ -54,13 +54,13 @@ describe('key rotation seen by orders and profiles', () => {
     return ((await res.json()) as { access_token: string }).access_token;
   }
 
-  async function admin(path: string, body: unknown): Promise<{ status: number; body: any }> {
+  async function admin(path: string, body: unknown): Promise<{ status: number; body: { key: { kid: string }; active: { kid: string } } }> {
     const res = await fetch(`${auth.url}/admin/keys${path}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${await clientToken(OPS, 'auth')}`, 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
-    return { status: res.status, body: await res.json() };
+    return { status: res.status, body: (await res.json()) as { key: { kid: string }; active: { kid: string } } };
   }
 
   async function whoami(app: TestApp, token: string): Promise<{ status: number; code?: string }> {
