@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { SignJWT, decodeJwt, decodeProtectedHeader } from 'jose';
 import { OwnedRedis, type TestApp, waitFor } from '@authmesh/testing';
+import { RevocationMirror } from '@authmesh/revocation';
 import type { AuthConfig } from '../src/config/auth.config.js';
 import { Keyring } from '../src/keys/keyring.service.js';
 import { AccessTokenIssuer, type AccessTokenRequest } from '../src/tokens/access-token.issuer.js';
@@ -227,7 +228,7 @@ describe('auth: RFC 8693 token exchange at POST /oauth/token', () => {
     });
 
     it('refuses a subject token signed with auth’s key for another issuer', async () => {
-      const foreign = new AccessTokenIssuer(app.app.get(Keyring), {
+      const foreign = new AccessTokenIssuer(app.app.get(Keyring), app.app.get(RevocationMirror), {
         ...app.config,
         auth: { ...app.config.auth, issuer: 'http://evil.test' },
       });

@@ -73,4 +73,20 @@ describe('revocations made at auth are refused by orders and profiles', () => {
     expect((await whoami(orders, b.token)).status).toBe(200);
     expect((await whoami(profiles, b.token)).status).toBe(200);
   });
+
+  it('a login in the same second as a logout-all gets a token that works (iat is whole seconds)', async () => {
+    const a = await newUser();
+    // Start at the top of a second so logout-all and the next login surely share it.
+    await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000)));
+    const res = await fetch(`${auth.url}/auth/logout-all`, {
+      method: 'POST',
+      headers: { ...json, authorization: `Bearer ${a.token}` },
+      body: '{}',
+    });
+    expect(res.status).toBe(200);
+    await waitFor(() => refusedEverywhere(a.token), 2000, 10);
+    const fresh = await login(a.email);
+    expect(await whoami(orders, fresh)).toEqual({ status: 200, code: undefined });
+    expect(await whoami(profiles, fresh)).toEqual({ status: 200, code: undefined });
+  });
 });

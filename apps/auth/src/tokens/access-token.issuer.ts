@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { SignJWT } from 'jose';
 import { randomBytes } from 'node:crypto';
 import { InjectConfig } from '@authmesh/platform';
+import { RevocationMirror } from '@authmesh/revocation';
 import type { ActorClaim } from '@authmesh/token-verifier';
 import type { AuthConfig } from '../config/auth.config.js';
 import { Keyring } from '../keys/keyring.service.js';
@@ -33,12 +34,18 @@ export interface IssuedAccessToken {
 export class AccessTokenIssuer {
   constructor(
     private readonly keyring: Keyring,
+    private readonly revocations: RevocationMirror,
     @InjectConfig() private readonly config: AuthConfig,
   ) {}
 
   async issue(req: AccessTokenRequest, now = new Date()): Promise<IssuedAccessToken> {
     const { kid, privateKey } = this.keyring.activeSigner();
-    const iat = Math.floor(now.getTime() / 1000);
+    // `iat` has whole seconds, and a subject revoked at T revokes tokens with iat ≤ T: a token issued
+    // in the same second as a logout-all or password change would be born revoked. Issue it as of
+    // the next second instead (within the verifiers' clock tolerance on iat/nbf).
+    const revokedAtMs = this.revocations.subjectRevokedAtMs(req.sub);
+    let iat = Math.floor(now.getTime() / 1000);
+    if (revokedAtMs !== undefined && iat * 1000 <= revokedAtMs) iat = Math.floor(revokedAtMs / 1000) + 1;
     const cap = req.notAfter === undefined ? Infinity : Math.floor(req.notAfter.getTime() / 1000) - iat;
     const ttl = Math.min(this.config.auth.accessTokenTtlSeconds, cap);
     if (ttl < 1) throw new Error('notAfter leaves the access token no lifetime');

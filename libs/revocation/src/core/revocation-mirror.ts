@@ -120,6 +120,11 @@ export class RevocationMirror {
     return removed;
   }
 
+  /** When `sub` was last revoked (ms), if the mirror knows of a revocation that can still matter. */
+  subjectRevokedAtMs(sub: string): number | undefined {
+    return this.subjects.get(sub);
+  }
+
   /** Whether a signing key was revoked (emergency): the verifier's key source drops such keys. */
   isKeyRevoked(kid: string): boolean {
     return this.kids.has(kid);
