@@ -42,7 +42,15 @@ import { LoginService } from './users/login.service.js';
 import { UserEntity } from './users/user.entity.js';
 import { UsersService } from './users/users.service.js';
 
-const ENTITIES = [UserEntity, ClientEntity, SigningKeyEntity, RefreshFamilyEntity, RefreshTokenEntity, RevocationOutboxEntity, SigningKeyEventEntity];
+const ENTITIES = [
+  UserEntity,
+  ClientEntity,
+  SigningKeyEntity,
+  RefreshFamilyEntity,
+  RefreshTokenEntity,
+  RevocationOutboxEntity,
+  SigningKeyEventEntity,
+];
 const MIGRATIONS = [InitialSchema1764000000000, RevocationOutbox1764000000001, ClientGrantTypes1764000000002, KeyLifecycle1764000000003];
 
 @Module({})
@@ -55,7 +63,15 @@ export class AuthModule {
         TypeOrmModule.forFeature(ENTITIES),
         RevocationModule.forRoot({ ...config.revocation, clockToleranceSeconds: config.auth.clockToleranceSeconds }),
       ],
-      controllers: [WellKnownController, AuthController, OAuthController, SessionController, AdminController, ClientsAdminController, KeysAdminController],
+      controllers: [
+        WellKnownController,
+        AuthController,
+        OAuthController,
+        SessionController,
+        AdminController,
+        ClientsAdminController,
+        KeysAdminController,
+      ],
       providers: [
         SecretHasher,
         Keyring,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type TestApp, waitFor } from '@authmesh/testing';
+import { type TestApp, createTestDatabase, waitFor } from '@authmesh/testing';
 import type { AuthConfig } from '../src/config/auth.config.js';
 import { MULTI_CLIENT, ORDERS_CLIENT, basic, form, newAuthApp, post, uniqueEmail } from './auth-fixture.js';
 
@@ -189,5 +189,49 @@ describe('auth: clients admin API (create, list, disable) under scope auth:admin
     const token = await clientCredentials(ORDERS_CLIENT.clientId, ORDERS_CLIENT.secret);
     expect(token.status).toBe(200);
     expect(await token.json()).toMatchObject({ scope: 'profiles:read' });
+  });
+});
+
+describe('a client disabled by an operator stays disabled when auth restarts', () => {
+  it('does not re-enable a disabled client that is still in AUTH_SEED_CLIENTS', async () => {
+    const db = await createTestDatabase('auth');
+    const env = {
+      AUTH_DATABASE_URL: db.url,
+      AUTH_KEK: randomBytes(32).toString('base64'),
+      AUTH_SEED_CLIENTS: JSON.stringify([ORDERS_CLIENT, ADMIN_CLIENT]),
+    };
+    const tokenFor = async (app: TestApp, client: typeof ADMIN_CLIENT, audience: string): Promise<Response> => {
+      const f = form({ grant_type: 'client_credentials', audience });
+      return fetch(`${app.url}/oauth/token`, {
+        method: 'POST',
+        body: f.body,
+        headers: { ...f.headers, authorization: basic(client.clientId, client.secret) },
+      });
+    };
+    try {
+      const first = await newAuthApp(env);
+      try {
+        const admin = ((await (await tokenFor(first, ADMIN_CLIENT, 'auth')).json()) as { access_token: string }).access_token;
+        const res = await fetch(`${first.url}/admin/clients/orders/disable`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${admin}` },
+        });
+        expect(res.status).toBe(200);
+        expect((await tokenFor(first, ORDERS_CLIENT, 'profiles')).status).toBe(401);
+      } finally {
+        await first.close();
+      }
+      const second = await newAuthApp(env);
+      try {
+        const refused = await tokenFor(second, ORDERS_CLIENT, 'profiles');
+        expect(refused.status).toBe(401);
+        expect(((await refused.json()) as { error: string }).error).toBe('invalid_client');
+        expect((await tokenFor(second, ADMIN_CLIENT, 'auth')).status).toBe(200);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await db.drop();
+    }
   });
 });

@@ -253,4 +253,26 @@ describe('two auth instances on one database', () => {
     }
     expect(await jwksKids(b)).toEqual(await jwksKids(a));
   });
+
+  it('after an emergency revocation on one instance, the other neither signs with the key nor accepts its tokens', async () => {
+    const victimToken = await adminToken(b);
+    const victim = decodeProtectedHeader(victimToken).kid!;
+    const introspect = async (app: TestApp, token: string): Promise<boolean> => {
+      const res = await fetch(`${app.url}/oauth/introspect`, {
+        method: 'POST',
+        ...withAuth(form({ token }), basic(OPS.clientId, OPS.secret)),
+      });
+      return ((await res.json()) as { active: boolean }).active;
+    };
+    expect(await introspect(b, victimToken)).toBe(true);
+    const res = await admin(a, await adminToken(a), 'POST', `/${victim}/revoke`, { reason: 'leak drill' });
+    expect(res.status).toBe(200);
+    const started = Date.now();
+    while ((await introspect(b, victimToken)) || (await signingKid(b)) === victim) {
+      if (Date.now() - started > 1000) throw new Error('instance b still trusts or signs with the revoked key after 1 s');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(await signingKid(b)).toBe(res.body.active.kid);
+    expect(await jwksKids(b)).not.toContain(victim);
+  });
 });

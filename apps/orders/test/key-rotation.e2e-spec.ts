@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { decodeProtectedHeader } from 'jose';
 import { JwksCache } from '@authmesh/token-verifier';
-import { newTestApp, type TestApp } from '@authmesh/testing';
+import { newTestApp, type TestApp, waitFor } from '@authmesh/testing';
 import { authApp } from '../../auth/src/auth.app.js';
 import { profilesApp } from '../../profiles/src/profiles.app.js';
 import { ordersApp } from '../src/orders.app.js';
@@ -76,6 +76,9 @@ describe('key rotation seen by orders and profiles', () => {
   }
 
   it('keeps a steady stream of requests at zero failures through three planned rotations and one --now rotation', async () => {
+    const caches = [orders.app.get(JwksCache), profiles.app.get(JwksCache)];
+    let unknownKidFetches = 0;
+    for (const cache of caches) cache.onFetch((_result, reason) => (unknownKidFetches += reason === 'unknown_kid' ? 1 : 0));
     let current = await clientToken(CALLER, 'orders');
     let running = true;
     const failures: string[] = [];
@@ -105,6 +108,9 @@ describe('key rotation seen by orders and profiles', () => {
       expect(res.status).toBe(201);
       const kid = res.body.key.kid as string;
       rotatedTo.push(kid);
+      // Published before it signs: both verifiers hold the pending key while tokens still carry the old one.
+      await waitFor(() => caches.every((c) => c.status().kids.includes(kid)), 1500, 10);
+      expect(kidOf(await clientToken(CALLER, 'orders'))).not.toBe(kid);
       // The timer promotes it after the publish delay; wait until tokens carry it, then a little more.
       const deadline = Date.now() + 10_000;
       while (kidOf(current) !== kid) {
@@ -113,6 +119,8 @@ describe('key rotation seen by orders and profiles', () => {
       }
       await sleep(300);
     }
+    // No planned rotation made a verifier meet an unknown kid.
+    expect(unknownKidFetches).toBe(0);
     const now = await admin('/rotate', { now: true, reason: 'immediate rotation' });
     expect(now.status).toBe(201);
     rotatedTo.push(now.body.key.kid as string);

@@ -29,7 +29,11 @@ export class ClientsService {
     private readonly hasher: SecretHasher,
   ) {}
 
-  /** Creates the client, or updates its secret, scopes and audiences when it exists. */
+  /**
+   * Creates the client (enabled), or updates its secret, scopes, audiences and grant types when it
+   * exists. Never touches `enabled`: a client an operator disabled (a leaked secret) must stay
+   * disabled when auth restarts and re-applies AUTH_SEED_CLIENTS.
+   */
   async upsert(spec: ClientSpec): Promise<ClientEntity> {
     const { secret, ...rest } = spec;
     const row = this.clients.create({
@@ -38,7 +42,13 @@ export class ClientsService {
       secretHash: await this.hasher.hash(secret),
       enabled: true,
     });
-    await this.clients.upsert(row, ['clientId']);
+    await this.clients
+      .createQueryBuilder()
+      .insert()
+      .into(ClientEntity)
+      .values(row)
+      .orUpdate(['secret_hash', 'scopes', 'audiences', 'grant_types'], ['client_id'])
+      .execute();
     return (await this.clients.findOneByOrFail({ clientId: spec.clientId }))!;
   }
 

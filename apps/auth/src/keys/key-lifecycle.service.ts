@@ -70,6 +70,8 @@ export class KeyLifecycle {
     const result = await this.locked(async (tx) => {
       const pending = await tx.findOne(SigningKeyEntity, { where: { state: 'pending' } });
       if (pending && !options.now) throw new RotationInProgressError(pending.kid, pending.activatesAt);
+      // The announcement is part of the change: recorded in the same transaction, never lost.
+      await this.outbox.record(tx, [this.keysetEvent(at)]);
       if (options.now) {
         const next = pending ?? (await this.createPending(tx, at, at, options));
         const previous = await this.promote(tx, next, at, options);
@@ -78,7 +80,7 @@ export class KeyLifecycle {
       const activatesAt = new Date(at.getTime() + this.config.auth.keys.publishDelaySeconds * 1000);
       return { key: await this.createPending(tx, at, activatesAt, options), previous: null };
     });
-    await this.announce([{ kind: 'keyset', issuer: this.config.auth.issuer, changedAtMs: at.getTime() }]);
+    await this.settle();
     return result;
   }
 
@@ -111,10 +113,7 @@ export class KeyLifecycle {
       } else {
         active = (await tx.findOne(SigningKeyEntity, { where: { state: 'active' } }))!;
       }
-      await this.outbox.record(tx, [
-        { kind: 'kid', kid, revokedAtMs: at.getTime() },
-        { kind: 'keyset', issuer: this.config.auth.issuer, changedAtMs: at.getTime() },
-      ]);
+      await this.outbox.record(tx, [{ kind: 'kid', kid, revokedAtMs: at.getTime() }, this.keysetEvent(at)]);
       return { revoked: key, active };
     });
     this.logger.warn(`signing key ${kid} REVOKED by ${request.actor}: ${request.reason}; now signing with ${result.active.kid}`);
@@ -165,9 +164,10 @@ export class KeyLifecycle {
           changes++;
         }
       }
+      if (changes > 0) await this.outbox.record(tx, [this.keysetEvent(at)]);
       return changes > 0;
     });
-    if (changed) await this.announce([{ kind: 'keyset', issuer: this.config.auth.issuer, changedAtMs: at.getTime() }]);
+    if (changed) await this.settle();
     return changed;
   }
 
@@ -239,17 +239,18 @@ export class KeyLifecycle {
     });
   }
 
-  /** Records the announcement durably, then delivers it and reloads this instance's keyring. */
-  private async announce(events: RevocationEvent[]): Promise<void> {
-    await this.db.transaction((tx) => this.outbox.record(tx, events));
-    await this.settle();
+  /** "The key set of this issuer changed": verifiers refetch, other auth instances reload. */
+  private keysetEvent(at: Date): RevocationEvent {
+    return { kind: 'keyset', issuer: this.config.auth.issuer, changedAtMs: at.getTime() };
   }
 
-  /** After a committed change: this instance signs and publishes from the new state at once. */
+  /**
+   * After a committed change: this instance signs and publishes from the new state at once, and the
+   * announcement is delivered. Neither failure undoes the change or fails the call (a retried
+   * `rotate --now` would rotate twice): the timer reloads and the outbox replays.
+   */
   private async settle(): Promise<void> {
-    await this.keyring.reload();
-    // Redis may be down: the outbox keeps the announcement and replays it (the other instances'
-    // timers reload meanwhile); the change itself is already committed.
+    await this.keyring.reload().catch((e: unknown) => this.logger.warn(`keyring reload after a key change failed: ${String(e)}`));
     await this.outbox.deliver().catch((e: unknown) => this.logger.warn(`key-change announcement deferred: ${String(e)}`));
   }
 }

@@ -29,6 +29,13 @@ export class KeyScheduler implements OnApplicationBootstrap, OnApplicationShutdo
     this.timer.unref();
   }
 
+  private warn(what: string, e: unknown): void {
+    const now = Date.now();
+    if (now - this.lastErrorLogAt < ERROR_LOG_EVERY_MS) return;
+    this.lastErrorLogAt = now;
+    this.logger.warn(`${what} failed (retrying every ${this.config.auth.keys.checkIntervalSeconds}s): ${String(e)}`);
+  }
+
   onApplicationShutdown(): void {
     clearInterval(this.timer);
   }
@@ -38,14 +45,9 @@ export class KeyScheduler implements OnApplicationBootstrap, OnApplicationShutdo
     if (this.running) return;
     this.running = true;
     try {
-      await this.lifecycle.advance();
-      await this.keyring.reload();
-    } catch (e) {
-      const now = Date.now();
-      if (now - this.lastErrorLogAt >= ERROR_LOG_EVERY_MS) {
-        this.lastErrorLogAt = now;
-        this.logger.warn(`key lifecycle check failed (retrying every ${this.config.auth.keys.checkIntervalSeconds}s): ${String(e)}`);
-      }
+      // Separately: a failed transition must not skip the reload (the backstop to the announcement).
+      await this.lifecycle.advance().catch((e: unknown) => this.warn('key lifecycle check', e));
+      await this.keyring.reload().catch((e: unknown) => this.warn('keyring reload', e));
     } finally {
       this.running = false;
     }

@@ -48,8 +48,8 @@ export class KeyringKeySource implements KeySource {
     });
   }
 
-  revokeKey(): void {
-    this.refreshNow();
+  revokeKey(kid: string): void {
+    this.keyring.markRevoked(kid).catch((e: unknown) => this.logger.warn(`keyring reload after a key revocation failed: ${String(e)}`));
   }
 
   refreshNow(): void {

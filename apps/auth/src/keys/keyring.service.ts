@@ -4,7 +4,7 @@ import { type JWK, calculateJwkThumbprint, exportJWK } from 'jose';
 import { createHash, createPrivateKey, createPublicKey, generateKeyPair, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import { In, type Repository } from 'typeorm';
-import { InjectConfig } from '@authmesh/platform';
+import { DependencyUnavailableError, InjectConfig } from '@authmesh/platform';
 import type { AuthConfig } from '../config/auth.config.js';
 import { KeyCipher, KeyDecryptionError } from '../crypto/key-cipher.js';
 import { KekMismatchError } from './kek-mismatch.error.js';
@@ -41,6 +41,8 @@ export class Keyring implements OnModuleInit {
   /** `kid:state` of every published key at the last load: a reload that finds the same does nothing. */
   private fingerprint = '';
   private reloading?: Promise<boolean>;
+  /** Kids announced as revoked: never loaded again, whatever a concurrent read saw. */
+  private readonly revokedKids = new Set<string>();
   private readonly removalListeners: ((kids: readonly string[]) => void)[] = [];
 
   constructor(
@@ -59,6 +61,33 @@ export class Keyring implements OnModuleInit {
   activeSigner(): ActiveSigner {
     if (!this.signer) throw new Error('keyring not loaded');
     return this.signer;
+  }
+
+  /**
+   * The key that signs now, reloading first when the one we had was just revoked (by another
+   * instance): a token is never signed with a key announced as revoked.
+   */
+  async currentSigner(): Promise<ActiveSigner> {
+    if (!this.signer) await this.reload().catch(() => undefined);
+    if (!this.signer) throw new DependencyUnavailableError('No signing key is available yet', { retryAfterSeconds: 1 });
+    return this.signer;
+  }
+
+  /**
+   * An emergency revocation announced on the channel (possibly by another instance): forget the
+   * key at once — it verifies nothing (introspection, token exchange, auth's own routes) and signs
+   * nothing from now on — then reload the keyring from the database.
+   */
+  markRevoked(kid: string): Promise<boolean> {
+    if (this.publicKeys.has(kid)) {
+      const next = new Map(this.publicKeys);
+      next.delete(kid);
+      this.publicKeys = next;
+      for (const listener of this.removalListeners) listener([kid]);
+    }
+    this.revokedKids.add(kid);
+    if (this.signer?.kid === kid) this.signer = undefined;
+    return this.reload();
   }
 
   /** Public key of a published key (pending, active, retiring), for introspection. */
@@ -112,11 +141,16 @@ export class Keyring implements OnModuleInit {
   }
 
   private async load(): Promise<boolean> {
-    const rows = await this.keys.find({ where: { state: In([...PUBLISHED_STATES]) }, order: { createdAt: 'ASC' } });
+    const found = await this.keys.find({ where: { state: In([...PUBLISHED_STATES]) }, order: { createdAt: 'ASC' } });
+    // A read that started before a revocation committed must not bring the revoked key back.
+    const rows = found.filter((r) => !this.revokedKids.has(r.kid));
     const fingerprint = rows.map((r) => `${r.kid}:${r.state}`).join(',');
     if (fingerprint === this.fingerprint) return false;
     const active = rows.find((r) => r.state === 'active');
-    if (!active?.privateKeyEnc) throw new Error('no active signing key with a private part');
+    if (!active?.privateKeyEnc) {
+      this.signer = undefined;
+      throw new Error('no active signing key with a private part');
+    }
     let der: Buffer;
     try {
       der = this.cipher.decrypt(active.privateKeyEnc, active.kid);

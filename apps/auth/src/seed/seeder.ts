@@ -25,8 +25,9 @@ export class Seeder implements OnApplicationBootstrap {
       this.logger.log(`seeded admin user ${admin.email}`);
     }
     for (const client of this.config.auth.seedClients) {
-      await this.clients.upsert(client);
-      this.logger.log(`seeded client ${client.clientId} (audiences: ${client.audiences.join(', ')})`);
+      const seeded = await this.clients.upsert(client);
+      if (seeded.enabled) this.logger.log(`seeded client ${client.clientId} (audiences: ${client.audiences.join(', ')})`);
+      else this.logger.warn(`client ${client.clientId} is in AUTH_SEED_CLIENTS but was disabled by an operator: it stays disabled`);
     }
   }
 }

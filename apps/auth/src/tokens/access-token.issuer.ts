@@ -39,7 +39,7 @@ export class AccessTokenIssuer {
   ) {}
 
   async issue(req: AccessTokenRequest, now = new Date()): Promise<IssuedAccessToken> {
-    const { kid, privateKey } = this.keyring.activeSigner();
+    const { kid, privateKey } = await this.keyring.currentSigner();
     // `iat` has whole seconds, and a subject revoked at T revokes tokens with iat ≤ T: a token issued
     // in the same second as a logout-all or password change would be born revoked. Issue it as of
     // the next second instead (within the verifiers' clock tolerance on iat/nbf).

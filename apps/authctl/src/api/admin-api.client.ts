@@ -49,8 +49,9 @@ export class AdminApiClient {
     return this.call('POST', `/admin/keys/${encodeURIComponent(kid)}/revoke`, { reason });
   }
 
-  keyEvents(): Promise<KeyEventList> {
-    return this.call('GET', '/admin/keys/events');
+  /** The audit trail, newest first; with `kid` (a full kid), that key's whole history. */
+  keyEvents(kid?: string): Promise<KeyEventList> {
+    return this.call('GET', kid === undefined ? '/admin/keys/events' : `/admin/keys/events?kid=${encodeURIComponent(kid)}`);
   }
 
   createClient(client: NewClient): Promise<CreatedClient> {

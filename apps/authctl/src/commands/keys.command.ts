@@ -93,8 +93,17 @@ export class KeysEventsCommand extends AuthctlCommand {
 
   async run(_args: string[], options: JsonOption & { kid?: string }): Promise<void> {
     const kid = options.kid === undefined ? undefined : checkKidPrefix(options.kid);
-    const all = await this.api.keyEvents();
-    const list = kid === undefined ? all : { events: all.events.filter((e) => e.kid.startsWith(kid)) };
+    // With a prefix: ask auth for each matching key's history (the unfiltered list is only the newest 200).
+    const list =
+      kid === undefined
+        ? await this.api.keyEvents()
+        : {
+            events: (
+              await Promise.all((await this.api.listKeys()).keys.filter((k) => k.kid.startsWith(kid)).map((k) => this.api.keyEvents(k.kid)))
+            )
+              .flatMap((l) => l.events)
+              .sort((a, b) => b.at.localeCompare(a.at) || Number(b.id) - Number(a.id)),
+          };
     this.out.result(options.json === true, list, () => eventsTable(list.events));
   }
 
