@@ -96,6 +96,8 @@ async function main(): Promise<void> {
   base.AUTH_SEED_CLIENTS ??= embeddedClients();
   // Orders calls profiles with its own client-credentials token: its secret is the seeded one.
   base.ORDERS_CLIENT_SECRET ??= seededSecret(base.AUTH_SEED_CLIENTS, base.ORDERS_CLIENT_ID ?? 'orders');
+  // The gateway's client (token exchange, when GATEWAY_EXCHANGE_ROUTES names a route) is seeded too.
+  base.GATEWAY_CLIENT_SECRET ??= seededSecret(base.AUTH_SEED_CLIENTS, base.GATEWAY_CLIENT_ID ?? 'gateway');
   for (const note of notes) process.stdout.write(`suite: ${note}\n`);
 
   const needsEmbedded = base.DATABASE_URL ? [] : APPS.map((a) => a.name).filter((n) => !base[`${n.toUpperCase()}_DATABASE_URL`]);
@@ -104,6 +106,10 @@ async function main(): Promise<void> {
 
   for (const { name, port } of APPS) {
     const env: Record<string, string | undefined> = { ...base, PORT: base[`${name.toUpperCase()}_PORT`] ?? String(port) };
+    // Auth sits behind the gateway on this machine: it takes the client address from the
+    // gateway's X-Forwarded-For (its per-address login limits then see real clients). Trusting
+    // 127.0.0.1 is only sound here, where every local process is ours (docs/drafts/gateway.md).
+    if (name === 'auth') env.TRUST_PROXY ??= '127.0.0.1';
     const db = databases.get(name);
     if (db) env[`${name.toUpperCase()}_DATABASE_URL`] = db.url;
     const app = await startApp(await loadDefinition(name), env);
@@ -113,6 +119,9 @@ async function main(): Promise<void> {
     if (name === 'auth' && !base.AUTH_ISSUER) base.AUTH_ISSUER = app.url;
     // Profiles starts before orders, which calls it. An explicit PROFILES_URL wins.
     if (name === 'profiles' && !base.PROFILES_URL) base.PROFILES_URL = app.url;
+    // The gateway (started last) routes to the others. Explicit URLs win.
+    if (name === 'auth') base.AUTH_URL ??= app.url;
+    if (name === 'orders') base.ORDERS_URL ??= app.url;
     process.stdout.write(`suite: ${name} ready on ${app.url}\n`);
   }
   process.stdout.write(`suite: all ${running.length} services ready (Ctrl-C to stop)\n`);

@@ -1,4 +1,5 @@
 import type { DynamicModule } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AppName, BaseConfig } from '../config/base-config.js';
 import type { Env } from '../config/env-reader.js';
 
@@ -12,4 +13,9 @@ export interface AppDefinition<C extends BaseConfig = BaseConfig> {
   loadConfig(env: Env): C;
   /** The root module, built from the validated configuration. */
   rootModule(config: C): DynamicModule;
+  /**
+   * Optional: registers Fastify plugins and raw routes (the gateway's proxy, cookies, CORS) on the
+   * app's Fastify instance, after the platform's request-id and metrics hooks and before `listen`.
+   */
+  configure?(app: NestFastifyApplication, config: C): Promise<void> | void;
 }

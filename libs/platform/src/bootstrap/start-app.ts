@@ -41,6 +41,11 @@ export async function startApp<C extends BaseConfig>(
     // Node's defaults let a slow client hold a socket for minutes.
     requestTimeout: 30_000,
     return503OnClosing: true,
+    // TRUST_PROXY: who may set X-Forwarded-For/-Proto/-Host, i.e. what `request.ip` (the key of
+    // per-address rate limits) is. Default false: the peer address, which a client cannot spoof.
+    // A hop count becomes proxy-addr's function form, which Fastify builds for a number too (its
+    // typings only list the other forms).
+    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
   });
   const app = await NestFactory.create<NestFastifyApplication>(definition.rootModule(config), adapter, {
     bufferLogs: true,
@@ -64,6 +69,8 @@ export async function startApp<C extends BaseConfig>(
   // handler Nest installs, so they get the same { code, message, requestId } shape.
 
   try {
+    // After the hooks above, so raw routes registered here get request ids and metrics too.
+    await definition.configure?.(app, config);
     // Lifecycle hooks (onModuleInit: migrations, key loading) run here; if one fails, close what
     // already opened (database pool, Redis) so a failed start leaves nothing running.
     await app.listen({ port: config.port, host: config.host });
@@ -75,6 +82,11 @@ export async function startApp<C extends BaseConfig>(
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
   return { app, config, url, close: () => app.close() };
+}
+
+/** Trusts the `hops` proxies nearest to us (proxy-addr's `i` is the hop index, 0 = our peer). */
+function trustHops(hops: number): (address: string, hop: number) => boolean {
+  return (_address, hop) => hop < hops;
 }
 
 /**

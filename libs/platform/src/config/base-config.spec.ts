@@ -65,4 +65,31 @@ describe('base configuration', () => {
     expect(appDatabaseUrl('postgres://h:5432/', 'auth')).toBe('postgres://h:5432/authmesh_auth');
     expect(appDatabaseUrl('postgres://h:5432/shop', 'profiles')).toBe('postgres://h:5432/shop_profiles');
   });
+
+  describe('TRUST_PROXY', () => {
+    const trust = (value?: string) => loadBaseConfig('auth', value === undefined ? valid : { ...valid, TRUST_PROXY: value }).trustProxy;
+
+    it('trusts no proxy by default (request.ip is the peer, which a client cannot spoof)', () => {
+      expect(trust()).toBe(false);
+    });
+
+    it('accepts true and false', () => {
+      expect(trust('true')).toBe(true);
+      expect(trust('false')).toBe(false);
+    });
+
+    it('accepts a hop count', () => {
+      expect(trust('2')).toBe(2);
+    });
+
+    it('accepts a comma list of addresses, CIDRs and proxy-addr names', () => {
+      expect(trust('127.0.0.1, 10.0.0.0/8,::1,fd00::/8,loopback')).toEqual(['127.0.0.1', '10.0.0.0/8', '::1', 'fd00::/8', 'loopback']);
+    });
+
+    it.each(['gateway.internal', '10.0.0.0/33', '::1/129', '10.0.0.1/8/1', 'yes', '1.2.3'])('rejects %s naming TRUST_PROXY', (value) => {
+      expect(problemsOf({ ...valid, TRUST_PROXY: value })).toEqual([
+        expect.stringMatching(/^TRUST_PROXY: must be true, false, a hop count/),
+      ]);
+    });
+  });
 });

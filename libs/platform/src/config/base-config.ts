@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+import { z } from 'zod';
 import { type Env, EnvReader, envSchemas } from './env-reader.js';
 
 export type AppName = 'auth' | 'orders' | 'profiles' | 'gateway';
@@ -14,6 +16,13 @@ export interface DatabaseConfig {
 
 export type RedisConfig = { kind: 'redis'; url: string } | { kind: 'memory' };
 
+/**
+ * TRUST_PROXY, exactly what Fastify's `trustProxy` accepts: `false` (trust nothing: `request.ip` is
+ * the peer), `true` (trust every hop: only behind a proxy that overwrites X-Forwarded-For), a hop
+ * count, or addresses/CIDRs (and proxy-addr's names `loopback`, `linklocal`, `uniquelocal`).
+ */
+export type TrustProxy = boolean | number | string[];
+
 /** What every app's configuration has. */
 export interface BaseConfig {
   app: AppName;
@@ -22,6 +31,8 @@ export interface BaseConfig {
   logLevel: LogLevel;
   database: DatabaseConfig;
   redis: RedisConfig;
+  /** TRUST_PROXY (default: trust nothing). Rate limits key on `request.ip`, which this decides. */
+  trustProxy: TrustProxy;
 }
 
 /** The variables every app reads, and their defaults (the README's configuration table mirrors this). */
@@ -68,8 +79,40 @@ export function readBaseConfig(app: AppName, reader: EnvReader, env: Env): BaseC
       connectTimeoutMs: reader.optional('DB_CONNECT_TIMEOUT_MS', envSchemas.int(100, 60000), '3000'),
     },
     redis: redisUrl?.startsWith('memory:') ? { kind: 'memory' } : { kind: 'redis', url: redisUrl ?? '' },
+    trustProxy: reader.optional('TRUST_PROXY', trustProxySchema, 'false'),
   };
 }
+
+const PROXY_ADDR_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** One TRUST_PROXY entry: an IPv4/IPv6 address, optionally with a /prefix, or a proxy-addr name. */
+function isTrustedProxyEntry(entry: string): boolean {
+  if (PROXY_ADDR_NAMES.includes(entry)) return true;
+  const [address, bits, extra] = entry.split('/');
+  if (extra !== undefined || address === undefined) return false;
+  const family = isIP(address);
+  if (family === 0) return false;
+  if (bits === undefined) return true;
+  if (!/^\d{1,3}$/.test(bits)) return false;
+  return Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+const trustProxySchema = z.string().transform((v, ctx): TrustProxy => {
+  if (v === 'true' || v === 'false') return v === 'true';
+  if (/^\d{1,3}$/.test(v)) return Number(v);
+  const entries = v
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
+  if (entries.length === 0 || !entries.every(isTrustedProxyEntry)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be true, false, a hop count, or a comma-separated list of addresses/CIDRs (e.g. 10.0.0.0/8,127.0.0.1)',
+    });
+    return z.NEVER;
+  }
+  return entries;
+});
 
 /** Parses the base configuration alone (apps with no variables of their own). */
 export function loadBaseConfig(app: AppName, env: Env): BaseConfig {

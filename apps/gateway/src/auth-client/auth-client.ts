@@ -1,0 +1,144 @@
+import { Agent, request } from 'undici';
+import { AuthUnavailableError } from '../errors/gateway-errors.js';
+import { type ForwardContext, forwardingHeaders } from '../proxy/forward-headers.js';
+
+/** RFC 6749 §5.1 token response, as auth sends it. */
+export interface TokenResponse {
+  access_token: string;
+  token_type: string;
+  expires_in: number;
+  refresh_token?: string;
+  scope?: string;
+  issued_token_type?: string;
+}
+
+/** An answer from auth, parsed as JSON when it is JSON. */
+export interface AuthAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+export interface AuthClientOptions {
+  /** AUTH_URL */
+  readonly authUrl: string;
+  /** Bound on each call (GATEWAY_UPSTREAM_TIMEOUT_MS). */
+  readonly timeoutMs: number;
+  /** The first-party public client sessions refresh and revoke as (auth's AUTH_USER_CLIENT_ID). */
+  readonly userClientId: string;
+  /** The gateway's confidential client, for token exchange. */
+  readonly clientId: string;
+  readonly clientSecret: string | undefined;
+}
+
+const RELAYED_HEADERS = ['retry-after', 'www-authenticate', 'cache-control'];
+
+/**
+ * The gateway's calls to auth (login, refresh, revoke, token exchange) over one keep-alive pool.
+ * Each call carries the client's X-Forwarded-For and X-Request-Id, so auth's per-address login
+ * limits (with TRUST_PROXY set to the gateway) see the real client rather than the gateway.
+ */
+export class AuthClient {
+  private readonly agent: Agent;
+
+  constructor(private readonly options: AuthClientOptions) {
+    this.agent = new Agent({ headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs, connect: { timeout: options.timeoutMs } });
+  }
+
+  /** POST /auth/login with `{ email, password }`; auth's answer as is (the caller relays errors). */
+  login(credentials: { email: string; password: string }, ctx: ForwardContext): Promise<AuthAnswer> {
+    return this.call('/auth/login', JSON.stringify(credentials), 'application/json', ctx);
+  }
+
+  /** grant_type=refresh_token as the first-party public client (RFC 6749 §6). */
+  refresh(refreshToken: string, ctx: ForwardContext): Promise<AuthAnswer> {
+    return this.form(
+      '/oauth/token',
+      { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: this.options.userClientId },
+      ctx,
+    );
+  }
+
+  /** RFC 7009 revocation of a refresh token: auth revokes its whole family and the family's access tokens. */
+  revokeRefreshToken(refreshToken: string, ctx: ForwardContext): Promise<AuthAnswer> {
+    return this.form('/oauth/revoke', { token: refreshToken, token_type_hint: 'refresh_token', client_id: this.options.userClientId }, ctx);
+  }
+
+  /** RFC 8693 token exchange as the gateway's confidential client, for one audience. */
+  exchange(subjectToken: string, audience: string, ctx: ForwardContext): Promise<AuthAnswer> {
+    const id = encodeURIComponent(this.options.clientId);
+    const secret = encodeURIComponent(this.options.clientSecret ?? '');
+    // RFC 6749 §2.3.1: client id and secret are form-urlencoded before Basic encoding.
+    const basic = `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+    return this.form(
+      '/oauth/token',
+      {
+        grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+        subject_token: subjectToken,
+        subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+        audience,
+      },
+      ctx,
+      { authorization: basic },
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+
+  private form(
+    path: string,
+    values: Record<string, string>,
+    ctx: ForwardContext,
+    headers: Record<string, string> = {},
+  ): Promise<AuthAnswer> {
+    return this.call(path, new URLSearchParams(values).toString(), 'application/x-www-form-urlencoded', ctx, headers);
+  }
+
+  private async call(
+    path: string,
+    body: string,
+    contentType: string,
+    ctx: ForwardContext,
+    extra: Record<string, string> = {},
+  ): Promise<AuthAnswer> {
+    try {
+      const res = await request(`${this.options.authUrl}${path}`, {
+        method: 'POST',
+        dispatcher: this.agent,
+        headers: { ...forwardingHeaders(ctx), 'content-type': contentType, accept: 'application/json', ...extra },
+        body,
+      });
+      const text = await res.body.text();
+      let parsed: unknown;
+      try {
+        parsed = text === '' ? undefined : JSON.parse(text);
+      } catch {
+        parsed = undefined; // not JSON: relayed as an empty body
+      }
+      const headers: Record<string, string> = {};
+      for (const name of RELAYED_HEADERS) {
+        const v = res.headers[name];
+        if (typeof v === 'string') headers[name] = v;
+      }
+      return { status: res.statusCode, headers, body: parsed };
+    } catch (e) {
+      throw new AuthUnavailableError(`POST ${path}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+}
+
+/** A successful token response, or undefined when the body is not one. */
+export function asTokenResponse(answer: AuthAnswer): TokenResponse | undefined {
+  const b = answer.body as Partial<TokenResponse> | undefined;
+  if (answer.status !== 200 || typeof b !== 'object' || b === null) return undefined;
+  if (typeof b.access_token !== 'string' || typeof b.expires_in !== 'number') return undefined;
+  return b as TokenResponse;
+}
+
+/** The RFC 6749 §5.2 `error` of an answer, if it has one. */
+export function oauthError(answer: AuthAnswer): string | undefined {
+  const e = (answer.body as { error?: unknown } | undefined)?.error;
+  return typeof e === 'string' ? e : undefined;
+}

@@ -1,0 +1,116 @@
+import { type BaseConfig, type Env, EnvReader, envSchemas, readBaseConfig } from '@authmesh/platform';
+import { type RevocationConfig, readRevocationConfig } from '@authmesh/revocation';
+import { type VerifierConfig, readVerifierConfig } from '@authmesh/token-verifier';
+import { z } from 'zod';
+
+/** The routes whose user token may be exchanged (RFC 8693) before forwarding. */
+export const EXCHANGEABLE_ROUTES = ['orders', 'profiles'] as const;
+export type ApiRouteName = (typeof EXCHANGEABLE_ROUTES)[number];
+
+/** The gateway's own settings (GATEWAY_*, and the upstream URLs). */
+export interface GatewaySettings {
+  /** AUTH_URL (required): where `/auth/*`, `/oauth/*`, `/.well-known/*` go, and where sessions log in/refresh. */
+  readonly authUrl: string;
+  /** ORDERS_URL (required). */
+  readonly ordersUrl: string;
+  /** PROFILES_URL (required). */
+  readonly profilesUrl: string;
+  /** GATEWAY_CLIENT_ID (default `gateway`): the gateway's confidential client at auth (token exchange). */
+  readonly clientId: string;
+  /** GATEWAY_CLIENT_SECRET: required only when GATEWAY_EXCHANGE_ROUTES is not empty. */
+  readonly clientSecret: string | undefined;
+  /** GATEWAY_EXCHANGE_ROUTES (default none): routes whose user token is exchanged for one of that audience only. */
+  readonly exchangeRoutes: readonly ApiRouteName[];
+  /** GATEWAY_UPSTREAM_TIMEOUT_MS (default 10000): no response headers within this → 504. */
+  readonly upstreamTimeoutMs: number;
+  /** GATEWAY_CORS_ORIGINS (default none): origins that get CORS headers (with credentials). */
+  readonly corsOrigins: readonly string[];
+  /** GATEWAY_PUBLIC_ORIGIN (default `http://<HOST>:<PORT>`): the origin browsers use. */
+  readonly publicOrigin: string;
+  /** `__Host-authmesh_session` when the public origin is https, else `authmesh_session`. */
+  readonly sessionCookieName: string;
+  /** GATEWAY_SESSION_IDLE_S (default 1800): a session unused this long is over (sliding). */
+  readonly sessionIdleSeconds: number;
+  /** GATEWAY_SESSION_ABSOLUTE_S (default 43200): a session is over this long after login, used or not. */
+  readonly sessionAbsoluteSeconds: number;
+  /** GATEWAY_SESSION_REFRESH_BEFORE_S (default 30): refresh the access token when it expires within this. */
+  readonly sessionRefreshBeforeSeconds: number;
+  /** GATEWAY_LOGIN_RATE_PER_MIN (default 20): per client address, on each of /auth/login, /session/login, /oauth/token. */
+  readonly loginRatePerMinute: number;
+  /** GATEWAY_USER_CLIENT_ID (default `authmesh`, auth's AUTH_USER_CLIENT_ID): the public client sessions refresh and revoke as. */
+  readonly userClientId: string;
+  /** GATEWAY_REDIS_KEY_PREFIX (default `gateway:`): namespace of sessions, locks and rate-limit counters in Redis. */
+  readonly redisKeyPrefix: string;
+}
+
+export interface GatewayConfig extends BaseConfig {
+  /** How the edge verifies tokens; `audience` is unused (each route has its own). */
+  verifier: VerifierConfig;
+  revocation: RevocationConfig;
+  gateway: GatewaySettings;
+  /** The clock (ms since the epoch) of edge verification, sessions and the exchange cache; code-only, for tests. */
+  now?: () => number;
+}
+
+const httpUrl = envSchemas.url(['http', 'https']);
+const clientId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 . _ -');
+
+/** `scheme://host[:port]` exactly (no path, no trailing slash), as browsers send in `Origin`. */
+const origin = z.string().refine((v) => {
+  try {
+    const u = new URL(v);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === v;
+  } catch {
+    return false;
+  }
+}, 'must be an origin such as https://app.example.com (scheme, host and optional port; no path, no trailing slash)');
+
+const words = z.string().transform((v) => v.split(/[\s,]+/).filter(Boolean));
+const origins = words.pipe(z.array(origin));
+const exchangeRoutes = words.pipe(z.array(z.enum(EXCHANGEABLE_ROUTES, `each entry must be one of: ${EXCHANGEABLE_ROUTES.join(', ')}`)));
+const keyPrefix = z.string().regex(/^[A-Za-z0-9:._-]{0,64}$/, 'must be at most 64 of A-Z a-z 0-9 : . _ -');
+
+/** Reads the gateway's configuration; throws one ConfigError naming every bad variable. */
+export function loadGatewayConfig(env: Env): GatewayConfig {
+  const reader = new EnvReader(env);
+  const base = readBaseConfig('gateway', reader, env);
+  const verifier = readVerifierConfig(reader, 'gateway');
+  const revocation = readRevocationConfig(reader);
+  const routes = reader.optional('GATEWAY_EXCHANGE_ROUTES', exchangeRoutes, '') ?? [];
+  const secret = reader.maybe('GATEWAY_CLIENT_SECRET', z.string().min(1));
+  if (routes.length > 0 && secret === undefined && env.GATEWAY_CLIENT_SECRET === undefined) {
+    reader.problem(
+      'GATEWAY_CLIENT_SECRET',
+      'is required when GATEWAY_EXCHANGE_ROUTES is set (the gateway authenticates to auth to exchange tokens)',
+    );
+  }
+  const listenHost = base.host === '0.0.0.0' || base.host === '::' ? '127.0.0.1' : base.host;
+  const publicOrigin = reader.optional('GATEWAY_PUBLIC_ORIGIN', origin, `http://${listenHost}:${base.port}`);
+  const gateway: GatewaySettings = {
+    authUrl: stripSlash(reader.required('AUTH_URL', httpUrl, "the auth service's URL, e.g. http://127.0.0.1:3001")),
+    ordersUrl: stripSlash(reader.required('ORDERS_URL', httpUrl, "the orders service's URL, e.g. http://127.0.0.1:3002")),
+    profilesUrl: stripSlash(reader.required('PROFILES_URL', httpUrl, "the profiles service's URL, e.g. http://127.0.0.1:3003")),
+    clientId: reader.optional('GATEWAY_CLIENT_ID', clientId, 'gateway'),
+    clientSecret: secret,
+    exchangeRoutes: [...new Set(routes)],
+    upstreamTimeoutMs: reader.optional('GATEWAY_UPSTREAM_TIMEOUT_MS', envSchemas.int(50, 600_000), '10000'),
+    corsOrigins: reader.optional('GATEWAY_CORS_ORIGINS', origins, '') ?? [],
+    publicOrigin,
+    // RFC 6265bis §4.1.3.2: a `__Host-` cookie must be Secure, Path=/ and have no Domain, so only
+    // this origin can set or overwrite it (no sibling subdomain can plant one). Browsers accept it
+    // only from a secure origin, hence the plain name over http (local use).
+    sessionCookieName: publicOrigin?.startsWith('https:') ? '__Host-authmesh_session' : 'authmesh_session',
+    sessionIdleSeconds: reader.optional('GATEWAY_SESSION_IDLE_S', envSchemas.int(1, 30 * 86_400), '1800'),
+    sessionAbsoluteSeconds: reader.optional('GATEWAY_SESSION_ABSOLUTE_S', envSchemas.int(1, 90 * 86_400), '43200'),
+    sessionRefreshBeforeSeconds: reader.optional('GATEWAY_SESSION_REFRESH_BEFORE_S', envSchemas.int(0, 3600), '30'),
+    loginRatePerMinute: reader.optional('GATEWAY_LOGIN_RATE_PER_MIN', envSchemas.int(1, 1_000_000), '20'),
+    userClientId: reader.optional('GATEWAY_USER_CLIENT_ID', clientId, 'authmesh'),
+    redisKeyPrefix: reader.optional('GATEWAY_REDIS_KEY_PREFIX', keyPrefix, 'gateway:'),
+  };
+  reader.finish('gateway');
+  return { ...base, verifier, revocation, gateway };
+}
+
+function stripSlash(url: string | undefined): string {
+  return (url ?? '').replace(/\/+$/, '');
+}

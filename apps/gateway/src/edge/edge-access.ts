@@ -1,0 +1,91 @@
+import { bearerTokenFromRawHeaders, TokenMissingError } from '@authmesh/token-verifier';
+import type { FastifyRequest } from 'fastify';
+import type { ApiRouteName, GatewaySettings } from '../config/gateway.config.js';
+import type { TokenExchanger } from '../exchange/token-exchanger.js';
+import type { ForwardContext } from '../proxy/forward-headers.js';
+import type { GatewayRoute } from '../proxy/routes.js';
+import { checkCsrf } from '../session/csrf.js';
+import type { SessionService } from '../session/session.service.js';
+import type { EdgeVerifier } from './edge-verifier.js';
+
+/** What the edge decided for one request: the Authorization the upstream gets (undefined: the client's, unchanged). */
+export interface EdgeDecision {
+  readonly authorization: string | undefined;
+}
+
+function hasAuthorizationHeader(rawHeaders: readonly string[]): boolean {
+  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]!.toLowerCase() === 'authorization') return true;
+  return false;
+}
+
+/**
+ * The edge's access rules for a routed request, run before anything is forwarded:
+ *
+ * - **bearer mode** (an Authorization header): the token must verify for the routed service's
+ *   audience (`auth` on `/auth/*`); it is forwarded unchanged. A session cookie on the same request
+ *   is ignored: Authorization wins, so an API client is never silently switched to a browser
+ *   session, and a request's identity is the one it states.
+ * - **BFF mode** (no Authorization, a session cookie, `/api/*` only): the session must be live, an
+ *   unsafe method must pass the CSRF check, its access token (refreshed if about to expire) must
+ *   verify like a bearer token, and it is attached as `Authorization: Bearer`.
+ * - **token exchange** (routes in GATEWAY_EXCHANGE_ROUTES): after either mode, the user token is
+ *   exchanged for one of the routed audience only, which replaces Authorization upstream.
+ */
+export class EdgeAccess {
+  private readonly allowedOrigins: ReadonlySet<string>;
+  private readonly exchangeRoutes: ReadonlySet<ApiRouteName>;
+
+  constructor(
+    private readonly verifier: EdgeVerifier,
+    private readonly sessions: SessionService,
+    private readonly exchanger: TokenExchanger | undefined,
+    private readonly settings: GatewaySettings,
+  ) {
+    this.allowedOrigins = new Set([settings.publicOrigin, ...settings.corsOrigins]);
+    this.exchangeRoutes = new Set(settings.exchangeRoutes);
+  }
+
+  /** Throws the AppError to answer with (401, 403, 503…) when the request must not be forwarded. */
+  async decide(route: GatewayRoute, request: FastifyRequest, ctx: ForwardContext): Promise<EdgeDecision> {
+    const rawHeaders = request.raw.rawHeaders;
+    if (route.access === 'public') return { authorization: undefined };
+    if (route.access === 'auth') {
+      // Login and register carry no token; logout and password carry one for audience `auth`.
+      if (hasAuthorizationHeader(rawHeaders)) await this.verifier.verify('auth', () => bearerTokenFromRawHeaders(rawHeaders));
+      return { authorization: undefined };
+    }
+    const audience = route.name as ApiRouteName;
+
+    if (hasAuthorizationHeader(rawHeaders)) {
+      let token = '';
+      const verified = await this.verifier.verify(audience, () => (token = bearerTokenFromRawHeaders(rawHeaders)));
+      return { authorization: await this.maybeExchange(audience, token, verified.claims.exp, ctx) };
+    }
+
+    const cookie = request.cookies?.[this.settings.sessionCookieName];
+    if (cookie === undefined) {
+      // No credentials at all: the same 401 the service would give (WWW-Authenticate: Bearer).
+      await this.verifier.verify(audience, () => {
+        throw new TokenMissingError('no Authorization header and no session cookie');
+      });
+    }
+    const session = await this.sessions.authenticate(cookie);
+    const header = (name: string): string | undefined => {
+      const v = request.headers[name];
+      return typeof v === 'string' ? v : undefined;
+    };
+    checkCsrf(
+      { method: request.method, origin: header('origin'), referer: header('referer'), csrfToken: header('x-csrf-token') },
+      session.record.csrfToken,
+      this.allowedOrigins,
+    );
+    const access = await this.sessions.accessToken(session, ctx);
+    const verified = await this.verifier.verify(audience, access);
+    return { authorization: (await this.maybeExchange(audience, access, verified.claims.exp, ctx)) ?? `Bearer ${access}` };
+  }
+
+  private async maybeExchange(audience: ApiRouteName, token: string, exp: number, ctx: ForwardContext): Promise<string | undefined> {
+    if (!this.exchanger || !this.exchangeRoutes.has(audience)) return undefined;
+    return `Bearer ${await this.exchanger.exchange(token, exp, audience, ctx)}`;
+  }
+}

@@ -1,0 +1,89 @@
+import { LRUCache } from 'lru-cache';
+import { createHash } from 'node:crypto';
+import { type AuthClient, asTokenResponse, oauthError } from '../auth-client/auth-client.js';
+import { AuthUnavailableError, ExchangeSubjectRefusedError, TokenExchangeFailedError } from '../errors/gateway-errors.js';
+import type { ForwardContext } from '../proxy/forward-headers.js';
+
+export interface TokenExchangerOptions {
+  /** Most cached exchanged tokens (default 10 000). */
+  readonly maxEntries?: number;
+  /** The clock, ms since the epoch (default `Date.now`). */
+  readonly now?: () => number;
+}
+
+/** Counters for metrics and tests. */
+export interface ExchangeStats {
+  hits: number;
+  exchanges: number;
+  failures: number;
+}
+
+/**
+ * RFC 8693 token exchange at auth for routes in GATEWAY_EXCHANGE_ROUTES: the user's token (already
+ * verified at the edge) becomes one good only for the routed service, with `act: { sub: gateway }`.
+ * Exchanged tokens are cached per (subject token, audience) — under a hash, so the cache holds no
+ * usable key — until shortly before they (or the subject token) expire, and concurrent requests
+ * with the same key share one exchange.
+ */
+export class TokenExchanger {
+  readonly stats: ExchangeStats = { hits: 0, exchanges: 0, failures: 0 };
+  private readonly cache: LRUCache<string, string>;
+  private readonly inflight = new Map<string, Promise<string>>();
+  private readonly now: () => number;
+
+  constructor(
+    private readonly auth: AuthClient,
+    options: TokenExchangerOptions = {},
+  ) {
+    this.cache = new LRUCache<string, string>({ max: options.maxEntries ?? 10_000 });
+    this.now = options.now ?? Date.now;
+  }
+
+  /**
+   * A token for `audience` on behalf of the subject token's user. `subjectExpSeconds` (the subject
+   * token's `exp`) bounds how long the result is cached: never longer than the token it stands for.
+   */
+  async exchange(subjectToken: string, subjectExpSeconds: number, audience: string, ctx: ForwardContext): Promise<string> {
+    const key = createHash('sha256').update(audience).update('\n').update(subjectToken).digest('base64url');
+    const cached = this.cache.get(key);
+    if (cached !== undefined) {
+      this.stats.hits++;
+      return cached;
+    }
+    let flight = this.inflight.get(key);
+    if (!flight) {
+      flight = this.fetch(key, subjectToken, subjectExpSeconds, audience, ctx).finally(() => this.inflight.delete(key));
+      this.inflight.set(key, flight);
+    }
+    return flight;
+  }
+
+  private async fetch(
+    key: string,
+    subjectToken: string,
+    subjectExpSeconds: number,
+    audience: string,
+    ctx: ForwardContext,
+  ): Promise<string> {
+    this.stats.exchanges++;
+    const answer = await this.auth.exchange(subjectToken, audience, ctx).catch((e: unknown) => {
+      this.stats.failures++;
+      throw e;
+    });
+    const tokens = asTokenResponse(answer);
+    if (!tokens) {
+      this.stats.failures++;
+      if (answer.status >= 500) throw new AuthUnavailableError(`token exchange answered ${answer.status}`);
+      // Auth's contract: invalid_grant means the subject token is dead (the user must log in again).
+      if (oauthError(answer) === 'invalid_grant') throw new ExchangeSubjectRefusedError(`auth refused the subject token for ${audience}`);
+      throw new TokenExchangeFailedError(`auth refused the exchange for ${audience}: ${answer.status} ${oauthError(answer) ?? ''}`);
+    }
+    const lifetimeMs = tokens.expires_in * 1000;
+    // "Shortly before expiry": a tenth of the lifetime, at least 5 s, so a cached token always has
+    // time to reach the service and be verified there.
+    const margin = Math.max(5000, lifetimeMs / 10);
+    const ttl = Math.min(lifetimeMs - margin, subjectExpSeconds * 1000 - this.now());
+    if (ttl > 0) this.cache.set(key, tokens.access_token, { ttl });
+    return tokens.access_token;
+  }
+}

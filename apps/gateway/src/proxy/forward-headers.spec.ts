@@ -1,0 +1,53 @@
+import { stripHopByHop, upstreamRequestHeaders, withoutCookies } from './forward-headers.js';
+
+const ctx = { requestId: 'req-1', forwardedFor: '203.0.113.5, 10.0.0.2', forwardedProto: 'https', forwardedHost: 'shop.example' };
+
+describe('headers forwarded upstream', () => {
+  it('removes every hop-by-hop field of RFC 9110 §7.6.1 and those Connection names', () => {
+    const h = stripHopByHop({
+      connection: 'close, X-Private',
+      'x-private': '1',
+      'keep-alive': 'timeout=5',
+      te: 'trailers',
+      trailer: 'x-sum',
+      'transfer-encoding': 'chunked',
+      upgrade: 'websocket',
+      'proxy-authorization': 'Basic x',
+      'proxy-connection': 'keep-alive',
+      accept: 'application/json',
+    });
+    expect(h).toEqual({ accept: 'application/json' });
+  });
+
+  it('sets X-Forwarded-* and X-Request-Id, replacing what the client sent, and drops Forwarded', () => {
+    const out = upstreamRequestHeaders(
+      {},
+      { 'x-forwarded-for': '6.6.6.6', 'x-forwarded-host': 'evil', forwarded: 'for=6.6.6.6', 'x-request-id': 'other' },
+      ctx,
+      { sessionCookieNames: ['authmesh_session'] },
+    );
+    expect(out).toMatchObject({
+      'x-request-id': 'req-1',
+      'x-forwarded-for': '203.0.113.5, 10.0.0.2',
+      'x-forwarded-proto': 'https',
+      'x-forwarded-host': 'shop.example',
+    });
+    expect(out.forwarded).toBeUndefined();
+  });
+
+  it('replaces Authorization only when the edge chose one', () => {
+    const base = { authorization: 'Bearer user' };
+    expect(upstreamRequestHeaders({}, base, ctx, { sessionCookieNames: [] }).authorization).toBe('Bearer user');
+    expect(upstreamRequestHeaders({}, base, ctx, { sessionCookieNames: [], authorization: 'Bearer exchanged' }).authorization).toBe(
+      'Bearer exchanged',
+    );
+  });
+
+  it('never forwards the session cookie', () => {
+    expect(withoutCookies('a=1; authmesh_session=s; b=2', ['authmesh_session'])).toBe('a=1; b=2');
+    expect(withoutCookies('authmesh_session=s', ['authmesh_session'])).toBeUndefined();
+    expect(withoutCookies(undefined, ['authmesh_session'])).toBeUndefined();
+    const out = upstreamRequestHeaders({}, { cookie: 'authmesh_session=s' }, ctx, { sessionCookieNames: ['authmesh_session'] });
+    expect(out.cookie).toBeUndefined();
+  });
+});

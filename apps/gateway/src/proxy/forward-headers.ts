@@ -1,0 +1,93 @@
+import type { FastifyRequest } from 'fastify';
+import type { IncomingHttpHeaders } from 'node:http';
+
+/** What the gateway tells an upstream about the original request (RFC 7239's de-facto X- forms). */
+export interface ForwardContext {
+  readonly requestId: string;
+  /** The client chain, client first, our peer last (X-Forwarded-For). */
+  readonly forwardedFor: string;
+  readonly forwardedProto: string;
+  readonly forwardedHost: string;
+}
+
+/**
+ * The forwarding context of a request. `request.ips` (set only when TRUST_PROXY trusts someone)
+ * lists our peer first, then each trusted hop's claim: reversed, it is the X-Forwarded-For chain
+ * up to the first address we do not trust. Anything a client wrote further left is dropped, so an
+ * upstream that trusts the gateway sees only what the gateway vouches for.
+ */
+export function forwardContextOf(request: FastifyRequest): ForwardContext {
+  const chain = request.ips && request.ips.length > 0 ? [...request.ips].reverse() : [request.ip];
+  return {
+    requestId: request.id,
+    forwardedFor: chain.join(', '),
+    forwardedProto: request.protocol,
+    forwardedHost: request.host,
+  };
+}
+
+/** The X-Forwarded-* and X-Request-Id headers of a forwarding context. */
+export function forwardingHeaders(ctx: ForwardContext): Record<string, string> {
+  return {
+    'x-request-id': ctx.requestId,
+    'x-forwarded-for': ctx.forwardedFor,
+    'x-forwarded-proto': ctx.forwardedProto,
+    'x-forwarded-host': ctx.forwardedHost,
+  };
+}
+
+// RFC 9110 §7.6.1: "Connection, Proxy-Connection, Keep-Alive, TE, Transfer-Encoding, and Upgrade"
+// plus the fields the Connection header names are hop-by-hop; Trailer (RFC 9110 §6.6.2) and
+// Proxy-Authorization/Proxy-Authenticate (§11.7) concern only the hop they arrive on.
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+
+/** Removes the hop-by-hop fields (and every field Connection names) from a header object, in place. */
+export function stripHopByHop<H extends Record<string, unknown>>(headers: H, connection?: unknown): H {
+  const named = typeof connection === 'string' ? connection : typeof headers.connection === 'string' ? headers.connection : '';
+  for (const name of named.split(',')) {
+    const n = name.trim().toLowerCase();
+    if (n) delete headers[n];
+  }
+  for (const name of Object.keys(headers)) {
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || lower.startsWith('proxy-')) delete headers[name];
+  }
+  return headers;
+}
+
+/** Removes the named cookies from a Cookie header value; undefined when none is left. */
+export function withoutCookies(cookieHeader: string | undefined, names: readonly string[]): string | undefined {
+  if (cookieHeader === undefined) return undefined;
+  const kept = cookieHeader
+    .split(';')
+    .map((c) => c.trim())
+    .filter((c) => c !== '' && !names.includes(cookieName(c)));
+  return kept.length > 0 ? kept.join('; ') : undefined;
+}
+
+function cookieName(pair: string): string {
+  const eq = pair.indexOf('=');
+  return (eq === -1 ? pair : pair.slice(0, eq)).trim();
+}
+
+/**
+ * The request headers an upstream receives: the client's, minus hop-by-hop fields, the gateway's
+ * session cookie (never forwarded: it is the key to the user's tokens) and any client-sent
+ * Forwarded/X-Forwarded-*, plus the gateway's own X-Forwarded-*, X-Request-Id and (BFF, token
+ * exchange) the Authorization it chose.
+ */
+export function upstreamRequestHeaders(
+  original: IncomingHttpHeaders,
+  headers: IncomingHttpHeaders,
+  ctx: ForwardContext,
+  options: { sessionCookieNames: readonly string[]; authorization?: string },
+): IncomingHttpHeaders {
+  const out: IncomingHttpHeaders = { ...headers };
+  stripHopByHop(out, original.connection);
+  delete out.forwarded;
+  const cookie = withoutCookies(typeof out.cookie === 'string' ? out.cookie : undefined, options.sessionCookieNames);
+  if (cookie === undefined) delete out.cookie;
+  else out.cookie = cookie;
+  if (options.authorization !== undefined) out.authorization = options.authorization;
+  return { ...out, ...forwardingHeaders(ctx) };
+}

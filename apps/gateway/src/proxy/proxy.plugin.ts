@@ -1,0 +1,81 @@
+import httpProxy from '@fastify/http-proxy';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { EdgeAccess } from '../edge/edge-access.js';
+import { SessionExpiredError, UpstreamTimeoutError, UpstreamUnavailableError } from '../errors/gateway-errors.js';
+import { sendError } from '../errors/send-error.js';
+import { forwardContextOf, stripHopByHop, upstreamRequestHeaders } from './forward-headers.js';
+import type { GatewayRoute } from './routes.js';
+
+export interface ProxyPluginOptions {
+  readonly routes: readonly GatewayRoute[];
+  readonly access: EdgeAccess;
+  readonly upstreamTimeoutMs: number;
+  /** The session cookie name: never forwarded upstream. */
+  readonly sessionCookieName: string;
+  /** Clears the session cookie on a reply (session_expired). */
+  readonly clearSessionCookie: (reply: FastifyReply) => void;
+}
+
+/** What the edge decided for a request, for the header rewrite that runs when it is forwarded. */
+const decisions = new WeakMap<FastifyRequest, string | undefined>();
+
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
+
+function isTimeout(error: { statusCode?: number; code?: string; cause?: { code?: string } }): boolean {
+  return error.statusCode === 504 || TIMEOUT_CODES.has(error.code ?? '') || TIMEOUT_CODES.has(error.cause?.code ?? '');
+}
+
+/**
+ * The routing table on @fastify/http-proxy (over @fastify/reply-from and undici): request and
+ * response bodies are streamed, not buffered; the edge's access rules run in each route's
+ * preHandler, so a refused request is answered here and nothing reaches the upstream.
+ */
+export async function proxyPlugin(fastify: FastifyInstance, options: ProxyPluginOptions): Promise<void> {
+  const sessionCookieNames = [options.sessionCookieName];
+  for (const route of options.routes) {
+    await fastify.register(httpProxy, {
+      prefix: route.prefix,
+      rewritePrefix: route.rewritePrefix,
+      upstream: route.upstream,
+      // Upgrade requests (WebSocket) are not routed.
+      websocket: false,
+      // The platform's request log already has one line per request; reply-from would add two.
+      disableRequestLogging: true,
+      // Don't rewrite Location: upstream redirects are relative to their own paths, which we keep.
+      internalRewriteLocationHeader: false,
+      undici: {
+        headersTimeout: options.upstreamTimeoutMs,
+        bodyTimeout: options.upstreamTimeoutMs,
+        connect: { timeout: options.upstreamTimeoutMs },
+      },
+      preHandler: async (request: FastifyRequest, reply: FastifyReply) => {
+        try {
+          const decision = await options.access.decide(route, request, forwardContextOf(request));
+          decisions.set(request, decision.authorization);
+        } catch (e) {
+          if (e instanceof SessionExpiredError) options.clearSessionCookie(reply);
+          return sendError(request, reply, e);
+        }
+      },
+      replyOptions: {
+        rewriteRequestHeaders: (request, headers: IncomingHttpHeaders) =>
+          upstreamRequestHeaders(request.headers, headers, forwardContextOf(request as FastifyRequest), {
+            sessionCookieNames,
+            authorization: decisions.get(request as FastifyRequest),
+          }),
+        // Hop-by-hop fields of the upstream's response concern only that connection (RFC 9110 §7.6.1).
+        rewriteHeaders: (headers) => stripHopByHop({ ...headers }),
+        // A gateway that retries a failing upstream multiplies its load just when it struggles;
+        // reply-from would retry GETs that answer 503 up to ten times. Clients decide (Retry-After).
+        retryDelay: () => null,
+        onError: (reply, { error: raw }) => {
+          const error = raw as Error & { statusCode?: number; code?: string; cause?: { code?: string } };
+          const detail = `${error.code ?? error.name}: ${error.cause?.code ?? error.message}`;
+          const mapped = isTimeout(error) ? new UpstreamTimeoutError(route.name, detail) : new UpstreamUnavailableError(route.name, detail);
+          sendError(reply.request, reply, mapped);
+        },
+      },
+    });
+  }
+}

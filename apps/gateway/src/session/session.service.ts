@@ -1,0 +1,240 @@
+import { Logger } from '@nestjs/common';
+import { decodeJwt } from 'jose';
+import { randomBytes } from 'node:crypto';
+import { type AuthAnswer, type AuthClient, type TokenResponse, asTokenResponse, oauthError } from '../auth-client/auth-client.js';
+import type { GatewaySettings } from '../config/gateway.config.js';
+import { AuthUnavailableError, SessionExpiredError } from '../errors/gateway-errors.js';
+import type { ForwardContext } from '../proxy/forward-headers.js';
+import { type SessionRecord, isWellFormedSessionId, newSessionId, openSession, sealSession, sessionHash } from './session-seal.js';
+import type { SessionStore } from './session-store.js';
+
+/** What `GET /session` and a successful login answer. */
+export type SessionView = { authenticated: true; csrfToken: string; sub: string } | { authenticated: false };
+
+/** A live session, as found for one request. */
+export interface ActiveSession {
+  readonly id: string;
+  readonly hash: string;
+  readonly record: SessionRecord;
+}
+
+export type LoginResult = { kind: 'created'; id: string; view: SessionView } | { kind: 'refused'; answer: AuthAnswer };
+
+export interface SessionServiceOptions {
+  readonly settings: GatewaySettings;
+  /** The clock, ms since the epoch (default `Date.now`). */
+  readonly now?: () => number;
+}
+
+const LOCK_POLL_MS = 25;
+
+/**
+ * BFF sessions (DESIGN.md: a browser app): the tokens stay in the gateway, the browser holds only
+ * an opaque cookie. Idle timeout = the store entry's TTL, extended on every use; absolute timeout
+ * from login, also capping that TTL. Access tokens are refreshed shortly before they expire, with
+ * exactly one refresh per session in flight across every replica: auth treats a second use of a
+ * refresh token as theft and revokes the whole family (no grace window), so two concurrent
+ * refreshes would log the user out.
+ */
+export class SessionService {
+  private readonly logger = new Logger('Sessions');
+  private readonly now: () => number;
+  private readonly settings: GatewaySettings;
+  /** In-process single flight: concurrent requests of one session share one refresh. */
+  private readonly refreshing = new Map<string, Promise<SessionRecord>>();
+
+  constructor(
+    private readonly store: SessionStore,
+    private readonly auth: AuthClient,
+    options: SessionServiceOptions,
+  ) {
+    this.settings = options.settings;
+    this.now = options.now ?? Date.now;
+  }
+
+  /**
+   * Logs in at auth and opens a new session. A new random id every time, and the session the
+   * request presented (if any) is ended first: an id planted before login is never promoted to an
+   * authenticated session (session fixation, OWASP).
+   */
+  async login(
+    credentials: { email: string; password: string },
+    presentedId: string | undefined,
+    ctx: ForwardContext,
+  ): Promise<LoginResult> {
+    const answer = await this.auth.login(credentials, ctx);
+    const tokens = asTokenResponse(answer);
+    if (!tokens) {
+      if (answer.status >= 500) throw new AuthUnavailableError(`login answered ${answer.status}`);
+      return { kind: 'refused', answer };
+    }
+    if (isWellFormedSessionId(presentedId)) await this.end(presentedId, ctx, 'replaced by a new login');
+    const id = newSessionId();
+    const now = this.now();
+    const record: SessionRecord = {
+      ...this.tokensOf(tokens, undefined),
+      csrfToken: randomBytes(32).toString('base64url'),
+      createdAt: now,
+    };
+    try {
+      await this.write(id, sessionHash(id), record);
+    } catch (e) {
+      // No session to hold them: the fresh tokens must not stay alive at auth either.
+      await this.auth.revokeRefreshToken(record.refreshToken, ctx).catch(() => undefined);
+      throw e;
+    }
+    return { kind: 'created', id, view: viewOf(record) };
+  }
+
+  /** The session behind a cookie, its idle timer extended; SessionExpiredError when there is none. */
+  async authenticate(id: string | undefined): Promise<ActiveSession> {
+    if (!isWellFormedSessionId(id)) throw new SessionExpiredError('malformed session cookie');
+    const hash = sessionHash(id);
+    const record = await this.read(id, hash);
+    if (!record) throw new SessionExpiredError('no such session (unknown, idle timeout, or logged out)');
+    const ttl = this.ttlOf(record);
+    if (ttl <= 0) {
+      await this.store.delete(storeKey(hash));
+      throw new SessionExpiredError('absolute session timeout');
+    }
+    if (!(await this.store.touch(storeKey(hash), ttl))) throw new SessionExpiredError('session ended meanwhile');
+    return { id, hash, record };
+  }
+
+  /** `GET /session`: the view of the cookie's session, or `{ authenticated: false }`. */
+  async view(id: string | undefined): Promise<SessionView> {
+    try {
+      return viewOf((await this.authenticate(id)).record);
+    } catch (e) {
+      if (e instanceof SessionExpiredError) return { authenticated: false };
+      throw e;
+    }
+  }
+
+  /**
+   * An access token of the session valid for at least GATEWAY_SESSION_REFRESH_BEFORE_S, refreshing
+   * it first if needed (single flight in-process, and a Redis lock across replicas).
+   */
+  async accessToken(session: ActiveSession, ctx: ForwardContext): Promise<string> {
+    if (!this.needsRefresh(session.record)) return session.record.accessToken;
+    let flight = this.refreshing.get(session.hash);
+    if (!flight) {
+      flight = this.refreshUnderLock(session, ctx).finally(() => this.refreshing.delete(session.hash));
+      this.refreshing.set(session.hash, flight);
+    }
+    return (await flight).accessToken;
+  }
+
+  /** Revokes the session's refresh family at auth, then deletes the session. */
+  async logout(session: ActiveSession, ctx: ForwardContext): Promise<void> {
+    const answer = await this.auth.revokeRefreshToken(session.record.refreshToken, ctx);
+    // RFC 7009 §2.2: 200 whatever the token was; anything else means it may still be live, so the
+    // session stays and the client can retry rather than be told it is logged out.
+    if (answer.status !== 200) throw new AuthUnavailableError(`revocation answered ${answer.status}`);
+    await this.store.delete(storeKey(session.hash));
+  }
+
+  private async refreshUnderLock(session: ActiveSession, ctx: ForwardContext): Promise<SessionRecord> {
+    const lockKey = `session-lock:${session.hash}`;
+    // Held at most as long as a refresh can take; if this replica dies the lock frees itself.
+    const lockTtl = this.settings.upstreamTimeoutMs + 2000;
+    const deadline = this.now() + lockTtl;
+    let token = await this.store.tryLock(lockKey, lockTtl);
+    while (token === undefined && this.now() < deadline) {
+      await new Promise((r) => setTimeout(r, LOCK_POLL_MS));
+      // Another replica is refreshing: it may be done already.
+      const current = await this.read(session.id, session.hash);
+      if (!current) throw new SessionExpiredError('session ended during a refresh elsewhere');
+      if (!this.needsRefresh(current)) return current;
+      token = await this.store.tryLock(lockKey, lockTtl);
+    }
+    if (token === undefined) throw new AuthUnavailableError('timed out waiting for another replica to refresh the session');
+    try {
+      // Re-read under the lock: another replica may have refreshed (and rotated the refresh token) since we read it.
+      const current = await this.read(session.id, session.hash);
+      if (!current) throw new SessionExpiredError('session ended during a refresh elsewhere');
+      if (!this.needsRefresh(current)) return current;
+      return await this.refresh(session, current, ctx);
+    } finally {
+      await this.store.unlock(lockKey, token).catch(() => undefined);
+    }
+  }
+
+  private async refresh(session: ActiveSession, current: SessionRecord, ctx: ForwardContext): Promise<SessionRecord> {
+    let answer: AuthAnswer;
+    try {
+      answer = await this.auth.refresh(current.refreshToken, ctx);
+    } catch (e) {
+      // Auth unreachable: keep using the current access token while it is still valid.
+      if (current.accessExpiresAt > this.now()) return current;
+      throw e;
+    }
+    const tokens = asTokenResponse(answer);
+    if (!tokens) {
+      if (oauthError(answer) === 'invalid_grant') {
+        // The family is dead (revoked, reused, expired): so is the session.
+        await this.store.delete(storeKey(session.hash));
+        throw new SessionExpiredError('refresh token refused by auth (invalid_grant)');
+      }
+      if (current.accessExpiresAt > this.now()) return current;
+      throw new AuthUnavailableError(`refresh answered ${answer.status} ${oauthError(answer) ?? ''}`);
+    }
+    const next: SessionRecord = { ...current, ...this.tokensOf(tokens, current.refreshToken) };
+    const ttl = this.ttlOf(next);
+    if (ttl <= 0) throw new SessionExpiredError('absolute session timeout');
+    await this.store.set(storeKey(session.hash), sealSession(session.id, next), ttl);
+    return next;
+  }
+
+  private async end(id: string, ctx: ForwardContext, reason: string): Promise<void> {
+    const hash = sessionHash(id);
+    const record = await this.read(id, hash);
+    await this.store.delete(storeKey(hash));
+    if (!record) return;
+    // Best effort: the old session is gone either way; its refresh family should not outlive it.
+    await this.auth.revokeRefreshToken(record.refreshToken, ctx).catch((e: unknown) => {
+      this.logger.warn(`could not revoke the refresh token of a session ${reason}: ${String(e)}`);
+    });
+  }
+
+  private tokensOf(
+    tokens: TokenResponse,
+    previousRefresh: string | undefined,
+  ): Pick<SessionRecord, 'sub' | 'accessToken' | 'accessExpiresAt' | 'refreshToken'> {
+    // The token comes straight from auth over our own connection; it is verified again (edge
+    // verification) every time it is forwarded. Here only its sub and exp are read.
+    const claims = decodeJwt(tokens.access_token);
+    const exp = typeof claims.exp === 'number' ? claims.exp * 1000 : this.now() + tokens.expires_in * 1000;
+    const refreshToken = tokens.refresh_token ?? previousRefresh;
+    if (refreshToken === undefined || typeof claims.sub !== 'string')
+      throw new AuthUnavailableError('auth answered a token response without a refresh token or sub');
+    return { sub: claims.sub, accessToken: tokens.access_token, accessExpiresAt: exp, refreshToken };
+  }
+
+  private needsRefresh(record: SessionRecord): boolean {
+    return record.accessExpiresAt - this.now() <= this.settings.sessionRefreshBeforeSeconds * 1000;
+  }
+
+  /** Time to live: the idle timeout, but never past the absolute one. */
+  private ttlOf(record: SessionRecord): number {
+    const absoluteLeft = record.createdAt + this.settings.sessionAbsoluteSeconds * 1000 - this.now();
+    return Math.min(this.settings.sessionIdleSeconds * 1000, absoluteLeft);
+  }
+
+  private async read(id: string, hash: string): Promise<SessionRecord | undefined> {
+    const sealed = await this.store.get(storeKey(hash));
+    return sealed === undefined ? undefined : openSession(id, sealed);
+  }
+
+  private async write(id: string, hash: string, record: SessionRecord): Promise<void> {
+    await this.store.set(storeKey(hash), sealSession(id, record), this.ttlOf(record));
+  }
+}
+
+function storeKey(hash: string): string {
+  return `session:${hash}`;
+}
+
+function viewOf(record: SessionRecord): SessionView {
+  return { authenticated: true, csrfToken: record.csrfToken, sub: record.sub };
+}

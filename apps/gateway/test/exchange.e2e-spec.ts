@@ -1,0 +1,112 @@
+import type { TestApp } from '@authmesh/testing';
+import { decodeJwt } from 'jose';
+import { basic, form } from '../../auth/test/auth-fixture.js';
+import { Browser } from './support/browser.js';
+import {
+  ADDRESS,
+  CART,
+  GATEWAY_CLIENT,
+  ORDERS_CLIENT,
+  RecordingProxy,
+  call,
+  loginAt,
+  registerUser,
+  requestsServed,
+  startAuth,
+  startGateway,
+  startServices,
+} from './support/gateway-fixture.js';
+
+const EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
+
+// Token exchange (RFC 8693) for the orders route: real auth, orders and profiles; a recording proxy
+// in front of orders shows the token orders actually received.
+describe('gateway token exchange for /api/orders (e2e)', () => {
+  let auth: TestApp;
+  let orders: TestApp;
+  let profiles: TestApp;
+  let recorder: RecordingProxy;
+  let gateway: Awaited<ReturnType<typeof startGateway>>;
+
+  beforeAll(async () => {
+    auth = await startAuth();
+    ({ orders, profiles } = await startServices(auth));
+    recorder = await RecordingProxy.start(orders.url);
+    gateway = await startGateway(
+      { auth, ordersUrl: recorder.url, profilesUrl: profiles.url },
+      { GATEWAY_EXCHANGE_ROUTES: 'orders', GATEWAY_CLIENT_SECRET: GATEWAY_CLIENT.secret },
+    );
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await recorder?.close();
+    await Promise.all([orders?.close(), profiles?.close()]);
+    await auth?.close();
+  });
+
+  const whoami = (service: TestApp, token: string) => call<{ code?: string; audience?: string[] }>(`${service.url}/whoami`, { token });
+  const lastTokenAtOrders = (): string => recorder.seen[recorder.seen.length - 1]!.authorization!.replace(/^Bearer /, '');
+
+  it('forwards to orders a token for audience orders only, acting for the user, with no wider scopes', async () => {
+    const user = await loginAt(auth.url, await registerUser(auth.url, 'exchange'));
+    const res = await call(`${gateway.url}/api/orders`, { token: user.access_token });
+    expect(res.status).toBe(200);
+    const exchanged = lastTokenAtOrders();
+    expect(exchanged).not.toBe(user.access_token);
+    const claims = decodeJwt(exchanged);
+    const subject = decodeJwt(user.access_token);
+    expect(claims.aud).toEqual(['orders']);
+    expect(claims.sub).toBe(subject.sub);
+    expect(claims.act).toEqual({ sub: 'gateway' });
+    expect(claims.exp).toBeLessThanOrEqual(subject.exp!);
+    const subjectScopes = String(subject.scope).split(' ');
+    for (const scope of String(claims.scope).split(' ')) expect(subjectScopes).toContain(scope);
+
+    // Accepted by orders, refused by profiles (not its audience).
+    expect((await whoami(orders, exchanged)).status).toBe(200);
+    expect(await whoami(profiles, exchanged)).toMatchObject({ status: 401, body: { code: 'token_wrong_audience' } });
+  });
+
+  it('caches the exchanged token: N requests with one user token cost auth one exchange', async () => {
+    const user = await loginAt(auth.url, await registerUser(auth.url, 'exchange-cache'));
+    const before = await requestsServed(auth.url, 'POST', '/oauth/token');
+    const answers = await Promise.all(Array.from({ length: 10 }, () => call(`${gateway.url}/api/orders`, { token: user.access_token })));
+    for (let i = 0; i < 10; i++) expect((await call(`${gateway.url}/api/orders`, { token: user.access_token })).status).toBe(200);
+    expect(answers.map((a) => a.status)).toEqual(Array(10).fill(200));
+    expect(await requestsServed(auth.url, 'POST', '/oauth/token')).toBe(before + 1);
+    expect(new Set(recorder.seen.slice(-20).map((h) => h.authorization)).size).toBe(1);
+  });
+
+  it('exchanges a session’s token too: a cookie-only client creates an order with an exchanged token', async () => {
+    const browser = new Browser(gateway);
+    expect((await browser.login(await registerUser(auth.url, 'exchange-bff'))).status).toBe(200);
+    expect((await browser.send('PUT', '/api/profiles/me', { displayName: 'X', shippingAddress: ADDRESS })).status).toBe(200);
+    const created = await browser.send('POST', '/api/orders', CART);
+    expect(created.status).toBe(201);
+    expect(decodeJwt(lastTokenAtOrders())).toMatchObject({ aud: ['orders'], act: { sub: 'gateway' } });
+  });
+
+  it('leaves routes not listed in GATEWAY_EXCHANGE_ROUTES in bearer mode (the user token, unchanged)', async () => {
+    const user = await loginAt(auth.url, await registerUser(auth.url, 'exchange-profiles'));
+    const res = await call<{ userId?: string }>(`${gateway.url}/api/profiles/me`, { token: user.access_token });
+    expect(res.status).toBe(200);
+  });
+
+  it('does not let a client without the grant exchange a token (auth refuses it)', async () => {
+    const user = await loginAt(auth.url, await registerUser(auth.url, 'exchange-other'));
+    const { headers, body } = form({
+      grant_type: EXCHANGE,
+      subject_token: user.access_token,
+      subject_token_type: ACCESS_TOKEN_TYPE,
+      audience: 'profiles',
+    });
+    const res = await fetch(`${auth.url}/oauth/token`, {
+      method: 'POST',
+      headers: { ...headers, authorization: basic(ORDERS_CLIENT.clientId, ORDERS_CLIENT.secret) },
+      body,
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: 'unauthorized_client' });
+  });
+});

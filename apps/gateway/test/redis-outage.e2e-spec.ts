@@ -1,0 +1,62 @@
+import { OwnedRedis, type TestApp, waitFor } from '@authmesh/testing';
+import { Browser } from './support/browser.js';
+import { call, loginAt, registerUser, startAuth, startGateway, startServices } from './support/gateway-fixture.js';
+
+// The gateway's own Redis (a server this test owns) goes away: sessions fail closed (503 with
+// Retry-After, never a request let through unauthenticated), login rate limits fall back to this
+// instance's memory (still bounded), bearer traffic keeps flowing within the revocation staleness
+// bound. Auth and the services keep the shared test Redis.
+describe('the gateway during a Redis outage (e2e)', () => {
+  const LIMIT = 4;
+  let redis: OwnedRedis;
+  let auth: TestApp;
+  let orders: TestApp;
+  let profiles: TestApp;
+  let gateway: Awaited<ReturnType<typeof startGateway>>;
+
+  beforeAll(async () => {
+    redis = await OwnedRedis.start();
+    auth = await startAuth();
+    ({ orders, profiles } = await startServices(auth));
+    gateway = await startGateway(
+      { auth, ordersUrl: orders.url, profilesUrl: profiles.url },
+      { REDIS_URL: redis.url, GATEWAY_LOGIN_RATE_PER_MIN: String(LIMIT), REVOCATION_MAX_STALENESS_S: '30' },
+    );
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await Promise.all([orders?.close(), profiles?.close()]);
+    await auth?.close();
+    await redis?.stop();
+  });
+
+  it('answers session requests 503 session_store_unavailable, keeps bearer traffic and bounded login limits, and recovers', async () => {
+    const browser = new Browser(gateway);
+    expect((await browser.login(await registerUser(auth.url, 'outage'))).status).toBe(200);
+    const bearer = (await loginAt(auth.url, await registerUser(auth.url, 'outage-bearer'))).access_token;
+
+    await redis.stop();
+
+    const session = await browser.send('GET', '/api/orders');
+    expect(session.status).toBe(503);
+    expect(session.body).toMatchObject({ code: 'session_store_unavailable' });
+    expect(Number(session.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    const login = await browser.login(await registerUser(auth.url, 'outage-login'));
+    expect(login).toMatchObject({ status: 503, body: { code: 'session_store_unavailable' } });
+
+    // Within REVOCATION_MAX_STALENESS_S, bearer requests are still verified on the mirror.
+    expect((await call(`${gateway.url}/api/orders`, { token: bearer })).status).toBe(200);
+
+    // The login budget falls back to this instance's memory: still enforced.
+    const attempt = () => call(`${gateway.url}/auth/login`, { body: { email: 'nobody@example.com', password: 'wrong password here' } });
+    const statuses: number[] = [];
+    for (let i = 0; i <= LIMIT + 1; i++) statuses.push((await attempt()).status);
+    expect(statuses).toContain(429);
+
+    await redis.start();
+    await waitFor(async () => (await browser.send('GET', '/session')).status === 200, 15_000, 100);
+    // This Redis keeps nothing across a restart (no AOF): the session is gone, and the gateway
+    // says so rather than failing. (Run Redis with persistence to keep sessions through restarts.)
+    expect((await browser.send('GET', '/session')).body).toEqual({ authenticated: false });
+  });
+});

@@ -1,0 +1,106 @@
+import type { TestApp } from '@authmesh/testing';
+import { Browser } from './support/browser.js';
+import { call, registerUser, requestsServed, startAuth, startGateway, startServices, uniquePrefix } from './support/gateway-fixture.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+// Two gateway replicas behind one public origin, sharing one real Redis (a key prefix of this
+// file's own): sessions, refresh locks and rate-limit counters hold across them.
+describe('two gateway replicas (e2e, one Redis)', () => {
+  const PUBLIC_ORIGIN = 'http://app.test';
+  const LIMIT = 5;
+  let auth: TestApp;
+  let orders: TestApp;
+  let profiles: TestApp;
+  let a: Awaited<ReturnType<typeof startGateway>>;
+  let b: Awaited<ReturnType<typeof startGateway>>;
+
+  beforeAll(async () => {
+    auth = await startAuth({ AUTH_ACCESS_TOKEN_TTL_S: '30' });
+    ({ orders, profiles } = await startServices(auth));
+    const env = {
+      GATEWAY_PUBLIC_ORIGIN: PUBLIC_ORIGIN,
+      GATEWAY_REDIS_KEY_PREFIX: uniquePrefix('replicas'),
+      GATEWAY_LOGIN_RATE_PER_MIN: String(LIMIT),
+      GATEWAY_SESSION_REFRESH_BEFORE_S: '28',
+      // Behind a load balancer on this host: the client address comes from its X-Forwarded-For,
+      // so each test below can be a client of its own.
+      TRUST_PROXY: '127.0.0.1',
+    };
+    const upstreams = { auth, ordersUrl: orders.url, profilesUrl: profiles.url };
+    [a, b] = await Promise.all([startGateway(upstreams, env), startGateway(upstreams, env)]);
+  });
+  afterAll(async () => {
+    await Promise.all([a?.close(), b?.close()]);
+    await Promise.all([orders?.close(), profiles?.close()]);
+    await auth?.close();
+  });
+
+  const browserOn = (gw: { url: string }): Browser => new Browser({ url: gw.url, origin: PUBLIC_ORIGIN });
+
+  it('shares sessions: logged in on A, the cookie works on B, and logout on B ends it on A', async () => {
+    const onA = browserOn(a);
+    expect((await onA.login(await registerUser(auth.url, 'replica'))).status).toBe(200);
+    const onB = browserOn(b);
+    onB.cookie = onA.cookie;
+    onB.csrfToken = onA.csrfToken;
+    expect((await onB.send('GET', '/session')).body).toMatchObject({ authenticated: true, csrfToken: onA.csrfToken });
+    expect((await onB.send('GET', '/api/orders')).status).toBe(200);
+    expect((await onB.send('POST', '/session/logout')).status).toBe(200);
+    expect(await onA.send('GET', '/api/orders')).toMatchObject({ status: 401, body: { code: 'session_expired' } });
+  });
+
+  it('refreshes a session once across replicas when both need it at the same moment', async () => {
+    const onA = browserOn(a);
+    expect((await onA.login(await registerUser(auth.url, 'replica-refresh'))).status).toBe(200);
+    const onB = browserOn(b);
+    onB.cookie = onA.cookie;
+    await sleep(2200); // the access token has < 28 s left: every request now wants a refresh
+    const before = await requestsServed(auth.url, 'POST', '/oauth/token');
+    const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 ? onA : onB).send('GET', '/api/orders')));
+    expect(answers.map((r) => r.status)).toEqual(Array(12).fill(200));
+    // Auth would revoke the whole family on a second use of the same refresh token (no grace
+    // window), so two refreshes would have logged the user out; there was exactly one.
+    expect(await requestsServed(auth.url, 'POST', '/oauth/token')).toBe(before + 1);
+    expect((await onA.send('GET', '/api/orders')).status).toBe(200);
+  });
+
+  it('shares the per-address login budget: N attempts on A plus M on B cross the limit on both', async () => {
+    const attempt = (gw: { url: string }, client = '198.51.100.7') =>
+      call(`${gw.url}/session/login`, {
+        body: { email: 'nobody@example.com', password: 'wrong password here' },
+        headers: { 'x-forwarded-for': client },
+      });
+    for (let i = 0; i < 3; i++) expect((await attempt(a)).status).toBe(401);
+    for (let i = 0; i < LIMIT - 3; i++) expect((await attempt(b)).status).toBe(401);
+    for (const gw of [a, b]) {
+      const res = await attempt(gw);
+      expect(res.status).toBe(429);
+      expect(res.body).toMatchObject({ code: 'rate_limited' });
+      expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    }
+    // Another client address has its own budget, and so has each endpoint.
+    expect((await attempt(a, '198.51.100.8')).status).toBe(401);
+    const other = await call(`${a.url}/auth/login`, {
+      body: { email: 'nobody@example.com', password: 'wrong password here' },
+      headers: { 'x-forwarded-for': '198.51.100.7' },
+    });
+    expect(other.status).toBe(401);
+  });
+
+  it('limits /oauth/token and /auth/login per address too, before anything reaches auth', async () => {
+    for (const path of ['/oauth/token', '/auth/login']) {
+      const send = (gw: { url: string }) =>
+        call(`${gw.url}${path}`, {
+          body: { grant_type: 'password', email: 'x@example.com', password: 'y' },
+          headers: { 'x-forwarded-for': '198.51.100.9' },
+        });
+      let status = 0;
+      for (let i = 0; i <= LIMIT && status !== 429; i++) status = (await send(i % 2 ? a : b)).status;
+      expect(status).toBe(429);
+      const before = await requestsServed(auth.url, 'POST', path);
+      expect((await send(a)).status).toBe(429);
+      expect(await requestsServed(auth.url, 'POST', path)).toBe(before);
+    }
+  });
+});

@@ -1,0 +1,206 @@
+import type { TestApp } from '@authmesh/testing';
+import { type IncomingHttpHeaders, request as httpRequest } from 'node:http';
+import { request } from 'undici';
+import {
+  RecordingUpstream,
+  type SeenRequest,
+  call,
+  deadUrl,
+  loginAt,
+  registerUser,
+  startAuth,
+  startGateway,
+} from './support/gateway-fixture.js';
+
+function rawGet(url: string, headers: Record<string, string>): Promise<{ status: number; headers: IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { headers, agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+// The gateway in front of real auth and a recording upstream standing in for orders (to see exactly
+// what an upstream receives), plus a profiles URL where nothing listens.
+describe('gateway routing (e2e)', () => {
+  let auth: TestApp;
+  let upstream: RecordingUpstream;
+  let gateway: Awaited<ReturnType<typeof startGateway>>;
+  let token: string;
+
+  beforeAll(async () => {
+    auth = await startAuth();
+    upstream = await RecordingUpstream.start();
+    gateway = await startGateway(
+      { auth, ordersUrl: upstream.url, profilesUrl: await deadUrl() },
+      { GATEWAY_UPSTREAM_TIMEOUT_MS: '500', GATEWAY_CORS_ORIGINS: 'https://app.example' },
+    );
+    token = (await loginAt(auth.url, await registerUser(auth.url, 'routing'))).access_token;
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await upstream?.close();
+    await auth?.close();
+  });
+
+  const lastSeen = (): SeenRequest => upstream.seen[upstream.seen.length - 1]!;
+
+  it('strips /api from /api/orders/… and keeps the query', async () => {
+    const res = await call(`${gateway.url}/api/orders/42?expand=items&x=1`, { token });
+    expect(res.status).toBe(200);
+    expect(lastSeen()).toMatchObject({ method: 'GET', url: '/orders/42?expand=items&x=1' });
+  });
+
+  it('routes /api/orders itself to /orders', async () => {
+    expect((await call(`${gateway.url}/api/orders`, { token })).status).toBe(200);
+    expect(lastSeen().url).toBe('/orders');
+  });
+
+  it('forwards the bearer token unchanged', async () => {
+    await call(`${gateway.url}/api/orders/1`, { token });
+    expect(lastSeen().headers.authorization).toBe(`Bearer ${token}`);
+  });
+
+  it('propagates the caller’s x-request-id to the upstream and back', async () => {
+    const res = await call(`${gateway.url}/api/orders/1`, { token, headers: { 'x-request-id': 'trace-abc.123' } });
+    expect(res.headers.get('x-request-id')).toBe('trace-abc.123');
+    expect(lastSeen().headers['x-request-id']).toBe('trace-abc.123');
+  });
+
+  it('generates an x-request-id when none is sent and gives the upstream the same one', async () => {
+    const res = await call(`${gateway.url}/api/orders/1`, { token });
+    const id = res.headers.get('x-request-id');
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(lastSeen().headers['x-request-id']).toBe(id);
+  });
+
+  it('sets x-forwarded-for/-proto/-host and drops what the client claimed (no proxy is trusted)', async () => {
+    await call(`${gateway.url}/api/orders/1`, {
+      token,
+      headers: { 'x-forwarded-for': '203.0.113.9', 'x-forwarded-host': 'evil.example', forwarded: 'for=203.0.113.9' },
+    });
+    const h = lastSeen().headers;
+    expect(h['x-forwarded-for']).toBe('127.0.0.1');
+    expect(h['x-forwarded-proto']).toBe('http');
+    expect(h['x-forwarded-host']).toBe(new URL(gateway.url).host);
+    expect(h.forwarded).toBeUndefined();
+  });
+
+  it('removes hop-by-hop headers (RFC 9110 §7.6.1), including those named by Connection', async () => {
+    // node:http, not fetch/undici: those refuse to send hop-by-hop fields at all.
+    const res = await rawGet(`${gateway.url}/api/orders/1`, {
+      authorization: `Bearer ${token}`,
+      connection: 'keep-alive, x-hop-secret',
+      'x-hop-secret': 'only for the first hop',
+      'keep-alive': 'timeout=5',
+      te: 'trailers',
+      upgrade: 'h2c',
+      'proxy-authorization': 'Basic Zm9vOmJhcg==',
+      'x-end-to-end': 'kept',
+    });
+    expect(res.status).toBe(200);
+    const h = lastSeen().headers;
+    for (const name of ['x-hop-secret', 'keep-alive', 'te', 'upgrade', 'proxy-authorization']) expect(h[name]).toBeUndefined();
+    expect(h['x-end-to-end']).toBe('kept');
+    // …and from the upstream's response (its Keep-Alive: timeout=5 concerns its connection with
+    // the gateway; the client sees at most the gateway's own, for the client's connection).
+    expect(res.headers['keep-alive']).not.toBe('timeout=5');
+    expect(res.headers['x-upstream']).toBe('recording');
+  });
+
+  it('never forwards the session cookie, but keeps the client’s other cookies', async () => {
+    await call(`${gateway.url}/api/orders/1`, { token, headers: { cookie: 'theme=dark; authmesh_session=abc; lang=fr' } });
+    expect(lastSeen().headers.cookie).toBe('theme=dark; lang=fr');
+    await call(`${gateway.url}/api/orders/1`, { token, headers: { cookie: 'authmesh_session=abc' } });
+    expect(lastSeen().headers.cookie).toBeUndefined();
+  });
+
+  it('streams a request body larger than the JSON body limit to the upstream', async () => {
+    const body = Buffer.alloc(3 * 1024 * 1024, 'a');
+    const res = await request(`${gateway.url}/api/orders/upload`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' },
+      body,
+    });
+    expect(res.statusCode).toBe(200);
+    expect(((await res.body.json()) as SeenRequest).bodyBytes).toBe(body.length);
+  });
+
+  it('answers 504 upstream_timeout as JSON when the upstream does not answer in time', async () => {
+    const res = await call(`${gateway.url}/api/orders/hang`, { token });
+    expect(res.status).toBe(504);
+    expect(res.body).toMatchObject({ code: 'upstream_timeout', requestId: res.headers.get('x-request-id') });
+  });
+
+  it('answers 502 upstream_unavailable as JSON when nothing listens upstream', async () => {
+    const res = await call(`${gateway.url}/api/profiles/me`, { token });
+    expect(res.status).toBe(502);
+    expect(res.body).toMatchObject({ code: 'upstream_unavailable', requestId: expect.any(String) });
+  });
+
+  it('routes /.well-known/* and /oauth/* to auth unchanged', async () => {
+    const jwks = await call<{ keys: unknown[] }>(`${gateway.url}/.well-known/jwks.json`);
+    expect(jwks.status).toBe(200);
+    expect(jwks.body.keys.length).toBeGreaterThan(0);
+    const token = await call(`${gateway.url}/oauth/token`, { body: { grant_type: 'password' } });
+    expect(token.status).toBe(400);
+    expect(token.body).toMatchObject({ error: 'unsupported_grant_type' });
+  });
+
+  it('passes bearer-less /auth/* (register, login) through to auth', async () => {
+    const email = `via-gw-${Date.now()}@example.com`;
+    expect((await call(`${gateway.url}/auth/register`, { body: { email, password: 'a long enough passphrase' } })).status).toBe(201);
+    const login = await call<{ access_token: string }>(`${gateway.url}/auth/login`, {
+      body: { email, password: 'a long enough passphrase' },
+    });
+    expect(login.status).toBe(200);
+    expect(typeof login.body.access_token).toBe('string');
+  });
+
+  it('keeps its own /health/* and /metrics', async () => {
+    expect((await call(`${gateway.url}/health/live`)).status).toBe(200);
+    const ready = await call(`${gateway.url}/health/ready`);
+    expect(ready.status).toBe(200);
+    const metrics = await fetch(`${gateway.url}/metrics`);
+    expect(await metrics.text()).toMatch(/http_requests_total\{[^}]*route="\/api\/orders\/\*"/);
+  });
+
+  describe('CORS', () => {
+    it('gives an allow-listed origin CORS headers with credentials, and answers its preflight itself', async () => {
+      const before = upstream.seen.length;
+      const res = await fetch(`${gateway.url}/api/orders`, {
+        method: 'OPTIONS',
+        headers: {
+          origin: 'https://app.example',
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'x-csrf-token, content-type',
+        },
+      });
+      expect(res.status).toBe(204);
+      expect(res.headers.get('access-control-allow-origin')).toBe('https://app.example');
+      expect(res.headers.get('access-control-allow-credentials')).toBe('true');
+      expect(res.headers.get('access-control-allow-headers')).toMatch(/x-csrf-token/);
+      expect(upstream.seen.length).toBe(before); // the preflight never reached the upstream
+      const get = await fetch(`${gateway.url}/api/orders`, {
+        headers: { origin: 'https://app.example', authorization: `Bearer ${token}` },
+      });
+      expect(get.headers.get('access-control-allow-origin')).toBe('https://app.example');
+      expect(get.headers.get('access-control-allow-credentials')).toBe('true');
+    });
+
+    it('gives any other origin no CORS headers at all', async () => {
+      const pre = await fetch(`${gateway.url}/session`, {
+        method: 'OPTIONS',
+        headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+      });
+      expect(pre.headers.get('access-control-allow-origin')).toBeNull();
+      expect(pre.headers.get('access-control-allow-credentials')).toBeNull();
+      const get = await fetch(`${gateway.url}/session`, { headers: { origin: 'https://evil.example' } });
+      expect(get.headers.get('access-control-allow-origin')).toBeNull();
+      expect(get.headers.get('access-control-allow-credentials')).toBeNull();
+    });
+  });
+});

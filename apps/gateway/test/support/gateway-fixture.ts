@@ -1,0 +1,248 @@
+import { freePort, newTestApp, type TestApp } from '@authmesh/testing';
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { newAuthApp } from '../../../auth/test/auth-fixture.js';
+import { ordersApp } from '../../../orders/src/orders.app.js';
+import { profilesApp } from '../../../profiles/src/profiles.app.js';
+import type { AppDefinition } from '@authmesh/platform';
+import { type GatewayConfig } from '../../src/config/gateway.config.js';
+import { gatewayApp } from '../../src/gateway.app.js';
+
+export const ISSUER = 'http://auth.test';
+export const PASSWORD = 'a long enough passphrase';
+export const ORDERS_CLIENT = { clientId: 'orders', secret: 'orders-secret-0123456789', scopes: ['profiles:read'], audiences: ['profiles'] };
+export const GATEWAY_CLIENT = {
+  clientId: 'gateway',
+  secret: 'gateway-secret-0123456789',
+  scopes: ['orders:read', 'orders:write', 'profiles:read', 'profiles:write'],
+  audiences: ['orders', 'profiles'],
+  grantTypes: ['client_credentials', 'urn:ietf:params:oauth:grant-type:token-exchange'],
+};
+export const ADDRESS = { line1: '1 Main Street', city: 'Lyon', postalCode: '69001', country: 'FR' };
+export const CART = { items: [{ sku: 'BOOK-1', quantity: 2, unitPrice: 1250 }], currency: 'EUR' };
+
+/**
+ * Auth with the orders and gateway clients seeded. Its per-address budgets are lifted: every test
+ * file talks to it from 127.0.0.1 through one shared Redis, so the defaults would make files that
+ * run in parallel throttle each other.
+ */
+export function startAuth(env: Record<string, string> = {}): Promise<TestApp> {
+  return newAuthApp({
+    AUTH_SEED_CLIENTS: JSON.stringify([ORDERS_CLIENT, GATEWAY_CLIENT]),
+    AUTH_RATE_LIMIT_PER_MIN: '1000000',
+    AUTH_LOGIN_MAX_FAILURES_PER_ADDRESS: '100000',
+    ...env,
+  });
+}
+
+export function verifierEnv(auth: TestApp): Record<string, string> {
+  return { AUTH_ISSUER: ISSUER, AUTH_JWKS_URI: `${auth.url}/.well-known/jwks.json` };
+}
+
+/** Profiles and orders (which calls profiles with its client-credentials token) behind `auth`. */
+export async function startServices(auth: TestApp, env: Record<string, string> = {}): Promise<{ orders: TestApp; profiles: TestApp }> {
+  const profiles = await newTestApp(profilesApp, { ...verifierEnv(auth), ...env });
+  const orders = await newTestApp(ordersApp, {
+    ...verifierEnv(auth),
+    AUTH_TOKEN_URL: `${auth.url}/oauth/token`,
+    ORDERS_CLIENT_SECRET: ORDERS_CLIENT.secret,
+    PROFILES_URL: profiles.url,
+    ...env,
+  });
+  return { orders, profiles };
+}
+
+/** A Redis key namespace of this test file's own (sessions, locks, rate-limit counters). */
+export const uniquePrefix = (label: string): string => `test:gw-${label}-${randomBytes(4).toString('hex')}:`;
+
+/** A clock the test can move forward (edge verification, sessions); real time plus an offset. */
+export class TestClock {
+  offsetMs = 0;
+  readonly now = (): number => Date.now() + this.offsetMs;
+}
+
+/**
+ * The gateway on a port chosen first (its public origin names the port), in front of the given
+ * upstreams. `clock` replaces its clock (code-only option).
+ */
+export async function startGateway(
+  upstreams: { auth: TestApp; ordersUrl: string; profilesUrl: string },
+  env: Record<string, string> = {},
+  clock?: TestClock,
+): Promise<TestApp<GatewayConfig> & { origin: string }> {
+  const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  const definition: AppDefinition<GatewayConfig> = clock
+    ? { ...gatewayApp, loadConfig: (e) => ({ ...gatewayApp.loadConfig(e), now: clock.now }) }
+    : gatewayApp;
+  const app = await newTestApp(definition, {
+    ...verifierEnv(upstreams.auth),
+    PORT: String(port),
+    GATEWAY_PUBLIC_ORIGIN: origin,
+    AUTH_URL: upstreams.auth.url,
+    ORDERS_URL: upstreams.ordersUrl,
+    PROFILES_URL: upstreams.profilesUrl,
+    GATEWAY_REDIS_KEY_PREFIX: uniquePrefix('x'),
+    ...env,
+  });
+  return Object.assign(app, { origin });
+}
+
+export interface JsonAnswer<T = Record<string, unknown>> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+/** One request over a real socket; a JSON body is parsed when there is one. */
+export async function call<T = Record<string, unknown>>(
+  url: string,
+  options: { method?: string; token?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<JsonAnswer<T>> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(url, {
+    method: options.method ?? (options.body === undefined ? 'GET' : 'POST'),
+    headers,
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+  });
+  const text = await res.text();
+  let body: unknown;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    body = text;
+  }
+  return { status: res.status, headers: res.headers, body: body as T };
+}
+
+/** Registers a user at auth (directly) and returns its email. */
+export async function registerUser(authUrl: string, label: string): Promise<string> {
+  const email = `${label}-${randomBytes(5).toString('hex')}@example.com`;
+  const res = await call(`${authUrl}/auth/register`, { body: { email, password: PASSWORD } });
+  if (res.status !== 201) throw new Error(`register answered ${res.status}: ${JSON.stringify(res.body)}`);
+  return email;
+}
+
+/** A user's tokens from auth's /auth/login. */
+export async function loginAt(
+  url: string,
+  email: string,
+): Promise<{ access_token: string; refresh_token: string; scope: string; expires_in: number }> {
+  const res = await call<{ access_token: string; refresh_token: string; scope: string; expires_in: number }>(`${url}/auth/login`, {
+    body: { email, password: PASSWORD },
+  });
+  if (res.status !== 200) throw new Error(`login answered ${res.status}: ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+/** Sum of `http_requests_total` for one method and route pattern in a service's /metrics. */
+export async function requestsServed(serviceUrl: string, method: string, route: string): Promise<number> {
+  const text = await (await fetch(`${serviceUrl}/metrics`)).text();
+  let total = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('http_requests_total{')) continue;
+    if (!line.includes(`method="${method}"`) || !line.includes(`route="${route}"`)) continue;
+    total += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return total;
+}
+
+/** What an upstream test server saw of one request. */
+export interface SeenRequest {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  rawHeaders: string[];
+  bodyBytes: number;
+}
+
+/**
+ * A tiny upstream the test owns: records each request and answers 200 with what it saw, except
+ * `/…/hang`, which never answers (for the timeout test).
+ */
+export class RecordingUpstream {
+  private constructor(
+    private readonly server: Server,
+    readonly url: string,
+    readonly seen: SeenRequest[],
+  ) {}
+
+  static async start(): Promise<RecordingUpstream> {
+    const seen: SeenRequest[] = [];
+    const server = createServer((req, res) => {
+      let bodyBytes = 0;
+      req.on('data', (chunk: Buffer) => (bodyBytes += chunk.length));
+      req.on('end', () => {
+        const entry = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, rawHeaders: req.rawHeaders, bodyBytes };
+        seen.push(entry);
+        if (req.url?.endsWith('/hang')) return; // never answers
+        res.writeHead(200, { 'content-type': 'application/json', 'keep-alive': 'timeout=5', 'x-upstream': 'recording' });
+        res.end(JSON.stringify(entry));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    return new RecordingUpstream(server, `http://127.0.0.1:${port}`, seen);
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+/** A URL where nothing listens (a port that was free a moment ago). */
+export async function deadUrl(): Promise<string> {
+  return `http://127.0.0.1:${await freePort()}`;
+}
+
+/**
+ * A pass-through proxy the test owns in front of a real service: forwards every request and
+ * records the headers it carried (to see exactly which token the service received).
+ */
+export class RecordingProxy {
+  private constructor(
+    private readonly server: Server,
+    readonly url: string,
+    readonly seen: IncomingHttpHeaders[],
+  ) {}
+
+  static async start(target: string): Promise<RecordingProxy> {
+    const seen: IncomingHttpHeaders[] = [];
+    const server = createServer((req, res) => {
+      seen.push(req.headers);
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const headers = { ...req.headers };
+        delete headers.host;
+        delete headers.connection;
+        delete headers['content-length'];
+        fetch(`${target}${req.url}`, {
+          method: req.method,
+          headers: headers as Record<string, string>,
+          body: chunks.length ? Buffer.concat(chunks) : undefined,
+        })
+          .then(async (r) => {
+            res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json' });
+            res.end(Buffer.from(await r.arrayBuffer()));
+          })
+          .catch(() => {
+            res.writeHead(502);
+            res.end();
+          });
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    return new RecordingProxy(server, `http://127.0.0.1:${port}`, seen);
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
