@@ -12,6 +12,8 @@ import { KeyScheduler } from './keys/key-scheduler.js';
 import { KeyringKeySource } from './keys/keyring-key-source.js';
 import { SigningKeyEventEntity } from './keys/signing-key-event.entity.js';
 import { KeyLifecycle1764000000003 } from './migrations/1764000000003-key-lifecycle.js';
+import { ExchangedTokens1764000000004 } from './migrations/1764000000004-exchanged-tokens.js';
+import { ExchangedTokenEntity } from './revocation/exchanged-token.entity.js';
 import { ClientGrantTypes1764000000002 } from './migrations/1764000000002-client-grant-types.js';
 import { RevocationOutbox1764000000001 } from './migrations/1764000000001-revocation-outbox.js';
 import { RevocationOutboxEntity } from './revocation/revocation-outbox.entity.js';
@@ -50,8 +52,15 @@ const ENTITIES = [
   RefreshTokenEntity,
   RevocationOutboxEntity,
   SigningKeyEventEntity,
+  ExchangedTokenEntity,
 ];
-const MIGRATIONS = [InitialSchema1764000000000, RevocationOutbox1764000000001, ClientGrantTypes1764000000002, KeyLifecycle1764000000003];
+const MIGRATIONS = [
+  InitialSchema1764000000000,
+  RevocationOutbox1764000000001,
+  ClientGrantTypes1764000000002,
+  KeyLifecycle1764000000003,
+  ExchangedTokens1764000000004,
+];
 
 @Module({})
 export class AuthModule {

@@ -54,13 +54,15 @@ export class ClientsAdminController {
 
   /**
    * Disables the client (the token endpoint refuses it from now on) and revokes its live tokens
-   * (`sub` = its client id), in one transaction: it never commits disabled with its tokens valid.
+   * (`sub` = its client id) and the tokens it obtained by token exchange (`sub` = a user), in one
+   * transaction: it never commits disabled with its tokens valid.
    */
   @Post(':clientId/disable')
   @HttpCode(200)
   async disable(@Param() { clientId }: ClientIdParams): Promise<{ clientId: string; enabled: false }> {
     await this.revoker.changeAndRevokeSubject(clientId, 'client_disabled', async (tx) => {
       if (!(await this.clients.setEnabled(clientId, false, tx))) throw new ClientNotFoundError(clientId);
+      await this.revoker.revokeExchangedByClientInTx(tx, clientId);
     });
     return { clientId, enabled: false };
   }

@@ -31,7 +31,12 @@ export class TokenEndpoint {
     @InjectConfig() private readonly config: AuthConfig,
   ) {
     // Built here rather than provided: its collaborators are this endpoint's own.
-    this.tokenExchange = new TokenExchangeGrant(issuer, reader, (jti, sub, iat) => this.isRevoked(jti, sub, iat));
+    this.tokenExchange = new TokenExchangeGrant(
+      issuer,
+      reader,
+      (jti, sub, iat) => this.isRevoked(jti, sub, iat),
+      (link) => revoker.linkExchangedToken(link),
+    );
   }
 
   async token(body: unknown, authorization: string | undefined): Promise<TokenResponse> {

@@ -2,10 +2,11 @@ import type { JWTPayload } from 'jose';
 import { type ActorClaim, MAX_ACTOR_CHAIN, TokenMalformedError, actorChainLength, parseActorClaim } from '@authmesh/token-verifier';
 import type { ClientEntity } from '../clients/client.entity.js';
 import { GRANT_TOKEN_EXCHANGE } from '../clients/clients.service.js';
+import type { ExchangedTokenLink, LinkOutcome } from '../revocation/exchanged-token-links.js';
 import type { AccessTokenIssuer } from '../tokens/access-token.issuer.js';
 import type { AccessTokenReader } from '../tokens/access-token.reader.js';
 import type { TokenResponse } from '../users/login.service.js';
-import { InvalidGrant, InvalidRequest, InvalidScope, InvalidTarget, UnauthorizedClient } from './oauth.errors.js';
+import { InvalidClient, InvalidGrant, InvalidRequest, InvalidScope, InvalidTarget, UnauthorizedClient } from './oauth.errors.js';
 import type { OAuthParams } from './oauth-params.js';
 
 /** RFC 8693 §3: the token type of an OAuth 2.0 access token (the only type exchanged and issued here). */
@@ -24,6 +25,12 @@ export interface TokenExchangeResponse extends TokenResponse {
  * `iat`. Throws (DependencyUnavailableError → 503) when the revocation data can't be read.
  */
 export type RevocationLookup = (jti: string, sub: string, iat: number) => Promise<boolean>;
+
+/**
+ * Durably links an issued token to its subject token and client (SessionRevoker), so revoking the
+ * subject's jti or disabling the client revokes it; says whether either already happened.
+ */
+export type ExchangeLinker = (link: ExchangedTokenLink) => Promise<LinkOutcome>;
 
 /** What a token-exchange request asks for, once its parameters are known to be well-formed. */
 export interface TokenExchangeRequest {
@@ -125,6 +132,7 @@ export class TokenExchangeGrant {
     private readonly issuer: AccessTokenIssuer,
     private readonly reader: AccessTokenReader,
     private readonly isRevoked: RevocationLookup,
+    private readonly link: ExchangeLinker,
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
@@ -152,6 +160,7 @@ export class TokenExchangeGrant {
       },
       now,
     );
+    await this.linkToSubject(client, subject, access.jti, access.expiresAt);
     // RFC 8693 §2.2.1: issued_token_type is required; no refresh token (the subject's session owns refreshing).
     return {
       access_token: access.token,
@@ -160,6 +169,22 @@ export class TokenExchangeGrant {
       expires_in: access.expiresIn,
       scope,
     };
+  }
+
+  /**
+   * The new token carries a new jti and the exchanging client's id: only this link makes it die with
+   * its subject token (logout, RFC 7009, refresh-token reuse, admin revocation of the jti) and with
+   * its client (disable). It is committed before the token leaves. A revocation racing this exchange
+   * either sees the link, or committed first: then the linker finds it still in the outbox, or it
+   * has been delivered and the revocation store has it (read again here, after the commit).
+   */
+  private async linkToSubject(client: ClientEntity, subject: SubjectToken, jti: string, expiresAt: Date): Promise<void> {
+    const outcome = await this.link({ jti, subjectJti: subject.jti, clientId: client.clientId, expiresAt });
+    // Disabled since it authenticated: the same answer the authenticator gives a disabled client.
+    if (outcome === 'client_disabled') throw new InvalidClient();
+    if (outcome === 'subject_revoked' || (await this.isRevoked(subject.jti, subject.sub, subject.iat))) {
+      throw new InvalidGrant('The subject_token has been revoked');
+    }
   }
 
   /**

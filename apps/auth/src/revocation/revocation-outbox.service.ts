@@ -1,13 +1,22 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
+import { InjectConfig } from '@authmesh/platform';
 import { type RevocationEvent, type RevocationStore } from '@authmesh/revocation';
+import type { AuthConfig } from '../config/auth.config.js';
 import { REVOCATION_STORE } from './revocation-store.provider.js';
 import { Inject } from '@nestjs/common';
+import { purgeExpiredLinks, withExchangedTokens } from './exchanged-token-links.js';
 import { RevocationOutboxEntity } from './revocation-outbox.entity.js';
 
 const REPLAY_INTERVAL_MS = 1000;
 const BATCH = 500;
+/** Rows per INSERT: Postgres allows 65535 bind parameters per statement (a disabled client may revoke thousands of tokens). */
+const INSERT_CHUNK = 1000;
+/** Exchanged-token links are purged at most this often, from the replay timer... */
+const PURGE_INTERVAL_MS = 60_000;
+/** ...once their token expired this long ago (far beyond any verifier's clock tolerance). */
+const PURGE_GRACE_MS = 60 * 60_000;
 
 /**
  * The transactional outbox in front of the revocation store. Every revocation is first a row in
@@ -21,14 +30,19 @@ export class RevocationOutbox implements OnApplicationBootstrap, OnApplicationSh
   private readonly logger = new Logger('RevocationOutbox');
   private timer?: NodeJS.Timeout;
   private delivering?: Promise<number>;
+  private lastPurgeMs = 0;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @Inject(REVOCATION_STORE) private readonly store: RevocationStore,
+    @InjectConfig() private readonly config: AuthConfig,
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.deliver().catch(() => undefined), REPLAY_INTERVAL_MS);
+    this.timer = setInterval(() => {
+      void this.deliver().catch(() => undefined);
+      void this.purgeExpiredLinks().catch(() => undefined);
+    }, REPLAY_INTERVAL_MS);
     this.timer.unref();
   }
 
@@ -36,14 +50,24 @@ export class RevocationOutbox implements OnApplicationBootstrap, OnApplicationSh
     clearInterval(this.timer);
   }
 
-  /** Records revocations in the caller's transaction. */
+  /**
+   * Records revocations in the caller's transaction. Every jti revocation (logout, a refresh family,
+   * RFC 7009, admin) passes through here, so this is where it is extended to the tokens exchanged
+   * from that jti (RFC 8693), transitively: an exchanged token names a new jti, and nothing else
+   * would make it die with its subject token.
+   */
   async record(tx: EntityManager, events: RevocationEvent[]): Promise<void> {
     if (events.length === 0) return;
     const now = new Date();
-    await tx.insert(
-      RevocationOutboxEntity,
-      events.map((event) => ({ event, createdAt: now, attempts: 0 })),
-    );
+    // Verifiers accept a token until exp + their clock tolerance: a token that expired within it is still worth blocklisting.
+    const acceptedAfter = new Date(now.getTime() - this.config.auth.clockToleranceSeconds * 1000);
+    const all = await withExchangedTokens(tx, events, acceptedAfter);
+    for (let i = 0; i < all.length; i += INSERT_CHUNK) {
+      await tx.insert(
+        RevocationOutboxEntity,
+        all.slice(i, i + INSERT_CHUNK).map((event) => ({ event, createdAt: now, attempts: 0 })),
+      );
+    }
   }
 
   /** Records revocations in a transaction of their own, then delivers them. */
@@ -58,14 +82,29 @@ export class RevocationOutbox implements OnApplicationBootstrap, OnApplicationSh
     // rows committed meanwhile are not left for the timer.
     const run = async (): Promise<number> => {
       await this.delivering?.catch(() => undefined);
-      return this.deliverBatch();
+      // Batch after batch while they come back full and delivered (a disabled client can revoke
+      // thousands of exchanged tokens at once); a failed delivery leaves the rest for the timer.
+      for (;;) {
+        const { fetched, pending } = await this.deliverBatch();
+        if (pending > 0 || fetched < BATCH) return pending;
+      }
     };
     const p = run();
     this.delivering = p;
     return p;
   }
 
-  private async deliverBatch(): Promise<number> {
+  /**
+   * Deletes the links of exchanged tokens long expired (at most once a minute; every instance may
+   * do it, the DELETE is idempotent), so the table holds about one row per live exchanged token.
+   */
+  async purgeExpiredLinks(now = new Date()): Promise<number> {
+    if (now.getTime() - this.lastPurgeMs < PURGE_INTERVAL_MS) return 0;
+    this.lastPurgeMs = now.getTime();
+    return purgeExpiredLinks(this.db.manager, now, PURGE_GRACE_MS);
+  }
+
+  private async deliverBatch(): Promise<{ fetched: number; pending: number }> {
     return this.db.transaction(async (tx) => {
       const rows = await tx
         .getRepository(RevocationOutboxEntity)
@@ -90,7 +129,7 @@ export class RevocationOutbox implements OnApplicationBootstrap, OnApplicationSh
         }
       }
       if (delivered.length) await tx.delete(RevocationOutboxEntity, delivered);
-      return rows.length - delivered.length;
+      return { fetched: rows.length, pending: rows.length - delivered.length };
     });
   }
 }

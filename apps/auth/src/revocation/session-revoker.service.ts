@@ -1,9 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { type DataSource, type EntityManager, In, IsNull, MoreThan } from 'typeorm';
+import { InjectConfig } from '@authmesh/platform';
 import type { RevocationEvent } from '@authmesh/revocation';
+import type { AuthConfig } from '../config/auth.config.js';
 import { sha256 } from '../crypto/secrets.js';
 import { RefreshFamilyEntity, RefreshTokenEntity } from '../tokens/refresh-token.entity.js';
+import { type ExchangedTokenLink, type LinkOutcome, exchangedByClient, linkExchangedToken } from './exchanged-token-links.js';
 import { RevocationOutbox } from './revocation-outbox.service.js';
 
 export type RevocationReason =
@@ -15,7 +18,9 @@ const jtiEvent = (jti: string, expiresAt: Date): RevocationEvent => ({ kind: 'jt
 
 /**
  * Every way a session ends: the refresh-family change and the blocklist entries it implies are
- * written in one transaction (the outbox), then delivered to the revocation store.
+ * written in one transaction (the outbox), then delivered to the revocation store. Every jti
+ * revocation here goes through `RevocationOutbox.record` inside that transaction, which extends it
+ * to the tokens exchanged from the jti (RFC 8693).
  */
 @Injectable()
 export class SessionRevoker {
@@ -24,7 +29,31 @@ export class SessionRevoker {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly outbox: RevocationOutbox,
+    @InjectConfig() private readonly config: AuthConfig,
   ) {}
+
+  /**
+   * Links a token the exchange grant just issued to its subject token (and its client), so that
+   * revoking either revokes it too. Its own transaction, committed before the token is handed out.
+   */
+  async linkExchangedToken(link: ExchangedTokenLink): Promise<LinkOutcome> {
+    return this.db.transaction((tx) => linkExchangedToken(tx, link));
+  }
+
+  /**
+   * Blocklists every token `clientId` obtained by token exchange that verifiers may still accept
+   * (and, through the outbox, what was exchanged from those). For disabling a client: its exchanged
+   * tokens carry the user's `sub`, so the subject-wide revocation of the client id misses them.
+   * Call it after the change that disables the client, in the same transaction: the row lock that
+   * change holds makes a concurrent exchange by the client either seen here or refused.
+   */
+  async revokeExchangedByClientInTx(tx: EntityManager, clientId: string): Promise<number> {
+    const acceptedAfter = new Date(Date.now() - this.config.auth.clockToleranceSeconds * 1000);
+    const events = await exchangedByClient(tx, clientId, acceptedAfter);
+    await this.outbox.record(tx, events);
+    if (events.length) this.logger.log(`revoked ${events.length} token(s) exchanged by client ${clientId}`);
+    return events.length;
+  }
 
   /** Revokes families and blocklists the access tokens they issued that are still alive. */
   async revokeFamiliesInTx(tx: EntityManager, familyIds: string[], reason: RevocationReason, now = new Date()): Promise<void> {
