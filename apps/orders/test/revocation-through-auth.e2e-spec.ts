@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { newTestApp, type TestApp, waitFor } from '@authmesh/testing';
 import { authApp } from '../../auth/src/auth.app.js';
 import { profilesApp } from '../../profiles/src/profiles.app.js';
+import { SessionRevoker } from '../../auth/src/revocation/session-revoker.service.js';
+import { AccessTokenIssuer } from '../../auth/src/tokens/access-token.issuer.js';
 import { ordersApp } from '../src/orders.app.js';
 import { UNUSED_PROFILES_CLIENT_ENV } from './support/profiles-client-env.js';
 
@@ -40,6 +42,8 @@ describe('revocations made at auth are refused by orders and profiles', () => {
     const res = await fetch(`${app.url}/whoami`, { headers: { authorization: `Bearer ${token}` } });
     return { status: res.status, code: ((await res.json()) as { code?: string }).code };
   };
+  const whoamiBody = async (app: TestApp, token: string): Promise<unknown> =>
+    (await fetch(`${app.url}/whoami`, { headers: { authorization: `Bearer ${token}` } })).json();
   const refusedEverywhere = async (token: string): Promise<boolean> =>
     (await whoami(orders, token)).code === 'token_revoked' && (await whoami(profiles, token)).code === 'token_revoked';
 
@@ -88,5 +92,18 @@ describe('revocations made at auth are refused by orders and profiles', () => {
     const fresh = await login(a.email);
     expect(await whoami(orders, fresh)).toEqual({ status: 200, code: undefined });
     expect(await whoami(profiles, fresh)).toEqual({ status: 200, code: undefined });
+  });
+
+  it('refuses a token issued a moment after an account disable (a login that was already past the enabled check)', async () => {
+    const a = await newUser();
+    const sub = ((await whoamiBody(orders, a.token)) as { sub: string }).sub;
+    await auth.app.get(SessionRevoker).changeAndRevokeSubject(sub, 'account_disabled', async () => undefined);
+    await waitFor(() => refusedEverywhere(a.token), 2000, 10);
+    await new Promise((r) => setTimeout(r, 1100)); // the in-flight request signs in a later second
+    const late = await auth.app
+      .get(AccessTokenIssuer)
+      .issue({ sub, clientId: 'authmesh', audience: ['orders', 'profiles'], scope: 'orders:read' });
+    expect(await whoami(orders, late.token)).toEqual({ status: 401, code: 'token_revoked' });
+    expect(await whoami(profiles, late.token)).toEqual({ status: 401, code: 'token_revoked' });
   });
 });

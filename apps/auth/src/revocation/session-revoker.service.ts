@@ -12,6 +12,10 @@ import { RevocationOutbox } from './revocation-outbox.service.js';
 export type RevocationReason =
   'logout' | 'logout_all' | 'reuse_detected' | 'revoked_by_client' | 'password_changed' | 'account_disabled' | 'client_disabled' | 'admin';
 
+/** Longer than any request can take (requests time out at 30 s). */
+const IN_FLIGHT_MARGIN_MS = 60_000;
+const DISABLING_REASONS: ReadonlySet<RevocationReason> = new Set(['account_disabled', 'client_disabled']);
+
 const USER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const jtiEvent = (jti: string, expiresAt: Date): RevocationEvent => ({ kind: 'jti', jti, expiresAtMs: expiresAt.getTime() });
@@ -126,7 +130,11 @@ export class SessionRevoker {
         : [];
       if (families.length)
         await m.update(RefreshFamilyEntity, { userId: sub, revokedAt: IsNull() }, { revokedAt: now, revokedReason: reason });
-      await this.outbox.record(m, [{ kind: 'sub', sub, revokedAtMs: now.getTime() }]);
+      // A disabled account or client gets no new token, but a request already past the "enabled"
+      // check (inside argon2) when the disable commits could still be issued one a second later.
+      // Revoking up to a margin ahead refuses those too (no legitimate token is issued meanwhile).
+      const revokedAtMs = DISABLING_REASONS.has(reason) ? now.getTime() + IN_FLIGHT_MARGIN_MS : now.getTime();
+      await this.outbox.record(m, [{ kind: 'sub', sub, revokedAtMs }]);
       this.logger.log(`revoked every session of ${sub} (${reason}; ${families.length} refresh families)`);
     };
     if (tx) await work(tx);

@@ -45,7 +45,11 @@ export class AccessTokenIssuer {
     // the next second instead (within the verifiers' clock tolerance on iat/nbf).
     const revokedAtMs = this.revocations.subjectRevokedAtMs(req.sub);
     let iat = Math.floor(now.getTime() / 1000);
-    if (revokedAtMs !== undefined && iat * 1000 <= revokedAtMs) iat = Math.floor(revokedAtMs / 1000) + 1;
+    // Only for a revocation in this very second: one set ahead of now (a disable's in-flight margin)
+    // must keep refusing what is issued meanwhile.
+    if (revokedAtMs !== undefined && iat * 1000 <= revokedAtMs && revokedAtMs < (iat + 1) * 1000) {
+      iat = Math.floor(revokedAtMs / 1000) + 1;
+    }
     const cap = req.notAfter === undefined ? Infinity : Math.floor(req.notAfter.getTime() / 1000) - iat;
     const ttl = Math.min(this.config.auth.accessTokenTtlSeconds, cap);
     if (ttl < 1) throw new Error('notAfter leaves the access token no lifetime');
