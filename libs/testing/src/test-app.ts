@@ -7,6 +7,16 @@ export interface TestApp<C extends BaseConfig = BaseConfig> extends RunningApp<C
 }
 
 /**
+ * Every test file shares one Redis and one client address (127.0.0.1), so auth's per-address
+ * budgets (kept in Redis) would be spent by all files running in parallel and throttle unrelated
+ * tests. Tests of those limits set them explicitly (an explicit env wins).
+ */
+const UNTHROTTLED: Readonly<Record<string, string>> = {
+  AUTH_RATE_LIMIT_PER_MIN: '1000000',
+  AUTH_LOGIN_MAX_FAILURES_PER_ADDRESS: '100000',
+};
+
+/**
  * Boots one app on a free port against a fresh database of its own and the real Redis, quietly.
  * `close()` stops the app and drops the database.
  *
@@ -24,7 +34,7 @@ export async function newTestApp<C extends BaseConfig>(
   try {
     const running = await startApp(
       definition,
-      { REDIS_URL: testRedisUrl(), LOG_LEVEL: 'silent', PORT: '0', ...env, ...(db ? { [appDbVar]: db.url } : {}) },
+      { REDIS_URL: testRedisUrl(), LOG_LEVEL: 'silent', PORT: '0', ...UNTHROTTLED, ...env, ...(db ? { [appDbVar]: db.url } : {}) },
       { quiet: true },
     );
     return {
