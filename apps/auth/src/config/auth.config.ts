@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type BaseConfig, type Env, EnvReader, envSchemas, readBaseConfig } from '@authmesh/platform';
 import { type RevocationConfig, readRevocationConfig } from '@authmesh/revocation';
+import { reservedClientIdProblems } from '../clients/client-id-rules.js';
 
 export interface SeedClient {
   clientId: string;
@@ -128,6 +129,9 @@ export function loadAuthConfig(env: Env): AuthConfig {
   };
   if (config.auth.refreshTokenTtlSeconds > config.auth.refreshTokenAbsoluteSeconds) {
     reader.problem('AUTH_REFRESH_TOKEN_TTL_S', 'must not exceed AUTH_REFRESH_TOKEN_MAX_S');
+  }
+  for (const client of config.auth.seedClients) {
+    for (const problem of reservedClientIdProblems(client.clientId, config.auth.userClientId)) reader.problem('AUTH_SEED_CLIENTS', problem);
   }
   // Verifiers must hold a planned key before it signs: they refetch at the latest after max-age.
   if (config.auth.keys.publishDelaySeconds <= config.auth.jwksMaxAgeSeconds) {
