@@ -8,7 +8,7 @@ const valid = {
   AUTH_KEK: randomBytes(32).toString('base64'),
 };
 
-function problemsOf(env: Record<string, string>): string[] {
+function problemsOf(env: Record<string, string>): readonly string[] {
   try {
     loadAuthConfig(env);
   } catch (e) {
