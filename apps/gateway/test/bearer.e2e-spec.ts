@@ -5,6 +5,7 @@ import { request as httpRequest } from 'node:http';
 import {
   ADDRESS,
   CART,
+  GATEWAY_CLIENT,
   ORDERS_CLIENT,
   TestClock,
   call,
@@ -140,5 +141,30 @@ describe('gateway bearer mode (e2e)', () => {
     expect(logout.status).toBe(401);
     expect(logout.body).toMatchObject({ code: 'token_wrong_audience' });
     expect(await requestsServed(auth.url, 'POST', '/auth/logout')).toBe(before);
+  });
+
+  it('refuses a client-credentials (service) token on /api/* with 403 user_token_required, and nothing reaches the service', async () => {
+    const serviceToken = async (client: { clientId: string; secret: string }, audience: string): Promise<string> => {
+      const res = await call<{ access_token: string }>(`${gateway.url}/oauth/token`, {
+        body: { grant_type: 'client_credentials', client_id: client.clientId, client_secret: client.secret, audience },
+      });
+      expect(res.status).toBe(200);
+      return res.body.access_token;
+    };
+    // A token good for orders, but a client's own: orders would have served it.
+    await refusedAtEdge({ authorization: `Bearer ${await serviceToken(GATEWAY_CLIENT, 'orders')}` }, 'user_token_required', 403);
+
+    // The reported case: orders' secret was enough to read any user's profile by id from outside.
+    const victim = await userToken('bearer-victim');
+    const sub = decodeJwt(victim).sub!;
+    expect(
+      (await call(`${gateway.url}/api/profiles/me`, { method: 'PUT', token: victim, body: { displayName: 'V', shippingAddress: ADDRESS } }))
+        .status,
+    ).toBe(200);
+    const res = await call(`${gateway.url}/api/profiles/${sub}`, { token: await serviceToken(ORDERS_CLIENT, 'profiles') });
+    expect(res.status).toBe(403);
+    expect(res.body).toEqual({ code: 'user_token_required', message: expect.any(String), requestId: expect.any(String) });
+    // A user's token is still fine on the same routes.
+    expect((await call(`${gateway.url}/api/profiles/me`, { token: victim })).status).toBe(200);
   });
 });

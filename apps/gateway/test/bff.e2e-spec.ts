@@ -3,7 +3,17 @@ import { Redis } from 'ioredis';
 import { testRedisUrl } from '@authmesh/testing';
 import { openSession, sessionHash } from '../src/session/session-seal.js';
 import { Browser } from './support/browser.js';
-import { ADDRESS, CART, call, registerUser, requestsServed, startAuth, startGateway, startServices } from './support/gateway-fixture.js';
+import {
+  ADDRESS,
+  CART,
+  PASSWORD,
+  call,
+  registerUser,
+  requestsServed,
+  startAuth,
+  startGateway,
+  startServices,
+} from './support/gateway-fixture.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -185,6 +195,70 @@ describe('gateway BFF sessions (e2e)', () => {
     });
     expect(reuse.status).toBe(400);
     expect(reuse.body).toMatchObject({ error: 'invalid_grant' });
+  });
+
+  it('refuses a login that is not application/json with 415 unsupported_media_type (a cross-site form cannot send JSON)', async () => {
+    const email = await registerUser(auth.url, 'bff-form');
+    const before = await requestsServed(auth.url, 'POST', '/auth/login');
+    // What a cross-site <form method=post> sends: no Origin/Referer (referrer policy), a form body.
+    for (const [type, body] of [
+      ['application/x-www-form-urlencoded', new URLSearchParams({ email, password: PASSWORD }).toString()],
+      ['text/plain', JSON.stringify({ email, password: PASSWORD })],
+    ]) {
+      const res = await fetch(`${gateway.url}/session/login`, { method: 'POST', headers: { 'content-type': type }, body });
+      expect(res.status).toBe(415);
+      expect(await res.json()).toMatchObject({ code: 'unsupported_media_type' });
+      expect(res.headers.getSetCookie()).toEqual([]);
+    }
+    expect(await requestsServed(auth.url, 'POST', '/auth/login')).toBe(before);
+  });
+
+  it('refuses a login marked Sec-Fetch-Site: cross-site (403 csrf_failed), even without Origin or Referer', async () => {
+    const email = await registerUser(auth.url, 'bff-cross-site');
+    const before = await requestsServed(auth.url, 'POST', '/auth/login');
+    const res = await call(`${gateway.url}/session/login`, {
+      body: { email, password: PASSWORD },
+      headers: { 'sec-fetch-site': 'cross-site' },
+    });
+    expect(res).toMatchObject({ status: 403, body: { code: 'csrf_failed' } });
+    expect(res.headers.getSetCookie()).toEqual([]);
+    expect(await requestsServed(auth.url, 'POST', '/auth/login')).toBe(before);
+    // The app's own page (same-origin) logs in as before.
+    const browser = new Browser(gateway);
+    const ok = await browser.send(
+      'POST',
+      '/session/login',
+      { email, password: PASSWORD },
+      { headers: { 'sec-fetch-site': 'same-origin' } },
+    );
+    expect(ok.status).toBe(200);
+  });
+
+  it('ends the session (401 session_expired, cookie cleared) when its access token is revoked elsewhere', async () => {
+    // The lazy gateway does not refresh ahead of time: its next request verifies the same access token.
+    const browser = await loggedIn('bff-revoked', lazy);
+    const cookie = browser.cookie!;
+    const key = `${lazy.config.gateway.redisKeyPrefix}session:${sessionHash(cookie)}`;
+    const refreshToken = openSession(cookie, (await redis.get(key))!)!.refreshToken;
+    expect((await browser.send('GET', '/api/orders')).status).toBe(200);
+
+    // Revoked at auth, not through the gateway: RFC 7009 on the refresh token kills its family and its access tokens.
+    const revoke = await fetch(`${auth.url}/oauth/revoke`, {
+      method: 'POST',
+      body: new URLSearchParams({ token: refreshToken, token_type_hint: 'refresh_token', client_id: 'authmesh' }),
+    });
+    expect(revoke.status).toBe(200);
+
+    let res = await browser.send('GET', '/api/orders');
+    for (let i = 0; res.status === 200 && i < 150; i++) {
+      await sleep(20); // until the revocation reaches the gateway's mirror
+      res = await browser.send('GET', '/api/orders');
+    }
+    expect(res).toMatchObject({ status: 401, body: { code: 'session_expired' } });
+    expect(browser.lastSetCookie).toMatch(/^authmesh_session=;/);
+    expect(await redis.exists(key)).toBe(0);
+    browser.cookie = cookie;
+    expect((await browser.send('GET', '/session')).body).toEqual({ authenticated: false });
   });
 
   it('ends a session left idle longer than GATEWAY_SESSION_IDLE_S, and clears its cookie', async () => {

@@ -1,6 +1,7 @@
 import { OwnedRedis, type TestApp, waitFor } from '@authmesh/testing';
+import { randomBytes } from 'node:crypto';
 import { Browser } from './support/browser.js';
-import { call, loginAt, registerUser, startAuth, startGateway, startServices } from './support/gateway-fixture.js';
+import { call, loginAt, registerUser, requestsServed, startAuth, startGateway, startServices } from './support/gateway-fixture.js';
 
 // The gateway's own Redis (a server this test owns) goes away: sessions fail closed (503 with
 // Retry-After, never a request let through unauthenticated), login rate limits fall back to this
@@ -47,11 +48,22 @@ describe('the gateway during a Redis outage (e2e)', () => {
     // Within REVOCATION_MAX_STALENESS_S, bearer requests are still verified on the mirror.
     expect((await call(`${gateway.url}/api/orders`, { token: bearer })).status).toBe(200);
 
-    // The login budget falls back to this instance's memory: still enforced.
-    const attempt = () => call(`${gateway.url}/auth/login`, { body: { email: 'nobody@example.com', password: 'wrong password here' } });
+    // The login budget falls back to this instance's memory: still enforced, by the gateway itself
+    // (code rate_limited, and auth stops seeing the attempts). An email of its own, well under
+    // auth's per-account limit (AUTH_LOGIN_MAX_FAILURES), so auth's own 429 can't stand in for it.
+    const email = `outage-limit-${randomBytes(5).toString('hex')}@example.com`;
+    const attempt = () => call(`${gateway.url}/auth/login`, { body: { email, password: 'wrong password here' } });
     const statuses: number[] = [];
-    for (let i = 0; i <= LIMIT + 1; i++) statuses.push((await attempt()).status);
-    expect(statuses).toContain(429);
+    for (let i = 0; i < LIMIT; i++) statuses.push((await attempt()).status);
+    expect(statuses).toEqual(Array(LIMIT).fill(401));
+    const before = await requestsServed(auth.url, 'POST', '/auth/login');
+    for (let i = 0; i < 2; i++) {
+      const limited = await attempt();
+      expect(limited.status).toBe(429);
+      expect(limited.body).toMatchObject({ code: 'rate_limited' });
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    }
+    expect(await requestsServed(auth.url, 'POST', '/auth/login')).toBe(before);
 
     await redis.start();
     await waitFor(async () => (await browser.send('GET', '/session')).status === 200, 15_000, 100);

@@ -1,4 +1,5 @@
 import type { TestApp } from '@authmesh/testing';
+import { request as httpRequest } from 'node:http';
 import { Browser } from './support/browser.js';
 import { call, registerUser, requestsServed, startAuth, startGateway, startServices, uniquePrefix } from './support/gateway-fixture.js';
 
@@ -101,6 +102,49 @@ describe('two gateway replicas (e2e, one Redis)', () => {
       const before = await requestsServed(auth.url, 'POST', path);
       expect((await send(a)).status).toBe(429);
       expect(await requestsServed(auth.url, 'POST', path)).toBe(before);
+    }
+  });
+
+  it('counts dot-segment spellings (/auth/./login, /auth/%2e/login, /oauth/./token, /oauth/%2e/token) against the same budget', async () => {
+    // node:http, not fetch: fetch would resolve the dot segments itself before sending.
+    const post = (path: string, client: string, [body, contentType]: readonly [string, string]) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = httpRequest(
+          `${a.url}/`,
+          { method: 'POST', path, headers: { 'content-type': contentType, 'x-forwarded-for': client } },
+          (res) => {
+            let text = '';
+            res.on('data', (c: Buffer) => (text += c.toString()));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
+    const login = [
+      JSON.stringify({ email: `dots-${Date.now()}@example.com`, password: 'wrong password here' }),
+      'application/json',
+    ] as const;
+    const token = ['grant_type=refresh_token&refresh_token=x&client_id=authmesh', 'application/x-www-form-urlencoded'] as const;
+    const cases = [
+      { path: '/auth/./login', upstream: '/auth/login', request: login, client: '198.51.100.21' },
+      { path: '/auth/%2e/login', upstream: '/auth/login', request: login, client: '198.51.100.22' },
+      { path: '/oauth/./token', upstream: '/oauth/token', request: token, client: '198.51.100.23' },
+      { path: '/oauth/%2e/token', upstream: '/oauth/token', request: token, client: '198.51.100.24' },
+    ];
+    for (const { path, upstream, request, client } of cases) {
+      // The dotted spelling reaches auth's real endpoint (the proxy resolves it)...
+      const first = await post(path, client, request);
+      expect([400, 401]).toContain(first.status);
+      // ...and spends the very budget the plain spelling has: LIMIT in all, then 429 for both.
+      for (let i = 1; i < LIMIT; i++) expect((await post(i % 2 ? upstream : path, client, request)).status).not.toBe(429);
+      const before = await requestsServed(auth.url, 'POST', upstream);
+      for (const spelling of [path, upstream]) {
+        const res = await post(spelling, client, request);
+        expect(res.status).toBe(429);
+        expect(JSON.parse(res.body)).toMatchObject({ code: 'rate_limited' });
+      }
+      expect(await requestsServed(auth.url, 'POST', upstream)).toBe(before);
     }
   });
 });

@@ -2,6 +2,7 @@ import type { TestApp } from '@authmesh/testing';
 import { type IncomingHttpHeaders, request as httpRequest } from 'node:http';
 import { request } from 'undici';
 import {
+  RecordingProxy,
   RecordingUpstream,
   type SeenRequest,
   call,
@@ -89,6 +90,17 @@ describe('gateway routing (e2e)', () => {
     expect(h.forwarded).toBeUndefined();
   });
 
+  it('drops the client’s X-Real-IP, X-Forwarded-Port and X-Forwarded-Prefix (only the gateway speaks about the client)', async () => {
+    const res = await call(`${gateway.url}/api/orders/1`, {
+      token,
+      headers: { 'x-real-ip': '203.0.113.9', 'x-forwarded-port': '8443', 'x-forwarded-prefix': '/evil', 'true-client-ip': '203.0.113.9' },
+    });
+    expect(res.status).toBe(200);
+    const h = lastSeen().headers;
+    for (const name of ['x-real-ip', 'x-forwarded-port', 'x-forwarded-prefix', 'true-client-ip']) expect(h[name]).toBeUndefined();
+    expect(h['x-forwarded-for']).toBe('127.0.0.1');
+  });
+
   it('removes hop-by-hop headers (RFC 9110 §7.6.1), including those named by Connection', async () => {
     // node:http, not fetch/undici: those refuse to send hop-by-hop fields at all.
     const res = await rawGet(`${gateway.url}/api/orders/1`, {
@@ -166,6 +178,43 @@ describe('gateway routing (e2e)', () => {
     expect(ready.status).toBe(200);
     const metrics = await fetch(`${gateway.url}/metrics`);
     expect(await metrics.text()).toMatch(/http_requests_total\{[^}]*route="\/api\/orders\/\*"/);
+  });
+
+  // Behind a load balancer (TRUST_PROXY=127.0.0.1): the gateway resolves the client from the
+  // balancer's X-Forwarded-For and tells every upstream (auth too) exactly that one address, so an
+  // upstream trusting only the gateway sees the client, never the balancer.
+  describe('behind a trusted proxy', () => {
+    let behind: Awaited<ReturnType<typeof startGateway>>;
+    let authSpy: RecordingProxy;
+
+    beforeAll(async () => {
+      authSpy = await RecordingProxy.start(auth.url);
+      behind = await startGateway(
+        { auth, ordersUrl: upstream.url, profilesUrl: await deadUrl() },
+        { TRUST_PROXY: '127.0.0.1', AUTH_URL: authSpy.url },
+      );
+    });
+    afterAll(async () => {
+      await behind?.close();
+      await authSpy?.close();
+    });
+
+    it('sends upstream X-Forwarded-For: <the client the gateway resolved>, one address, not the chain', async () => {
+      await call(`${behind.url}/api/orders/1`, { token, headers: { 'x-forwarded-for': '203.0.113.5' } });
+      expect(lastSeen().headers['x-forwarded-for']).toBe('203.0.113.5');
+      // A client-written entry left of what the balancer vouches for is not passed on either.
+      await call(`${behind.url}/api/orders/1`, { token, headers: { 'x-forwarded-for': '6.6.6.6, 203.0.113.6' } });
+      expect(lastSeen().headers['x-forwarded-for']).toBe('203.0.113.6');
+    });
+
+    it('sends auth the same single address on the gateway’s own calls (session login)', async () => {
+      const res = await call(`${behind.url}/session/login`, {
+        body: { email: `nobody-${Date.now()}@example.com`, password: 'wrong password here' },
+        headers: { 'x-forwarded-for': '203.0.113.7' },
+      });
+      expect(res.status).toBe(401);
+      expect(authSpy.seen.at(-1)!['x-forwarded-for']).toBe('203.0.113.7');
+    });
   });
 
   describe('CORS', () => {

@@ -22,7 +22,7 @@ export interface AuthAnswer {
 export interface AuthClientOptions {
   /** AUTH_URL */
   readonly authUrl: string;
-  /** Bound on each call (GATEWAY_UPSTREAM_TIMEOUT_MS). */
+  /** Bound on each call, start to last body byte (GATEWAY_UPSTREAM_TIMEOUT_MS). */
   readonly timeoutMs: number;
   /** The first-party public client sessions refresh and revoke as (auth's AUTH_USER_CLIENT_ID). */
   readonly userClientId: string;
@@ -50,12 +50,17 @@ export class AuthClient {
     return this.call('/auth/login', JSON.stringify(credentials), 'application/json', ctx);
   }
 
-  /** grant_type=refresh_token as the first-party public client (RFC 6749 §6). */
-  refresh(refreshToken: string, ctx: ForwardContext): Promise<AuthAnswer> {
+  /**
+   * grant_type=refresh_token as the first-party public client (RFC 6749 §6). `signal`: the
+   * caller's own deadline (the session's refresh lock), on top of the per-call bound.
+   */
+  refresh(refreshToken: string, ctx: ForwardContext, signal?: AbortSignal): Promise<AuthAnswer> {
     return this.form(
       '/oauth/token',
       { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: this.options.userClientId },
       ctx,
+      {},
+      signal,
     );
   }
 
@@ -92,8 +97,9 @@ export class AuthClient {
     values: Record<string, string>,
     ctx: ForwardContext,
     headers: Record<string, string> = {},
+    signal?: AbortSignal,
   ): Promise<AuthAnswer> {
-    return this.call(path, new URLSearchParams(values).toString(), 'application/x-www-form-urlencoded', ctx, headers);
+    return this.call(path, new URLSearchParams(values).toString(), 'application/x-www-form-urlencoded', ctx, headers, signal);
   }
 
   private async call(
@@ -102,11 +108,17 @@ export class AuthClient {
     contentType: string,
     ctx: ForwardContext,
     extra: Record<string, string> = {},
+    signal?: AbortSignal,
   ): Promise<AuthAnswer> {
+    // The agent's timeouts bound each phase (connect, headers, each body chunk) separately, so a
+    // slow auth could take several times the timeout; this signal bounds the whole call, body
+    // included (undici aborts the body stream with it).
+    const deadline = AbortSignal.timeout(this.options.timeoutMs);
     try {
       const res = await request(`${this.options.authUrl}${path}`, {
         method: 'POST',
         dispatcher: this.agent,
+        signal: signal ? AbortSignal.any([deadline, signal]) : deadline,
         headers: { ...forwardingHeaders(ctx), 'content-type': contentType, accept: 'application/json', ...extra },
         body,
       });

@@ -1,6 +1,13 @@
-import { bearerTokenFromRawHeaders, TokenMissingError } from '@authmesh/token-verifier';
+import {
+  bearerTokenFromRawHeaders,
+  InvalidTokenHttpError,
+  TokenMissingError,
+  TokenRevokedError,
+  type VerifiedToken,
+} from '@authmesh/token-verifier';
 import type { FastifyRequest } from 'fastify';
 import type { ApiRouteName, GatewaySettings } from '../config/gateway.config.js';
+import { SessionExpiredError, UserTokenRequiredError } from '../errors/gateway-errors.js';
 import type { TokenExchanger } from '../exchange/token-exchanger.js';
 import type { ForwardContext } from '../proxy/forward-headers.js';
 import type { GatewayRoute } from '../proxy/routes.js';
@@ -22,12 +29,15 @@ function hasAuthorizationHeader(rawHeaders: readonly string[]): boolean {
  * The edge's access rules for a routed request, run before anything is forwarded:
  *
  * - **bearer mode** (an Authorization header): the token must verify for the routed service's
- *   audience (`auth` on `/auth/*`); it is forwarded unchanged. A session cookie on the same request
+ *   audience (`auth` on `/auth/*`); it is forwarded unchanged. On `/api/*` it must be a user's
+ *   token: a client-credentials token (`sub === client_id`) is refused, 403 `user_token_required`. A session cookie on the same request
  *   is ignored: Authorization wins, so an API client is never silently switched to a browser
  *   session, and a request's identity is the one it states.
  * - **BFF mode** (no Authorization, a session cookie, `/api/*` only): the session must be live, an
  *   unsafe method must pass the CSRF check, its access token (refreshed if about to expire) must
- *   verify like a bearer token, and it is attached as `Authorization: Bearer`.
+ *   verify like a bearer token, and it is attached as `Authorization: Bearer`. A session whose
+ *   own access token is revoked (its family revoked elsewhere, the user disabled) is ended: 401
+ *   `session_expired` and the cookie cleared, rather than a session that can only ever answer 401.
  * - **token exchange** (routes in GATEWAY_EXCHANGE_ROUTES): after either mode, the user token is
  *   exchanged for one of the routed audience only, which replaces Authorization upstream.
  */
@@ -59,6 +69,7 @@ export class EdgeAccess {
     if (hasAuthorizationHeader(rawHeaders)) {
       let token = '';
       const verified = await this.verifier.verify(audience, () => (token = bearerTokenFromRawHeaders(rawHeaders)));
+      requireUserToken(verified, audience);
       return { authorization: await this.maybeExchange(audience, token, verified.claims.exp, ctx) };
     }
 
@@ -80,7 +91,19 @@ export class EdgeAccess {
       this.allowedOrigins,
     );
     const access = await this.sessions.accessToken(session, ctx);
-    const verified = await this.verifier.verify(audience, access);
+    let verified: VerifiedToken;
+    try {
+      verified = await this.verifier.verify(audience, access);
+    } catch (e) {
+      if (e instanceof InvalidTokenHttpError && e.code === TokenRevokedError.code) {
+        // Its refresh token is dead too (auth revokes a family with its access tokens): keeping
+        // the session would only answer 401 token_revoked until it timed out.
+        await this.sessions.discard(session);
+        throw new SessionExpiredError("the session's access token is revoked");
+      }
+      throw e;
+    }
+    requireUserToken(verified, audience);
     return { authorization: (await this.maybeExchange(audience, access, verified.claims.exp, ctx)) ?? `Bearer ${access}` };
   }
 
@@ -88,4 +111,14 @@ export class EdgeAccess {
     if (!this.exchanger || !this.exchangeRoutes.has(audience)) return undefined;
     return `Bearer ${await this.exchanger.exchange(token, exp, audience, ctx)}`;
   }
+}
+
+/**
+ * The public `/api/*` routes are for users: a client-credentials token (the client acting for
+ * itself, `sub === client_id`) would let any holder of a service's secret use the user API from
+ * outside (e.g. read any user's profile by id). Services call each other directly, not through here.
+ */
+function requireUserToken(verified: VerifiedToken, audience: ApiRouteName): void {
+  if (verified.principal.isService)
+    throw new UserTokenRequiredError(`client-credentials token of ${JSON.stringify(verified.principal.clientId)} on /api/${audience}`);
 }

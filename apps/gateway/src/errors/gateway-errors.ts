@@ -100,3 +100,33 @@ export class TokenExchangeFailedError extends AppError {
     super('The gateway could not obtain a token for the upstream service', { detail });
   }
 }
+
+/**
+ * `/session/login` with a body that is not `application/json`: 415. An HTML form can only send
+ * form-encoded, multipart or text/plain bodies without a CORS preflight (Fetch standard, "CORS-
+ * safelisted request-header"), so requiring JSON means a cross-site page cannot log a victim in.
+ */
+export class UnsupportedMediaTypeError extends AppError {
+  static readonly code = 'unsupported_media_type';
+  readonly code = UnsupportedMediaTypeError.code;
+  readonly status = 415;
+  // Accept-Post (W3C LDP §7.1, IANA-registered): the media types this POST takes.
+  override readonly headers = { 'accept-post': 'application/json' };
+  constructor(detail: string) {
+    super('The request body must be application/json', { detail });
+  }
+}
+
+/**
+ * A client-credentials (service) token on a public `/api/*` route: 403, nothing forwarded. The
+ * public API is for users; a service token (`sub === client_id`) reaches services directly, where
+ * their own service-only routes decide what it may do.
+ */
+export class UserTokenRequiredError extends AppError {
+  static readonly code = 'user_token_required';
+  readonly code = UserTokenRequiredError.code;
+  readonly status = 403;
+  constructor(detail: string) {
+    super('This API requires a user token', { detail });
+  }
+}

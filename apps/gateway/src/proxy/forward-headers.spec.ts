@@ -1,6 +1,6 @@
 import { stripHopByHop, upstreamRequestHeaders, withoutCookies } from './forward-headers.js';
 
-const ctx = { requestId: 'req-1', forwardedFor: '203.0.113.5, 10.0.0.2', forwardedProto: 'https', forwardedHost: 'shop.example' };
+const ctx = { requestId: 'req-1', forwardedFor: '203.0.113.5', forwardedProto: 'https', forwardedHost: 'shop.example' };
 
 describe('headers forwarded upstream', () => {
   it('removes every hop-by-hop field of RFC 9110 §7.6.1 and those Connection names', () => {
@@ -28,11 +28,35 @@ describe('headers forwarded upstream', () => {
     );
     expect(out).toMatchObject({
       'x-request-id': 'req-1',
-      'x-forwarded-for': '203.0.113.5, 10.0.0.2',
+      'x-forwarded-for': '203.0.113.5',
       'x-forwarded-proto': 'https',
       'x-forwarded-host': 'shop.example',
     });
     expect(out.forwarded).toBeUndefined();
+  });
+
+  it('drops every other client claim about the client or the original URL (X-Real-IP, X-Forwarded-Port/-Prefix…)', () => {
+    const out = upstreamRequestHeaders(
+      {},
+      {
+        accept: 'application/json',
+        'x-real-ip': '6.6.6.6',
+        'X-Forwarded-Port': '1',
+        'x-forwarded-prefix': '/evil',
+        'x-forwarded-server': 'evil',
+        'true-client-ip': '6.6.6.6',
+        'x-client-ip': '6.6.6.6',
+      },
+      ctx,
+      { sessionCookieNames: [] },
+    );
+    expect(out).toEqual({
+      accept: 'application/json',
+      'x-request-id': 'req-1',
+      'x-forwarded-for': '203.0.113.5',
+      'x-forwarded-proto': 'https',
+      'x-forwarded-host': 'shop.example',
+    });
   });
 
   it('replaces Authorization only when the edge chose one', () => {

@@ -4,23 +4,24 @@ import type { IncomingHttpHeaders } from 'node:http';
 /** What the gateway tells an upstream about the original request (RFC 7239's de-facto X- forms). */
 export interface ForwardContext {
   readonly requestId: string;
-  /** The client chain, client first, our peer last (X-Forwarded-For). */
+  /** The one client address the gateway decided on (X-Forwarded-For). */
   readonly forwardedFor: string;
   readonly forwardedProto: string;
   readonly forwardedHost: string;
 }
 
 /**
- * The forwarding context of a request. `request.ips` (set only when TRUST_PROXY trusts someone)
- * lists our peer first, then each trusted hop's claim: reversed, it is the X-Forwarded-For chain
- * up to the first address we do not trust. Anything a client wrote further left is dropped, so an
- * upstream that trusts the gateway sees only what the gateway vouches for.
+ * The forwarding context of a request. X-Forwarded-For is exactly one address: `request.ip`, the
+ * client as the gateway's own TRUST_PROXY resolved it. Not the chain `<client>, <our peer>`: an
+ * upstream trusting only the gateway takes the right-most untrusted entry, which would then be the
+ * load balancer in front of us, and every user would share one per-address budget there. The
+ * gateway has already decided who the client is; upstreams inherit that decision instead of
+ * redoing it with a different TRUST_PROXY.
  */
 export function forwardContextOf(request: FastifyRequest): ForwardContext {
-  const chain = request.ips && request.ips.length > 0 ? [...request.ips].reverse() : [request.ip];
   return {
     requestId: request.id,
-    forwardedFor: chain.join(', '),
+    forwardedFor: request.ip,
     forwardedProto: request.protocol,
     forwardedHost: request.host,
   };
@@ -71,10 +72,31 @@ function cookieName(pair: string): string {
 }
 
 /**
+ * Client-sent claims about the client or the original request that an upstream (or a framework
+ * behind it) might believe: only the gateway's own X-Forwarded-{For,Proto,Host} may reach it.
+ * `X-Forwarded-Prefix` and `-Port` rewrite generated URLs (Spring, ASP.NET), `X-Real-IP` and its
+ * cousins are read as the client address by nginx-style setups.
+ */
+const CLIENT_CLAIM_HEADERS = new Set([
+  'forwarded',
+  'x-real-ip',
+  'x-client-ip',
+  'true-client-ip',
+  'x-cluster-client-ip',
+  'x-original-forwarded-for',
+]);
+
+/** True for a header only the gateway may set upstream (any X-Forwarded-*, Forwarded, X-Real-IP…). */
+export function isClientClaimHeader(name: string): boolean {
+  const lower = name.toLowerCase();
+  return lower.startsWith('x-forwarded-') || CLIENT_CLAIM_HEADERS.has(lower);
+}
+
+/**
  * The request headers an upstream receives: the client's, minus hop-by-hop fields, the gateway's
  * session cookie (never forwarded: it is the key to the user's tokens) and any client-sent
- * Forwarded/X-Forwarded-*, plus the gateway's own X-Forwarded-*, X-Request-Id and (BFF, token
- * exchange) the Authorization it chose.
+ * Forwarded, X-Forwarded-* or X-Real-IP (`isClientClaimHeader`), plus the gateway's own
+ * X-Forwarded-*, X-Request-Id and (BFF, token exchange) the Authorization it chose.
  */
 export function upstreamRequestHeaders(
   original: IncomingHttpHeaders,
@@ -84,7 +106,7 @@ export function upstreamRequestHeaders(
 ): IncomingHttpHeaders {
   const out: IncomingHttpHeaders = { ...headers };
   stripHopByHop(out, original.connection);
-  delete out.forwarded;
+  for (const name of Object.keys(out)) if (isClientClaimHeader(name)) delete out[name];
   const cookie = withoutCookies(typeof out.cookie === 'string' ? out.cookie : undefined, options.sessionCookieNames);
   if (cookie === undefined) delete out.cookie;
   else out.cookie = cookie;

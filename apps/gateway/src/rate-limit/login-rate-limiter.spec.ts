@@ -11,6 +11,15 @@ describe('the path a login budget is keyed on', () => {
     expect(limitedPathOf('/session/login//?x')).toBe('/session/login');
   });
 
+  it('resolves dot segments exactly as the proxy builds the upstream URL (WHATWG URL)', () => {
+    for (const url of ['/auth/./login', '/auth/%2e/login', '/auth/%2E/login', '/auth/x/../login', '/auth/.\\login', '/auth/login/.'])
+      expect(limitedPathOf(url)).toBe('/auth/login');
+    expect(limitedPathOf('/oauth/./token')).toBe('/oauth/token');
+    expect(limitedPathOf('/oauth/%2e/token?x=1')).toBe('/oauth/token');
+    expect(limitedPathOf('/auth/login#frag')).toBe('/auth/login');
+    expect(limitedPathOf('/auth//login')).toBe('/auth/login');
+  });
+
   it('keeps a malformed escape as it is', () => {
     expect(limitedPathOf('/auth/%E0%A4%A')).toBe('/auth/%E0%A4%A');
     expect(limitedPathOf('/')).toBe('/');

@@ -3,23 +3,39 @@ import { Logger } from '@nestjs/common';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { GatewaySettings } from '../config/gateway.config.js';
 import { RateLimitedError } from '../errors/gateway-errors.js';
+import { clientKeyOf } from './client-key.js';
 
 /** The credential-taking endpoints limited per client address, each with its own budget. */
 export const RATE_LIMITED_PATHS = ['/auth/login', '/session/login', '/oauth/token'] as const;
 
+// What @fastify/http-proxy resolves a destination against (any origin will do: only the path is read).
+const RESOLUTION_BASE = 'http://gateway.invalid';
+
 /**
- * The path a request URL names, as the upstream's router will see it: without the query, with
- * percent-escapes decoded and trailing slashes dropped, so `/auth/%6Cogin` or `/auth/login/` can't
- * slip past a budget keyed on `/auth/login`.
+ * The path a request URL names, as the upstream will receive it and its router will see it.
+ * First exactly what @fastify/http-proxy does to build the upstream URL (`new URL(dest, base)`,
+ * WHATWG URL): dot segments resolved (`/auth/./login`, `/auth/%2e/login`: the URL Standard's
+ * "single-dot segment" includes `%2e`), `\` read as `/`, tabs and newlines dropped, the query and
+ * any fragment cut off. Using that same parser (rather than re-implementing its rules) means the
+ * limiter's view and the upstream path cannot differ. Then what auth's router does on top:
+ * percent-escapes decoded, and trailing and repeated slashes dropped, so `/auth/%6Cogin`,
+ * `/auth/login/` or `/auth//login` can't slip past a budget keyed on `/auth/login` either
+ * (counting a path the router would 404 costs nothing).
  */
 export function limitedPathOf(url: string): string {
-  const raw = url.split('?', 1)[0]!;
+  let raw: string;
+  try {
+    raw = new URL(url, RESOLUTION_BASE).pathname;
+  } catch {
+    raw = url.split('?', 1)[0]!; // not resolvable: the proxy refuses it too
+  }
   let path: string;
   try {
     path = decodeURIComponent(raw);
   } catch {
     path = raw;
   }
+  path = path.replace(/\/\/+/g, '/');
   return path.length > 1 ? path.replace(/\/+$/, '') : path;
 }
 
@@ -55,12 +71,15 @@ export class LoginRateLimiter {
     return method === 'POST' && this.limiters.has(path);
   }
 
-  /** Takes one request from `address`'s budget on `path`; throws RateLimitedError (429) when spent. */
+  /**
+   * Takes one request from `address`'s budget on `path` (an IPv6 client's budget is its /64's:
+   * `clientKeyOf`); throws RateLimitedError (429) when spent.
+   */
   async take(path: string, address: string): Promise<void> {
     const limiter = this.limiters.get(path);
     if (!limiter) return;
     try {
-      await limiter.consume(address);
+      await limiter.consume(clientKeyOf(address));
     } catch (e) {
       if (e instanceof RateLimiterRes) throw new RateLimitedError(e.msBeforeNext / 1000);
       // Only when even the insurance limiter fails, which it does not for memory.

@@ -19,12 +19,21 @@ export interface SessionStore {
   tryLock(key: string, ttlMs: number): Promise<string | undefined>;
   /** Releases the lock only if it is still ours (it may have expired and been taken by another replica). */
   unlock(key: string, token: string): Promise<void>;
+  /**
+   * Compare-and-set: writes the value (with a time to live, ms) only while `lockKey` still holds
+   * `token`, atomically; false (nothing written) when the lock expired or another holder has it.
+   */
+  setIfLocked(key: string, value: string, ttlMs: number, lockKey: string, token: string): Promise<boolean>;
 }
 
 // Compare-and-delete: the documented pattern for releasing a `SET NX PX` lock
 // (https://redis.io/docs/latest/commands/set/, "Patterns"); a plain DEL could free another
 // replica's lock after ours expired.
 const UNLOCK_SCRIPT = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`;
+
+// The same pattern for a write that must only happen under the lock: check and set in one script,
+// so the lock can't expire between the two.
+const SET_IF_LOCKED_SCRIPT = `if redis.call("get", KEYS[2]) == ARGV[2] then redis.call("set", KEYS[1], ARGV[1], "PX", ARGV[3]) return 1 else return 0 end`;
 
 /** Sessions in Redis, shared by every gateway replica. Any Redis failure is a 503 (sessions fail closed). */
 export class RedisSessionStore implements SessionStore {
@@ -61,6 +70,13 @@ export class RedisSessionStore implements SessionStore {
   unlock(key: string, token: string): Promise<void> {
     return this.run('unlock', async () => {
       await this.redis.eval(UNLOCK_SCRIPT, 1, this.prefix + key, token);
+    });
+  }
+
+  setIfLocked(key: string, value: string, ttlMs: number, lockKey: string, token: string): Promise<boolean> {
+    return this.run('set', async () => {
+      const ttl = String(Math.max(1, Math.ceil(ttlMs)));
+      return (await this.redis.eval(SET_IF_LOCKED_SCRIPT, 2, this.prefix + key, this.prefix + lockKey, value, token, ttl)) === 1;
     });
   }
 
@@ -109,5 +125,11 @@ export class MemorySessionStore implements SessionStore {
 
   async unlock(key: string, token: string): Promise<void> {
     if (this.locks.get(key) === token) this.locks.delete(key);
+  }
+
+  async setIfLocked(key: string, value: string, ttlMs: number, lockKey: string, token: string): Promise<boolean> {
+    if (this.locks.get(lockKey) !== token) return false;
+    await this.set(key, value, ttlMs);
+    return true;
   }
 }

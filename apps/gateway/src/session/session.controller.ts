@@ -1,5 +1,5 @@
 import { InjectConfig, Public, type SelfRenderingError } from '@authmesh/platform';
-import { Body, Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { Transform } from 'class-transformer';
 import { IsString, MaxLength, MinLength } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -7,7 +7,8 @@ import type { AuthAnswer } from '../auth-client/auth-client.js';
 import type { GatewayConfig } from '../config/gateway.config.js';
 import { SessionExpiredError } from '../errors/gateway-errors.js';
 import { forwardContextOf } from '../proxy/forward-headers.js';
-import { checkCsrf, checkOriginIfPresent } from './csrf.js';
+import { checkCsrf } from './csrf.js';
+import { LoginRequestGuard } from './login-request.js';
 import { SessionCookie } from './session-cookie.js';
 import { SessionService, type SessionView } from './session.service.js';
 
@@ -51,17 +52,20 @@ export class SessionController {
     this.allowedOrigins = new Set([config.gateway.publicOrigin, ...config.gateway.corsOrigins]);
   }
 
-  /** `{ email, password }` → a new session (new id every time) and its cookie. */
+  /**
+   * `{ email, password }` → a new session (new id every time) and its cookie. Login CSRF (logging a
+   * victim into the attacker's account): `LoginRequestGuard` requires a JSON body and refuses a
+   * browser's cross-site or foreign-origin request, before the body is even validated.
+   */
   @Post('login')
   @HttpCode(200)
+  @UseGuards(LoginRequestGuard)
   async login(
     @Body() body: SessionLoginDto,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<SessionView> {
     void reply.header('cache-control', 'no-store');
-    // Login CSRF (logging a victim into the attacker's account): a browser's cross-site login is refused.
-    checkOriginIfPresent(headersOf(request), this.allowedOrigins);
     const result = await this.sessions.login(
       { email: body.email, password: body.password },
       this.cookie.read(request),

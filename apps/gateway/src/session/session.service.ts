@@ -27,6 +27,12 @@ export interface SessionServiceOptions {
 }
 
 const LOCK_POLL_MS = 25;
+/**
+ * How much longer the refresh lock lives than the refresh's own deadline: room for the re-read
+ * before it and the compare-and-set after it (Redis round trips), so a refresh never outlives the
+ * lock that keeps a second replica from spending the same refresh token.
+ */
+const LOCK_MARGIN_MS = 3000;
 
 /**
  * BFF sessions (DESIGN.md: a browser app): the tokens stay in the gateway, the browser holds only
@@ -125,6 +131,11 @@ export class SessionService {
     return (await flight).accessToken;
   }
 
+  /** Deletes the session without calling auth (its tokens are already dead there). */
+  async discard(session: ActiveSession): Promise<void> {
+    await this.store.delete(storeKey(session.hash));
+  }
+
   /** Revokes the session's refresh family at auth, then deletes the session. */
   async logout(session: ActiveSession, ctx: ForwardContext): Promise<void> {
     const answer = await this.auth.revokeRefreshToken(session.record.refreshToken, ctx);
@@ -136,8 +147,11 @@ export class SessionService {
 
   private async refreshUnderLock(session: ActiveSession, ctx: ForwardContext): Promise<SessionRecord> {
     const lockKey = `session-lock:${session.hash}`;
-    // Held at most as long as a refresh can take; if this replica dies the lock frees itself.
-    const lockTtl = this.settings.upstreamTimeoutMs + 2000;
+    // The refresh gets ONE deadline (GATEWAY_UPSTREAM_TIMEOUT_MS, from the moment the lock is
+    // taken: connect, headers and body together) and the lock outlives it by LOCK_MARGIN_MS; if
+    // this replica dies, the lock frees itself.
+    const refreshDeadlineMs = this.settings.upstreamTimeoutMs;
+    const lockTtl = refreshDeadlineMs + LOCK_MARGIN_MS;
     const deadline = this.now() + lockTtl;
     let token = await this.store.tryLock(lockKey, lockTtl);
     while (token === undefined && this.now() < deadline) {
@@ -149,23 +163,29 @@ export class SessionService {
       token = await this.store.tryLock(lockKey, lockTtl);
     }
     if (token === undefined) throw new AuthUnavailableError('timed out waiting for another replica to refresh the session');
+    const signal = AbortSignal.timeout(refreshDeadlineMs);
     try {
       // Re-read under the lock: another replica may have refreshed (and rotated the refresh token) since we read it.
       const current = await this.read(session.id, session.hash);
       if (!current) throw new SessionExpiredError('session ended during a refresh elsewhere');
       if (!this.needsRefresh(current)) return current;
-      return await this.refresh(session, current, ctx);
+      return await this.refresh(session, current, ctx, { key: lockKey, token, signal });
     } finally {
       await this.store.unlock(lockKey, token).catch(() => undefined);
     }
   }
 
-  private async refresh(session: ActiveSession, current: SessionRecord, ctx: ForwardContext): Promise<SessionRecord> {
+  private async refresh(
+    session: ActiveSession,
+    current: SessionRecord,
+    ctx: ForwardContext,
+    lock: { key: string; token: string; signal: AbortSignal },
+  ): Promise<SessionRecord> {
     let answer: AuthAnswer;
     try {
-      answer = await this.auth.refresh(current.refreshToken, ctx);
+      answer = await this.auth.refresh(current.refreshToken, ctx, lock.signal);
     } catch (e) {
-      // Auth unreachable: keep using the current access token while it is still valid.
+      // Auth unreachable (or past the deadline): keep using the current access token while it is still valid.
       if (current.accessExpiresAt > this.now()) return current;
       throw e;
     }
@@ -182,8 +202,14 @@ export class SessionService {
     const next: SessionRecord = { ...current, ...this.tokensOf(tokens, current.refreshToken) };
     const ttl = this.ttlOf(next);
     if (ttl <= 0) throw new SessionExpiredError('absolute session timeout');
-    await this.store.set(storeKey(session.hash), sealSession(session.id, next), ttl);
-    return next;
+    // Stored only while the lock is still ours: had it expired, another replica may be refreshing
+    // with the same (now spent) refresh token, and the last writer must not be the stale one.
+    if (await this.store.setIfLocked(storeKey(session.hash), sealSession(session.id, next), ttl, lock.key, lock.token)) return next;
+    this.logger.warn('the refresh lock expired before the refreshed tokens could be stored; re-reading the session');
+    const stored = await this.read(session.id, session.hash);
+    if (!stored) throw new SessionExpiredError('session ended during the refresh');
+    if (!this.needsRefresh(stored)) return stored;
+    throw new AuthUnavailableError('lost the refresh lock before storing the refreshed tokens');
   }
 
   private async end(id: string, ctx: ForwardContext, reason: string): Promise<void> {
