@@ -108,7 +108,7 @@ async function main(): Promise<void> {
     const env: Record<string, string | undefined> = { ...base, PORT: base[`${name.toUpperCase()}_PORT`] ?? String(port) };
     // Auth sits behind the gateway on this machine: it takes the client address from the
     // gateway's X-Forwarded-For (its per-address login limits then see real clients). Trusting
-    // 127.0.0.1 is only sound here, where every local process is ours (docs/drafts/gateway.md).
+    // 127.0.0.1 is only sound here, where every local process is ours (README: Gateway, "Trusted proxy").
     if (name === 'auth') env.TRUST_PROXY ??= '127.0.0.1';
     const db = databases.get(name);
     if (db) env[`${name.toUpperCase()}_DATABASE_URL`] = db.url;
