@@ -1,4 +1,4 @@
-import { freePort, newTestApp, type TestApp } from '@authmesh/testing';
+import { call, freePort, type JsonResponse, newTestApp, type TestApp } from '@authmesh/testing';
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -89,34 +89,9 @@ export async function startGateway(
   return Object.assign(app, { origin });
 }
 
-export interface JsonAnswer<T = Record<string, unknown>> {
-  status: number;
-  headers: Headers;
-  body: T;
-}
-
-/** One request over a real socket; a JSON body is parsed when there is one. */
-export async function call<T = Record<string, unknown>>(
-  url: string,
-  options: { method?: string; token?: string; body?: unknown; headers?: Record<string, string> } = {},
-): Promise<JsonAnswer<T>> {
-  const headers: Record<string, string> = { ...options.headers };
-  if (options.token) headers.authorization = `Bearer ${options.token}`;
-  if (options.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(url, {
-    method: options.method ?? (options.body === undefined ? 'GET' : 'POST'),
-    headers,
-    body: options.body === undefined ? undefined : JSON.stringify(options.body),
-  });
-  const text = await res.text();
-  let body: unknown;
-  try {
-    body = text ? JSON.parse(text) : undefined;
-  } catch {
-    body = text;
-  }
-  return { status: res.status, headers: res.headers, body: body as T };
-}
+/** Kept under the name the gateway tests use. */
+export type JsonAnswer<T = Record<string, unknown>> = JsonResponse<T>;
+export { call };
 
 /** Registers a user at auth (directly) and returns its email. */
 export async function registerUser(authUrl: string, label: string): Promise<string> {

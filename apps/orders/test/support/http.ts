@@ -1,27 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { call, type JsonResponse } from '@authmesh/testing';
 
-export interface JsonResponse<T = Record<string, unknown>> {
-  status: number;
-  headers: Headers;
-  body: T;
-}
-
-/** One JSON request over a real socket; the body is parsed when there is one. */
-export async function call<T = Record<string, unknown>>(
-  url: string,
-  options: { method?: string; token?: string; body?: unknown; headers?: Record<string, string> } = {},
-): Promise<JsonResponse<T>> {
-  const headers: Record<string, string> = { ...options.headers };
-  if (options.token) headers.authorization = `Bearer ${options.token}`;
-  if (options.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(url, {
-    method: options.method ?? (options.body === undefined ? 'GET' : 'POST'),
-    headers,
-    body: options.body === undefined ? undefined : JSON.stringify(options.body),
-  });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : undefined) as T };
-}
+export { call, type JsonResponse };
 
 /** Registers a fresh user at auth and logs in: `{ userId, token }`. */
 export async function newUser(authUrl: string, label: string): Promise<{ userId: string; token: string }> {
