@@ -194,11 +194,13 @@ describe('auth: clients admin API (create, list, disable) under scope auth:admin
 
 describe('a client disabled by an operator stays disabled when auth restarts', () => {
   it('does not re-enable a disabled client that is still in AUTH_SEED_CLIENTS', async () => {
+    // An id of its own: a disable revokes the client's subject in the Redis every test file shares.
+    const seeded = { ...ORDERS_CLIENT, clientId: `restart-${randomBytes(4).toString('hex')}` };
     const db = await createTestDatabase('auth');
     const env = {
       AUTH_DATABASE_URL: db.url,
       AUTH_KEK: randomBytes(32).toString('base64'),
-      AUTH_SEED_CLIENTS: JSON.stringify([ORDERS_CLIENT, ADMIN_CLIENT]),
+      AUTH_SEED_CLIENTS: JSON.stringify([seeded, ADMIN_CLIENT]),
     };
     const tokenFor = async (app: TestApp, client: typeof ADMIN_CLIENT, audience: string): Promise<Response> => {
       const f = form({ grant_type: 'client_credentials', audience });
@@ -212,18 +214,18 @@ describe('a client disabled by an operator stays disabled when auth restarts', (
       const first = await newAuthApp(env);
       try {
         const admin = ((await (await tokenFor(first, ADMIN_CLIENT, 'auth')).json()) as { access_token: string }).access_token;
-        const res = await fetch(`${first.url}/admin/clients/orders/disable`, {
+        const res = await fetch(`${first.url}/admin/clients/${seeded.clientId}/disable`, {
           method: 'POST',
           headers: { authorization: `Bearer ${admin}` },
         });
         expect(res.status).toBe(200);
-        expect((await tokenFor(first, ORDERS_CLIENT, 'profiles')).status).toBe(401);
+        expect((await tokenFor(first, seeded, 'profiles')).status).toBe(401);
       } finally {
         await first.close();
       }
       const second = await newAuthApp(env);
       try {
-        const refused = await tokenFor(second, ORDERS_CLIENT, 'profiles');
+        const refused = await tokenFor(second, seeded, 'profiles');
         expect(refused.status).toBe(401);
         expect(((await refused.json()) as { error: string }).error).toBe('invalid_client');
         expect((await tokenFor(second, ADMIN_CLIENT, 'auth')).status).toBe(200);

@@ -2,13 +2,18 @@ import { randomBytes } from 'node:crypto';
 import { newTestApp, type TestApp, waitFor } from '@authmesh/testing';
 import { authApp } from '../../auth/src/auth.app.js';
 import { GRANT_TOKEN_EXCHANGE } from '../../auth/src/clients/clients.service.js';
-import { GATEWAY_CLIENT, basic, form } from '../../auth/test/auth-fixture.js';
+import { GATEWAY_CLIENT as SHARED_GATEWAY_CLIENT, basic, form } from '../../auth/test/auth-fixture.js';
 import { ordersApp } from '../src/orders.app.js';
 import { UNUSED_PROFILES_CLIENT_ENV } from './support/profiles-client-env.js';
 import { call } from './support/http.js';
 
 /** An ops client like authctl: scope auth:admin, audience auth. */
 const ADMIN_CLIENT = { clientId: 'ops-admin', secret: 'ops-admin-secret-0123456789', scopes: ['auth:admin'], audiences: ['auth'] };
+// This file disables its exchanging client. Subjects (a client's is its id) are revoked in the one
+// Redis every test file shares, so it uses an id of its own: disabling `gateway` would also revoke
+// other files' `gateway` tokens for the disable's in-flight margin.
+const GATEWAY_CLIENT = { ...SHARED_GATEWAY_CLIENT, clientId: `gw-${randomBytes(4).toString('hex')}` };
+
 /** A second exchanging client, so that disabling the gateway can be shown to reach the gateway's tokens only. */
 const OTHER_EXCHANGER = {
   clientId: 'edge-b',
@@ -170,8 +175,8 @@ describe('a token exchanged at auth dies with the token it was exchanged from, a
     const byGateway = [await exchange(alice.access), await exchange(bob.access)];
     byGateway.push(await exchange(byGateway[0]!));
     const byOtherClient = await exchange(alice.access, OTHER_EXCHANGER);
-    const res = await call(`${auth.url}/admin/clients/gateway/disable`, { token: adminToken, body: {} });
-    expect({ status: res.status, body: res.body }).toEqual({ status: 200, body: { clientId: 'gateway', enabled: false } });
+    const res = await call(`${auth.url}/admin/clients/${GATEWAY_CLIENT.clientId}/disable`, { token: adminToken, body: {} });
+    expect({ status: res.status, body: res.body }).toEqual({ status: 200, body: { clientId: GATEWAY_CLIENT.clientId, enabled: false } });
     for (const token of byGateway) await expectRefusedByOrders(token);
     // The users' own tokens and another client's exchanged token are untouched.
     expect(await acceptedByOrders(alice.access)).toBe(200);
