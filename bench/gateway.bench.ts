@@ -39,6 +39,7 @@ import { cpus, loadavg } from 'node:os';
 import { Worker, isMainThread, parentPort } from 'node:worker_threads';
 import { Pool } from 'undici';
 import type { RunningApp } from '@authmesh/platform';
+import { json } from './support/json-request.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 24);
 const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 500);
@@ -144,19 +145,6 @@ function serveLoad(): void {
 
 function out(line = ''): void {
   process.stdout.write(`${line}\n`);
-}
-
-async function json<T>(url: string, init: { body?: unknown; token?: string; method?: string } = {}): Promise<{ status: number; body: T }> {
-  const headers: Record<string, string> = {};
-  if (init.body !== undefined) headers['content-type'] = 'application/json';
-  if (init.token) headers.authorization = `Bearer ${init.token}`;
-  const res = await fetch(url, {
-    method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
-    headers,
-    body: init.body === undefined ? undefined : JSON.stringify(init.body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
 }
 
 /** Sum of `http_requests_total` for one method and route pattern in a service's /metrics. */

@@ -57,6 +57,7 @@ import pg from 'pg';
 import { authApp } from '../apps/auth/src/auth.app.js';
 import { LookupRevocationChecker } from './support/lookup-revocation-checker.js';
 import type { LoadResult } from './support/load-worker.js';
+import { json } from './support/json-request.js';
 
 const REVOCATIONS = Number(process.env.BENCH_REVOCATIONS ?? 250);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 60);
@@ -121,19 +122,6 @@ function verifierApp(variant: Variant): AppDefinition<VerifierAppConfig> {
     },
     rootModule: (config) => BenchVerifierModule.forRoot(config),
   };
-}
-
-async function json<T>(url: string, init: { body?: unknown; token?: string; method?: string } = {}): Promise<{ status: number; body: T }> {
-  const headers: Record<string, string> = {};
-  if (init.body !== undefined) headers['content-type'] = 'application/json';
-  if (init.token) headers.authorization = `Bearer ${init.token}`;
-  const res = await fetch(url, {
-    method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
-    headers,
-    body: init.body === undefined ? undefined : JSON.stringify(init.body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
 }
 
 function claimsOf(token: string): { jti: string; exp: number } {

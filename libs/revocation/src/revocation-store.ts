@@ -30,3 +30,20 @@ export interface RevocationStore {
   isTokenRevoked(jti: string): Promise<boolean>;
   subjectRevokedAt(sub: string): Promise<Date | undefined>;
 }
+
+/**
+ * `store.apply(event)` for every store: the event replayed through the store's own write, so a
+ * replay (auth's outbox) behaves exactly like the original call.
+ */
+export function applyRevocationEvent(store: Omit<RevocationStore, 'apply'>, event: RevocationEvent): Promise<void> {
+  switch (event.kind) {
+    case 'jti':
+      return store.revokeToken(event.jti, new Date(event.expiresAtMs));
+    case 'sub':
+      return store.revokeSubject(event.sub, new Date(event.revokedAtMs));
+    case 'kid':
+      return store.revokeSigningKey(event.kid, new Date(event.revokedAtMs));
+    case 'keyset':
+      return store.announceKeysetChange(event.issuer, new Date(event.changedAtMs));
+  }
+}

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { RevocationStoreUnavailableError } from '../errors.js';
-import type { RevocationEvent, RevocationStore } from '../revocation-store.js';
+import { type RevocationEvent, type RevocationStore, applyRevocationEvent } from '../revocation-store.js';
 import { type RevocationStoreOptions, checkStoreOptions, msOf, subjectEntryTtlMs, tokenEntryTtlMs } from './entry-ttl.js';
 import { RevocationKeyspace } from './keyspace.js';
 
@@ -106,16 +106,7 @@ export class RedisRevocationStore implements RevocationStore {
   }
 
   apply(event: RevocationEvent): Promise<void> {
-    switch (event.kind) {
-      case 'jti':
-        return this.revokeToken(event.jti, new Date(event.expiresAtMs));
-      case 'sub':
-        return this.revokeSubject(event.sub, new Date(event.revokedAtMs));
-      case 'kid':
-        return this.revokeSigningKey(event.kid, new Date(event.revokedAtMs));
-      case 'keyset':
-        return this.announceKeysetChange(event.issuer, new Date(event.changedAtMs));
-    }
+    return applyRevocationEvent(this, event);
   }
 
   async isTokenRevoked(jti: string): Promise<boolean> {
