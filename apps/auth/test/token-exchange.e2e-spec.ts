@@ -251,7 +251,7 @@ describe('auth: RFC 8693 token exchange at POST /oauth/token', () => {
     });
 
     it('refuses a token of another type signed by auth (typ JWT, e.g. an ID token)', async () => {
-      const { kid, privateKey } = app.app.get(Keyring).activeSigner();
+      const { kid, privateKey } = await app.app.get(Keyring).currentSigner();
       const idToken = await new SignJWT({ client_id: 'authmesh', scope: 'orders:read' })
         .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid })
         .setIssuer(ISSUER)

@@ -57,12 +57,6 @@ export class Keyring implements OnModuleInit {
     await this.reload();
   }
 
-  /** The key that signs now. */
-  activeSigner(): ActiveSigner {
-    if (!this.signer) throw new Error('keyring not loaded');
-    return this.signer;
-  }
-
   /**
    * The key that signs now, reloading first when the one we had was just revoked (by another
    * instance): a token is never signed with a key announced as revoked.

@@ -125,11 +125,6 @@ export class RevocationMirror {
     return this.subjects.get(sub);
   }
 
-  /** Whether a signing key was revoked (emergency): the verifier's key source drops such keys. */
-  isKeyRevoked(kid: string): boolean {
-    return this.kids.has(kid);
-  }
-
   /**
    * Called for every newly revoked signing key (from the channel or a re-sync) and every key-set
    * announcement, so the verifier's JWKS cache can drop the key or refetch now rather than at its
