@@ -8,6 +8,7 @@ import { AccessTokenIssuer } from '../tokens/access-token.issuer.js';
 import { AccessTokenReader } from '../tokens/access-token.reader.js';
 import { RefreshTokensService } from '../tokens/refresh-tokens.service.js';
 import { type TokenResponse, tokenResponse } from '../users/login.service.js';
+import type { ClientEntity } from '../clients/client.entity.js';
 import { ClientAuthenticator } from './client-authenticator.js';
 import { GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE } from '../clients/clients.service.js';
 import { InvalidClient, InvalidRequest, InvalidScope, InvalidTarget, UnauthorizedClient, UnsupportedGrantType } from './oauth.errors.js';
@@ -15,6 +16,19 @@ import { OAuthParams } from './oauth-params.js';
 import { TokenExchangeGrant } from './token-exchange.js';
 
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/; // RFC 6749 §3.3 scope-token
+
+/** The client-record scope that lets a client introspect any access token (an API gateway, an audit service). */
+export const INTROSPECT_SCOPE = 'auth:introspect';
+
+/**
+ * Whether `caller` may see an access token's claims (RFC 7662 §4): the token is for one of the
+ * audiences the caller itself may obtain tokens for, or the caller's record holds `auth:introspect`.
+ */
+export function mayIntrospect(caller: Pick<ClientEntity, 'scopes' | 'audiences'>, aud: string | string[] | undefined): boolean {
+  if (caller.scopes.includes(INTROSPECT_SCOPE)) return true;
+  const audiences = aud === undefined ? [] : Array.isArray(aud) ? aud : [aud];
+  return audiences.some((a) => caller.audiences.includes(a));
+}
 
 /** POST /oauth/token and /oauth/introspect. */
 @Injectable()
@@ -95,7 +109,12 @@ export class TokenEndpoint {
     return [...new Set(scopes)].join(' ');
   }
 
-  /** RFC 7662: `{ active: false }` for anything not valid; the claims for a valid token. */
+  /**
+   * RFC 7662: `{ active: false }` for anything not valid; the claims for a valid token — but only
+   * to a caller entitled to see it (§4: the server must determine whether the caller may learn
+   * about the token). Anyone else gets the same `{ active: false }` as for garbage, so the
+   * endpoint is no oracle for other services' tokens.
+   */
   async introspect(body: unknown, authorization: string | undefined): Promise<Record<string, unknown>> {
     const params = new OAuthParams(body);
     const caller = await this.clients.require(authorization, params);
@@ -103,7 +122,8 @@ export class TokenEndpoint {
     const hint = params.optional('token_type_hint');
     const tryAccess = async (): Promise<Record<string, unknown> | null> => {
       const claims = await this.reader.read(token);
-      if (!claims || (await this.isRevoked(claims.jti!, claims.sub!, claims.iat!))) return null;
+      if (!claims || !mayIntrospect(caller, claims.aud)) return null;
+      if (await this.isRevoked(claims.jti!, claims.sub!, claims.iat!)) return null;
       return { active: true, token_type: 'Bearer', ...claims };
     };
     const tryRefresh = async (): Promise<Record<string, unknown> | null> => {
