@@ -8,27 +8,14 @@ import { AccessTokenIssuer } from '../tokens/access-token.issuer.js';
 import { AccessTokenReader } from '../tokens/access-token.reader.js';
 import { RefreshTokensService } from '../tokens/refresh-tokens.service.js';
 import { type TokenResponse, tokenResponse } from '../users/login.service.js';
-import type { ClientEntity } from '../clients/client.entity.js';
 import { ClientAuthenticator } from './client-authenticator.js';
+import { mayIntrospect } from './introspection-entitlement.js';
 import { GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE } from '../clients/clients.service.js';
 import { InvalidClient, InvalidRequest, InvalidScope, InvalidTarget, UnauthorizedClient, UnsupportedGrantType } from './oauth.errors.js';
 import { OAuthParams } from './oauth-params.js';
 import { TokenExchangeGrant } from './token-exchange.js';
 
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/; // RFC 6749 §3.3 scope-token
-
-/** The client-record scope that lets a client introspect any access token (an API gateway, an audit service). */
-export const INTROSPECT_SCOPE = 'auth:introspect';
-
-/**
- * Whether `caller` may see an access token's claims (RFC 7662 §4): the token is for one of the
- * audiences the caller itself may obtain tokens for, or the caller's record holds `auth:introspect`.
- */
-export function mayIntrospect(caller: Pick<ClientEntity, 'scopes' | 'audiences'>, aud: string | string[] | undefined): boolean {
-  if (caller.scopes.includes(INTROSPECT_SCOPE)) return true;
-  const audiences = aud === undefined ? [] : Array.isArray(aud) ? aud : [aud];
-  return audiences.some((a) => caller.audiences.includes(a));
-}
 
 /** POST /oauth/token and /oauth/introspect. */
 @Injectable()
