@@ -148,24 +148,40 @@ describe('auth: registration answers the same for every address and finishes out
     expect(await malformed.json()).toMatchObject({ code: 'validation_failed', details: { fields: [{ field: 'token' }] } });
   });
 
-  it('an expired verification token is refused', async () => {
+  it('an expired verification token is refused; logging in with the right password sends a fresh one (at most one a minute)', async () => {
     const email = uniqueEmail('expired');
     await register(strict, email);
-    const [message] = await mail.to(email);
+    const [first] = await mail.to(email);
+    // A login right after registering sends nothing new: a token went out less than a minute ago.
+    expect((await login(strict, email)).status).toBe(403);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(mail.messages.filter((m) => m.to === email)).toHaveLength(1);
+
     const db = new pg.Client({ connectionString: strict.databaseUrl });
     await db.connect();
     try {
       await db.query(
-        `UPDATE email_verification_tokens SET expires_at = now() - interval '1 second'
+        `UPDATE email_verification_tokens SET created_at = now() - interval '2 days', expires_at = now() - interval '1 second'
          WHERE user_id = (SELECT id FROM users WHERE email = $1)`,
         [email],
       );
     } finally {
       await db.end();
     }
-    const res = await verify(strict, message!.token);
+    const res = await verify(strict, first!.token);
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ code: 'verification_token_invalid' });
-    expect((await login(strict, email)).status).toBe(403);
+
+    const blocked = await login(strict, email);
+    expect(blocked.status).toBe(403);
+    expect(await blocked.json()).toMatchObject({ code: 'email_unverified' });
+    const [, fresh] = await mail.to(email, 2);
+    expect(fresh).toMatchObject({ kind: 'verify_email', to: email });
+    expect(fresh!.token).not.toBe(first!.token);
+    // A wrong password sends nothing (only whoever knows the password may ask for a token).
+    expect((await login(strict, email, 'not the password at all')).status).toBe(401);
+    expect((await verify(strict, fresh!.token)).status).toBe(200);
+    expect((await login(strict, email)).status).toBe(200);
+    expect(mail.messages.filter((m) => m.to === email)).toHaveLength(2);
   });
 });

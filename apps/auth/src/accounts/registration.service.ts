@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, IsNull } from 'typeorm';
+import { DataSource, IsNull, MoreThan } from 'typeorm';
 import { InjectConfig, RequestValidationError } from '@authmesh/platform';
 import type { AuthConfig } from '../config/auth.config.js';
 import { SecretHasher, randomToken, sha256 } from '../crypto/secrets.js';
@@ -10,6 +10,9 @@ import { normaliseEmail } from '../users/users.service.js';
 import { ACCOUNT_MESSAGE_SENDER, type AccountMessage, type AccountMessageSender } from './account-messages.js';
 import { EmailUnverified, InvalidVerificationToken } from './accounts.errors.js';
 import { EmailVerificationTokenEntity } from './email-verification-token.entity.js';
+
+/** A login to an unverified account sends a new token at most this often. */
+const RESEND_INTERVAL_MS = 60_000;
 
 /**
  * Registration that does not tell who has an account (OWASP Authentication cheat sheet, "Account
@@ -46,12 +49,11 @@ export class RegistrationService {
       if (!userId) return undefined;
       return this.newVerificationToken(tx.getRepository(EmailVerificationTokenEntity), userId, now);
     });
-    const message: AccountMessage = created
-      ? { kind: 'verify_email', to, token: created.token, expiresAt: created.expiresAt.toISOString() }
-      : { kind: 'registration_attempt', to };
-    // Out of band: the answer neither waits for the delivery nor depends on it (a slow mailer
-    // would otherwise time which branch ran).
-    void this.sender.send(message).catch((e: unknown) => this.logger.warn(`account message ${message.kind} not sent: ${String(e)}`));
+    this.deliver(
+      created
+        ? { kind: 'verify_email', to, token: created.token, expiresAt: created.expiresAt.toISOString() }
+        : { kind: 'registration_attempt', to },
+    );
   }
 
   /** Marks the address of the token's account verified; the token works once, before it expires. */
@@ -71,9 +73,30 @@ export class RegistrationService {
     if (!verified) throw new InvalidVerificationToken();
   }
 
-  /** Login's last check under AUTH_EMAIL_VERIFICATION=required (called once the password was right). */
-  requireVerified(user: UserEntity): void {
-    if (this.config.auth.emailVerification === 'required' && !user.emailVerifiedAt) throw new EmailUnverified();
+  /**
+   * Login's last check under AUTH_EMAIL_VERIFICATION=required, called once the password was right.
+   * An unverified account is refused, and a fresh token is sent to its address — at most one per
+   * RESEND_INTERVAL_MS, so repeated logins can't flood the mailbox. This is the "resend" path: a
+   * registrant whose token expired (or who registered while verification was off) logs in to get
+   * a new one; whoever knows the password could have registered it, so it gives nothing away.
+   */
+  async requireVerified(user: UserEntity, now = new Date()): Promise<void> {
+    if (this.config.auth.emailVerification !== 'required' || user.emailVerifiedAt) return;
+    const tokens = this.db.getRepository(EmailVerificationTokenEntity);
+    const recent = await tokens.exists({ where: { userId: user.id, createdAt: MoreThan(new Date(now.getTime() - RESEND_INTERVAL_MS)) } });
+    if (!recent) {
+      const fresh = await this.newVerificationToken(tokens, user.id, now);
+      this.deliver({ kind: 'verify_email', to: user.email, token: fresh.token, expiresAt: fresh.expiresAt.toISOString() });
+    }
+    throw new EmailUnverified();
+  }
+
+  /**
+   * Out of band: the HTTP answer neither waits for the delivery nor depends on it (a slow mailer
+   * would otherwise time which registration branch ran).
+   */
+  private deliver(message: AccountMessage): void {
+    void this.sender.send(message).catch((e: unknown) => this.logger.warn(`account message ${message.kind} not sent: ${String(e)}`));
   }
 
   private async newVerificationToken(
@@ -83,7 +106,7 @@ export class RegistrationService {
   ): Promise<{ token: string; expiresAt: Date }> {
     const token = randomToken();
     const expiresAt = new Date(now.getTime() + this.config.auth.emailVerificationTtlSeconds * 1000);
-    await tokens.insert({ tokenHash: sha256(token), userId, expiresAt, usedAt: null });
+    await tokens.insert({ tokenHash: sha256(token), userId, createdAt: now, expiresAt, usedAt: null });
     return { token, expiresAt };
   }
 }

@@ -14,6 +14,7 @@ export class EmailVerification1764000000030 implements MigrationInterface {
     await q.query(`CREATE TABLE email_verification_tokens (
       token_hash bytea PRIMARY KEY,
       user_id uuid NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+      created_at timestamptz NOT NULL,
       expires_at timestamptz NOT NULL,
       used_at timestamptz)`);
     await q.query('CREATE INDEX email_verification_tokens_user ON email_verification_tokens (user_id)');

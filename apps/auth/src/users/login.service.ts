@@ -41,7 +41,7 @@ export class LoginService {
     await this.limiter.takeAttempt(key, address);
     const user = await this.users.authenticate(key, password);
     await this.limiter.recordSuccess(key, address);
-    this.registration.requireVerified(user); // AUTH_EMAIL_VERIFICATION=required: only once the password was right
+    await this.registration.requireVerified(user); // AUTH_EMAIL_VERIFICATION=required: only once the password was right
     const pair = await this.refresh.startFamily({ userId: user.id, clientId: this.config.auth.userClientId, ...this.grantFor(user) });
     return tokenResponse(pair);
   }
