@@ -255,7 +255,7 @@ async function main(): Promise<void> {
     // One user with a profile and two orders (so the answer is a real page read from Postgres).
     const email = `bench-${randomBytes(4).toString('hex')}@example.com`;
     const registered = await json(`${auth.url}/auth/register`, { body: { email, password: PASSWORD } });
-    if (registered.status !== 201) throw new Error(`register answered ${registered.status}: ${JSON.stringify(registered.body)}`);
+    if (registered.status !== 202) throw new Error(`register answered ${registered.status}: ${JSON.stringify(registered.body)}`);
     const login = await json<{ access_token: string }>(`${auth.url}/auth/login`, { body: { email, password: PASSWORD } });
     if (login.status !== 200) throw new Error(`login answered ${login.status}: ${JSON.stringify(login.body)}`);
     const token = login.body.access_token;

@@ -4,6 +4,9 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { MetricsService, PlatformModule } from '@authmesh/platform';
 import { MirrorRevocationChecker, RevocationModule } from '@authmesh/revocation';
 import { JwtAuthGuard, TokenVerifier, VerifierMetrics } from '@authmesh/token-verifier';
+import { accountMessageSenderProvider } from './accounts/account-messages.provider.js';
+import { EmailVerificationTokenEntity } from './accounts/email-verification-token.entity.js';
+import { RegistrationService } from './accounts/registration.service.js';
 import { AdminController } from './admin/admin.controller.js';
 import { ClientsAdminController } from './admin/clients-admin.controller.js';
 import { KeysAdminController } from './admin/keys-admin.controller.js';
@@ -13,6 +16,7 @@ import { KeyringKeySource } from './keys/keyring-key-source.js';
 import { SigningKeyEventEntity } from './keys/signing-key-event.entity.js';
 import { KeyLifecycle1764000000003 } from './migrations/1764000000003-key-lifecycle.js';
 import { ExchangedTokens1764000000004 } from './migrations/1764000000004-exchanged-tokens.js';
+import { EmailVerification1764000000030 } from './migrations/1764000000030-email-verification.js';
 import { ExchangedTokenEntity } from './revocation/exchanged-token.entity.js';
 import { ClientGrantTypes1764000000002 } from './migrations/1764000000002-client-grant-types.js';
 import { RevocationOutbox1764000000001 } from './migrations/1764000000001-revocation-outbox.js';
@@ -53,6 +57,7 @@ const ENTITIES = [
   RevocationOutboxEntity,
   SigningKeyEventEntity,
   ExchangedTokenEntity,
+  EmailVerificationTokenEntity,
 ];
 const MIGRATIONS = [
   InitialSchema1764000000000,
@@ -60,6 +65,7 @@ const MIGRATIONS = [
   ClientGrantTypes1764000000002,
   KeyLifecycle1764000000003,
   ExchangedTokens1764000000004,
+  EmailVerification1764000000030,
 ];
 
 @Module({})
@@ -91,6 +97,8 @@ export class AuthModule {
         LoginLimiter,
         AddressRateLimitGuard,
         LoginService,
+        RegistrationService,
+        accountMessageSenderProvider(config),
         ClientsService,
         ClientAuthenticator,
         TokenEndpoint,

@@ -40,12 +40,13 @@ describe('auth: clients admin API (create, list, disable) under scope auth:admin
   async function createClient(body: Record<string, unknown>, token = adminToken): Promise<Response> {
     return post(`${app.url}/admin/clients`, body, bearer(token));
   }
+  /** As a client of audience `auth`: introspection shows a token only to a client entitled to it (RFC 7662 §4). */
   async function introspect(token: string): Promise<boolean> {
     const f = form({ token });
     const res = await fetch(`${app.url}/oauth/introspect`, {
       method: 'POST',
       body: f.body,
-      headers: { ...f.headers, authorization: basic(ORDERS_CLIENT.clientId, ORDERS_CLIENT.secret) },
+      headers: { ...f.headers, authorization: basic(ADMIN_CLIENT.clientId, ADMIN_CLIENT.secret) },
     });
     return ((await res.json()) as { active: boolean }).active;
   }
@@ -95,12 +96,13 @@ describe('auth: clients admin API (create, list, disable) under scope auth:admin
   it('disabling a client makes the token endpoint refuse it and revokes the tokens it already holds', async () => {
     const clientId = uniqueId('leaky');
     // Audience auth so that auth's own verifier (which only accepts `auth`) can be asked about its token.
-    const created = (await (await createClient({ clientId, scopes: ['reports:read'], audiences: ['auth'] })).json()) as ClientBody;
+    const created = (await (await createClient({ clientId, scopes: ['orders:read'], audiences: ['auth'] })).json()) as ClientBody;
     const issued = ((await (await clientCredentials(clientId, created.clientSecret!)).json()) as { access_token: string }).access_token;
     // Valid but not an admin: 403 before the disable.
     const before = await fetch(`${app.url}/admin/clients`, { headers: bearer(issued) });
     expect(before.status).toBe(403);
     expect(await before.json()).toMatchObject({ code: 'insufficient_scope' });
+    expect(await introspect(issued)).toBe(true);
 
     const res = await disable(clientId);
     expect(res.status).toBe(200);
@@ -171,6 +173,22 @@ describe('auth: clients admin API (create, list, disable) under scope auth:admin
     const json = (await res.json()) as { code: string; details: { fields: { field: string }[] } };
     expect(json.code).toBe('validation_failed');
     expect(json.details.fields.map((f) => f.field)).toContain(field);
+  });
+
+  it('refuses scopes and audiences outside the catalogue with 400 naming the field and listing the known ones', async () => {
+    const clientId = uniqueId('typo');
+    const res = await createClient({ clientId, scopes: ['nosuch:scope', 'orders:read'], audiences: ['orders', 'nowhere'] });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { code: string; details: { fields: { field: string; problems: string[] }[] } };
+    expect(body.code).toBe('validation_failed');
+    const problems = Object.fromEntries(body.details.fields.map((f) => [f.field, f.problems.join(' ')]));
+    expect(problems.scopes).toMatch(/^unknown scope "nosuch:scope"; known scopes: .*\borders:read\b/);
+    expect(problems.scopes).toContain('auth:admin');
+    expect(problems.scopes).toContain('a:read'); // declared by a seeded client (AUTH_SEED_CLIENTS)
+    expect(problems.audiences).toMatch(/^unknown audience "nowhere"; known audiences: .*\bprofiles\b/);
+    expect(problems.audiences).toContain('alpha');
+    const listed = (await (await fetch(`${app.url}/admin/clients`, { headers: bearer(adminToken) })).json()) as { clients: ClientBody[] };
+    expect(listed.clients.map((c) => c.clientId)).not.toContain(clientId);
   });
 
   it('accepts the RFC 8693 token-exchange grant type next to client_credentials', async () => {

@@ -175,12 +175,14 @@ describe('auth: refresh families, keys at rest, brute force and OAuth errors', (
   });
 
   describe('users', () => {
-    it('normalises emails: a differently-cased duplicate is 409 email_taken', async () => {
+    it('normalises emails: a differently-cased duplicate is the same account, answered like a new one and left unchanged', async () => {
       const email = uniqueEmail('norm');
-      expect((await post(`${app.url}/auth/register`, { email, password })).status).toBe(201);
-      const dup = await post(`${app.url}/auth/register`, { email: `  ${email.toUpperCase()} `, password });
-      expect(dup.status).toBe(409);
-      expect(await dup.json()).toMatchObject({ code: 'email_taken' });
+      expect((await post(`${app.url}/auth/register`, { email, password })).status).toBe(202);
+      const dup = await post(`${app.url}/auth/register`, { email: `  ${email.toUpperCase()} `, password: 'another long passphrase' });
+      expect(dup.status).toBe(202);
+      expect(await dup.json()).toEqual({ status: 'accepted' });
+      expect((await post(`${app.url}/auth/login`, { email, password })).status).toBe(200);
+      expect((await post(`${app.url}/auth/login`, { email, password: 'another long passphrase' })).status).toBe(401);
     });
 
     it('rejects a short password and a common one with 400 naming the field', async () => {

@@ -14,7 +14,7 @@ describe('auth: access tokens, JWKS and discovery', () => {
 
   beforeAll(async () => {
     app = await newAuthApp();
-    expect((await post(`${app.url}/auth/register`, { email, password })).status).toBe(201);
+    expect((await post(`${app.url}/auth/register`, { email, password })).status).toBe(202);
     const login = await post(`${app.url}/auth/login`, { email, password });
     expect(login.status).toBe(200);
     expect(login.headers.get('cache-control')).toBe('no-store');

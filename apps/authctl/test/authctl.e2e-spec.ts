@@ -15,6 +15,13 @@ import { ORDERS_CLIENT, basic, form, newAuthApp, post, uniqueEmail } from '../..
 // CLI is only ever exercised as a process here, against a real auth on a real socket.
 const MAIN = 'dist/apps/authctl/src/main.js';
 const AUTHCTL = { clientId: 'authctl', secret: 'authctl-secret-0123456789', scopes: ['auth:admin'], audiences: ['auth'] };
+/** May introspect any token (scope auth:introspect): the tests below look at tokens of several audiences. */
+const INTROSPECTOR = {
+  clientId: 'introspector',
+  secret: 'introspector-secret-0123456789',
+  scopes: ['auth:introspect'],
+  audiences: ['auth'],
+};
 
 interface Run {
   code: number;
@@ -54,7 +61,7 @@ describe('authctl: the ops CLI against a real auth', () => {
   beforeAll(async () => {
     if (!existsSync(MAIN)) throw new Error('build output missing: run `npm run build` first (npm test does)');
     dataDir = mkdtempSync(join(tmpdir(), 'authctl-'));
-    auth = await newAuthApp({ AUTH_SEED_CLIENTS: JSON.stringify([ORDERS_CLIENT, AUTHCTL]) });
+    auth = await newAuthApp({ AUTH_SEED_CLIENTS: JSON.stringify([ORDERS_CLIENT, AUTHCTL, INTROSPECTOR]) });
     recorder = await new RecordingServer().start();
   });
   afterAll(async () => {
@@ -98,7 +105,7 @@ describe('authctl: the ops CLI against a real auth', () => {
     const res = await fetch(`${auth.url}/oauth/introspect`, {
       method: 'POST',
       body: f.body,
-      headers: { ...f.headers, authorization: basic(ORDERS_CLIENT.clientId, ORDERS_CLIENT.secret) },
+      headers: { ...f.headers, authorization: basic(INTROSPECTOR.clientId, INTROSPECTOR.secret) },
     });
     return ((await res.json()) as { active: boolean }).active;
   }
@@ -164,7 +171,7 @@ describe('authctl: the ops CLI against a real auth', () => {
     it('clients disable refuses the client at the token endpoint and revokes the token it holds', async () => {
       const id = uniqueId('leaky');
       const created = JSON.parse(
-        (await authctl(['clients', 'create', id, '--scope', 'reports:read', '--audience', 'auth', '--json'])).stdout,
+        (await authctl(['clients', 'create', id, '--scope', 'orders:read', '--audience', 'auth', '--json'])).stdout,
       ) as {
         clientSecret: string;
       };
@@ -192,9 +199,24 @@ describe('authctl: the ops CLI against a real auth', () => {
       const unknown = await authctl(['clients', 'disable', 'no-such-client']);
       expect(unknown).toMatchObject({ code: 1, stdout: '' });
       expect(unknown.stderr).toMatch(/^authctl: auth refused: 404 client_not_found: No client with id "no-such-client"/);
-      const taken = await authctl(['clients', 'create', 'orders', '--scope', 'x:y', '--audience', 'orders', '--json']);
+      const taken = await authctl(['clients', 'create', 'orders', '--scope', 'orders:read', '--audience', 'orders', '--json']);
       expect(taken).toMatchObject({ code: 1, stdout: '' });
       expect(taken.stderr).toMatch(/409 client_exists/);
+    });
+  });
+
+  describe('clients create with a scope or audience nobody defined (review: it used to succeed)', () => {
+    it('is refused by auth (exit 1), printing the field, the unknown value and the known ones; no client is created', async () => {
+      const id = uniqueId('typo');
+      const r = await authctl(['clients', 'create', id, '--scope', 'nosuch:scope', '--audience', 'orders']);
+      expect(r).toMatchObject({ code: 1, stdout: '' });
+      expect(r.stderr).toMatch(/^authctl: auth refused: 400 validation_failed: Invalid request: scopes\n/);
+      expect(r.stderr).toMatch(/ {2}scopes: unknown scope "nosuch:scope"; known scopes: .*\borders:read\b.*\bauth:admin\b/);
+      const audience = await authctl(['clients', 'create', id, '--scope', 'orders:read', '--audience', 'nosuch-service']);
+      expect(audience.code).toBe(1);
+      expect(audience.stderr).toMatch(/ {2}audiences: unknown audience "nosuch-service"; known audiences: .*\borders\b/);
+      const listed = JSON.parse((await authctl(['clients', 'list', '--json'])).stdout) as { clients: { clientId: string }[] };
+      expect(listed.clients.map((c) => c.clientId)).not.toContain(id);
     });
   });
 

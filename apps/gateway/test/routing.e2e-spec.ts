@@ -164,7 +164,7 @@ describe('gateway routing (e2e)', () => {
 
   it('passes bearer-less /auth/* (register, login) through to auth', async () => {
     const email = `via-gw-${Date.now()}@example.com`;
-    expect((await call(`${gateway.url}/auth/register`, { body: { email, password: 'a long enough passphrase' } })).status).toBe(201);
+    expect((await call(`${gateway.url}/auth/register`, { body: { email, password: 'a long enough passphrase' } })).status).toBe(202);
     const login = await call<{ access_token: string }>(`${gateway.url}/auth/login`, {
       body: { email, password: 'a long enough passphrase' },
     });

@@ -1,12 +1,19 @@
 import { Body, Controller, Get, Header, HttpCode, Param, Post } from '@nestjs/common';
-import { InjectConfig, RequestValidationError } from '@authmesh/platform';
+import { type FieldProblem, InjectConfig, RequestValidationError } from '@authmesh/platform';
 import { Scopes } from '@authmesh/token-verifier';
 import type { ClientEntity } from '../clients/client.entity.js';
 import { ClientsService } from '../clients/clients.service.js';
 import type { AuthConfig } from '../config/auth.config.js';
 import { randomToken } from '../crypto/secrets.js';
 import { SessionRevoker } from '../revocation/session-revoker.service.js';
-import { ClientIdParams, type ClientView, CreateClientDto, type CreatedClientView, reservedClientIdProblems } from './clients-admin.dto.js';
+import {
+  ClientIdParams,
+  type ClientView,
+  CreateClientDto,
+  type CreatedClientView,
+  reservedClientIdProblems,
+  unknownCatalogueProblems,
+} from './clients-admin.dto.js';
 import { ClientExistsError, ClientNotFoundError } from './clients-admin.errors.js';
 
 /** What the admin API shows of a client: never the secret's hash. */
@@ -39,8 +46,11 @@ export class ClientsAdminController {
   // The body carries a secret: no cache may keep it (as RFC 6749 §5.1 asks of token responses).
   @Header('cache-control', 'no-store')
   async create(@Body() body: CreateClientDto): Promise<CreatedClientView> {
+    const problems: FieldProblem[] = [];
     const reserved = reservedClientIdProblems(body.clientId, this.config.auth.userClientId);
-    if (reserved.length) throw new RequestValidationError([{ field: 'clientId', problems: reserved }]);
+    if (reserved.length) problems.push({ field: 'clientId', problems: reserved });
+    problems.push(...unknownCatalogueProblems(body, this.config.auth));
+    if (problems.length) throw new RequestValidationError(problems);
     const clientSecret = randomToken();
     const created = await this.clients.create({ ...body, secret: clientSecret });
     if (!created) throw new ClientExistsError(body.clientId);

@@ -1,4 +1,4 @@
-import { reservedClientIdProblems } from './clients-admin.dto.js';
+import { reservedClientIdProblems, unknownCatalogueProblems } from './clients-admin.dto.js';
 
 describe('reservedClientIdProblems', () => {
   it('accepts an ordinary service name', () => {
@@ -14,5 +14,20 @@ describe('reservedClientIdProblems', () => {
       expect.stringContaining('must not look like a UUID'),
     ]);
     expect(reservedClientIdProblems('0B6F9A52-3C4E-4A8E-9D7B-2F1E5C6D7A8B', 'authmesh')).toHaveLength(1);
+  });
+});
+
+describe('unknownCatalogueProblems', () => {
+  const catalogue = { knownScopes: ['orders:read', 'auth:admin'], knownAudiences: ['orders', 'auth'] };
+
+  it('accepts scopes and audiences the catalogue knows', () => {
+    expect(unknownCatalogueProblems({ scopes: ['orders:read'], audiences: ['orders', 'auth'] }, catalogue)).toEqual([]);
+  });
+
+  it('names each field with an unknown value and lists the known ones', () => {
+    expect(unknownCatalogueProblems({ scopes: ['nosuch:scope', 'orders:read'], audiences: ['billing'] }, catalogue)).toEqual([
+      { field: 'scopes', problems: ['unknown scope "nosuch:scope"; known scopes: orders:read auth:admin'] },
+      { field: 'audiences', problems: ['unknown audience "billing"; known audiences: orders auth'] },
+    ]);
   });
 });

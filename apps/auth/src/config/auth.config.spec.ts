@@ -38,4 +38,46 @@ describe('auth configuration', () => {
     expect(problems).toHaveLength(2);
     expect(problems.every((p) => p.startsWith('AUTH_SEED_CLIENTS: '))).toBe(true);
   });
+
+  it('derives the client catalogue from the user scopes, auth:admin/auth:introspect, the suite services and the seeded clients', () => {
+    const seeded = [{ clientId: 'billing', secret: 'a-long-enough-secret', scopes: ['billing:run'], audiences: ['ledger'] }];
+    const { auth } = loadAuthConfig({ ...valid, AUTH_SEED_CLIENTS: JSON.stringify(seeded) });
+    expect(auth.knownScopes).toEqual(
+      expect.arrayContaining([
+        'orders:read',
+        'orders:write',
+        'profiles:read',
+        'profiles:write',
+        'auth:admin',
+        'auth:introspect',
+        'billing:run',
+      ]),
+    );
+    expect(auth.knownAudiences).toEqual(expect.arrayContaining(['auth', 'gateway', 'orders', 'profiles', 'ledger']));
+    const declared = loadAuthConfig({ ...valid, AUTH_KNOWN_SCOPES: 'reports:read auth:admin', AUTH_KNOWN_AUDIENCES: 'reports' }).auth;
+    expect(declared.knownScopes).toEqual(['reports:read', 'auth:admin']);
+    expect(declared.knownAudiences).toEqual(['reports']);
+  });
+
+  it('names AUTH_KNOWN_SCOPES, AUTH_EMAIL_VERIFICATION and AUTH_MAIL_WEBHOOK_URL when they are malformed', () => {
+    const problems = problemsOf({
+      ...valid,
+      AUTH_KNOWN_SCOPES: 'ok "quoted"',
+      AUTH_EMAIL_VERIFICATION: 'maybe',
+      AUTH_MAIL_WEBHOOK_URL: 'ftp://x',
+    });
+    expect(problems).toEqual([
+      expect.stringMatching(/^AUTH_EMAIL_VERIFICATION: must be off or required/),
+      expect.stringMatching(/^AUTH_MAIL_WEBHOOK_URL: /),
+      expect.stringMatching(/^AUTH_KNOWN_SCOPES: each scope must be an RFC 6749 scope-token/),
+    ]);
+  });
+
+  it('defaults e-mail verification to off with a one-day token, and account messages to the log', () => {
+    expect(loadAuthConfig(valid).auth).toMatchObject({
+      emailVerification: 'off',
+      emailVerificationTtlSeconds: 86400,
+      mailWebhookUrl: undefined,
+    });
+  });
 });

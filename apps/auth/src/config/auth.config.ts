@@ -44,6 +44,14 @@ export interface AuthConfig extends BaseConfig {
     requestsPerMinutePerAddress: number;
     seedAdmin?: { email: string; password: string };
     seedClients: SeedClient[];
+    /** Scopes and audiences a client may be given by the admin API: AUTH_KNOWN_* plus those of AUTH_SEED_CLIENTS. */
+    knownScopes: string[];
+    knownAudiences: string[];
+    /** `required`: a new account logs in only after POST /auth/verify-email with the token the sender delivered. */
+    emailVerification: 'off' | 'required';
+    emailVerificationTtlSeconds: number;
+    /** Where account messages (verification, "someone tried to register") are POSTed as JSON; unset: the log. */
+    mailWebhookUrl?: string;
   };
 }
 
@@ -55,6 +63,8 @@ const kek = z
   )
   .transform((v) => Buffer.from(v, 'base64'));
 const words = z.string().transform((v) => v.split(/[\s,]+/).filter(Boolean));
+const scopeWords = words.pipe(z.array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'each scope must be an RFC 6749 scope-token')));
+const audienceWords = words.pipe(z.array(z.string().regex(/^[\x21-\x7e]{1,256}$/, 'each audience must be 1-256 visible ASCII characters')));
 const seedClients = z
   .string()
   .transform((v, ctx) => {
@@ -125,8 +135,28 @@ export function loadAuthConfig(env: Env): AuthConfig {
       requestsPerMinutePerAddress: reader.optional('AUTH_RATE_LIMIT_PER_MIN', envSchemas.int(1, 1_000_000), '300'),
       seedAdmin: adminEmail && adminPassword ? { email: adminEmail, password: adminPassword } : undefined,
       seedClients: reader.optional('AUTH_SEED_CLIENTS', seedClients, '[]'),
+      knownScopes: [],
+      knownAudiences: [],
+      emailVerification: reader.optional('AUTH_EMAIL_VERIFICATION', z.enum(['off', 'required'], 'must be off or required'), 'off'),
+      emailVerificationTtlSeconds: reader.optional('AUTH_EMAIL_VERIFICATION_TTL_S', envSchemas.int(300, 30 * 86400), '86400'),
+      mailWebhookUrl: reader.maybe('AUTH_MAIL_WEBHOOK_URL', envSchemas.url(['http', 'https'])),
     },
   };
+  // The catalogue the clients admin API checks against (an unknown scope is a typo or a
+  // privilege nobody defined). Defaults: what users get, auth's own scopes, the suite's services.
+  const knownScopes = reader.optional(
+    'AUTH_KNOWN_SCOPES',
+    scopeWords,
+    [...(config.auth.userScopes ?? []), 'auth:admin', 'auth:introspect'].join(' '),
+  );
+  const knownAudiences = reader.optional(
+    'AUTH_KNOWN_AUDIENCES',
+    audienceWords,
+    ['auth', 'gateway', 'orders', 'profiles', ...(config.auth.userAudiences ?? [])].join(' '),
+  );
+  const seeded = config.auth.seedClients ?? [];
+  config.auth.knownScopes = [...new Set([...(knownScopes ?? []), ...seeded.flatMap((c) => c.scopes)])];
+  config.auth.knownAudiences = [...new Set([...(knownAudiences ?? []), ...seeded.flatMap((c) => c.audiences)])];
   if (config.auth.refreshTokenTtlSeconds > config.auth.refreshTokenAbsoluteSeconds) {
     reader.problem('AUTH_REFRESH_TOKEN_TTL_S', 'must not exceed AUTH_REFRESH_TOKEN_MAX_S');
   }

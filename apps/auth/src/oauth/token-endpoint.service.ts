@@ -9,6 +9,7 @@ import { AccessTokenReader } from '../tokens/access-token.reader.js';
 import { RefreshTokensService } from '../tokens/refresh-tokens.service.js';
 import { type TokenResponse, tokenResponse } from '../users/login.service.js';
 import { ClientAuthenticator } from './client-authenticator.js';
+import { mayIntrospect } from './introspection-entitlement.js';
 import { GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE } from '../clients/clients.service.js';
 import { InvalidClient, InvalidRequest, InvalidScope, InvalidTarget, UnauthorizedClient, UnsupportedGrantType } from './oauth.errors.js';
 import { OAuthParams } from './oauth-params.js';
@@ -95,7 +96,12 @@ export class TokenEndpoint {
     return [...new Set(scopes)].join(' ');
   }
 
-  /** RFC 7662: `{ active: false }` for anything not valid; the claims for a valid token. */
+  /**
+   * RFC 7662: `{ active: false }` for anything not valid; the claims for a valid token — but only
+   * to a caller entitled to see it (§4: the server must determine whether the caller may learn
+   * about the token). Anyone else gets the same `{ active: false }` as for garbage, so the
+   * endpoint is no oracle for other services' tokens.
+   */
   async introspect(body: unknown, authorization: string | undefined): Promise<Record<string, unknown>> {
     const params = new OAuthParams(body);
     const caller = await this.clients.require(authorization, params);
@@ -103,7 +109,8 @@ export class TokenEndpoint {
     const hint = params.optional('token_type_hint');
     const tryAccess = async (): Promise<Record<string, unknown> | null> => {
       const claims = await this.reader.read(token);
-      if (!claims || (await this.isRevoked(claims.jti!, claims.sub!, claims.iat!))) return null;
+      if (!claims || !mayIntrospect(caller, claims.aud)) return null;
+      if (await this.isRevoked(claims.jti!, claims.sub!, claims.iat!)) return null;
       return { active: true, token_type: 'Bearer', ...claims };
     };
     const tryRefresh = async (): Promise<Record<string, unknown> | null> => {

@@ -21,8 +21,7 @@ export class Seeder implements OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     const admin = this.config.auth.seedAdmin;
     if (admin && !(await this.users.findByEmail(admin.email))) {
-      await this.users.register(admin.email, admin.password, ['auth:admin']);
-      this.logger.log(`seeded admin user ${admin.email}`);
+      if (await this.users.createVerified(admin.email, admin.password, ['auth:admin'])) this.logger.log(`seeded admin user ${admin.email}`);
     }
     for (const client of this.config.auth.seedClients) {
       const seeded = await this.clients.upsert(client);

@@ -61,6 +61,7 @@ export class RefreshTokensService {
    * Rotates a refresh token: the old one is marked used, a new pair is returned. The token must
    * belong to `clientId` (RFC 6749 §6); `narrowScope`, when given, is checked against the family's
    * scope before anything changes and applies to the new access token only (the family keeps its own).
+   * A used token is reuse first of all: neither a bad scope nor another client skips the revocation.
    */
   async rotate(presented: string, clientId: string, narrowScope?: (familyScope: string) => string, now = new Date()): Promise<TokenPair> {
     let reuse: RefreshFamilyEntity | undefined;
@@ -69,16 +70,23 @@ export class RefreshTokensService {
       if (!row) throw new InvalidGrant('The refresh token is invalid');
       const family = await tx.findOne(RefreshFamilyEntity, { where: { id: row.familyId }, lock: { mode: 'pessimistic_write' } });
       if (!family || family.revokedAt) throw new InvalidGrant('The refresh token is invalid');
-      // Another client's token: refuse without touching it (no reuse side effect for its owner).
-      if (family.clientId !== clientId) throw new InvalidGrant('The refresh token was not issued to this client');
-      const scope = narrowScope ? narrowScope(family.scope) : family.scope;
       if (row.usedAt) {
-        // Reuse: someone holds a copy of an old token. Kill the family and blocklist its live
-        // access tokens (same transaction, through the outbox); commit, then refuse.
+        // Reuse (RFC 9700 §4.14.2): someone holds a copy of an old token. Checked before anything
+        // else the request says — scope, client — so a replay can never learn about the family
+        // (e.g. invalid_scope for a live family) without killing it. Whoever presents it, even
+        // another client: a used token is never legitimately presented again, and the user client
+        // is public (anyone can present a token as it), so sparing other clients protects no one.
+        // Kill the family and blocklist its live access tokens (same transaction, through the
+        // outbox); commit, then refuse.
         await this.revoker.revokeFamiliesInTx(tx, [family.id], 'reuse_detected', now);
         reuse = family;
         return undefined;
       }
+      // A live token of another client: refuse without spending it (RFC 6749 §6: it is bound to
+      // its client; presenting it elsewhere is refused, and its owner's session is not ended by
+      // a third party).
+      if (family.clientId !== clientId) throw new InvalidGrant('The refresh token was not issued to this client');
+      const scope = narrowScope ? narrowScope(family.scope) : family.scope;
       if (row.expiresAt <= now || family.absoluteExpiresAt <= now) throw new InvalidGrant('The refresh token has expired');
       const user = await tx.findOne(UserEntity, { where: { id: family.userId } });
       if (!user || user.disabled) throw new InvalidGrant('The refresh token is invalid');

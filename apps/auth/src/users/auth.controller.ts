@@ -2,23 +2,37 @@ import { Body, Controller, HttpCode, Ip, Post, Res, UseGuards } from '@nestjs/co
 import { AddressRateLimitGuard } from './address-rate-limit.guard.js';
 import type { FastifyReply } from 'fastify';
 import { Public } from '@authmesh/platform';
-import { LoginDto, RegisterDto } from './auth.dto.js';
+import { RegistrationService } from '../accounts/registration.service.js';
+import { LoginDto, RegisterDto, VerifyEmailDto } from './auth.dto.js';
 import { LoginService, type TokenResponse } from './login.service.js';
-import { UsersService } from './users.service.js';
 
 @Public()
 @UseGuards(AddressRateLimitGuard)
 @Controller('auth')
 export class AuthController {
   constructor(
-    private readonly users: UsersService,
+    private readonly registration: RegistrationService,
     private readonly login: LoginService,
   ) {}
 
+  /**
+   * The same 202 whether or not the address has an account (no enumeration); what happened is told
+   * only to the address, out of band (RegistrationService). The account's id is not in the answer:
+   * it is the `sub` of the tokens /auth/login issues.
+   */
   @Post('register')
-  async register(@Body() body: RegisterDto): Promise<{ id: string; email: string }> {
-    const user = await this.users.register(body.email, body.password);
-    return { id: user.id, email: user.email };
+  @HttpCode(202)
+  async register(@Body() body: RegisterDto): Promise<{ status: 'accepted' }> {
+    await this.registration.register(body.email, body.password);
+    return { status: 'accepted' };
+  }
+
+  /** Proves the address with the token from the verification message (single use, expiring). */
+  @Post('verify-email')
+  @HttpCode(200)
+  async verifyEmail(@Body() body: VerifyEmailDto): Promise<{ status: 'verified' }> {
+    await this.registration.verifyEmail(body.token);
+    return { status: 'verified' };
   }
 
   @Post('login')

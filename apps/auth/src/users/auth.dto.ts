@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsEmail, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsEmail, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 
 const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
 
@@ -24,4 +24,11 @@ export class LoginDto {
   @IsString()
   @MaxLength(256)
   password!: string;
+}
+
+/** `POST /auth/verify-email`: the token the account message delivered (256 bits, base64url). */
+export class VerifyEmailDto {
+  @IsString()
+  @Matches(/^[A-Za-z0-9_-]{43}$/, { message: 'token must be the 43-character token from the verification message' })
+  token!: string;
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectConfig } from '@authmesh/platform';
+import { RegistrationService } from '../accounts/registration.service.js';
 import type { AuthConfig } from '../config/auth.config.js';
 import { RefreshTokensService, type TokenPair } from '../tokens/refresh-tokens.service.js';
 import { LoginLimiter } from './login-limiter.js';
@@ -31,6 +32,7 @@ export class LoginService {
     private readonly users: UsersService,
     private readonly limiter: LoginLimiter,
     private readonly refresh: RefreshTokensService,
+    private readonly registration: RegistrationService,
     @InjectConfig() private readonly config: AuthConfig,
   ) {}
 
@@ -39,6 +41,7 @@ export class LoginService {
     await this.limiter.takeAttempt(key, address);
     const user = await this.users.authenticate(key, password);
     await this.limiter.recordSuccess(key, address);
+    await this.registration.requireVerified(user); // AUTH_EMAIL_VERIFICATION=required: only once the password was right
     const pair = await this.refresh.startFamily({ userId: user.id, clientId: this.config.auth.userClientId, ...this.grantFor(user) });
     return tokenResponse(pair);
   }

@@ -9,5 +9,7 @@ export class UserEntity {
   /** Scopes beyond the default user scopes (e.g. auth:admin). */
   @Column({ name: 'extra_scopes', type: 'text', array: true, default: () => "'{}'" }) extraScopes!: string[];
   @Column({ type: 'boolean', default: false }) disabled!: boolean;
+  /** When the owner proved the address (POST /auth/verify-email); null until then. */
+  @Column({ name: 'email_verified_at', type: 'timestamptz', nullable: true }) emailVerifiedAt!: Date | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
 }

@@ -6,15 +6,6 @@ import { SecretHasher } from '../crypto/secrets.js';
 import { isCommonPassword } from './common-passwords.js';
 import { UserEntity } from './user.entity.js';
 
-export class EmailTaken extends AppError {
-  static readonly code = 'email_taken';
-  readonly code = EmailTaken.code;
-  readonly status = 409;
-  constructor() {
-    super('An account with this email already exists');
-  }
-}
-
 /** Wrong email, wrong password and disabled account all answer the same. */
 export class InvalidCredentials extends AppError {
   static readonly code = 'invalid_credentials';
@@ -37,14 +28,23 @@ export class UsersService {
     private readonly hasher: SecretHasher,
   ) {}
 
-  async register(email: string, password: string, extraScopes: string[] = []): Promise<UserEntity> {
+  /**
+   * Creates an account whose address counts as verified (the seeded admin: the operator vouches
+   * for it); null when the e-mail is taken. Public registration is RegistrationService's.
+   */
+  async createVerified(email: string, password: string, extraScopes: string[] = []): Promise<UserEntity | null> {
     if (isCommonPassword(password)) throw new RequestValidationError([{ field: 'password', problems: ['password is too common'] }]);
-    const normalised = normaliseEmail(email);
-    const user = this.users.create({ email: normalised, passwordHash: await this.hasher.hash(password), extraScopes, disabled: false });
+    const user = this.users.create({
+      email: normaliseEmail(email),
+      passwordHash: await this.hasher.hash(password),
+      extraScopes,
+      disabled: false,
+      emailVerifiedAt: new Date(),
+    });
     try {
       return await this.users.save(user);
     } catch (e) {
-      if ((e as { code?: string }).code === '23505') throw new EmailTaken();
+      if ((e as { code?: string }).code === '23505') return null;
       throw e;
     }
   }

@@ -22,6 +22,17 @@ describe('exit codes', () => {
     });
   });
 
+  it("1 for a refused body, listing each field's problems (e.g. the known scopes)", () => {
+    const body = {
+      code: 'validation_failed',
+      details: { fields: [{ field: 'scopes', problems: ['unknown scope "x"; known scopes: a b'] }] },
+    };
+    expect(outcomeOf(new ServerRefusedError(400, 'validation_failed', 'Invalid request: scopes', body))).toEqual({
+      exitCode: 1,
+      message: 'authctl: auth refused: 400 validation_failed: Invalid request: scopes\n  scopes: unknown scope "x"; known scopes: a b',
+    });
+  });
+
   it('3 when auth is unusable or refuses the CLI itself', () => {
     expect(outcomeOf(new AuthUnavailableError('unreachable')).exitCode).toBe(3);
     expect(outcomeOf(new CredentialsRejectedError('invalid_client')).exitCode).toBe(3);

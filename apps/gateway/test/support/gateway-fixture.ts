@@ -97,7 +97,7 @@ export { call };
 export async function registerUser(authUrl: string, label: string): Promise<string> {
   const email = `${label}-${randomBytes(5).toString('hex')}@example.com`;
   const res = await call(`${authUrl}/auth/register`, { body: { email, password: PASSWORD } });
-  if (res.status !== 201) throw new Error(`register answered ${res.status}: ${JSON.stringify(res.body)}`);
+  if (res.status !== 202) throw new Error(`register answered ${res.status}: ${JSON.stringify(res.body)}`);
   return email;
 }
 

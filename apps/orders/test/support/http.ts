@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { decodeJwt } from 'jose';
 import { call, type JsonResponse } from '@authmesh/testing';
 
 export { call, type JsonResponse };
@@ -7,11 +8,12 @@ export { call, type JsonResponse };
 export async function newUser(authUrl: string, label: string): Promise<{ userId: string; token: string }> {
   const email = `${label}-${randomBytes(5).toString('hex')}@example.com`;
   const password = 'a long enough passphrase';
-  const reg = await call<{ id: string }>(`${authUrl}/auth/register`, { body: { email, password } });
-  if (reg.status !== 201) throw new Error(`register answered ${reg.status}: ${JSON.stringify(reg.body)}`);
+  const reg = await call(`${authUrl}/auth/register`, { body: { email, password } });
+  if (reg.status !== 202) throw new Error(`register answered ${reg.status}: ${JSON.stringify(reg.body)}`);
   const login = await call<{ access_token: string }>(`${authUrl}/auth/login`, { body: { email, password } });
   if (login.status !== 200) throw new Error(`login answered ${login.status}: ${JSON.stringify(login.body)}`);
-  return { userId: reg.body.id, token: login.body.access_token };
+  // Registration answers the same for every address (no id in it): the user id is the token's `sub`.
+  return { userId: decodeJwt(login.body.access_token).sub!, token: login.body.access_token };
 }
 
 /** A client-credentials token from auth's token endpoint. */
