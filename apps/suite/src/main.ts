@@ -104,12 +104,15 @@ async function main(): Promise<void> {
   const databases = await EmbeddedPostgres.startAll(dataDir, needsEmbedded);
   embedded.push(...databases.values());
 
+  const proxySecret = base.AUTH_PROXY_SECRET ?? base.GATEWAY_PROXY_SECRET ?? randomBytes(32).toString('base64url');
   for (const { name, port } of APPS) {
     const env: Record<string, string | undefined> = { ...base, PORT: base[`${name.toUpperCase()}_PORT`] ?? String(port) };
-    // Auth sits behind the gateway on this machine: it takes the client address from the
-    // gateway's X-Forwarded-For (its per-address login limits then see real clients). Trusting
-    // 127.0.0.1 is only sound here, where every local process is ours (README: Gateway, "Trusted proxy").
-    if (name === 'auth') env.TRUST_PROXY ??= '127.0.0.1';
+    // Auth sits behind the gateway on this machine and takes the client address from the gateway's
+    // X-Forwarded-For only with the gateway's proof (AUTH_PROXY_SECRET = GATEWAY_PROXY_SECRET, new
+    // each run), so its per-address guessing budgets see real clients. Not TRUST_PROXY=127.0.0.1:
+    // that would believe any local process (or a sidecar relaying the internet) claiming any address.
+    if (name === 'auth') env.AUTH_PROXY_SECRET ??= proxySecret;
+    if (name === 'gateway') env.GATEWAY_PROXY_SECRET ??= proxySecret;
     const db = databases.get(name);
     if (db) env[`${name.toUpperCase()}_DATABASE_URL`] = db.url;
     const app = await startApp(await loadDefinition(name), env);
