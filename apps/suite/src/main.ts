@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { EmbeddedPostgres } from './embedded-postgres.js';
+import { forwardingEnv } from './forwarding-env.js';
 
 /**
  * `npm start`: every service in one process, each on its own port, with embedded defaults so a
@@ -107,12 +108,9 @@ async function main(): Promise<void> {
   const proxySecret = base.AUTH_PROXY_SECRET ?? base.GATEWAY_PROXY_SECRET ?? randomBytes(32).toString('base64url');
   for (const { name, port } of APPS) {
     const env: Record<string, string | undefined> = { ...base, PORT: base[`${name.toUpperCase()}_PORT`] ?? String(port) };
-    // Auth sits behind the gateway on this machine and takes the client address from the gateway's
-    // X-Forwarded-For only with the gateway's proof (AUTH_PROXY_SECRET = GATEWAY_PROXY_SECRET, new
-    // each run), so its per-address guessing budgets see real clients. Not TRUST_PROXY=127.0.0.1:
-    // that would believe any local process (or a sidecar relaying the internet) claiming any address.
-    if (name === 'auth') env.AUTH_PROXY_SECRET ??= proxySecret;
-    if (name === 'gateway') env.GATEWAY_PROXY_SECRET ??= proxySecret;
+    // Auth takes the client address from the gateway's X-Forwarded-For only with the gateway's
+    // proof, never from whoever connects from 127.0.0.1 (forwarding-env.ts). Explicit values win.
+    for (const [k, v] of Object.entries(forwardingEnv(name, proxySecret))) env[k] ??= v;
     const db = databases.get(name);
     if (db) env[`${name.toUpperCase()}_DATABASE_URL`] = db.url;
     const app = await startApp(await loadDefinition(name), env);
