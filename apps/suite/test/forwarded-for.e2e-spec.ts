@@ -60,4 +60,16 @@ describe('npm start: auth believes X-Forwarded-For only from the gateway (findin
     ).toBe(201);
     expect((await through(owner, { email, password: 'correct horse battery' })).status).toBe(200);
   });
+
+  it("counts every address of an IPv6 /64 as one client in auth's request budget, as the gateway does", async () => {
+    const statuses: number[] = [];
+    for (let i = 1; i <= LIMIT + 1; i++) {
+      const address = `2001:db8:42:42::${i.toString(16)}`;
+      const proof = forwardedForProof(secret, address);
+      statuses.push(
+        (await post(`${auth.url}/auth/login`, badLogin, { 'x-forwarded-for': address, [FORWARDED_FOR_PROOF_HEADER]: proof })).status,
+      );
+    }
+    expect(statuses).toEqual([...Array<number>(LIMIT).fill(401), 429]);
+  });
 });
