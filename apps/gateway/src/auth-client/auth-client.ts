@@ -39,7 +39,8 @@ const RELAYED_HEADERS = ['retry-after', 'www-authenticate', 'cache-control'];
 /**
  * The gateway's calls to auth (login, refresh, revoke, token exchange) over one keep-alive pool.
  * Each call carries the client's X-Forwarded-For and X-Request-Id, so auth's per-address login
- * limits (with TRUST_PROXY set to the gateway) see the real client rather than the gateway.
+ * limits (with the gateway's proof, GATEWAY_PROXY_SECRET, or TRUST_PROXY set to the gateway) see the
+ * real client rather than the gateway.
  */
 export class AuthClient {
   private readonly agent: Agent;
