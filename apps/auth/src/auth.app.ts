@@ -1,9 +1,14 @@
 import type { AppDefinition } from '@authmesh/platform';
 import { AuthModule } from './auth.module.js';
 import { type AuthConfig, loadAuthConfig } from './config/auth.config.js';
+import { trustProvenForwardedFor } from './users/forwarded-client.js';
 
 export const authApp: AppDefinition<AuthConfig> = {
   name: 'auth',
   loadConfig: loadAuthConfig,
   rootModule: (config) => AuthModule.forRoot(config),
+  configure(app, config) {
+    // X-Forwarded-For from the gateway, believed only with its proof (AUTH_PROXY_SECRET).
+    if (config.auth.proxySecret) trustProvenForwardedFor(app.getHttpAdapter().getInstance(), config.auth.proxySecret);
+  },
 };

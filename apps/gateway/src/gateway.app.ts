@@ -40,6 +40,7 @@ export const gatewayApp: AppDefinition<GatewayConfig> = {
       upstreamTimeoutMs: config.gateway.upstreamTimeoutMs,
       sessionCookieName: cookie.name,
       clearSessionCookie: (reply) => cookie.clear(reply),
+      proxySecret: config.gateway.proxySecret,
     });
   },
 };

@@ -81,6 +81,7 @@ export class GatewayModule {
               userClientId: settings.userClientId,
               clientId: settings.clientId,
               clientSecret: settings.clientSecret,
+              proxySecret: settings.proxySecret,
             }),
         },
         { provide: AuthClientLifecycle, useFactory: (c: AuthClient) => new AuthClientLifecycle(c), inject: [AuthClient] },

@@ -67,9 +67,11 @@ describe('two gateway replicas (e2e, one Redis)', () => {
   });
 
   it('shares the per-address login budget: N attempts on A plus M on B cross the limit on both', async () => {
+    // Emails of this run's own: auth remembers an (account, address) pair's failures for a day.
+    const nobody = `nobody-${Date.now()}@example.com`;
     const attempt = (gw: { url: string }, client = '198.51.100.7') =>
       call(`${gw.url}/session/login`, {
-        body: { email: 'nobody@example.com', password: 'wrong password here' },
+        body: { email: nobody, password: 'wrong password here' },
         headers: { 'x-forwarded-for': client },
       });
     for (let i = 0; i < 3; i++) expect((await attempt(a)).status).toBe(401);
@@ -83,7 +85,7 @@ describe('two gateway replicas (e2e, one Redis)', () => {
     // Another client address has its own budget, and so has each endpoint.
     expect((await attempt(a, '198.51.100.8')).status).toBe(401);
     const other = await call(`${a.url}/auth/login`, {
-      body: { email: 'nobody@example.com', password: 'wrong password here' },
+      body: { email: `other-${nobody}`, password: 'wrong password here' },
       headers: { 'x-forwarded-for': '198.51.100.7' },
     });
     expect(other.status).toBe(401);

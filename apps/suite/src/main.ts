@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { EmbeddedPostgres } from './embedded-postgres.js';
+import { forwardingEnv } from './forwarding-env.js';
 
 /**
  * `npm start`: every service in one process, each on its own port, with embedded defaults so a
@@ -104,12 +105,12 @@ async function main(): Promise<void> {
   const databases = await EmbeddedPostgres.startAll(dataDir, needsEmbedded);
   embedded.push(...databases.values());
 
+  const proxySecret = base.AUTH_PROXY_SECRET ?? base.GATEWAY_PROXY_SECRET ?? randomBytes(32).toString('base64url');
   for (const { name, port } of APPS) {
     const env: Record<string, string | undefined> = { ...base, PORT: base[`${name.toUpperCase()}_PORT`] ?? String(port) };
-    // Auth sits behind the gateway on this machine: it takes the client address from the
-    // gateway's X-Forwarded-For (its per-address login limits then see real clients). Trusting
-    // 127.0.0.1 is only sound here, where every local process is ours (README: Gateway, "Trusted proxy").
-    if (name === 'auth') env.TRUST_PROXY ??= '127.0.0.1';
+    // Auth takes the client address from the gateway's X-Forwarded-For only with the gateway's
+    // proof, never from whoever connects from 127.0.0.1 (forwarding-env.ts). Explicit values win.
+    for (const [k, v] of Object.entries(forwardingEnv(name, proxySecret))) env[k] ??= v;
     const db = databases.get(name);
     if (db) env[`${name.toUpperCase()}_DATABASE_URL`] = db.url;
     const app = await startApp(await loadDefinition(name), env);

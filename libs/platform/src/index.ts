@@ -16,3 +16,5 @@ export * from './bootstrap/app-definition.js';
 export * from './bootstrap/start-app.js';
 export * from './platform.module.js';
 export * from './http/page-query.dto.js';
+export * from './http/client-key.js';
+export * from './http/forwarded-for-proof.js';

@@ -80,4 +80,30 @@ describe('auth configuration', () => {
       mailWebhookUrl: undefined,
     });
   });
+
+  it('defaults the guessing limits: 5 free failures per address, waits from 2 s to 15 min, 50 per hour per account', () => {
+    const { auth } = loadAuthConfig(valid);
+    expect([auth.loginFreeFailures, auth.loginDelaySeconds, auth.loginDelayMaxSeconds]).toEqual([5, 2, 900]);
+    expect([auth.loginMaxFailuresPerAccount, auth.loginFailureWindowSeconds, auth.loginKnownAddressSeconds]).toEqual([
+      50,
+      3600,
+      30 * 86400,
+    ]);
+    expect([auth.passwordMaxFailuresPerToken, auth.hashConcurrency, auth.hashQueue, auth.proxySecret]).toEqual([5, 2, 32, undefined]);
+  });
+
+  it('refuses a first wait above the longest one, and a longest wait the failures are not remembered for', () => {
+    expect(problemsOf({ ...valid, AUTH_LOGIN_DELAY_S: '60', AUTH_LOGIN_DELAY_MAX_S: '30' })).toEqual([
+      expect.stringMatching(/^AUTH_LOGIN_DELAY_S: must not exceed AUTH_LOGIN_DELAY_MAX_S/),
+    ]);
+    expect(problemsOf({ ...valid, AUTH_LOGIN_DELAY_MAX_S: '7200', AUTH_LOGIN_FAILURE_MEMORY_S: '3600' })).toEqual([
+      expect.stringMatching(/^AUTH_LOGIN_DELAY_MAX_S: must not exceed AUTH_LOGIN_FAILURE_MEMORY_S/),
+    ]);
+  });
+
+  it('refuses a short AUTH_PROXY_SECRET without echoing it', () => {
+    expect(problemsOf({ ...valid, AUTH_PROXY_SECRET: 'short' })).toEqual([
+      'AUTH_PROXY_SECRET: must be at least 32 characters (openssl rand -base64 32)',
+    ]);
+  });
 });

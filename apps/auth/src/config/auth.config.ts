@@ -38,9 +38,32 @@ export interface AuthConfig extends BaseConfig {
     userClientId: string;
     userAudiences: string[];
     userScopes: string[];
+    /** Failed password checks one account may take in the window from addresses it does not know (account-wide cap). */
     loginMaxFailuresPerAccount: number;
+    /** Failed password checks one client address may take in the window, over all accounts. */
     loginMaxFailuresPerAddress: number;
+    /** The window of the account-wide and per-address failure budgets. */
     loginFailureWindowSeconds: number;
+    /** Consecutive failures one address may take on one account before each further attempt must wait. */
+    loginFreeFailures: number;
+    /** The first wait after the free failures; each further one doubles, up to loginDelayMaxSeconds. */
+    loginDelaySeconds: number;
+    loginDelayMaxSeconds: number;
+    /** How long an (account, address) pair's consecutive failures are remembered. */
+    loginFailureMemorySeconds: number;
+    /** How long an address the account's password was right from stays known (it then ignores the account-wide cap). */
+    loginKnownAddressSeconds: number;
+    /** Wrong current passwords one access token may send to POST /auth/password before it is revoked. */
+    passwordMaxFailuresPerToken: number;
+    /** argon2id hashes/verifications running at once (each holds a libuv thread pool thread and 19 MiB). */
+    hashConcurrency: number;
+    /** Hashes waiting for a slot; past it, 503 `hashing_busy` with Retry-After. */
+    hashQueue: number;
+    /**
+     * AUTH_PROXY_SECRET: a proxy (the gateway) proves with it that it wrote a request's
+     * X-Forwarded-For; auth believes that address only with a valid proof (or from TRUST_PROXY).
+     */
+    proxySecret?: string;
     requestsPerMinutePerAddress: number;
     seedAdmin?: { email: string; password: string };
     seedClients: SeedClient[];
@@ -129,9 +152,18 @@ export function loadAuthConfig(env: Env): AuthConfig {
       ),
       userAudiences: reader.optional('AUTH_USER_AUDIENCES', words, 'auth gateway orders profiles'),
       userScopes: reader.optional('AUTH_USER_SCOPES', words, 'orders:read orders:write profiles:read profiles:write'),
-      loginMaxFailuresPerAccount: reader.optional('AUTH_LOGIN_MAX_FAILURES', envSchemas.int(1, 1000), '10'),
+      loginMaxFailuresPerAccount: reader.optional('AUTH_LOGIN_MAX_FAILURES', envSchemas.int(1, 100000), '50'),
       loginMaxFailuresPerAddress: reader.optional('AUTH_LOGIN_MAX_FAILURES_PER_ADDRESS', envSchemas.int(1, 100000), '100'),
-      loginFailureWindowSeconds: reader.optional('AUTH_LOGIN_FAILURE_WINDOW_S', envSchemas.int(1, 86400), '60'),
+      loginFailureWindowSeconds: reader.optional('AUTH_LOGIN_FAILURE_WINDOW_S', envSchemas.int(1, 86400), '3600'),
+      loginFreeFailures: reader.optional('AUTH_LOGIN_FREE_FAILURES', envSchemas.int(1, 1000), '5'),
+      loginDelaySeconds: reader.optional('AUTH_LOGIN_DELAY_S', envSchemas.int(1, 3600), '2'),
+      loginDelayMaxSeconds: reader.optional('AUTH_LOGIN_DELAY_MAX_S', envSchemas.int(1, 86400), '900'),
+      loginFailureMemorySeconds: reader.optional('AUTH_LOGIN_FAILURE_MEMORY_S', envSchemas.int(60, 30 * 86400), '86400'),
+      loginKnownAddressSeconds: reader.optional('AUTH_LOGIN_KNOWN_ADDRESS_DAYS', envSchemas.int(0, 365), '30') * 86400,
+      passwordMaxFailuresPerToken: reader.optional('AUTH_PASSWORD_MAX_FAILURES_PER_TOKEN', envSchemas.int(1, 1000), '5'),
+      hashConcurrency: reader.optional('AUTH_HASH_CONCURRENCY', envSchemas.int(1, 64), '2'),
+      hashQueue: reader.optional('AUTH_HASH_QUEUE', envSchemas.int(0, 100000), '32'),
+      proxySecret: reader.maybe('AUTH_PROXY_SECRET', z.string().min(32, 'must be at least 32 characters (openssl rand -base64 32)')),
       requestsPerMinutePerAddress: reader.optional('AUTH_RATE_LIMIT_PER_MIN', envSchemas.int(1, 1_000_000), '300'),
       seedAdmin: adminEmail && adminPassword ? { email: adminEmail, password: adminPassword } : undefined,
       seedClients: reader.optional('AUTH_SEED_CLIENTS', seedClients, '[]'),
@@ -157,6 +189,13 @@ export function loadAuthConfig(env: Env): AuthConfig {
   const seeded = config.auth.seedClients ?? [];
   config.auth.knownScopes = [...new Set([...(knownScopes ?? []), ...seeded.flatMap((c) => c.scopes)])];
   config.auth.knownAudiences = [...new Set([...(knownAudiences ?? []), ...seeded.flatMap((c) => c.audiences)])];
+  if (config.auth.loginDelaySeconds > config.auth.loginDelayMaxSeconds) {
+    reader.problem('AUTH_LOGIN_DELAY_S', 'must not exceed AUTH_LOGIN_DELAY_MAX_S');
+  }
+  if (config.auth.loginDelayMaxSeconds > config.auth.loginFailureMemorySeconds) {
+    // A wait longer than the memory of the failures would end with the count forgotten (a fresh free budget).
+    reader.problem('AUTH_LOGIN_DELAY_MAX_S', 'must not exceed AUTH_LOGIN_FAILURE_MEMORY_S');
+  }
   if (config.auth.refreshTokenTtlSeconds > config.auth.refreshTokenAbsoluteSeconds) {
     reader.problem('AUTH_REFRESH_TOKEN_TTL_S', 'must not exceed AUTH_REFRESH_TOKEN_MAX_S');
   }

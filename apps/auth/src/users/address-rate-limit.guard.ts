@@ -1,7 +1,7 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import { DependencyUnavailableError, InjectConfig, RedisConnection, TooManyRequestsError } from '@authmesh/platform';
+import { DependencyUnavailableError, InjectConfig, RedisConnection, TooManyRequestsError, clientKeyOf } from '@authmesh/platform';
 import type { AuthConfig } from '../config/auth.config.js';
 
 /**
@@ -26,7 +26,8 @@ export class AddressRateLimitGuard implements CanActivate {
     const http = context.switchToHttp();
     const req = http.getRequest<FastifyRequest>();
     try {
-      const res = await this.limiter.consume(req.ip);
+      // Keyed as the gateway keys its budgets (an IPv6 client by its /64): one rule everywhere.
+      const res = await this.limiter.consume(clientKeyOf(req.ip));
       void http.getResponse<FastifyReply>().header('ratelimit-remaining', String(res.remainingPoints));
       return true;
     } catch (e) {

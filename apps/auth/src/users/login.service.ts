@@ -38,6 +38,8 @@ export class LoginService {
 
   async logIn(email: string, password: string, address: string): Promise<TokenResponse> {
     const key = normaliseEmail(email);
+    // Busy hashing: refuse before a guessing budget is spent on an attempt that checks nothing.
+    this.users.assertHashingCapacity();
     await this.limiter.takeAttempt(key, address);
     const user = await this.users.authenticate(key, password);
     await this.limiter.recordSuccess(key, address);

@@ -4,6 +4,7 @@ import type { EntityManager, Repository } from 'typeorm';
 import { AppError, RequestValidationError } from '@authmesh/platform';
 import { SecretHasher } from '../crypto/secrets.js';
 import { isCommonPassword } from './common-passwords.js';
+import { LoginLimiter } from './login-limiter.js';
 import { UserEntity } from './user.entity.js';
 
 /** Wrong email, wrong password and disabled account all answer the same. */
@@ -26,6 +27,7 @@ export class UsersService {
   constructor(
     @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
     private readonly hasher: SecretHasher,
+    private readonly limiter: LoginLimiter,
   ) {}
 
   /**
@@ -49,6 +51,11 @@ export class UsersService {
     }
   }
 
+  /** Throws HashingBusyError (503) when a password check started now would be refused. */
+  assertHashingCapacity(): void {
+    this.hasher.assertCapacity();
+  }
+
   /** Checks a password; the same work is done whether the account exists or not. */
   async authenticate(email: string, password: string): Promise<UserEntity> {
     const user = await this.users.findOne({ where: { email: normaliseEmail(email) } });
@@ -57,11 +64,20 @@ export class UsersService {
     return user;
   }
 
-  /** Checks the current password, then stores the new one (same rules as registration). */
-  async changePassword(id: string, currentPassword: string, newPassword: string, tx?: EntityManager): Promise<void> {
+  /**
+   * Checks the current password, then stores the new one (same rules as registration). The check
+   * spends the same per-account and per-address failure budgets as login (`LoginLimiter`, keyed
+   * on the account's email): a stolen access token must not turn this endpoint into a password
+   * oracle that skips login's guessing limits.
+   */
+  async changePassword(id: string, currentPassword: string, newPassword: string, address: string, tx?: EntityManager): Promise<void> {
     const users = tx ? tx.getRepository(UserEntity) : this.users;
     const user = await users.findOne({ where: { id } });
-    if (!user || !(await this.hasher.verify(user.passwordHash, currentPassword))) throw new InvalidCredentials();
+    if (!user) throw new InvalidCredentials();
+    this.hasher.assertCapacity();
+    await this.limiter.takeAttempt(user.email, address);
+    if (!(await this.hasher.verify(user.passwordHash, currentPassword))) throw new InvalidCredentials();
+    await this.limiter.recordSuccess(user.email, address);
     if (isCommonPassword(newPassword))
       throw new RequestValidationError([{ field: 'newPassword', problems: ['newPassword is too common'] }]);
     await users.update({ id }, { passwordHash: await this.hasher.hash(newPassword) });

@@ -1,6 +1,7 @@
 import { Agent, request } from 'undici';
 import { AuthUnavailableError } from '../errors/gateway-errors.js';
 import { type ForwardContext, forwardingHeaders } from '../proxy/forward-headers.js';
+import { forwardedForProofHeaders } from '../rate-limit/forwarded-for-proof.js';
 
 /** RFC 6749 §5.1 token response, as auth sends it. */
 export interface TokenResponse {
@@ -29,6 +30,8 @@ export interface AuthClientOptions {
   /** The gateway's confidential client, for token exchange. */
   readonly clientId: string;
   readonly clientSecret: string | undefined;
+  /** GATEWAY_PROXY_SECRET: proves to auth that the gateway wrote X-Forwarded-For. */
+  readonly proxySecret?: string;
 }
 
 const RELAYED_HEADERS = ['retry-after', 'www-authenticate', 'cache-control'];
@@ -36,7 +39,8 @@ const RELAYED_HEADERS = ['retry-after', 'www-authenticate', 'cache-control'];
 /**
  * The gateway's calls to auth (login, refresh, revoke, token exchange) over one keep-alive pool.
  * Each call carries the client's X-Forwarded-For and X-Request-Id, so auth's per-address login
- * limits (with TRUST_PROXY set to the gateway) see the real client rather than the gateway.
+ * limits (with the gateway's proof, GATEWAY_PROXY_SECRET, or TRUST_PROXY set to the gateway) see the
+ * real client rather than the gateway.
  */
 export class AuthClient {
   private readonly agent: Agent;
@@ -119,7 +123,13 @@ export class AuthClient {
         method: 'POST',
         dispatcher: this.agent,
         signal: signal ? AbortSignal.any([deadline, signal]) : deadline,
-        headers: { ...forwardingHeaders(ctx), 'content-type': contentType, accept: 'application/json', ...extra },
+        headers: {
+          ...forwardingHeaders(ctx),
+          ...forwardedForProofHeaders(this.options.proxySecret, ctx.forwardedFor),
+          'content-type': contentType,
+          accept: 'application/json',
+          ...extra,
+        },
         body,
       });
       const text = await res.body.text();

@@ -38,6 +38,7 @@ describe('gateway configuration', () => {
       sessionAbsoluteSeconds: 43_200,
       sessionRefreshBeforeSeconds: 30,
       loginRatePerMinute: 20,
+      secretRatePerMinute: 60,
       userClientId: 'authmesh',
       redisKeyPrefix: 'gateway:',
     });

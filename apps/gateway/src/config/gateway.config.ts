@@ -41,6 +41,10 @@ export interface GatewaySettings {
   readonly userClientId: string;
   /** GATEWAY_REDIS_KEY_PREFIX (default `gateway:`): namespace of sessions, locks and rate-limit counters in Redis. */
   readonly redisKeyPrefix: string;
+  /** GATEWAY_PROXY_SECRET (auth's AUTH_PROXY_SECRET): proves to auth that the gateway wrote X-Forwarded-For. */
+  readonly proxySecret?: string;
+  /** GATEWAY_SECRET_RATE_PER_MIN (default 60): per client address, on each other endpoint that checks a password or client secret. */
+  readonly secretRatePerMinute: number;
 }
 
 export interface GatewayConfig extends BaseConfig {
@@ -106,6 +110,8 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     loginRatePerMinute: reader.optional('GATEWAY_LOGIN_RATE_PER_MIN', envSchemas.int(1, 1_000_000), '20'),
     userClientId: reader.optional('GATEWAY_USER_CLIENT_ID', clientId, 'authmesh'),
     redisKeyPrefix: reader.optional('GATEWAY_REDIS_KEY_PREFIX', keyPrefix, 'gateway:'),
+    proxySecret: reader.maybe('GATEWAY_PROXY_SECRET', z.string().min(32, 'must be at least 32 characters (openssl rand -base64 32)')),
+    secretRatePerMinute: reader.optional('GATEWAY_SECRET_RATE_PER_MIN', envSchemas.int(1, 1_000_000), '60'),
   };
   reader.finish('gateway');
   return { ...base, verifier, revocation, gateway };

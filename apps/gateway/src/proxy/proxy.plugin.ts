@@ -6,6 +6,7 @@ import { SessionExpiredError, UpstreamTimeoutError, UpstreamUnavailableError } f
 import { sendError } from '../errors/send-error.js';
 import { forwardContextOf, stripHopByHop, upstreamRequestHeaders } from './forward-headers.js';
 import type { GatewayRoute } from './routes.js';
+import { forwardedForProofHeaders } from '../rate-limit/forwarded-for-proof.js';
 
 export interface ProxyPluginOptions {
   readonly routes: readonly GatewayRoute[];
@@ -15,6 +16,8 @@ export interface ProxyPluginOptions {
   readonly sessionCookieName: string;
   /** Clears the session cookie on a reply (session_expired). */
   readonly clearSessionCookie: (reply: FastifyReply) => void;
+  /** GATEWAY_PROXY_SECRET: requests to auth carry the proof that the gateway wrote X-Forwarded-For. */
+  readonly proxySecret?: string;
 }
 
 /** What the edge decided for a request, for the header rewrite that runs when it is forwarded. */
@@ -59,11 +62,16 @@ export async function proxyPlugin(fastify: FastifyInstance, options: ProxyPlugin
         }
       },
       replyOptions: {
-        rewriteRequestHeaders: (request, headers: IncomingHttpHeaders) =>
-          upstreamRequestHeaders(request.headers, headers, forwardContextOf(request as FastifyRequest), {
-            sessionCookieNames,
-            authorization: decisions.get(request as FastifyRequest),
-          }),
+        rewriteRequestHeaders: (request, headers: IncomingHttpHeaders) => {
+          const ctx = forwardContextOf(request as FastifyRequest);
+          return {
+            ...upstreamRequestHeaders(request.headers, headers, ctx, {
+              sessionCookieNames,
+              authorization: decisions.get(request as FastifyRequest),
+            }),
+            ...(route.name === 'auth' ? forwardedForProofHeaders(options.proxySecret, ctx.forwardedFor) : {}),
+          };
+        },
         // Hop-by-hop fields of the upstream's response concern only that connection (RFC 9110 §7.6.1).
         rewriteHeaders: (headers) => stripHopByHop({ ...headers }),
         // A gateway that retries a failing upstream multiplies its load just when it struggles;

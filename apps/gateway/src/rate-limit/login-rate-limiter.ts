@@ -1,12 +1,20 @@
-import { DependencyUnavailableError, type RedisConnection } from '@authmesh/platform';
+import { DependencyUnavailableError, type RedisConnection, clientKeyOf } from '@authmesh/platform';
 import { Logger } from '@nestjs/common';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { GatewaySettings } from '../config/gateway.config.js';
 import { RateLimitedError } from '../errors/gateway-errors.js';
-import { clientKeyOf } from './client-key.js';
 
-/** The credential-taking endpoints limited per client address, each with its own budget. */
-export const RATE_LIMITED_PATHS = ['/auth/login', '/session/login', '/oauth/token'] as const;
+/** The login endpoints (GATEWAY_LOGIN_RATE_PER_MIN), each with its own budget per client address. */
+export const LOGIN_PATHS = ['/auth/login', '/session/login', '/oauth/token'] as const;
+
+/**
+ * The other endpoints where auth checks a password or a client secret (argon2id, ~50 ms of a
+ * thread and 19 MiB each) — GATEWAY_SECRET_RATE_PER_MIN each: registration hashes a password,
+ * password change and the admin-token step check one, introspection and revocation (RFC 7662,
+ * RFC 7009) authenticate a confidential client by its hashed secret. Without a budget here, any
+ * one address could keep auth's hashing busy through the gateway.
+ */
+export const SECRET_PATHS = ['/auth/register', '/auth/password', '/auth/admin-token', '/oauth/introspect', '/oauth/revoke'] as const;
 
 // What @fastify/http-proxy resolves a destination against (any origin will do: only the path is read).
 const RESOLUTION_BASE = 'http://gateway.invalid';
@@ -40,7 +48,7 @@ export function limitedPathOf(url: string): string {
 }
 
 /**
- * Per-address budgets on the endpoints that take credentials (GATEWAY_LOGIN_RATE_PER_MIN each),
+ * Per-address budgets on the endpoints that take credentials (RATE_LIMITED_PATHS),
  * in Redis so they hold across gateway replicas. rate-limiter-flexible, as auth uses: the
  * maintained library for exactly this (atomic counters, fixed window, Redis or memory).
  *
@@ -53,17 +61,16 @@ export class LoginRateLimiter {
   private readonly limiters: ReadonlyMap<string, RateLimiterAbstract>;
 
   constructor(redis: RedisConnection, settings: GatewaySettings) {
-    const make = (path: string): RateLimiterAbstract => {
-      const opts = {
-        keyPrefix: `${settings.redisKeyPrefix}rate${path.replace(/\//g, ':')}`,
-        points: settings.loginRatePerMinute,
-        duration: 60,
-      };
+    const make = (path: string, points: number): RateLimiterAbstract => {
+      const opts = { keyPrefix: `${settings.redisKeyPrefix}rate${path.replace(/\//g, ':')}`, points, duration: 60 };
       return redis.client
         ? new RateLimiterRedis({ storeClient: redis.client, ...opts, insuranceLimiter: new RateLimiterMemory(opts) })
         : new RateLimiterMemory(opts);
     };
-    this.limiters = new Map(RATE_LIMITED_PATHS.map((p) => [p, make(p)]));
+    this.limiters = new Map([
+      ...LOGIN_PATHS.map((p) => [p, make(p, settings.loginRatePerMinute)] as const),
+      ...SECRET_PATHS.map((p) => [p, make(p, settings.secretRatePerMinute)] as const),
+    ]);
   }
 
   /** True when `path` (without the query) has a budget. */

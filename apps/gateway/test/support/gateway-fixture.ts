@@ -23,7 +23,13 @@ export const ADDRESS = { line1: '1 Main Street', city: 'Lyon', postalCode: '6900
 export const CART = { items: [{ sku: 'BOOK-1', quantity: 2, unitPrice: 1250 }], currency: 'EUR' };
 
 /**
- * Auth with the orders and gateway clients seeded. Its per-address budgets are lifted: every test
+ * The secret with which the gateway proves to auth that it wrote X-Forwarded-For (as `npm start`
+ * wires them): auth's per-address guessing budgets then see each test client, not the gateway.
+ */
+export const PROXY_SECRET = randomBytes(32).toString('base64url');
+
+/**
+ * Auth with the orders and gateway clients seeded, believing the gateway's proven X-Forwarded-For. Its per-address budgets are lifted: every test
  * file talks to it from 127.0.0.1 through one shared Redis, so the defaults would make files that
  * run in parallel throttle each other.
  */
@@ -32,6 +38,7 @@ export function startAuth(env: Record<string, string> = {}): Promise<TestApp> {
     AUTH_SEED_CLIENTS: JSON.stringify([ORDERS_CLIENT, GATEWAY_CLIENT]),
     AUTH_RATE_LIMIT_PER_MIN: '1000000',
     AUTH_LOGIN_MAX_FAILURES_PER_ADDRESS: '100000',
+    AUTH_PROXY_SECRET: PROXY_SECRET,
     ...env,
   });
 }
@@ -84,6 +91,7 @@ export async function startGateway(
     ORDERS_URL: upstreams.ordersUrl,
     PROFILES_URL: upstreams.profilesUrl,
     GATEWAY_REDIS_KEY_PREFIX: uniquePrefix('x'),
+    GATEWAY_PROXY_SECRET: PROXY_SECRET,
     ...env,
   });
   return Object.assign(app, { origin });

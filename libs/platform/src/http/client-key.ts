@@ -9,6 +9,9 @@ import { isIPv4, isIPv6 } from 'node:net';
  *
  * Hand-written (a dozen lines over WHATWG URL, which validates and canonicalises the address):
  * the only library for it here, ipaddr.js, is a transitive dependency of Fastify, not ours.
+ *
+ * One function for every per-address budget (the gateway's and auth's), so a client counts as
+ * the same key wherever it is limited.
  */
 export function clientKeyOf(address: string): string {
   if (isIPv4(address)) return address;
