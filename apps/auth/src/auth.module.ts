@@ -5,6 +5,8 @@ import { MetricsService, PlatformModule } from '@authmesh/platform';
 import { MirrorRevocationChecker, RevocationModule } from '@authmesh/revocation';
 import { JwtAuthGuard, TokenVerifier, VerifierMetrics } from '@authmesh/token-verifier';
 import { AdminController } from './admin/admin.controller.js';
+import { AdminTokenController } from './admin-token/admin-token.controller.js';
+import { AdminTokenService } from './admin-token/admin-token.service.js';
 import { ClientsAdminController } from './admin/clients-admin.controller.js';
 import { KeysAdminController } from './admin/keys-admin.controller.js';
 import { KeyLifecycle } from './keys/key-lifecycle.service.js';
@@ -35,6 +37,7 @@ import { TokenEndpoint } from './oauth/token-endpoint.service.js';
 import { Seeder } from './seed/seeder.js';
 import { AccessTokenIssuer } from './tokens/access-token.issuer.js';
 import { AccessTokenReader } from './tokens/access-token.reader.js';
+import { HopGuard } from './tokens/hop.guard.js';
 import { RefreshFamilyEntity, RefreshTokenEntity } from './tokens/refresh-token.entity.js';
 import { RefreshTokensService } from './tokens/refresh-tokens.service.js';
 import { AddressRateLimitGuard } from './users/address-rate-limit.guard.js';
@@ -77,6 +80,7 @@ export class AuthModule {
         AuthController,
         OAuthController,
         SessionController,
+        AdminTokenController,
         AdminController,
         ClientsAdminController,
         KeysAdminController,
@@ -91,6 +95,7 @@ export class AuthModule {
         LoginLimiter,
         AddressRateLimitGuard,
         LoginService,
+        AdminTokenService,
         ClientsService,
         ClientAuthenticator,
         TokenEndpoint,
@@ -120,6 +125,9 @@ export class AuthModule {
           inject: [MetricsService, TokenVerifier],
         },
         { provide: APP_GUARD, useClass: JwtAuthGuard },
+        // Runs after JwtAuthGuard (global guards run in the order they are provided): exchanged
+        // tokens are refused at auth, and auth:admin routes take tokens for audience auth alone.
+        { provide: APP_GUARD, useClass: HopGuard },
       ],
     };
   }
