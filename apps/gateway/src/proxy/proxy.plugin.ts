@@ -11,6 +11,8 @@ export interface ProxyPluginOptions {
   readonly routes: readonly GatewayRoute[];
   readonly access: EdgeAccess;
   readonly upstreamTimeoutMs: number;
+  /** GATEWAY_PUBLIC_ORIGIN: what upstreams get as X-Forwarded-Host/-Proto (never the client's Host). */
+  readonly publicOrigin: string;
   /** The session cookie name: never forwarded upstream. */
   readonly sessionCookieName: string;
   /** Clears the session cookie on a reply (session_expired). */
@@ -51,7 +53,7 @@ export async function proxyPlugin(fastify: FastifyInstance, options: ProxyPlugin
       },
       preHandler: async (request: FastifyRequest, reply: FastifyReply) => {
         try {
-          const decision = await options.access.decide(route, request, forwardContextOf(request));
+          const decision = await options.access.decide(route, request, forwardContextOf(request, options.publicOrigin));
           decisions.set(request, decision.authorization);
         } catch (e) {
           if (e instanceof SessionExpiredError) options.clearSessionCookie(reply);
@@ -60,7 +62,7 @@ export async function proxyPlugin(fastify: FastifyInstance, options: ProxyPlugin
       },
       replyOptions: {
         rewriteRequestHeaders: (request, headers: IncomingHttpHeaders) =>
-          upstreamRequestHeaders(request.headers, headers, forwardContextOf(request as FastifyRequest), {
+          upstreamRequestHeaders(request.headers, headers, forwardContextOf(request as FastifyRequest, options.publicOrigin), {
             sessionCookieNames,
             authorization: decisions.get(request as FastifyRequest),
           }),

@@ -23,7 +23,8 @@ export const ADDRESS = { line1: '1 Main Street', city: 'Lyon', postalCode: '6900
 export const CART = { items: [{ sku: 'BOOK-1', quantity: 2, unitPrice: 1250 }], currency: 'EUR' };
 
 /**
- * Auth with the orders and gateway clients seeded. Its per-address budgets are lifted: every test
+ * Auth with the orders and gateway clients seeded (the gateway's with the token-exchange grant:
+ * every `/api` route exchanges by default). Its per-address budgets are lifted: every test
  * file talks to it from 127.0.0.1 through one shared Redis, so the defaults would make files that
  * run in parallel throttle each other.
  */
@@ -84,6 +85,8 @@ export async function startGateway(
     ORDERS_URL: upstreams.ordersUrl,
     PROFILES_URL: upstreams.profilesUrl,
     GATEWAY_REDIS_KEY_PREFIX: uniquePrefix('x'),
+    // Every /api route is exchanged by default: the gateway's client is seeded at auth (startAuth).
+    GATEWAY_CLIENT_SECRET: GATEWAY_CLIENT.secret,
     ...env,
   });
   return Object.assign(app, { origin });
