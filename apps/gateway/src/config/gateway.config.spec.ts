@@ -72,6 +72,10 @@ describe('gateway configuration', () => {
     expect(all.gateway.clientSecret).toBeUndefined();
   });
 
+  it('reports a bad PORT as PORT, not as an unparsable default origin', () => {
+    expect(problemsOf({ ...valid, PORT: 'abc' })).toEqual([expect.stringMatching(/^PORT: /)]);
+  });
+
   it('stops on the removed GATEWAY_EXCHANGE_ROUTES, naming what replaced it', () => {
     expect(problemsOf({ ...valid, GATEWAY_EXCHANGE_ROUTES: 'orders' })).toEqual([
       expect.stringMatching(/^GATEWAY_EXCHANGE_ROUTES: was removed.*GATEWAY_FORWARD_UNCHANGED_ROUTES/),

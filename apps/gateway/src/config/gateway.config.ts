@@ -137,6 +137,8 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
  * admits no other site. An explicit GATEWAY_PUBLIC_ORIGIN is taken literally.
  */
 function loopbackSpellings(defaultOrigin: string): string[] {
+  // A bad HOST or PORT leaves no valid origin; that variable is already reported.
+  if (!URL.canParse(defaultOrigin)) return [defaultOrigin];
   const url = new URL(defaultOrigin);
   if (url.hostname !== '127.0.0.1' && url.hostname !== 'localhost') return [defaultOrigin];
   const port = url.port ? `:${url.port}` : '';
