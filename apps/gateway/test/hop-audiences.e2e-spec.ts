@@ -1,5 +1,6 @@
 import type { TestApp } from '@authmesh/testing';
 import { decodeJwt } from 'jose';
+import pg from 'pg';
 import { basic, form } from '../../auth/test/auth-fixture.js';
 import { AccessTokenIssuer } from '../../auth/src/tokens/access-token.issuer.js';
 import { Browser } from './support/browser.js';
@@ -171,6 +172,30 @@ describe('audiences per hop: what an upstream sees is good for that upstream onl
       expect(await call(`${auth.url}/auth/admin-token`, { token: login.access_token, body: {} })).toMatchObject({
         status: 400,
         body: { code: 'validation_failed', message: expect.stringContaining('password') },
+      });
+    });
+
+    it('never refreshes auth:admin into an access token, even from a family started when logins carried it', async () => {
+      const login = await call<{ access_token: string; refresh_token: string }>(`${auth.url}/auth/login`, { body: ADMIN });
+      const db = new pg.Client({ connectionString: auth.databaseUrl });
+      await db.connect();
+      try {
+        // What a family started before this rule looks like.
+        await db.query(`UPDATE refresh_families SET scope = scope || ' auth:admin' WHERE user_id = $1`, [
+          decodeJwt(login.body.access_token).sub,
+        ]);
+      } finally {
+        await db.end();
+      }
+      const refreshed = await call<{ access_token: string; scope: string }>(`${auth.url}/oauth/token`, {
+        body: { grant_type: 'refresh_token', refresh_token: login.body.refresh_token, client_id: 'authmesh' },
+      });
+      expect(refreshed.status).toBe(200);
+      expect(refreshed.body.scope.split(' ')).not.toContain('auth:admin');
+      expect(String(decodeJwt(refreshed.body.access_token).scope)).not.toContain('auth:admin');
+      expect(await call(`${auth.url}/admin/clients`, { token: refreshed.body.access_token })).toMatchObject({
+        status: 403,
+        body: { code: 'insufficient_scope' },
       });
     });
 
