@@ -67,6 +67,7 @@ describe('gateway configuration', () => {
     expect(problemsOf({ ...noSecret, GATEWAY_FORWARD_UNCHANGED_ROUTES: 'orders' })).toEqual([
       expect.stringMatching(/^GATEWAY_CLIENT_SECRET: is required unless/),
     ]);
+    expect(problemsOf({ ...noSecret, GATEWAY_CLIENT_SECRET: ' ' })).toEqual([expect.stringMatching(/^GATEWAY_CLIENT_SECRET: is required/)]);
     const all = loadGatewayConfig({ ...noSecret, GATEWAY_FORWARD_UNCHANGED_ROUTES: 'orders, profiles orders' });
     expect(all.gateway.forwardUnchangedRoutes).toEqual(['orders', 'profiles']);
     expect(all.gateway.clientSecret).toBeUndefined();

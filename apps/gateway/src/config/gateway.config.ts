@@ -95,7 +95,8 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
   const unchanged = [...new Set(reader.optional('GATEWAY_FORWARD_UNCHANGED_ROUTES', apiRoutes, '') ?? [])];
   const secret = reader.maybe('GATEWAY_CLIENT_SECRET', z.string().min(1));
   const exchanges = API_ROUTES.some((r) => !unchanged.includes(r));
-  if (exchanges && secret === undefined && env.GATEWAY_CLIENT_SECRET === undefined) {
+  // An empty value counts as unset: exchanges would only fail later, one 502 at a time.
+  if (exchanges && secret === undefined) {
     reader.problem(
       'GATEWAY_CLIENT_SECRET',
       'is required unless every API route is in GATEWAY_FORWARD_UNCHANGED_ROUTES (the gateway authenticates to auth to exchange tokens)',
