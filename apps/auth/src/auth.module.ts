@@ -8,6 +8,8 @@ import { accountMessageSenderProvider } from './accounts/account-messages.provid
 import { EmailVerificationTokenEntity } from './accounts/email-verification-token.entity.js';
 import { RegistrationService } from './accounts/registration.service.js';
 import { AdminController } from './admin/admin.controller.js';
+import { AdminTokenController } from './admin-token/admin-token.controller.js';
+import { AdminTokenService } from './admin-token/admin-token.service.js';
 import { ClientsAdminController } from './admin/clients-admin.controller.js';
 import { KeysAdminController } from './admin/keys-admin.controller.js';
 import { KeyLifecycle } from './keys/key-lifecycle.service.js';
@@ -39,6 +41,7 @@ import { TokenEndpoint } from './oauth/token-endpoint.service.js';
 import { Seeder } from './seed/seeder.js';
 import { AccessTokenIssuer } from './tokens/access-token.issuer.js';
 import { AccessTokenReader } from './tokens/access-token.reader.js';
+import { HopGuard } from './tokens/hop.guard.js';
 import { RefreshFamilyEntity, RefreshTokenEntity } from './tokens/refresh-token.entity.js';
 import { RefreshTokensService } from './tokens/refresh-tokens.service.js';
 import { AddressRateLimitGuard } from './users/address-rate-limit.guard.js';
@@ -83,6 +86,7 @@ export class AuthModule {
         AuthController,
         OAuthController,
         SessionController,
+        AdminTokenController,
         AdminController,
         ClientsAdminController,
         KeysAdminController,
@@ -99,6 +103,7 @@ export class AuthModule {
         LoginService,
         RegistrationService,
         accountMessageSenderProvider(config),
+        AdminTokenService,
         ClientsService,
         ClientAuthenticator,
         TokenEndpoint,
@@ -128,6 +133,9 @@ export class AuthModule {
           inject: [MetricsService, TokenVerifier],
         },
         { provide: APP_GUARD, useClass: JwtAuthGuard },
+        // Runs after JwtAuthGuard (global guards run in the order they are provided): exchanged
+        // tokens are refused at auth, and auth:admin routes take tokens for audience auth alone.
+        { provide: APP_GUARD, useClass: HopGuard },
       ],
     };
   }

@@ -40,6 +40,13 @@ describe('auth: revocation endpoints, and the outbox that survives a Redis outag
   }
   const login = async (email: string, pw = password): Promise<Response> => post(`${app.url}/auth/login`, { email, password: pw });
   const bearer = (t: string): Record<string, string> => ({ authorization: `Bearer ${t}` });
+  /** auth:admin never rides in a login token: the admin's login token, then the admin-token step (password re-entered). */
+  async function adminToken(): Promise<{ access_token: string }> {
+    const loggedIn = (await (await login(ADMIN.email, ADMIN.password)).json()) as Tokens;
+    const res = await post(`${app.url}/auth/admin-token`, { password: ADMIN.password }, bearer(loggedIn.access_token));
+    if (res.status !== 200) throw new Error(`admin-token answered ${res.status}`);
+    return (await res.json()) as { access_token: string };
+  }
   async function introspect(token: string): Promise<boolean> {
     const f = form({ token });
     const res = await fetch(`${app.url}/oauth/introspect`, {
@@ -136,7 +143,7 @@ describe('auth: revocation endpoints, and the outbox that survives a Redis outag
     const forbidden = await post(`${app.url}/admin/revocations`, { sub: 'x' }, bearer(tokens.access_token));
     expect(forbidden.status).toBe(403);
     expect(await forbidden.json()).toMatchObject({ code: 'insufficient_scope' });
-    const admin = (await (await login(ADMIN.email, ADMIN.password)).json()) as Tokens;
+    const admin = await adminToken();
     const { jti, exp, sub } = decodeJwt(tokens.access_token);
     const byJti = await post(`${app.url}/admin/revocations`, { jti, exp }, bearer(admin.access_token));
     expect(byJti.status).toBe(200);
@@ -174,7 +181,7 @@ describe('auth: revocation endpoints, and the outbox that survives a Redis outag
     expect((await login(a.email)).status).toBe(401);
 
     const b = await user();
-    const admin = (await (await login(ADMIN.email, ADMIN.password)).json()) as Tokens;
+    const admin = await adminToken();
     const id = decodeJwt(b.tokens.access_token).sub!;
     expect((await post(`${app.url}/admin/users/${id}/disable`, {}, bearer(admin.access_token))).status).toBe(200);
     expect(await introspect(b.tokens.access_token)).toBe(false);
@@ -183,7 +190,7 @@ describe('auth: revocation endpoints, and the outbox that survives a Redis outag
 
   it('accepts revocations while Redis is down (200), keeps them in the Postgres outbox, and replays them when Redis is back', async () => {
     const users = await Promise.all([user(), user(), user()]);
-    const admin = (await (await login(ADMIN.email, ADMIN.password)).json()) as Tokens;
+    const admin = await adminToken();
     await redis.stop();
     // logout, logout-all and an admin revocation, all while Redis is gone.
     expect((await post(`${app.url}/auth/logout`, {}, bearer(users[0]!.tokens.access_token))).status).toBe(200);
@@ -208,7 +215,7 @@ describe('auth: revocation endpoints, and the outbox that survives a Redis outag
   });
 
   it('writes no blocklist entry for an already-expired token', async () => {
-    const admin = (await (await login(ADMIN.email, ADMIN.password)).json()) as Tokens;
+    const admin = await adminToken();
     const jti = randomBytes(8).toString('hex');
     expect(
       (await post(`${app.url}/admin/revocations`, { jti, exp: Math.floor(Date.now() / 1000) - 3600 }, bearer(admin.access_token))).status,

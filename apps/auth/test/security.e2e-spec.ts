@@ -243,13 +243,22 @@ describe('auth: refresh families, keys at rest, brute force and OAuth errors', (
       expect((await post(`${app.url}/auth/login`, { email: other, password })).status).toBe(200);
     });
 
-    it('seeds the first admin from the environment, with scope auth:admin and audience auth', async () => {
+    it('seeds the first admin from the environment; auth:admin comes from the admin-token step, not the login token', async () => {
       const res = await post(`${app.url}/auth/login`, { email: 'admin@example.com', password: 'admin password 123' });
       expect(res.status).toBe(200);
       const body = (await res.json()) as { scope: string; access_token: string };
-      expect(body.scope.split(' ')).toContain('auth:admin');
+      expect(body.scope.split(' ')).not.toContain('auth:admin');
       const claims = JSON.parse(Buffer.from(body.access_token.split('.')[1]!, 'base64url').toString()) as { aud: string[] };
       expect(claims.aud).toContain('auth');
+      const step = await post(
+        `${app.url}/auth/admin-token`,
+        { password: 'admin password 123' },
+        { authorization: `Bearer ${body.access_token}` },
+      );
+      expect(step.status).toBe(200);
+      const admin = (await step.json()) as { scope: string; access_token: string };
+      expect(admin.scope).toBe('auth:admin');
+      expect(JSON.parse(Buffer.from(admin.access_token.split('.')[1]!, 'base64url').toString())).toMatchObject({ aud: ['auth'] });
     });
   });
 

@@ -38,6 +38,7 @@ export const gatewayApp: AppDefinition<GatewayConfig> = {
       routes: gatewayRoutes(config.gateway),
       access: app.get<EdgeAccess>(EdgeAccess),
       upstreamTimeoutMs: config.gateway.upstreamTimeoutMs,
+      publicOrigin: config.gateway.publicOrigin,
       sessionCookieName: cookie.name,
       clearSessionCookie: (reply) => cookie.clear(reply),
       proxySecret: config.gateway.proxySecret,

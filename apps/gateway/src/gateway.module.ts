@@ -115,7 +115,7 @@ export class GatewayModule {
         {
           provide: EdgeAccess,
           useFactory: (verifier: EdgeVerifier, sessions: SessionService, exchanger: TokenExchanger) =>
-            new EdgeAccess(verifier, sessions, settings.exchangeRoutes.length > 0 ? exchanger : undefined, settings),
+            new EdgeAccess(verifier, sessions, exchanger, settings),
           inject: [EdgeVerifier, SessionService, TokenExchanger],
         },
       ],

@@ -5,7 +5,6 @@ import { Browser } from './support/browser.js';
 import {
   ADDRESS,
   CART,
-  GATEWAY_CLIENT,
   ORDERS_CLIENT,
   RecordingProxy,
   call,
@@ -20,9 +19,9 @@ import {
 const EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 
-// Token exchange (RFC 8693) for the orders route: real auth, orders and profiles; a recording proxy
+// Token exchange (RFC 8693), the default of every /api route: real auth, orders and profiles; a recording proxy
 // in front of orders shows the token orders actually received.
-describe('gateway token exchange for /api/orders (e2e)', () => {
+describe('gateway token exchange, the default for /api routes (e2e)', () => {
   let auth: TestApp;
   let orders: TestApp;
   let profiles: TestApp;
@@ -33,10 +32,8 @@ describe('gateway token exchange for /api/orders (e2e)', () => {
     auth = await startAuth();
     ({ orders, profiles } = await startServices(auth));
     recorder = await RecordingProxy.start(orders.url);
-    gateway = await startGateway(
-      { auth, ordersUrl: recorder.url, profilesUrl: profiles.url },
-      { GATEWAY_EXCHANGE_ROUTES: 'orders', GATEWAY_CLIENT_SECRET: GATEWAY_CLIENT.secret },
-    );
+    // Exchange is the default for every /api route: no setting needed (the fixture passes the gateway's secret).
+    gateway = await startGateway({ auth, ordersUrl: recorder.url, profilesUrl: profiles.url });
   });
   afterAll(async () => {
     await gateway?.close();
@@ -87,10 +84,12 @@ describe('gateway token exchange for /api/orders (e2e)', () => {
     expect(decodeJwt(lastTokenAtOrders())).toMatchObject({ aud: ['orders'], act: { sub: 'gateway' } });
   });
 
-  it('leaves routes not listed in GATEWAY_EXCHANGE_ROUTES in bearer mode (the user token, unchanged)', async () => {
+  it('exchanges on /api/profiles too (every /api route by default): profiles serves the user with a token for profiles alone', async () => {
     const user = await loginAt(auth.url, await registerUser(auth.url, 'exchange-profiles'));
+    const before = await requestsServed(auth.url, 'POST', '/oauth/token');
     const res = await call<{ userId?: string }>(`${gateway.url}/api/profiles/me`, { token: user.access_token });
     expect(res.status).toBe(200);
+    expect(await requestsServed(auth.url, 'POST', '/oauth/token')).toBe(before + 1);
   });
 
   it('does not let a client without the grant exchange a token (auth refuses it)', async () => {

@@ -1,4 +1,5 @@
 import type { TestApp } from '@authmesh/testing';
+import { decodeJwt } from 'jose';
 import { type IncomingHttpHeaders, request as httpRequest } from 'node:http';
 import { request } from 'undici';
 import {
@@ -60,9 +61,11 @@ describe('gateway routing (e2e)', () => {
     expect(lastSeen().url).toBe('/orders');
   });
 
-  it('forwards the bearer token unchanged', async () => {
+  it('forwards a token exchanged for orders alone, never the user’s own (exchange is the default)', async () => {
     await call(`${gateway.url}/api/orders/1`, { token });
-    expect(lastSeen().headers.authorization).toBe(`Bearer ${token}`);
+    const forwarded = lastSeen().headers.authorization!;
+    expect(forwarded).not.toBe(`Bearer ${token}`);
+    expect(decodeJwt(forwarded.replace(/^Bearer /, ''))).toMatchObject({ aud: ['orders'], act: { sub: 'gateway' } });
   });
 
   it('propagates the caller’s x-request-id to the upstream and back', async () => {
@@ -88,6 +91,15 @@ describe('gateway routing (e2e)', () => {
     expect(h['x-forwarded-proto']).toBe('http');
     expect(h['x-forwarded-host']).toBe(new URL(gateway.url).host);
     expect(h.forwarded).toBeUndefined();
+  });
+
+  it('sends the gateway’s public host and proto as X-Forwarded-Host/-Proto, never the client’s Host header', async () => {
+    // node:http, not fetch: fetch does not let a caller choose Host.
+    const res = await rawGet(`${gateway.url}/api/orders/1`, { authorization: `Bearer ${token}`, host: 'evil.example' });
+    expect(res.status).toBe(200);
+    const h = lastSeen().headers;
+    expect(h['x-forwarded-host']).toBe(new URL(gateway.origin).host);
+    expect(h['x-forwarded-proto']).toBe('http');
   });
 
   it('drops the client’s X-Real-IP, X-Forwarded-Port and X-Forwarded-Prefix (only the gateway speaks about the client)', async () => {

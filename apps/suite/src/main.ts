@@ -97,7 +97,8 @@ async function main(): Promise<void> {
   base.AUTH_SEED_CLIENTS ??= embeddedClients();
   // Orders calls profiles with its own client-credentials token: its secret is the seeded one.
   base.ORDERS_CLIENT_SECRET ??= seededSecret(base.AUTH_SEED_CLIENTS, base.ORDERS_CLIENT_ID ?? 'orders');
-  // The gateway's client (token exchange, when GATEWAY_EXCHANGE_ROUTES names a route) is seeded too.
+  // The gateway's client is seeded too: it exchanges (RFC 8693) the user's token for one of each
+  // routed service's audience alone on every /api route (GATEWAY_FORWARD_UNCHANGED_ROUTES aside).
   base.GATEWAY_CLIENT_SECRET ??= seededSecret(base.AUTH_SEED_CLIENTS, base.GATEWAY_CLIENT_ID ?? 'gateway');
   for (const note of notes) process.stdout.write(`suite: ${note}\n`);
 

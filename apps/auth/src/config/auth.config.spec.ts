@@ -23,6 +23,15 @@ describe('auth configuration', () => {
     expect(loadAuthConfig(valid).auth.keys).toEqual({ rotationDays: 30, publishDelaySeconds: 600, checkIntervalSeconds: 5 });
   });
 
+  it('gives admin tokens 120 s by default, never more than the access-token lifetime', () => {
+    expect(loadAuthConfig(valid).auth.adminTokenTtlSeconds).toBe(120);
+    expect(loadAuthConfig({ ...valid, AUTH_ACCESS_TOKEN_TTL_S: '60' }).auth.adminTokenTtlSeconds).toBe(60);
+    expect(loadAuthConfig({ ...valid, AUTH_ADMIN_TOKEN_TTL_S: '30' }).auth.adminTokenTtlSeconds).toBe(30);
+    expect(problemsOf({ ...valid, AUTH_ACCESS_TOKEN_TTL_S: '60', AUTH_ADMIN_TOKEN_TTL_S: '90' })).toEqual([
+      expect.stringMatching(/^AUTH_ADMIN_TOKEN_TTL_S: must not exceed AUTH_ACCESS_TOKEN_TTL_S \(60\)/),
+    ]);
+  });
+
   it('refuses a publish delay that is not longer than the JWKS max-age (verifiers would meet the key before holding it)', () => {
     expect(problemsOf({ ...valid, AUTH_JWKS_MAX_AGE_S: '300', AUTH_KEY_PUBLISH_DELAY_S: '300' })).toEqual([
       expect.stringMatching(/^AUTH_KEY_PUBLISH_DELAY_S: must be longer than AUTH_JWKS_MAX_AGE_S/),

@@ -19,6 +19,8 @@ export interface AuthConfig extends BaseConfig {
     /** Key-encryption key (32 bytes) protecting private signing keys at rest. */
     kek: Buffer;
     accessTokenTtlSeconds: number;
+    /** AUTH_ADMIN_TOKEN_TTL_S: lifetime of a `POST /auth/admin-token` token (never more than accessTokenTtlSeconds). */
+    adminTokenTtlSeconds: number;
     refreshTokenTtlSeconds: number;
     refreshTokenAbsoluteSeconds: number;
     rsaKeyBits: 2048 | 3072 | 4096;
@@ -119,6 +121,10 @@ export function loadAuthConfig(env: Env): AuthConfig {
   const reader = new EnvReader(env);
   const base = readBaseConfig('auth', reader, env);
   const ttl = reader.optional('AUTH_ACCESS_TOKEN_TTL_S', envSchemas.int(30, 3600), '300');
+  // An admin token is the strongest token auth issues: short-lived, and never outliving a login token.
+  const adminTtl = reader.maybe('AUTH_ADMIN_TOKEN_TTL_S', envSchemas.int(10, 3600));
+  if (adminTtl !== undefined && ttl !== undefined && adminTtl > ttl)
+    reader.problem('AUTH_ADMIN_TOKEN_TTL_S', `must not exceed AUTH_ACCESS_TOKEN_TTL_S (${ttl})`);
   const jwksMaxAge = reader.optional('AUTH_JWKS_MAX_AGE_S', envSchemas.int(0, 86400), '300');
   const adminEmail = reader.maybe('AUTH_SEED_ADMIN_EMAIL', z.email('must be an email address'));
   const adminPassword = reader.maybe('AUTH_SEED_ADMIN_PASSWORD', z.string().min(12, 'must be at least 12 characters'));
@@ -131,6 +137,7 @@ export function loadAuthConfig(env: Env): AuthConfig {
       issuer: reader.optional('AUTH_ISSUER', envSchemas.url(['http', 'https']), `http://127.0.0.1:${base.port ?? 3001}`).replace(/\/$/, ''),
       kek: reader.required('AUTH_KEK', kek, 'generate one with: openssl rand -base64 32'),
       accessTokenTtlSeconds: ttl,
+      adminTokenTtlSeconds: adminTtl ?? Math.min(120, ttl ?? 120),
       refreshTokenTtlSeconds: reader.optional('AUTH_REFRESH_TOKEN_TTL_S', envSchemas.int(60, 90 * 86400), String(14 * 86400)),
       refreshTokenAbsoluteSeconds: reader.optional('AUTH_REFRESH_TOKEN_MAX_S', envSchemas.int(60, 365 * 86400), String(30 * 86400)),
       rsaKeyBits: reader.optional(

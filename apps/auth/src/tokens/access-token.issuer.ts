@@ -16,6 +16,8 @@ export interface AccessTokenRequest {
   act?: ActorClaim;
   /** The token expires no later than this: an exchanged token never outlives its subject token. */
   notAfter?: Date;
+  /** A lifetime shorter than AUTH_ACCESS_TOKEN_TTL_S (the admin token's); never longer. */
+  ttlSeconds?: number;
 }
 
 export interface IssuedAccessToken {
@@ -51,7 +53,7 @@ export class AccessTokenIssuer {
       iat = Math.floor(revokedAtMs / 1000) + 1;
     }
     const cap = req.notAfter === undefined ? Infinity : Math.floor(req.notAfter.getTime() / 1000) - iat;
-    const ttl = Math.min(this.config.auth.accessTokenTtlSeconds, cap);
+    const ttl = Math.min(this.config.auth.accessTokenTtlSeconds, req.ttlSeconds ?? Infinity, cap);
     if (ttl < 1) throw new Error('notAfter leaves the access token no lifetime');
     const jti = randomBytes(16).toString('base64url');
     const token = await new SignJWT({ client_id: req.clientId, scope: req.scope, ...(req.act && { act: req.act }) })

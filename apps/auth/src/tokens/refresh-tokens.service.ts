@@ -9,6 +9,7 @@ import { RevocationOutbox } from '../revocation/revocation-outbox.service.js';
 import { SessionRevoker } from '../revocation/session-revoker.service.js';
 import { UserEntity } from '../users/user.entity.js';
 import { AccessTokenIssuer, type IssuedAccessToken } from './access-token.issuer.js';
+import { withoutPrivilegedScopes } from './privileged-scopes.js';
 import { RefreshFamilyEntity, RefreshTokenEntity } from './refresh-token.entity.js';
 
 export interface TokenPair {
@@ -110,7 +111,10 @@ export class RefreshTokensService {
     return { family, token };
   }
 
-  private async issuePair(tx: EntityManager, family: RefreshFamilyEntity, now: Date, scope = family.scope): Promise<TokenPair> {
+  private async issuePair(tx: EntityManager, family: RefreshFamilyEntity, now: Date, familyScope = family.scope): Promise<TokenPair> {
+    // A family started before privileged scopes left login tokens may still list auth:admin:
+    // a refresh never hands it out (it comes only from POST /auth/admin-token).
+    const scope = withoutPrivilegedScopes(familyScope);
     const access = await this.issuer.issue({ sub: family.userId, clientId: family.clientId, audience: family.audiences, scope }, now);
     const refreshToken = randomToken();
     // Sliding expiry, capped by the family's absolute maximum.

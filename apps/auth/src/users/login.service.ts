@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectConfig } from '@authmesh/platform';
 import { RegistrationService } from '../accounts/registration.service.js';
 import type { AuthConfig } from '../config/auth.config.js';
+import { isPrivilegedScope } from '../tokens/privileged-scopes.js';
 import { RefreshTokensService, type TokenPair } from '../tokens/refresh-tokens.service.js';
 import { LoginLimiter } from './login-limiter.js';
 import type { UserEntity } from './user.entity.js';
@@ -48,9 +49,12 @@ export class LoginService {
     return tokenResponse(pair);
   }
 
-  /** A user's scopes and audiences: the defaults plus their extra scopes (e.g. auth:admin). */
+  /**
+   * A login's scopes and audiences: the defaults plus the user's extra scopes, minus the privileged
+   * ones (auth:admin): those come only from `POST /auth/admin-token`, in a short token for `auth` alone.
+   */
   grantFor(user: UserEntity): { scope: string; audiences: string[] } {
-    const scopes = [...new Set([...this.config.auth.userScopes, ...user.extraScopes])];
+    const scopes = [...new Set([...this.config.auth.userScopes, ...user.extraScopes])].filter((s) => !isPrivilegedScope(s));
     return { scope: scopes.join(' '), audiences: [...this.config.auth.userAudiences] };
   }
 }

@@ -2,6 +2,7 @@ import { ConfigError } from '@authmesh/platform';
 import { loadGatewayConfig } from './gateway.config.js';
 
 const valid = {
+  GATEWAY_CLIENT_SECRET: 'gateway-secret',
   DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/authmesh',
   REDIS_URL: 'redis://127.0.0.1:6379',
   AUTH_ISSUER: 'http://127.0.0.1:3001',
@@ -28,11 +29,12 @@ describe('gateway configuration', () => {
       ordersUrl: 'http://127.0.0.1:3002',
       profilesUrl: 'http://127.0.0.1:3003',
       clientId: 'gateway',
-      clientSecret: undefined,
-      exchangeRoutes: [],
+      clientSecret: 'gateway-secret',
+      forwardUnchangedRoutes: [],
       upstreamTimeoutMs: 10_000,
       corsOrigins: [],
       publicOrigin: 'http://127.0.0.1:3000',
+      publicOrigins: ['http://127.0.0.1:3000', 'http://localhost:3000'],
       sessionCookieName: 'authmesh_session',
       sessionIdleSeconds: 1800,
       sessionAbsoluteSeconds: 43_200,
@@ -51,22 +53,52 @@ describe('gateway configuration', () => {
   });
 
   it('requires AUTH_URL, ORDERS_URL and PROFILES_URL, naming each', () => {
-    const problems = problemsOf({ DATABASE_URL: valid.DATABASE_URL, REDIS_URL: valid.REDIS_URL, AUTH_ISSUER: valid.AUTH_ISSUER });
+    const problems = problemsOf({
+      DATABASE_URL: valid.DATABASE_URL,
+      REDIS_URL: valid.REDIS_URL,
+      AUTH_ISSUER: valid.AUTH_ISSUER,
+      GATEWAY_CLIENT_SECRET: valid.GATEWAY_CLIENT_SECRET,
+    });
     expect(problems.map((p) => p.split(':')[0])).toEqual(['AUTH_URL', 'ORDERS_URL', 'PROFILES_URL']);
   });
 
-  it('requires GATEWAY_CLIENT_SECRET only when a route is exchanged', () => {
-    expect(problemsOf({ ...valid, GATEWAY_EXCHANGE_ROUTES: 'orders' })).toEqual([
-      expect.stringMatching(/^GATEWAY_CLIENT_SECRET: is required when/),
+  it('requires GATEWAY_CLIENT_SECRET unless every API route forwards unchanged (exchange is the default)', () => {
+    const { GATEWAY_CLIENT_SECRET: _secret, ...noSecret } = valid;
+    expect(problemsOf(noSecret)).toEqual([expect.stringMatching(/^GATEWAY_CLIENT_SECRET: is required unless every API route/)]);
+    expect(problemsOf({ ...noSecret, GATEWAY_FORWARD_UNCHANGED_ROUTES: 'orders' })).toEqual([
+      expect.stringMatching(/^GATEWAY_CLIENT_SECRET: is required unless/),
     ]);
-    const ok = loadGatewayConfig({ ...valid, GATEWAY_EXCHANGE_ROUTES: 'orders, profiles orders', GATEWAY_CLIENT_SECRET: 's3cret' });
-    expect(ok.gateway.exchangeRoutes).toEqual(['orders', 'profiles']);
+    expect(problemsOf({ ...noSecret, GATEWAY_CLIENT_SECRET: ' ' })).toEqual([expect.stringMatching(/^GATEWAY_CLIENT_SECRET: is required/)]);
+    const all = loadGatewayConfig({ ...noSecret, GATEWAY_FORWARD_UNCHANGED_ROUTES: 'orders, profiles orders' });
+    expect(all.gateway.forwardUnchangedRoutes).toEqual(['orders', 'profiles']);
+    expect(all.gateway.clientSecret).toBeUndefined();
+  });
+
+  it('reports a bad PORT as PORT, not as an unparsable default origin', () => {
+    expect(problemsOf({ ...valid, PORT: 'abc' })).toEqual([expect.stringMatching(/^PORT: /)]);
+  });
+
+  it('stops on the removed GATEWAY_EXCHANGE_ROUTES, naming what replaced it', () => {
+    expect(problemsOf({ ...valid, GATEWAY_EXCHANGE_ROUTES: 'orders' })).toEqual([
+      expect.stringMatching(/^GATEWAY_EXCHANGE_ROUTES: was removed.*GATEWAY_FORWARD_UNCHANGED_ROUTES/),
+    ]);
+  });
+
+  it('accepts both loopback spellings only for a default loopback origin; an explicit origin is taken literally', () => {
+    expect(loadGatewayConfig({ ...valid, HOST: 'localhost', PORT: '8080' }).gateway.publicOrigins).toEqual([
+      'http://localhost:8080',
+      'http://127.0.0.1:8080',
+    ]);
+    expect(loadGatewayConfig({ ...valid, HOST: '10.0.0.5' }).gateway.publicOrigins).toEqual(['http://10.0.0.5:3000']);
+    expect(loadGatewayConfig({ ...valid, GATEWAY_PUBLIC_ORIGIN: 'http://127.0.0.1:3000' }).gateway.publicOrigins).toEqual([
+      'http://127.0.0.1:3000',
+    ]);
   });
 
   it('rejects an unknown exchange route, a non-origin CORS entry and a bad public origin, all at once', () => {
     const problems = problemsOf({
       ...valid,
-      GATEWAY_EXCHANGE_ROUTES: 'auth',
+      GATEWAY_FORWARD_UNCHANGED_ROUTES: 'auth',
       GATEWAY_CLIENT_SECRET: 'x',
       GATEWAY_CORS_ORIGINS: 'https://ok.example https://bad.example/path',
       GATEWAY_PUBLIC_ORIGIN: 'shop.example',
@@ -76,7 +108,7 @@ describe('gateway configuration', () => {
     expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(
       [
         'GATEWAY_CORS_ORIGINS',
-        'GATEWAY_EXCHANGE_ROUTES',
+        'GATEWAY_FORWARD_UNCHANGED_ROUTES',
         'GATEWAY_LOGIN_RATE_PER_MIN',
         'GATEWAY_PUBLIC_ORIGIN',
         'GATEWAY_SESSION_IDLE_S',

@@ -3,9 +3,9 @@ import { type RevocationConfig, readRevocationConfig } from '@authmesh/revocatio
 import { type VerifierConfig, readVerifierConfig } from '@authmesh/token-verifier';
 import { z } from 'zod';
 
-/** The routes whose user token may be exchanged (RFC 8693) before forwarding. */
-export const EXCHANGEABLE_ROUTES = ['orders', 'profiles'] as const;
-export type ApiRouteName = (typeof EXCHANGEABLE_ROUTES)[number];
+/** The `/api` routes: each upstream gets a token exchanged (RFC 8693) for its own audience, unless listed in GATEWAY_FORWARD_UNCHANGED_ROUTES. */
+export const API_ROUTES = ['orders', 'profiles'] as const;
+export type ApiRouteName = (typeof API_ROUTES)[number];
 
 /** The gateway's own settings (GATEWAY_*, and the upstream URLs). */
 export interface GatewaySettings {
@@ -17,16 +17,24 @@ export interface GatewaySettings {
   readonly profilesUrl: string;
   /** GATEWAY_CLIENT_ID (default `gateway`): the gateway's confidential client at auth (token exchange). */
   readonly clientId: string;
-  /** GATEWAY_CLIENT_SECRET: required only when GATEWAY_EXCHANGE_ROUTES is not empty. */
+  /** GATEWAY_CLIENT_SECRET: required unless every API route is in GATEWAY_FORWARD_UNCHANGED_ROUTES. */
   readonly clientSecret: string | undefined;
-  /** GATEWAY_EXCHANGE_ROUTES (default none): routes whose user token is exchanged for one of that audience only. */
-  readonly exchangeRoutes: readonly ApiRouteName[];
+  /**
+   * GATEWAY_FORWARD_UNCHANGED_ROUTES (default none): API routes whose upstream gets the user's own
+   * token. Every other `/api` route gets a token exchanged for that one service (the default).
+   */
+  readonly forwardUnchangedRoutes: readonly ApiRouteName[];
   /** GATEWAY_UPSTREAM_TIMEOUT_MS (default 10000): no response headers within this → 504. */
   readonly upstreamTimeoutMs: number;
   /** GATEWAY_CORS_ORIGINS (default none): origins that get CORS headers (with credentials). */
   readonly corsOrigins: readonly string[];
   /** GATEWAY_PUBLIC_ORIGIN (default `http://<HOST>:<PORT>`): the origin browsers use. */
   readonly publicOrigin: string;
+  /**
+   * The origins that are the gateway itself (CSRF and login Origin checks): the public origin, and
+   * when it is the default on a loopback address, both loopback spellings (`127.0.0.1`, `localhost`).
+   */
+  readonly publicOrigins: readonly string[];
   /** `__Host-authmesh_session` when the public origin is https, else `authmesh_session`. */
   readonly sessionCookieName: string;
   /** GATEWAY_SESSION_IDLE_S (default 1800): a session unused this long is over (sliding). */
@@ -71,7 +79,7 @@ const origin = z.string().refine((v) => {
 
 const words = z.string().transform((v) => v.split(/[\s,]+/).filter(Boolean));
 const origins = words.pipe(z.array(origin));
-const exchangeRoutes = words.pipe(z.array(z.enum(EXCHANGEABLE_ROUTES, `each entry must be one of: ${EXCHANGEABLE_ROUTES.join(', ')}`)));
+const apiRoutes = words.pipe(z.array(z.enum(API_ROUTES, `each entry must be one of: ${API_ROUTES.join(', ')}`)));
 const keyPrefix = z.string().regex(/^[A-Za-z0-9:._-]{0,64}$/, 'must be at most 64 of A-Z a-z 0-9 : . _ -');
 
 /** Reads the gateway's configuration; throws one ConfigError naming every bad variable. */
@@ -80,26 +88,38 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
   const base = readBaseConfig('gateway', reader, env);
   const verifier = readVerifierConfig(reader, 'gateway');
   const revocation = readRevocationConfig(reader);
-  const routes = reader.optional('GATEWAY_EXCHANGE_ROUTES', exchangeRoutes, '') ?? [];
+  // Exchange is the default now; an old setting naming the exchanged routes would silently mean
+  // nothing, so it stops start-up and says what replaced it.
+  if (env.GATEWAY_EXCHANGE_ROUTES !== undefined && env.GATEWAY_EXCHANGE_ROUTES.trim() !== '') {
+    reader.problem(
+      'GATEWAY_EXCHANGE_ROUTES',
+      'was removed: every /api route is exchanged by default; list routes that must get the original token in GATEWAY_FORWARD_UNCHANGED_ROUTES',
+    );
+  }
+  const unchanged = [...new Set(reader.optional('GATEWAY_FORWARD_UNCHANGED_ROUTES', apiRoutes, '') ?? [])];
   const secret = reader.maybe('GATEWAY_CLIENT_SECRET', z.string().min(1));
-  if (routes.length > 0 && secret === undefined && env.GATEWAY_CLIENT_SECRET === undefined) {
+  const exchanges = API_ROUTES.some((r) => !unchanged.includes(r));
+  // An empty value counts as unset: exchanges would only fail later, one 502 at a time.
+  if (exchanges && secret === undefined) {
     reader.problem(
       'GATEWAY_CLIENT_SECRET',
-      'is required when GATEWAY_EXCHANGE_ROUTES is set (the gateway authenticates to auth to exchange tokens)',
+      'is required unless every API route is in GATEWAY_FORWARD_UNCHANGED_ROUTES (the gateway authenticates to auth to exchange tokens)',
     );
   }
   const listenHost = base.host === '0.0.0.0' || base.host === '::' ? '127.0.0.1' : base.host;
-  const publicOrigin = reader.optional('GATEWAY_PUBLIC_ORIGIN', origin, `http://${listenHost}:${base.port}`);
+  const explicitOrigin = reader.maybe('GATEWAY_PUBLIC_ORIGIN', origin);
+  const publicOrigin = explicitOrigin ?? `http://${listenHost}:${base.port}`;
   const gateway: GatewaySettings = {
     authUrl: stripSlash(reader.required('AUTH_URL', httpUrl, "the auth service's URL, e.g. http://127.0.0.1:3001")),
     ordersUrl: stripSlash(reader.required('ORDERS_URL', httpUrl, "the orders service's URL, e.g. http://127.0.0.1:3002")),
     profilesUrl: stripSlash(reader.required('PROFILES_URL', httpUrl, "the profiles service's URL, e.g. http://127.0.0.1:3003")),
     clientId: reader.optional('GATEWAY_CLIENT_ID', clientId, 'gateway'),
     clientSecret: secret,
-    exchangeRoutes: [...new Set(routes)],
+    forwardUnchangedRoutes: unchanged,
     upstreamTimeoutMs: reader.optional('GATEWAY_UPSTREAM_TIMEOUT_MS', envSchemas.int(50, 600_000), '10000'),
     corsOrigins: reader.optional('GATEWAY_CORS_ORIGINS', origins, '') ?? [],
     publicOrigin,
+    publicOrigins: explicitOrigin === undefined ? loopbackSpellings(publicOrigin) : [publicOrigin],
     // RFC 6265bis §4.1.3.2: a `__Host-` cookie must be Secure, Path=/ and have no Domain, so only
     // this origin can set or overwrite it (no sibling subdomain can plant one). Browsers accept it
     // only from a secure origin, hence the plain name over http (local use).
@@ -115,6 +135,21 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
   };
   reader.finish('gateway');
   return { ...base, verifier, revocation, gateway };
+}
+
+/**
+ * A default origin on a loopback address in both spellings: a browser opened at
+ * `http://localhost:3000` sends `Origin: http://localhost:3000`, which must pass the CSRF check of
+ * a gateway whose default origin says `127.0.0.1`. Both name this machine only, so accepting them
+ * admits no other site. An explicit GATEWAY_PUBLIC_ORIGIN is taken literally.
+ */
+function loopbackSpellings(defaultOrigin: string): string[] {
+  // A bad HOST or PORT leaves no valid origin; that variable is already reported.
+  if (!URL.canParse(defaultOrigin)) return [defaultOrigin];
+  const url = new URL(defaultOrigin);
+  if (url.hostname !== '127.0.0.1' && url.hostname !== 'localhost') return [defaultOrigin];
+  const port = url.port ? `:${url.port}` : '';
+  return [...new Set([defaultOrigin, `${url.protocol}//127.0.0.1${port}`, `${url.protocol}//localhost${port}`])];
 }
 
 function stripSlash(url: string | undefined): string {

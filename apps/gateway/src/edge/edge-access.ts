@@ -11,11 +11,11 @@ import { SessionExpiredError, UserTokenRequiredError } from '../errors/gateway-e
 import type { TokenExchanger } from '../exchange/token-exchanger.js';
 import type { ForwardContext } from '../proxy/forward-headers.js';
 import type { GatewayRoute } from '../proxy/routes.js';
-import { checkCsrf } from '../session/csrf.js';
+import { allowedOriginsOf, checkCsrf } from '../session/csrf.js';
 import type { SessionService } from '../session/session.service.js';
 import type { EdgeVerifier } from './edge-verifier.js';
 
-/** What the edge decided for one request: the Authorization the upstream gets (undefined: the client's, unchanged). */
+/** What the edge decided for one request: the Authorization the upstream gets (undefined: the client's, unchanged; `/auth/*` and public routes only). */
 export interface EdgeDecision {
   readonly authorization: string | undefined;
 }
@@ -29,7 +29,7 @@ function hasAuthorizationHeader(rawHeaders: readonly string[]): boolean {
  * The edge's access rules for a routed request, run before anything is forwarded:
  *
  * - **bearer mode** (an Authorization header): the token must verify for the routed service's
- *   audience (`auth` on `/auth/*`); it is forwarded unchanged. On `/api/*` it must be a user's
+ *   audience (`auth` on `/auth/*`, forwarded unchanged there: auth is its audience). On `/api/*` it must be a user's
  *   token: a client-credentials token (`sub === client_id`) is refused, 403 `user_token_required`. A session cookie on the same request
  *   is ignored: Authorization wins, so an API client is never silently switched to a browser
  *   session, and a request's identity is the one it states.
@@ -38,21 +38,26 @@ function hasAuthorizationHeader(rawHeaders: readonly string[]): boolean {
  *   verify like a bearer token, and it is attached as `Authorization: Bearer`. A session whose
  *   own access token is revoked (its family revoked elsewhere, the user disabled) is ended: 401
  *   `session_expired` and the cookie cleared, rather than a session that can only ever answer 401.
- * - **token exchange** (routes in GATEWAY_EXCHANGE_ROUTES): after either mode, the user token is
- *   exchanged for one of the routed audience only, which replaces Authorization upstream.
+ * - **token exchange** (every `/api` route, fail-closed): after either mode, the user token is
+ *   exchanged (RFC 8693) for one whose `aud` is the routed service alone, which replaces
+ *   Authorization upstream. A token that crosses a hop is good for that hop only: a backend that
+ *   is compromised or logs headers holds a token auth and every other service refuse. When auth
+ *   can't be reached for an exchange that isn't cached, the answer is 503 with Retry-After, never
+ *   the wide token instead. Routes in GATEWAY_FORWARD_UNCHANGED_ROUTES get the user's own token:
+ *   an explicit choice that trusts that service with everything the token grants.
  */
 export class EdgeAccess {
   private readonly allowedOrigins: ReadonlySet<string>;
-  private readonly exchangeRoutes: ReadonlySet<ApiRouteName>;
+  private readonly forwardUnchanged: ReadonlySet<ApiRouteName>;
 
   constructor(
     private readonly verifier: EdgeVerifier,
     private readonly sessions: SessionService,
-    private readonly exchanger: TokenExchanger | undefined,
+    private readonly exchanger: TokenExchanger,
     private readonly settings: GatewaySettings,
   ) {
-    this.allowedOrigins = new Set([settings.publicOrigin, ...settings.corsOrigins]);
-    this.exchangeRoutes = new Set(settings.exchangeRoutes);
+    this.allowedOrigins = allowedOriginsOf(settings);
+    this.forwardUnchanged = new Set(settings.forwardUnchangedRoutes);
   }
 
   /** Throws the AppError to answer with (401, 403, 503…) when the request must not be forwarded. */
@@ -70,7 +75,7 @@ export class EdgeAccess {
       let token = '';
       const verified = await this.verifier.verify(audience, () => (token = bearerTokenFromRawHeaders(rawHeaders)));
       requireUserToken(verified, audience);
-      return { authorization: await this.maybeExchange(audience, token, verified.claims.exp, ctx) };
+      return { authorization: await this.upstreamAuthorization(audience, token, verified.claims.exp, ctx) };
     }
 
     const cookie = request.cookies?.[this.settings.sessionCookieName];
@@ -104,11 +109,12 @@ export class EdgeAccess {
       throw e;
     }
     requireUserToken(verified, audience);
-    return { authorization: (await this.maybeExchange(audience, access, verified.claims.exp, ctx)) ?? `Bearer ${access}` };
+    return { authorization: await this.upstreamAuthorization(audience, access, verified.claims.exp, ctx) };
   }
 
-  private async maybeExchange(audience: ApiRouteName, token: string, exp: number, ctx: ForwardContext): Promise<string | undefined> {
-    if (!this.exchanger || !this.exchangeRoutes.has(audience)) return undefined;
+  /** The Authorization the upstream of `/api/<audience>` gets: an exchanged token, or (forward-unchanged routes) the user's own. */
+  private async upstreamAuthorization(audience: ApiRouteName, token: string, exp: number, ctx: ForwardContext): Promise<string> {
+    if (this.forwardUnchanged.has(audience)) return `Bearer ${token}`;
     return `Bearer ${await this.exchanger.exchange(token, exp, audience, ctx)}`;
   }
 }

@@ -63,8 +63,9 @@ export class CsrfFailedError extends AppError {
   static readonly code = 'csrf_failed';
   readonly code = CsrfFailedError.code;
   readonly status = 403;
-  constructor(detail: string) {
-    super('Cross-site request check failed', { detail });
+  /** `expected`: for an origin failure, what the message tells the caller to send instead. */
+  constructor(detail: string, expected?: string) {
+    super(expected === undefined ? 'Cross-site request check failed' : `Cross-site request check failed: expected ${expected}`, { detail });
   }
 }
 

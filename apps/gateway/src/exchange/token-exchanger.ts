@@ -19,8 +19,9 @@ export interface ExchangeStats {
 }
 
 /**
- * RFC 8693 token exchange at auth for routes in GATEWAY_EXCHANGE_ROUTES: the user's token (already
- * verified at the edge) becomes one good only for the routed service, with `act: { sub: gateway }`.
+ * RFC 8693 token exchange at auth for every `/api` route not in GATEWAY_FORWARD_UNCHANGED_ROUTES:
+ * the user's token (already verified at the edge) becomes one good only for the routed service,
+ * with `act: { sub: gateway }`.
  * Exchanged tokens are cached per (subject token, audience) — under a hash, so the cache holds no
  * usable key — until shortly before they (or the subject token) expire, and concurrent requests
  * with the same key share one exchange.
@@ -73,7 +74,8 @@ export class TokenExchanger {
     const tokens = asTokenResponse(answer);
     if (!tokens) {
       this.stats.failures++;
-      if (answer.status >= 500) throw new AuthUnavailableError(`token exchange answered ${answer.status}`);
+      // Auth down or shedding load: 503 + Retry-After. Never forward the user's wider token instead.
+      if (answer.status >= 500 || answer.status === 429) throw new AuthUnavailableError(`token exchange answered ${answer.status}`);
       // Auth's contract: invalid_grant means the subject token is dead (the user must log in again).
       if (oauthError(answer) === 'invalid_grant') throw new ExchangeSubjectRefusedError(`auth refused the subject token for ${audience}`);
       throw new TokenExchangeFailedError(`auth refused the exchange for ${audience}: ${answer.status} ${oauthError(answer) ?? ''}`);

@@ -1,8 +1,19 @@
-import { stripHopByHop, upstreamRequestHeaders, withoutCookies } from './forward-headers.js';
+import type { FastifyRequest } from 'fastify';
+import { forwardContextOf, stripHopByHop, upstreamRequestHeaders, withoutCookies } from './forward-headers.js';
 
 const ctx = { requestId: 'req-1', forwardedFor: '203.0.113.5', forwardedProto: 'https', forwardedHost: 'shop.example' };
 
 describe('headers forwarded upstream', () => {
+  it('takes X-Forwarded-Host and -Proto from the public origin, never from the client’s Host', () => {
+    const request = { id: 'r', ip: '203.0.113.5', host: 'evil.example', protocol: 'http' } as unknown as FastifyRequest;
+    expect(forwardContextOf(request, 'https://shop.example:8443')).toEqual({
+      requestId: 'r',
+      forwardedFor: '203.0.113.5',
+      forwardedProto: 'https',
+      forwardedHost: 'shop.example:8443',
+    });
+  });
+
   it('removes every hop-by-hop field of RFC 9110 §7.6.1 and those Connection names', () => {
     const h = stripHopByHop({
       connection: 'close, X-Private',

@@ -17,14 +17,34 @@ export interface ForwardContext {
  * load balancer in front of us, and every user would share one per-address budget there. The
  * gateway has already decided who the client is; upstreams inherit that decision instead of
  * redoing it with a different TRUST_PROXY.
+ *
+ * X-Forwarded-Host and -Proto are the gateway's own public origin (GATEWAY_PUBLIC_ORIGIN), never
+ * the client's `Host`: an upstream that builds absolute URLs from them (links, redirects, an
+ * issuer or audience check) would otherwise take them from the attacker (Host header injection,
+ * e.g. password-reset poisoning). The request's Host only chose this gateway; it says nothing the
+ * upstream should believe.
  */
-export function forwardContextOf(request: FastifyRequest): ForwardContext {
+export function forwardContextOf(request: FastifyRequest, publicOrigin: string): ForwardContext {
+  const origin = publicOriginParts(publicOrigin);
   return {
     requestId: request.id,
     forwardedFor: request.ip,
-    forwardedProto: request.protocol,
-    forwardedHost: request.host,
+    forwardedProto: origin.proto,
+    forwardedHost: origin.host,
   };
+}
+
+const parsedOrigins = new Map<string, { proto: string; host: string }>();
+
+/** `{ proto: 'https', host: 'shop.example' }` of an origin (parsed once per distinct origin). */
+function publicOriginParts(origin: string): { proto: string; host: string } {
+  let parts = parsedOrigins.get(origin);
+  if (!parts) {
+    const url = new URL(origin);
+    parts = { proto: url.protocol.replace(/:$/, ''), host: url.host };
+    parsedOrigins.set(origin, parts);
+  }
+  return parts;
 }
 
 /** The X-Forwarded-* and X-Request-Id headers of a forwarding context. */

@@ -12,6 +12,8 @@ export interface ProxyPluginOptions {
   readonly routes: readonly GatewayRoute[];
   readonly access: EdgeAccess;
   readonly upstreamTimeoutMs: number;
+  /** GATEWAY_PUBLIC_ORIGIN: what upstreams get as X-Forwarded-Host/-Proto (never the client's Host). */
+  readonly publicOrigin: string;
   /** The session cookie name: never forwarded upstream. */
   readonly sessionCookieName: string;
   /** Clears the session cookie on a reply (session_expired). */
@@ -54,7 +56,7 @@ export async function proxyPlugin(fastify: FastifyInstance, options: ProxyPlugin
       },
       preHandler: async (request: FastifyRequest, reply: FastifyReply) => {
         try {
-          const decision = await options.access.decide(route, request, forwardContextOf(request));
+          const decision = await options.access.decide(route, request, forwardContextOf(request, options.publicOrigin));
           decisions.set(request, decision.authorization);
         } catch (e) {
           if (e instanceof SessionExpiredError) options.clearSessionCookie(reply);
@@ -63,7 +65,7 @@ export async function proxyPlugin(fastify: FastifyInstance, options: ProxyPlugin
       },
       replyOptions: {
         rewriteRequestHeaders: (request, headers: IncomingHttpHeaders) => {
-          const ctx = forwardContextOf(request as FastifyRequest);
+          const ctx = forwardContextOf(request as FastifyRequest, options.publicOrigin);
           return {
             ...upstreamRequestHeaders(request.headers, headers, ctx, {
               sessionCookieNames,

@@ -1,5 +1,5 @@
 import { CsrfFailedError } from '../errors/gateway-errors.js';
-import { checkCsrf, checkOriginIfPresent } from './csrf.js';
+import { OriginAllowList, checkCsrf, checkOriginIfPresent } from './csrf.js';
 
 const allowed = new Set(['https://shop.example', 'https://admin.example']);
 const token = 'k'.repeat(43);
@@ -53,5 +53,25 @@ describe('CSRF check for cookie-authenticated requests', () => {
   it('lets a login without Origin or Referer through (non-browser) but refuses a foreign one', () => {
     expect(codeOf(() => checkOriginIfPresent({ origin: undefined, referer: undefined }, allowed))).toBeUndefined();
     expect(codeOf(() => checkOriginIfPresent({ origin: 'https://evil.example', referer: undefined }, allowed))).toBe('csrf_failed');
+  });
+
+  it('says which origin was expected, naming the gateway’s own origins but not the CORS allow-list', () => {
+    const list = new OriginAllowList(['http://127.0.0.1:3000', 'http://localhost:3000'], ['https://partner.example']);
+    const message = (fn: () => void): string | undefined => {
+      try {
+        fn();
+        return undefined;
+      } catch (e) {
+        return (e as Error).message;
+      }
+    };
+    const foreign = message(() => checkCsrf({ ...ok, origin: 'http://evil.example' }, token, list));
+    expect(foreign).toBe(
+      'Cross-site request check failed: expected Origin http://127.0.0.1:3000 or http://localhost:3000 (or an allowed CORS origin)',
+    );
+    expect(foreign).not.toContain('partner');
+    expect(message(() => checkOriginIfPresent({ origin: 'http://evil.example', referer: undefined }, list))).toBe(foreign);
+    expect(codeOf(() => checkCsrf({ ...ok, origin: 'http://localhost:3000' }, token, list))).toBeUndefined();
+    expect(codeOf(() => checkCsrf({ ...ok, origin: 'https://partner.example' }, token, list))).toBeUndefined();
   });
 });

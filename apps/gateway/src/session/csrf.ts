@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { GatewaySettings } from '../config/gateway.config.js';
 import { CsrfFailedError } from '../errors/gateway-errors.js';
 
 // RFC 9110 §9.2.1: GET, HEAD, OPTIONS (and TRACE, which the gateway does not route) are safe.
@@ -9,6 +10,33 @@ export interface CsrfInput {
   readonly origin: string | undefined;
   readonly referer: string | undefined;
   readonly csrfToken: string | undefined;
+}
+
+/**
+ * The origins a cookie-authenticated or login request may come from: the gateway's own (one, or
+ * both loopback spellings under the default origin) and GATEWAY_CORS_ORIGINS. It remembers which
+ * are the gateway's own, so a refusal can name them without listing the CORS allow-list to anyone
+ * who asks.
+ */
+export class OriginAllowList extends Set<string> {
+  constructor(
+    readonly own: readonly string[],
+    readonly others: readonly string[],
+  ) {
+    super([...own, ...others]);
+  }
+}
+
+/** The allowed origins of a gateway's settings. */
+export function allowedOriginsOf(settings: Pick<GatewaySettings, 'publicOrigins' | 'corsOrigins'>): OriginAllowList {
+  return new OriginAllowList(settings.publicOrigins, settings.corsOrigins);
+}
+
+/** What a refusal says was expected: `Origin http://127.0.0.1:3000 or http://localhost:3000`. */
+function expectedOrigins(allowed: ReadonlySet<string>): string {
+  const own = allowed instanceof OriginAllowList ? allowed.own : [...allowed];
+  const more = allowed instanceof OriginAllowList && allowed.others.length > 0 ? ' (or an allowed CORS origin)' : '';
+  return `Origin ${own.join(' or ')}${more}`;
 }
 
 /** True for methods that need no CSRF check. */
@@ -40,7 +68,7 @@ export function checkOriginIfPresent(input: Pick<CsrfInput, 'origin' | 'referer'
   if (input.origin === undefined && input.referer === undefined) return;
   const origin = requestOrigin(input.origin, input.referer);
   if (origin === undefined || !allowedOrigins.has(origin))
-    throw new CsrfFailedError(`foreign origin ${JSON.stringify(origin ?? input.origin)}`);
+    throw new CsrfFailedError(`foreign origin ${JSON.stringify(origin ?? input.origin)}`, expectedOrigins(allowedOrigins));
 }
 
 /**
@@ -52,8 +80,9 @@ export function checkOriginIfPresent(input: Pick<CsrfInput, 'origin' | 'referer'
 export function checkCsrf(input: CsrfInput, expectedToken: string, allowedOrigins: ReadonlySet<string>): void {
   if (isSafeMethod(input.method)) return;
   const origin = requestOrigin(input.origin, input.referer);
-  if (origin === undefined) throw new CsrfFailedError('no Origin or Referer on a cookie-authenticated unsafe request');
-  if (!allowedOrigins.has(origin)) throw new CsrfFailedError(`foreign origin ${JSON.stringify(origin)}`);
+  if (origin === undefined)
+    throw new CsrfFailedError('no Origin or Referer on a cookie-authenticated unsafe request', expectedOrigins(allowedOrigins));
+  if (!allowedOrigins.has(origin)) throw new CsrfFailedError(`foreign origin ${JSON.stringify(origin)}`, expectedOrigins(allowedOrigins));
   if (input.csrfToken === undefined || input.csrfToken === '') throw new CsrfFailedError('no x-csrf-token header');
   // Hashing first gives equal lengths, so timingSafeEqual neither throws nor leaks the length.
   const a = createHash('sha256').update(input.csrfToken).digest();

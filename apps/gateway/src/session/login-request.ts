@@ -3,7 +3,7 @@ import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/com
 import type { FastifyRequest } from 'fastify';
 import type { GatewayConfig } from '../config/gateway.config.js';
 import { CsrfFailedError, UnsupportedMediaTypeError } from '../errors/gateway-errors.js';
-import { checkOriginIfPresent } from './csrf.js';
+import { allowedOriginsOf, checkOriginIfPresent } from './csrf.js';
 
 export interface LoginRequestHeaders {
   readonly contentType: string | undefined;
@@ -42,7 +42,7 @@ export class LoginRequestGuard implements CanActivate {
   private readonly allowedOrigins: ReadonlySet<string>;
 
   constructor(@InjectConfig() config: GatewayConfig) {
-    this.allowedOrigins = new Set([config.gateway.publicOrigin, ...config.gateway.corsOrigins]);
+    this.allowedOrigins = allowedOriginsOf(config.gateway);
   }
 
   canActivate(context: ExecutionContext): boolean {

@@ -7,7 +7,7 @@ import type { AuthAnswer } from '../auth-client/auth-client.js';
 import type { GatewayConfig } from '../config/gateway.config.js';
 import { SessionExpiredError } from '../errors/gateway-errors.js';
 import { forwardContextOf } from '../proxy/forward-headers.js';
-import { checkCsrf } from './csrf.js';
+import { allowedOriginsOf, checkCsrf } from './csrf.js';
 import { LoginRequestGuard } from './login-request.js';
 import { SessionCookie } from './session-cookie.js';
 import { SessionService, type SessionView } from './session.service.js';
@@ -43,13 +43,15 @@ class RelayedAuthAnswer implements SelfRenderingError {
 @Controller('session')
 export class SessionController {
   private readonly allowedOrigins: ReadonlySet<string>;
+  private readonly publicOrigin: string;
 
   constructor(
     private readonly sessions: SessionService,
     private readonly cookie: SessionCookie,
     @InjectConfig() config: GatewayConfig,
   ) {
-    this.allowedOrigins = new Set([config.gateway.publicOrigin, ...config.gateway.corsOrigins]);
+    this.allowedOrigins = allowedOriginsOf(config.gateway);
+    this.publicOrigin = config.gateway.publicOrigin;
   }
 
   /**
@@ -69,7 +71,7 @@ export class SessionController {
     const result = await this.sessions.login(
       { email: body.email, password: body.password },
       this.cookie.read(request),
-      forwardContextOf(request),
+      forwardContextOf(request, this.publicOrigin),
     );
     if (result.kind === 'refused') throw new RelayedAuthAnswer(result.answer);
     this.cookie.set(reply, result.id);
@@ -101,7 +103,7 @@ export class SessionController {
       return { authenticated: false };
     }
     checkCsrf({ method: 'POST', ...headersOf(request) }, session.record.csrfToken, this.allowedOrigins);
-    await this.sessions.logout(session, forwardContextOf(request));
+    await this.sessions.logout(session, forwardContextOf(request, this.publicOrigin));
     this.cookie.clear(reply);
     return { authenticated: false };
   }

@@ -29,7 +29,9 @@ export const CART = { items: [{ sku: 'BOOK-1', quantity: 2, unitPrice: 1250 }], 
 export const PROXY_SECRET = randomBytes(32).toString('base64url');
 
 /**
- * Auth with the orders and gateway clients seeded, believing the gateway's proven X-Forwarded-For. Its per-address budgets are lifted: every test
+ * Auth with the orders and gateway clients seeded (the gateway's with the token-exchange grant:
+ * every `/api` route exchanges by default), believing the gateway's proven X-Forwarded-For. Its
+ * per-address budgets are lifted: every test
  * file talks to it from 127.0.0.1 through one shared Redis, so the defaults would make files that
  * run in parallel throttle each other.
  */
@@ -92,6 +94,8 @@ export async function startGateway(
     PROFILES_URL: upstreams.profilesUrl,
     GATEWAY_REDIS_KEY_PREFIX: uniquePrefix('x'),
     GATEWAY_PROXY_SECRET: PROXY_SECRET,
+    // Every /api route is exchanged by default: the gateway's client is seeded at auth (startAuth).
+    GATEWAY_CLIENT_SECRET: GATEWAY_CLIENT.secret,
     ...env,
   });
   return Object.assign(app, { origin });

@@ -1,0 +1,32 @@
+import { Body, Controller, HttpCode, Ip, Post, Res, UseGuards } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { IsString, MaxLength } from 'class-validator';
+import { CurrentPrincipal, type Principal } from '@authmesh/token-verifier';
+import { AddressRateLimitGuard } from '../users/address-rate-limit.guard.js';
+import { type AdminTokenResponse, AdminTokenService } from './admin-token.service.js';
+
+export class AdminTokenDto {
+  @IsString()
+  @MaxLength(256)
+  password!: string;
+}
+
+/** `POST /auth/admin-token`: the step from a user's login token to a short admin token (AdminTokenService). */
+@UseGuards(AddressRateLimitGuard)
+@Controller('auth')
+export class AdminTokenController {
+  constructor(private readonly adminTokens: AdminTokenService) {}
+
+  @Post('admin-token')
+  @HttpCode(200)
+  async issue(
+    @CurrentPrincipal() principal: Principal,
+    @Body() body: AdminTokenDto,
+    @Ip() ip: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<AdminTokenResponse> {
+    // RFC 6749 §5.1: a response holding a token must not be cached.
+    void reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+    return this.adminTokens.issue(principal, body.password, ip);
+  }
+}

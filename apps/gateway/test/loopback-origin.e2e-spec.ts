@@ -1,0 +1,68 @@
+import type { TestApp } from '@authmesh/testing';
+import { freePort } from '@authmesh/testing';
+import { Browser } from './support/browser.js';
+import { registerUser, startAuth, startGateway, startServices } from './support/gateway-fixture.js';
+
+// A browser opened at http://localhost:<port> sends `Origin: http://localhost:<port>`; the default
+// public origin says 127.0.0.1. With GATEWAY_PUBLIC_ORIGIN unset, both loopback spellings are the
+// gateway's own origin; an explicit GATEWAY_PUBLIC_ORIGIN is taken literally.
+describe('gateway: the default loopback origin in both spellings (e2e)', () => {
+  let auth: TestApp;
+  let orders: TestApp;
+  let profiles: TestApp;
+  let byDefault: Awaited<ReturnType<typeof startGateway>>;
+  let explicit: Awaited<ReturnType<typeof startGateway>>;
+  let port: number;
+
+  beforeAll(async () => {
+    auth = await startAuth();
+    ({ orders, profiles } = await startServices(auth));
+    const upstreams = { auth, ordersUrl: orders.url, profilesUrl: profiles.url };
+    port = await freePort();
+    // GATEWAY_PUBLIC_ORIGIN empty counts as unset: the default http://127.0.0.1:<PORT> applies.
+    byDefault = await startGateway(upstreams, { GATEWAY_PUBLIC_ORIGIN: '', HOST: '127.0.0.1', PORT: String(port) });
+    explicit = await startGateway(upstreams);
+  });
+  afterAll(async () => {
+    await Promise.all([byDefault?.close(), explicit?.close()]);
+    await Promise.all([orders?.close(), profiles?.close()]);
+    await auth?.close();
+  });
+
+  it('lets a browser at http://localhost:<port> log in and pass the CSRF check when the origin is the default', async () => {
+    const browser = new Browser({ url: byDefault.url, origin: `http://localhost:${port}` });
+    expect((await browser.login(await registerUser(auth.url, 'loopback'))).status).toBe(200);
+    const res = await browser.send('PUT', '/api/profiles/me', { displayName: 'Local' });
+    expect(res.status).toBe(200);
+    const at127 = new Browser({ url: byDefault.url, origin: `http://127.0.0.1:${port}` });
+    at127.cookie = browser.cookie;
+    at127.csrfToken = browser.csrfToken;
+    expect((await at127.send('PUT', '/api/profiles/me', { displayName: 'Local' })).status).toBe(200);
+  });
+
+  it('still refuses any other origin, and says which origins were expected', async () => {
+    const browser = new Browser({ url: byDefault.url, origin: `http://localhost:${port}` });
+    expect((await browser.login(await registerUser(auth.url, 'loopback-foreign'))).status).toBe(200);
+    const res = await browser.send('PUT', '/api/profiles/me', { displayName: 'X' }, { origin: `http://localhost:${port + 1}` });
+    expect(res).toMatchObject({
+      status: 403,
+      body: {
+        code: 'csrf_failed',
+        message: `Cross-site request check failed: expected Origin http://127.0.0.1:${port} or http://localhost:${port}`,
+      },
+    });
+  });
+
+  it('takes an explicit GATEWAY_PUBLIC_ORIGIN literally: localhost is foreign to an origin that says 127.0.0.1', async () => {
+    const localhost = explicit.origin.replace('127.0.0.1', 'localhost');
+    const browser = new Browser({ url: explicit.url, origin: explicit.origin });
+    expect((await browser.login(await registerUser(auth.url, 'loopback-explicit'))).status).toBe(200);
+    const res = await browser.send('PUT', '/api/profiles/me', { displayName: 'X' }, { origin: localhost });
+    expect(res).toMatchObject({
+      status: 403,
+      body: { code: 'csrf_failed', message: `Cross-site request check failed: expected Origin ${explicit.origin}` },
+    });
+    const login = await new Browser({ url: explicit.url, origin: localhost }).login(await registerUser(auth.url, 'loopback-explicit-2'));
+    expect(login).toMatchObject({ status: 403, body: { code: 'csrf_failed' } });
+  });
+});
