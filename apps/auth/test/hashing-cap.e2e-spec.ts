@@ -15,7 +15,7 @@ describe('auth: bounded password hashing', () => {
 
   it('answers a burst of concurrent logins beyond the queue with 503 + Retry-After (never a 500), then serves honest requests', async () => {
     const email = uniqueEmail('burst-owner');
-    expect((await post(`${app.url}/auth/register`, { email, password })).status).toBe(201);
+    expect((await post(`${app.url}/auth/register`, { email, password })).status).toBe(202);
     const burst = await Promise.all(
       Array.from({ length: 24 }, async () => {
         const res = await post(`${app.url}/auth/login`, { email: uniqueEmail('burst'), password: 'not the password' });
@@ -32,6 +32,6 @@ describe('auth: bounded password hashing', () => {
     }
     // After the burst, honest requests go through.
     expect((await post(`${app.url}/auth/login`, { email, password })).status).toBe(200);
-    expect((await post(`${app.url}/auth/register`, { email: uniqueEmail('after-burst'), password })).status).toBe(201);
+    expect((await post(`${app.url}/auth/register`, { email: uniqueEmail('after-burst'), password })).status).toBe(202);
   });
 });

@@ -57,7 +57,7 @@ describe('npm start: auth believes X-Forwarded-For only from the gateway (findin
     const email = uniqueEmail('owner');
     expect(
       (await post(`${gateway.url}/auth/register`, { email, password: 'correct horse battery' }, { 'x-forwarded-for': owner })).status,
-    ).toBe(201);
+    ).toBe(202);
     expect((await through(owner, { email, password: 'correct horse battery' })).status).toBe(200);
   });
 

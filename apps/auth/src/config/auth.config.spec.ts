@@ -96,7 +96,7 @@ describe('auth configuration', () => {
     expect([auth.loginMaxFailuresPerAccount, auth.loginFailureWindowSeconds, auth.loginKnownAddressSeconds]).toEqual([
       50,
       3600,
-      30 * 86400,
+      24 * 86400,
     ]);
     expect([auth.passwordMaxFailuresPerToken, auth.hashConcurrency, auth.hashQueue, auth.proxySecret]).toEqual([5, 2, 32, undefined]);
   });

@@ -165,8 +165,11 @@ export function loadAuthConfig(env: Env): AuthConfig {
       loginFreeFailures: reader.optional('AUTH_LOGIN_FREE_FAILURES', envSchemas.int(1, 1000), '5'),
       loginDelaySeconds: reader.optional('AUTH_LOGIN_DELAY_S', envSchemas.int(1, 3600), '2'),
       loginDelayMaxSeconds: reader.optional('AUTH_LOGIN_DELAY_MAX_S', envSchemas.int(1, 86400), '900'),
-      loginFailureMemorySeconds: reader.optional('AUTH_LOGIN_FAILURE_MEMORY_S', envSchemas.int(60, 30 * 86400), '86400'),
-      loginKnownAddressSeconds: reader.optional('AUTH_LOGIN_KNOWN_ADDRESS_DAYS', envSchemas.int(0, 365), '30') * 86400,
+      // At most 24 days each: rate-limiter-flexible's memory store (npm start, and Redis's insurance
+      // limiter during an outage) expires entries with a Node timer, which holds at most 2^31-1 ms
+      // (24.8 days); a longer one fires at once and the count or the known address is forgotten.
+      loginFailureMemorySeconds: reader.optional('AUTH_LOGIN_FAILURE_MEMORY_S', envSchemas.int(60, 24 * 86400), '86400'),
+      loginKnownAddressSeconds: reader.optional('AUTH_LOGIN_KNOWN_ADDRESS_DAYS', envSchemas.int(0, 24), '24') * 86400,
       passwordMaxFailuresPerToken: reader.optional('AUTH_PASSWORD_MAX_FAILURES_PER_TOKEN', envSchemas.int(1, 1000), '5'),
       hashConcurrency: reader.optional('AUTH_HASH_CONCURRENCY', envSchemas.int(1, 64), '2'),
       hashQueue: reader.optional('AUTH_HASH_QUEUE', envSchemas.int(0, 100000), '32'),

@@ -11,7 +11,7 @@ const settings = {
   loginDelaySeconds: 2,
   loginDelayMaxSeconds: 10,
   loginFailureMemorySeconds: 86400,
-  loginKnownAddressSeconds: 30 * 86400,
+  loginKnownAddressSeconds: 24 * 86400,
   passwordMaxFailuresPerToken: 2,
   accessTokenTtlSeconds: 300,
   clockToleranceSeconds: 30,
@@ -71,6 +71,17 @@ describe('LoginLimiter', () => {
     for (let i = 0; i < 10; i++) await l.takeAttempt('c@x.io', `198.51.100.${i}`);
     expect(await refusal(l.takeAttempt('c@x.io', '198.51.100.200'))).toBe(3600);
     await l.takeAttempt('c@x.io', '192.0.2.9');
+  });
+
+  it('remembers a known address for days in memory mode too (no timer overflow past 24.8 days)', async () => {
+    const l = limiter();
+    await l.takeAttempt('k@x.io', '192.0.2.9');
+    await l.recordSuccess('k@x.io', '192.0.2.9');
+    // Node's timers hold at most 2^31-1 ms: an expiry timer longer than that fires at once.
+    jest.advanceTimersByTime(2 * 86400 * 1000);
+    for (let i = 0; i < 10; i++) await l.takeAttempt('k@x.io', `198.51.100.${i}`);
+    expect(await refusal(l.takeAttempt('k@x.io', '198.51.100.200'))).toBeGreaterThan(0);
+    await l.takeAttempt('k@x.io', '192.0.2.9');
   });
 
   it('counts an IPv6 /64 as one address', async () => {
