@@ -81,7 +81,7 @@ describe('orders (e2e, with auth and profiles)', () => {
 
   it('places 100 orders carrying the address from profiles, with one call to the token endpoint', async () => {
     const user = await userWithAddress('buyer');
-    const tokenCallsBefore = await requestsServed(auth.url, 'POST', '/oauth/token');
+    const tokenCallsBefore = await requestsServed(auth.managementUrl, 'POST', '/oauth/token');
 
     // All at once: the first calls race for the service token, and share one fetch.
     const results = await Promise.all(Array.from({ length: 100 }, () => placeOrder(user.token)));
@@ -96,7 +96,7 @@ describe('orders (e2e, with auth and profiles)', () => {
       });
     }
     expect(new Set(results.map((r) => r.body.id)).size).toBe(100);
-    expect((await requestsServed(auth.url, 'POST', '/oauth/token')) - tokenCallsBefore).toBe(1);
+    expect((await requestsServed(auth.managementUrl, 'POST', '/oauth/token')) - tokenCallsBefore).toBe(1);
     expect(await orderRows('user_id = $1', [user.userId])).toBe(100);
 
     // GET /orders walks all 100 with the cursor, newest first, no duplicates.

@@ -86,6 +86,8 @@ async function stopAll(): Promise<void> {
 async function main(): Promise<void> {
   const base: Record<string, string | undefined> = { ...process.env };
   delete base.PORT;
+  // Each service gets its own management listener (its default, <APP>_MANAGEMENT_PORT to move it).
+  delete base.MANAGEMENT_PORT;
   const notes: string[] = [];
   if (!base.REDIS_URL) {
     base.REDIS_URL = 'memory://';
@@ -106,6 +108,7 @@ async function main(): Promise<void> {
 
   for (const { name, port } of APPS) {
     const env: Record<string, string | undefined> = { ...base, PORT: base[`${name.toUpperCase()}_PORT`] ?? String(port) };
+    env.MANAGEMENT_PORT = base[`${name.toUpperCase()}_MANAGEMENT_PORT`];
     // Auth sits behind the gateway on this machine: it takes the client address from the
     // gateway's X-Forwarded-For (its per-address login limits then see real clients). Trusting
     // 127.0.0.1 is only sound here, where every local process is ours (README: Gateway, "Trusted proxy").
@@ -122,7 +125,7 @@ async function main(): Promise<void> {
     // The gateway (started last) routes to the others. Explicit URLs win.
     if (name === 'auth') base.AUTH_URL ??= app.url;
     if (name === 'orders') base.ORDERS_URL ??= app.url;
-    process.stdout.write(`suite: ${name} ready on ${app.url}\n`);
+    process.stdout.write(`suite: ${name} ready on ${app.url} (metrics and health on ${app.managementUrl})\n`);
   }
   process.stdout.write(`suite: all ${running.length} services ready (Ctrl-C to stop)\n`);
 }

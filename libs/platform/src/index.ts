@@ -8,6 +8,8 @@ export * from './errors/http-error-body.js';
 export * from './errors/validation.js';
 export * from './auth/public.decorator.js';
 export * from './health/readiness-registry.js';
+export * from './health/health.service.js';
+export * from './management/management-server.js';
 export * from './metrics/metrics.service.js';
 export * from './redis/redis-connection.js';
 export * from './database/ensure-database.js';

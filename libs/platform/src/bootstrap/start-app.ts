@@ -6,7 +6,9 @@ import type { BaseConfig } from '../config/base-config.js';
 import { ConfigError } from '../config/config.error.js';
 import type { Env } from '../config/env-reader.js';
 import { ensureDatabaseExists } from '../database/ensure-database.js';
+import { HealthService } from '../health/health.service.js';
 import { requestIdFor } from '../logging/request-id.js';
+import { type ManagementServer, startManagementServer } from '../management/management-server.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import type { AppDefinition } from './app-definition.js';
 
@@ -15,6 +17,8 @@ export interface RunningApp<C extends BaseConfig = BaseConfig> {
   config: C;
   /** Base URL the app listens on, e.g. http://127.0.0.1:3001 */
   url: string;
+  /** Base URL of the management listener (/metrics, /health/*), e.g. http://127.0.0.1:3101 */
+  managementUrl: string;
   close(): Promise<void>;
 }
 
@@ -68,12 +72,14 @@ export async function startApp<C extends BaseConfig>(
   // Fastify's own errors (bad JSON, body too large) reach the global filter through the error
   // handler Nest installs, so they get the same { code, message, requestId } shape.
 
+  let management: ManagementServer;
   try {
     // After the hooks above, so raw routes registered here get request ids and metrics too.
     await definition.configure?.(app, config);
     // Lifecycle hooks (onModuleInit: migrations, key loading) run here; if one fails, close what
     // already opened (database pool, Redis) so a failed start leaves nothing running.
     await app.listen({ port: config.port, host: config.host });
+    management = await startManagementServer(config.management, { metrics, health: app.get(HealthService) });
   } catch (err) {
     await app.close().catch(() => undefined);
     throw err;
@@ -81,7 +87,17 @@ export async function startApp<C extends BaseConfig>(
   const address = app.getHttpServer().address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
-  return { app, config, url, close: () => app.close() };
+  const managementServer = management;
+  return {
+    app,
+    config,
+    url,
+    managementUrl: managementServer.url,
+    close: async () => {
+      await managementServer.close();
+      await app.close();
+    },
+  };
 }
 
 /** Trusts the `hops` proxies nearest to us (proxy-addr's `i` is the hop index, 0 = our peer). */
@@ -96,7 +112,7 @@ function trustHops(hops: number): (address: string, hop: number) => boolean {
 export async function runApp<C extends BaseConfig>(definition: AppDefinition<C>): Promise<void> {
   try {
     const running = await startApp(definition, process.env);
-    process.stdout.write(`${definition.name} ready on ${running.url}\n`);
+    process.stdout.write(`${definition.name} ready on ${running.url} (metrics and health on ${running.managementUrl})\n`);
     let closing = false;
     const stop = (signal: NodeJS.Signals): void => {
       if (closing) return;
