@@ -18,3 +18,5 @@ export * from './bootstrap/app-definition.js';
 export * from './bootstrap/start-app.js';
 export * from './platform.module.js';
 export * from './http/page-query.dto.js';
+export * from './http/input-strings.js';
+export * from './http/request-rules.js';

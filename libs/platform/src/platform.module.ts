@@ -9,6 +9,7 @@ import { AllExceptionsFilter } from './errors/all-exceptions.filter.js';
 import { createValidationPipe } from './errors/validation.js';
 import { HealthController } from './health/health.controller.js';
 import { HealthService } from './health/health.service.js';
+import { MethodIndex } from './http/request-rules.js';
 import { ReadinessRegistry } from './health/readiness-registry.js';
 import { loggerParams } from './logging/logger-options.js';
 import { MetricsService } from './metrics/metrics.service.js';
@@ -56,10 +57,11 @@ export class PlatformModule {
         { provide: RedisLifecycle, useFactory: (r: RedisConnection) => new RedisLifecycle(r), inject: [RedisConnection] },
         ReadinessRegistry,
         HealthService,
+        { provide: MethodIndex, useValue: new MethodIndex() },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },
       ],
-      exports: [APP_CONFIG, RedisConnection, MetricsService, ReadinessRegistry, HealthService],
+      exports: [APP_CONFIG, RedisConnection, MetricsService, ReadinessRegistry, HealthService, MethodIndex],
     };
   }
 }

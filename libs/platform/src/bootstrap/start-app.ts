@@ -7,6 +7,7 @@ import { ConfigError } from '../config/config.error.js';
 import type { Env } from '../config/env-reader.js';
 import { ensureDatabaseExists } from '../database/ensure-database.js';
 import { HealthService } from '../health/health.service.js';
+import { MethodIndex, indexRoutes, installRequestRules } from '../http/request-rules.js';
 import { requestIdFor } from '../logging/request-id.js';
 import { type ManagementServer, startManagementServer } from '../management/management-server.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -21,6 +22,9 @@ export interface RunningApp<C extends BaseConfig = BaseConfig> {
   managementUrl: string;
   close(): Promise<void>;
 }
+
+/** The largest request body any app parses (Fastify's `bodyLimit`); the gateway applies it to proxied bodies too. */
+export const BODY_LIMIT_BYTES = 1024 * 1024;
 
 export interface StartOptions {
   /** Silence Nest's own start-up logger (tests). */
@@ -41,7 +45,7 @@ export async function startApp<C extends BaseConfig>(
 
   const adapter = new FastifyAdapter({
     genReqId: requestIdFor,
-    bodyLimit: 1024 * 1024,
+    bodyLimit: BODY_LIMIT_BYTES,
     // Node's defaults let a slow client hold a socket for minutes.
     requestTimeout: 30_000,
     return503OnClosing: true,
@@ -69,6 +73,9 @@ export async function startApp<C extends BaseConfig>(
     metrics.observe(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
+  // Before any route is registered (Nest registers its routes at listen): every route gets them.
+  indexRoutes(fastify, app.get(MethodIndex));
+  installRequestRules(fastify);
   // Fastify's own errors (bad JSON, body too large) reach the global filter through the error
   // handler Nest installs, so they get the same { code, message, requestId } shape.
 
