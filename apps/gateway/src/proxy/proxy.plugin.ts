@@ -1,4 +1,3 @@
-import { BODY_LIMIT_BYTES, PayloadTooLargeError } from '@authmesh/platform';
 import httpProxy from '@fastify/http-proxy';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -40,16 +39,6 @@ export async function proxyPlugin(fastify: FastifyInstance, options: ProxyPlugin
   // endpoints' own encoding included). Found by the body fuzz test.
   fastify.removeContentTypeParser('application/x-www-form-urlencoded');
   fastify.addContentTypeParser('application/x-www-form-urlencoded', (_request, payload, done) => done(null, payload));
-  // A streamed body is not held to Fastify's bodyLimit: an upstream refusing one mid-stream
-  // closed the connection, and the client got a 502. Answer 413 here, as every app does.
-  fastify.addHook('onRequest', (request, reply, done) => {
-    const length = Number(request.headers['content-length'] ?? 0);
-    if (length > BODY_LIMIT_BYTES) {
-      sendError(request, reply, new PayloadTooLargeError(BODY_LIMIT_BYTES));
-      return;
-    }
-    done();
-  });
   for (const route of options.routes) {
     await fastify.register(httpProxy, {
       prefix: route.prefix,

@@ -99,13 +99,3 @@ export class MethodNotAllowedError extends AppError {
     this.headers = { allow: allowed.join(', ') };
   }
 }
-
-/** A body over the limit every app applies (BODY_LIMIT_BYTES): 413. */
-export class PayloadTooLargeError extends AppError {
-  static readonly code = 'payload_too_large';
-  readonly code = PayloadTooLargeError.code;
-  readonly status = 413;
-  constructor(limitBytes: number) {
-    super(`The request body is larger than ${limitBytes} bytes`);
-  }
-}
