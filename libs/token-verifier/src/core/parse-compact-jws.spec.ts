@@ -1,6 +1,12 @@
 import { b64url } from '../../test/support/token-factory.js';
 import { TokenMalformedError, TokenTooLargeError } from './errors.js';
-import { decodeJsonSegment, isCanonicalBase64url, isStrictCompactJws, splitCompactJws } from './parse-compact-jws.js';
+import {
+  decodeJsonSegment,
+  isCanonicalBase64url,
+  isCanonicalFinalSegment,
+  isStrictCompactJws,
+  splitCompactJws,
+} from './parse-compact-jws.js';
 
 const header = b64url({ alg: 'RS256', typ: 'at+jwt', kid: 'k' });
 const payload = b64url({ sub: 'x' });
@@ -56,6 +62,13 @@ describe('isCanonicalBase64url', () => {
         expect([encoded, canonical(encoded)]).toEqual([encoded, true]);
       }
     }
+  });
+
+  it('agrees with the hot-path check of the last segment on every case here', () => {
+    const cases = ['', 'YQ', 'YR', 'YWI', 'YWJ', 'YWJj', 'YWJjZ', 'ab+d', 'ab/d', 'YQ==', 'YW Jj', 'YWJé', '-_8', 'YWJ\u2028'];
+    for (let length = 0; length <= 4; length++)
+      for (let byte = 0; byte < 256; byte += 17) cases.push(Buffer.alloc(length, byte).toString('base64url'));
+    for (const c of cases) expect([c, isCanonicalFinalSegment(`x.y.${c}`, 4)]).toEqual([c, canonical(c)]);
   });
 
   it('looks only at [start, end)', () => {
