@@ -149,7 +149,7 @@ function out(line = ''): void {
   process.stdout.write(`${line}\n`);
 }
 
-/** Sum of `http_requests_total` for one method and route pattern in a service's /metrics. */
+/** Sum of `http_requests_total` for one method and route pattern in a service's /metrics (its management URL). */
 async function requestsServed(serviceUrl: string, method: string, route: string): Promise<number> {
   const text = await (await fetch(`${serviceUrl}/metrics`)).text();
   let total = 0;
@@ -187,7 +187,14 @@ async function main(): Promise<void> {
   const base = new URL(server);
   const dbPrefix = `authmesh_gwbench_${randomBytes(4).toString('hex')}`;
   base.pathname = `/${dbPrefix}`;
-  const common = { DATABASE_URL: base.toString(), REDIS_URL: redisUrl, LOG_LEVEL: 'silent', PORT: '0', HOST: '127.0.0.1' };
+  const common = {
+    DATABASE_URL: base.toString(),
+    REDIS_URL: redisUrl,
+    LOG_LEVEL: 'silent',
+    PORT: '0',
+    MANAGEMENT_PORT: '0',
+    HOST: '127.0.0.1',
+  };
   const running: RunningApp[] = [];
   const bare = Fastify({ logger: false });
   let worker: Worker | undefined;
@@ -291,14 +298,14 @@ async function main(): Promise<void> {
 
     // The exchange counter starts before the exchanging gateway sees its first request: the first
     // warm-up round opens with CONCURRENCY simultaneous requests for one token (one exchange, shared).
-    const exchangesAtStart = await requestsServed(auth.url, 'POST', '/oauth/token');
+    const exchangesAtStart = await requestsServed(auth.managementUrl, 'POST', '/oauth/token');
     let exchangesAfterWarmUp = 0;
     const rps: Record<Target, number[]> = { direct: [], 'bare proxy': [], gateway: [], 'gateway+exchange': [] };
     const latencies: Record<Target, Float64Array[]> = { direct: [], 'bare proxy': [], gateway: [], 'gateway+exchange': [] };
     let measuredExchangeRequests = 0;
     for (let round = -WARMUP_ROUNDS; round < ROUNDS; round++) {
       if (round === 0) {
-        exchangesAfterWarmUp = await requestsServed(auth.url, 'POST', '/oauth/token');
+        exchangesAfterWarmUp = await requestsServed(auth.managementUrl, 'POST', '/oauth/token');
         // Correctness before measuring: every target answers the same page (the proxies are transparent).
         const expected = await json<{ items: { id: string }[] }>(`${orders.url}/orders`, { token });
         for (const t of TARGETS) {
@@ -321,7 +328,7 @@ async function main(): Promise<void> {
         if (t === 'gateway+exchange') measuredExchangeRequests += result.ok;
       }
     }
-    const exchangesAtEnd = await requestsServed(auth.url, 'POST', '/oauth/token');
+    const exchangesAtEnd = await requestsServed(auth.managementUrl, 'POST', '/oauth/token');
 
     const pooled = (t: Target): Float64Array => {
       const all = new Float64Array(latencies[t].reduce((n, a) => n + a.length, 0));

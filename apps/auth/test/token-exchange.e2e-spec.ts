@@ -359,7 +359,8 @@ describe('auth: token exchange while Redis is down', () => {
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
     const body = (await res.json()) as Record<string, unknown>;
-    expect(body).toMatchObject({ code: 'dependency_unavailable' });
+    // RFC 6749 form, as every /oauth/* answer; the outage code of RFC 6749 §4.1.2.1.
+    expect(body).toMatchObject({ error: 'temporarily_unavailable' });
     expect(body).not.toHaveProperty('access_token');
     await redis.start();
     await waitFor(async () => (await exchange()).status === 200, 10_000, 100);

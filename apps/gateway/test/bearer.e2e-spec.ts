@@ -41,7 +41,7 @@ describe('gateway bearer mode (e2e)', () => {
   });
 
   const userToken = async (label: string): Promise<string> => (await loginAt(auth.url, await registerUser(auth.url, label))).access_token;
-  const ordersServed = (): Promise<number> => requestsServed(orders.url, 'GET', '/orders');
+  const ordersServed = (): Promise<number> => requestsServed(orders.managementUrl, 'GET', '/orders');
 
   /** Asserts the edge's 401 and that orders saw nothing. */
   async function refusedAtEdge(headers: Record<string, string>, code: string, status = 401): Promise<void> {
@@ -136,11 +136,11 @@ describe('gateway bearer mode (e2e)', () => {
         audience: 'profiles',
       },
     });
-    const before = await requestsServed(auth.url, 'POST', '/auth/logout');
+    const before = await requestsServed(auth.managementUrl, 'POST', '/auth/logout');
     const logout = await call(`${gateway.url}/auth/logout`, { token: res.body.access_token, body: {} });
     expect(logout.status).toBe(401);
     expect(logout.body).toMatchObject({ code: 'token_wrong_audience' });
-    expect(await requestsServed(auth.url, 'POST', '/auth/logout')).toBe(before);
+    expect(await requestsServed(auth.managementUrl, 'POST', '/auth/logout')).toBe(before);
   });
 
   it('refuses a client-credentials (service) token on /api/* with 403 user_token_required, and nothing reaches the service', async () => {

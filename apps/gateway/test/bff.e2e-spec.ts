@@ -61,8 +61,8 @@ describe('gateway BFF sessions (e2e)', () => {
     expect(res.status).toBe(200);
     return browser;
   }
-  const tokenGrants = (): Promise<number> => requestsServed(auth.url, 'POST', '/oauth/token');
-  const ordersPosts = (): Promise<number> => requestsServed(orders.url, 'POST', '/orders');
+  const tokenGrants = (): Promise<number> => requestsServed(auth.managementUrl, 'POST', '/oauth/token');
+  const ordersPosts = (): Promise<number> => requestsServed(orders.managementUrl, 'POST', '/orders');
 
   it('logs in with credentials and sets an HttpOnly; Secure; SameSite=Lax; Path=/ session cookie, never a token', async () => {
     const browser = new Browser(gateway);
@@ -200,7 +200,7 @@ describe('gateway BFF sessions (e2e)', () => {
 
   it('refuses a login that is not application/json with 415 unsupported_media_type (a cross-site form cannot send JSON)', async () => {
     const email = await registerUser(auth.url, 'bff-form');
-    const before = await requestsServed(auth.url, 'POST', '/auth/login');
+    const before = await requestsServed(auth.managementUrl, 'POST', '/auth/login');
     // What a cross-site <form method=post> sends: no Origin/Referer (referrer policy), a form body.
     for (const [type, body] of [
       ['application/x-www-form-urlencoded', new URLSearchParams({ email, password: PASSWORD }).toString()],
@@ -211,19 +211,19 @@ describe('gateway BFF sessions (e2e)', () => {
       expect(await res.json()).toMatchObject({ code: 'unsupported_media_type' });
       expect(res.headers.getSetCookie()).toEqual([]);
     }
-    expect(await requestsServed(auth.url, 'POST', '/auth/login')).toBe(before);
+    expect(await requestsServed(auth.managementUrl, 'POST', '/auth/login')).toBe(before);
   });
 
   it('refuses a login marked Sec-Fetch-Site: cross-site (403 csrf_failed), even without Origin or Referer', async () => {
     const email = await registerUser(auth.url, 'bff-cross-site');
-    const before = await requestsServed(auth.url, 'POST', '/auth/login');
+    const before = await requestsServed(auth.managementUrl, 'POST', '/auth/login');
     const res = await call(`${gateway.url}/session/login`, {
       body: { email, password: PASSWORD },
       headers: { 'sec-fetch-site': 'cross-site' },
     });
     expect(res).toMatchObject({ status: 403, body: { code: 'csrf_failed' } });
     expect(res.headers.getSetCookie()).toEqual([]);
-    expect(await requestsServed(auth.url, 'POST', '/auth/login')).toBe(before);
+    expect(await requestsServed(auth.managementUrl, 'POST', '/auth/login')).toBe(before);
     // The app's own page (same-origin) logs in as before.
     const browser = new Browser(gateway);
     const ok = await browser.send(

@@ -67,11 +67,11 @@ describe('gateway token exchange, the default for /api routes (e2e)', () => {
 
   it('caches the exchanged token: N requests with one user token cost auth one exchange', async () => {
     const user = await loginAt(auth.url, await registerUser(auth.url, 'exchange-cache'));
-    const before = await requestsServed(auth.url, 'POST', '/oauth/token');
+    const before = await requestsServed(auth.managementUrl, 'POST', '/oauth/token');
     const answers = await Promise.all(Array.from({ length: 10 }, () => call(`${gateway.url}/api/orders`, { token: user.access_token })));
     for (let i = 0; i < 10; i++) expect((await call(`${gateway.url}/api/orders`, { token: user.access_token })).status).toBe(200);
     expect(answers.map((a) => a.status)).toEqual(Array(10).fill(200));
-    expect(await requestsServed(auth.url, 'POST', '/oauth/token')).toBe(before + 1);
+    expect(await requestsServed(auth.managementUrl, 'POST', '/oauth/token')).toBe(before + 1);
     expect(new Set(recorder.seen.slice(-20).map((h) => h.authorization)).size).toBe(1);
   });
 

@@ -56,14 +56,14 @@ describe('the gateway during a Redis outage (e2e)', () => {
     const statuses: number[] = [];
     for (let i = 0; i < LIMIT; i++) statuses.push((await attempt()).status);
     expect(statuses).toEqual(Array(LIMIT).fill(401));
-    const before = await requestsServed(auth.url, 'POST', '/auth/login');
+    const before = await requestsServed(auth.managementUrl, 'POST', '/auth/login');
     for (let i = 0; i < 2; i++) {
       const limited = await attempt();
       expect(limited.status).toBe(429);
       expect(limited.body).toMatchObject({ code: 'rate_limited' });
       expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     }
-    expect(await requestsServed(auth.url, 'POST', '/auth/login')).toBe(before);
+    expect(await requestsServed(auth.managementUrl, 'POST', '/auth/login')).toBe(before);
 
     await redis.start();
     await waitFor(async () => (await browser.send('GET', '/session')).status === 200, 15_000, 100);

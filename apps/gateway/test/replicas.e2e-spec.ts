@@ -57,14 +57,14 @@ describe('two gateway replicas (e2e, one Redis)', () => {
     const onB = browserOn(b);
     onB.cookie = onA.cookie;
     await sleep(2200); // the access token has < 28 s left: every request now wants a refresh
-    const before = await requestsServed(auth.url, 'POST', '/oauth/token');
+    const before = await requestsServed(auth.managementUrl, 'POST', '/oauth/token');
     const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 ? onA : onB).send('GET', '/api/orders')));
     expect(answers.map((r) => r.status)).toEqual(Array(12).fill(200));
     // Auth would revoke the whole family on a second use of the same refresh token (no grace
     // window), so two refreshes would have logged the user out; there was exactly one. The other
     // two token requests are the exchanges of the new access token for orders, one per replica
     // (each has its own exchange cache).
-    expect(await requestsServed(auth.url, 'POST', '/oauth/token')).toBe(before + 3);
+    expect(await requestsServed(auth.managementUrl, 'POST', '/oauth/token')).toBe(before + 3);
     expect((await onA.send('GET', '/api/orders')).status).toBe(200);
   });
 
@@ -103,9 +103,9 @@ describe('two gateway replicas (e2e, one Redis)', () => {
       let status = 0;
       for (let i = 0; i <= LIMIT && status !== 429; i++) status = (await send(i % 2 ? a : b)).status;
       expect(status).toBe(429);
-      const before = await requestsServed(auth.url, 'POST', path);
+      const before = await requestsServed(auth.managementUrl, 'POST', path);
       expect((await send(a)).status).toBe(429);
-      expect(await requestsServed(auth.url, 'POST', path)).toBe(before);
+      expect(await requestsServed(auth.managementUrl, 'POST', path)).toBe(before);
     }
   });
 
@@ -142,13 +142,13 @@ describe('two gateway replicas (e2e, one Redis)', () => {
       expect([400, 401]).toContain(first.status);
       // ...and spends the very budget the plain spelling has: LIMIT in all, then 429 for both.
       for (let i = 1; i < LIMIT; i++) expect((await post(i % 2 ? upstream : path, client, request)).status).not.toBe(429);
-      const before = await requestsServed(auth.url, 'POST', upstream);
+      const before = await requestsServed(auth.managementUrl, 'POST', upstream);
       for (const spelling of [path, upstream]) {
         const res = await post(spelling, client, request);
         expect(res.status).toBe(429);
         expect(JSON.parse(res.body)).toMatchObject({ code: 'rate_limited' });
       }
-      expect(await requestsServed(auth.url, 'POST', upstream)).toBe(before);
+      expect(await requestsServed(auth.managementUrl, 'POST', upstream)).toBe(before);
     }
   });
 });

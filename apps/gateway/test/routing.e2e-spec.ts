@@ -184,11 +184,11 @@ describe('gateway routing (e2e)', () => {
     expect(typeof login.body.access_token).toBe('string');
   });
 
-  it('keeps its own /health/* and /metrics', async () => {
+  it('keeps its own /health/live, and /health/ready and /metrics on its management listener', async () => {
     expect((await call(`${gateway.url}/health/live`)).status).toBe(200);
-    const ready = await call(`${gateway.url}/health/ready`);
+    const ready = await call(`${gateway.managementUrl}/health/ready`);
     expect(ready.status).toBe(200);
-    const metrics = await fetch(`${gateway.url}/metrics`);
+    const metrics = await fetch(`${gateway.managementUrl}/metrics`);
     expect(await metrics.text()).toMatch(/http_requests_total\{[^}]*route="\/api\/orders\/\*"/);
   });
 

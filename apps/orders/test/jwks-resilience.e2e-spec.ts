@@ -31,7 +31,7 @@ describe('orders: JWKS cache resilience (e2e)', () => {
     signToken(signer, accessClaims(jwks.url, 'orders', now(), overrides));
   const whoami = (app: TestApp, token: string): Promise<RawResponse> => getWithToken(`${app.url}/whoami`, token, agent);
   const readiness = async (app: TestApp) => {
-    const res = await rawGet(`${app.url}/health/ready`, [], agent);
+    const res = await rawGet(`${app.managementUrl}/health/ready`, [], agent);
     const json = res.json as { info?: { jwks?: Record<string, unknown> }; details?: { jwks?: Record<string, unknown> } } | undefined;
     return {
       status: res.status,
@@ -154,7 +154,7 @@ describe('orders: JWKS cache resilience (e2e)', () => {
     });
 
     it('reports fetch failures and JWKS age in /metrics', async () => {
-      const body = (await rawGet(`${app.url}/metrics`, [], agent)).body;
+      const body = (await rawGet(`${app.managementUrl}/metrics`, [], agent)).body;
       for (const result of ['network_error', 'http_error', 'invalid_json', 'not_modified']) {
         expect(body).toMatch(
           new RegExp(`jwks_fetches_total\\{result="${result}",reason="(scheduled|retry|unknown_kid)",service="orders"\\} [1-9]`),

@@ -81,7 +81,7 @@ describe('orders (e2e, with auth and profiles)', () => {
 
   it('places 100 orders carrying the address from profiles, with one call to the token endpoint', async () => {
     const user = await userWithAddress('buyer');
-    const tokenCallsBefore = await requestsServed(auth.url, 'POST', '/oauth/token');
+    const tokenCallsBefore = await requestsServed(auth.managementUrl, 'POST', '/oauth/token');
 
     // All at once: the first calls race for the service token, and share one fetch.
     const results = await Promise.all(Array.from({ length: 100 }, () => placeOrder(user.token)));
@@ -96,7 +96,7 @@ describe('orders (e2e, with auth and profiles)', () => {
       });
     }
     expect(new Set(results.map((r) => r.body.id)).size).toBe(100);
-    expect((await requestsServed(auth.url, 'POST', '/oauth/token')) - tokenCallsBefore).toBe(1);
+    expect((await requestsServed(auth.managementUrl, 'POST', '/oauth/token')) - tokenCallsBefore).toBe(1);
     expect(await orderRows('user_id = $1', [user.userId])).toBe(100);
 
     // GET /orders walks all 100 with the cursor, newest first, no duplicates.
@@ -138,6 +138,58 @@ describe('orders (e2e, with auth and profiles)', () => {
     const fields = (res.body.details as { fields: { field: string }[] }).fields.map((f) => f.field);
     expect(fields).toEqual(expect.arrayContaining(['items.0.quantity', 'items.0.unitPrice', 'currency', 'total']));
     expect((await placeOrder(user.token, { items: [], currency: 'EUR' })).status).toBe(400);
+  });
+
+  describe('prices come from the catalogue, never from the client', () => {
+    it('prices a cart that names only SKUs and quantities from the catalogue', async () => {
+      const user = await userWithAddress('catalogue');
+      const res = await placeOrder(user.token, {
+        items: [
+          { sku: 'BOOK-1', quantity: 2 },
+          { sku: 'PEN-7', quantity: 1 },
+        ],
+        currency: 'EUR',
+      });
+      expect(res.status).toBe(201);
+      expect(res.body).toMatchObject({
+        total: 2 * 1250 + 199,
+        items: [
+          { sku: 'BOOK-1', quantity: 2, unitPrice: 1250 },
+          { sku: 'PEN-7', quantity: 1, unitPrice: 199 },
+        ],
+      });
+    });
+
+    it.each([
+      ['a price of 0', 0, 'validation_failed'],
+      ['a price of 1', 1, 'price_mismatch'],
+      ['a price above the catalogue’s', 99_999, 'price_mismatch'],
+    ])('refuses %s with 400 naming items.0.unitPrice, and writes nothing', async (_name, unitPrice, code) => {
+      const user = await userWithAddress('cheapskate');
+      const res = await placeOrder(user.token, { items: [{ sku: 'BOOK-1', quantity: 1, unitPrice }], currency: 'EUR' });
+      expect({ status: res.status, code: res.body.code }).toEqual({ status: 400, code });
+      expect((res.body.details as { fields: { field: string }[] }).fields.map((f) => f.field)).toEqual(['items.0.unitPrice']);
+      expect(await orderRows('user_id = $1', [user.userId])).toBe(0);
+    });
+
+    it('refuses an unknown SKU with 400 unknown_product naming the item', async () => {
+      const user = await userWithAddress('unknown-sku');
+      const res = await placeOrder(user.token, {
+        items: [
+          { sku: 'BOOK-1', quantity: 1 },
+          { sku: 'NOPE-404', quantity: 1 },
+        ],
+        currency: 'EUR',
+      });
+      expect({ status: res.status, code: res.body.code }).toEqual({ status: 400, code: 'unknown_product' });
+      expect((res.body.details as { fields: { field: string }[] }).fields.map((f) => f.field)).toEqual(['items.1.sku']);
+    });
+
+    it('refuses a currency the items are not priced in with 400 currency_mismatch', async () => {
+      const user = await userWithAddress('usd');
+      const res = await placeOrder(user.token, { items: [{ sku: 'BOOK-1', quantity: 1 }], currency: 'USD' });
+      expect({ status: res.status, code: res.body.code }).toEqual({ status: 400, code: 'currency_mismatch' });
+    });
   });
 
   describe('Idempotency-Key', () => {

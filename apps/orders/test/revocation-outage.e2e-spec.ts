@@ -31,7 +31,7 @@ describe('orders: revocation during a Redis outage (e2e)', () => {
   const token = (overrides: Record<string, unknown> = {}) => signToken(key, accessClaims(jwks.url, 'orders', nowS(), overrides));
   const whoami = (app: TestApp, t: string) => getWithToken(`${app.url}/whoami`, t, agent);
   const readiness = async (app: TestApp) => {
-    const res = await rawGet(`${app.url}/health/ready`, [], agent);
+    const res = await rawGet(`${app.managementUrl}/health/ready`, [], agent);
     const body = res.json as {
       info?: Record<string, Record<string, unknown>>;
       details?: { details?: Record<string, Record<string, unknown>> };
@@ -105,7 +105,7 @@ describe('orders: revocation during a Redis outage (e2e)', () => {
     expect(notReady.revocation).toMatchObject({ status: 'down' });
     expect((await whoami(accepting, valid)).status).toBe(200);
     expect((await readiness(accepting)).revocation).toMatchObject({ fresh: false, degraded: true, failOpen: true });
-    expect((await rawGet(`${accepting.url}/metrics`, [], agent)).body).toMatch(
+    expect((await rawGet(`${accepting.managementUrl}/metrics`, [], agent)).body).toMatch(
       /^revocation_checks_total\{outcome="stale_accepted",service="orders"\} [1-9]/m,
     );
     // A token the mirror already knew to be revoked stays refused under either policy.

@@ -90,7 +90,7 @@ describe('orders and profiles: revoked tokens are refused (e2e)', () => {
   });
 
   it('reports the mirror in /health/ready and /metrics', async () => {
-    const ready = await rawGet(`${orders.url}/health/ready`, [], agent);
+    const ready = await rawGet(`${orders.managementUrl}/health/ready`, [], agent);
     expect(ready.status).toBe(200);
     expect((ready.json as { info: Record<string, unknown> }).info.revocation).toMatchObject({
       status: 'up',
@@ -101,7 +101,7 @@ describe('orders and profiles: revoked tokens are refused (e2e)', () => {
       connected: true,
       synced: true,
     });
-    const metrics = (await rawGet(`${orders.url}/metrics`, [], agent)).body;
+    const metrics = (await rawGet(`${orders.managementUrl}/metrics`, [], agent)).body;
     expect(metrics).toMatch(/^revocation_checks_total\{outcome="revoked_token",service="orders"\} [1-9]/m);
     expect(metrics).toMatch(/^revocation_checks_total\{outcome="revoked_subject",service="orders"\} [1-9]/m);
     expect(metrics).toMatch(/^revocation_mirror_entries\{kind="jti",service="orders"\} [1-9]/m);
@@ -141,7 +141,7 @@ describe('orders with REDIS_URL=memory:// (npm start): a revocation written in t
     await authStore.revokeToken(jti, new Date((nowS + 300) * 1000));
     const res = await getWithToken(`${orders.url}/whoami`, t, agent);
     expect({ status: res.status, code: res.json?.code }).toEqual({ status: 401, code: 'token_revoked' });
-    const ready = await rawGet(`${orders.url}/health/ready`, [], agent);
+    const ready = await rawGet(`${orders.managementUrl}/health/ready`, [], agent);
     expect((ready.json as { info: Record<string, unknown> }).info.revocation).toMatchObject({
       source: 'memory',
       fresh: true,

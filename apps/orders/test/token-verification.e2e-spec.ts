@@ -101,10 +101,10 @@ describe('orders: bearer token verification (e2e)', () => {
       expect(res.status).not.toBe(200);
     });
 
-    it('keeps health and metrics public', async () => {
+    it('answers liveness (main port), readiness and metrics (management listener) without a token', async () => {
       expect((await rawGet(`${app.url}/health/live`, [], agent)).status).toBe(200);
-      expect((await rawGet(`${app.url}/health/ready`, [], agent)).status).toBe(200);
-      expect((await rawGet(`${app.url}/metrics`, [], agent)).status).toBe(200);
+      expect((await rawGet(`${app.managementUrl}/health/ready`, [], agent)).status).toBe(200);
+      expect((await rawGet(`${app.managementUrl}/metrics`, [], agent)).status).toBe(200);
     });
   });
 
@@ -272,7 +272,7 @@ describe('orders: bearer token verification (e2e)', () => {
   });
 
   it('counts verifications by outcome in /metrics', async () => {
-    const body = (await rawGet(`${app.url}/metrics`, [], agent)).body;
+    const body = (await rawGet(`${app.managementUrl}/metrics`, [], agent)).body;
     expect(body).toMatch(/token_verifications_total\{outcome="ok",service="orders"\} [1-9]/);
     expect(body).toMatch(/token_verifications_total\{outcome="token_bad_algorithm",service="orders"\} [1-9]/);
     expect(body).toMatch(/jwks_fetches_total\{result="updated",reason="startup",service="orders"\} 1/);

@@ -40,7 +40,7 @@ describe('profiles: every route requires a token for audience profiles (e2e)', (
   });
 
   it('keeps health public and reports the JWKS in readiness', async () => {
-    const res = await rawGet(`${app.url}/health/ready`, [], agent);
+    const res = await rawGet(`${app.managementUrl}/health/ready`, [], agent);
     expect(res.status).toBe(200);
     expect(res.json).toMatchObject({ info: { jwks: { status: 'up', keys: 1 } } });
   });

@@ -87,6 +87,8 @@ async function stopAll(): Promise<void> {
 async function main(): Promise<void> {
   const base: Record<string, string | undefined> = { ...process.env };
   delete base.PORT;
+  // Each service gets its own management listener (its default, <APP>_MANAGEMENT_PORT to move it).
+  delete base.MANAGEMENT_PORT;
   const notes: string[] = [];
   if (!base.REDIS_URL) {
     base.REDIS_URL = 'memory://';
@@ -109,6 +111,7 @@ async function main(): Promise<void> {
   const proxySecret = base.AUTH_PROXY_SECRET ?? base.GATEWAY_PROXY_SECRET ?? randomBytes(32).toString('base64url');
   for (const { name, port } of APPS) {
     const env: Record<string, string | undefined> = { ...base, PORT: base[`${name.toUpperCase()}_PORT`] ?? String(port) };
+    env.MANAGEMENT_PORT = base[`${name.toUpperCase()}_MANAGEMENT_PORT`];
     // Auth takes the client address from the gateway's X-Forwarded-For only with the gateway's
     // proof, never from whoever connects from 127.0.0.1 (forwarding-env.ts). Explicit values win.
     for (const [k, v] of Object.entries(forwardingEnv(name, proxySecret))) env[k] ??= v;
@@ -124,7 +127,7 @@ async function main(): Promise<void> {
     // The gateway (started last) routes to the others. Explicit URLs win.
     if (name === 'auth') base.AUTH_URL ??= app.url;
     if (name === 'orders') base.ORDERS_URL ??= app.url;
-    process.stdout.write(`suite: ${name} ready on ${app.url}\n`);
+    process.stdout.write(`suite: ${name} ready on ${app.url} (metrics and health on ${app.managementUrl})\n`);
   }
   process.stdout.write(`suite: all ${running.length} services ready (Ctrl-C to stop)\n`);
 }

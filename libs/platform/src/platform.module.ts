@@ -8,9 +8,10 @@ import { APP_CONFIG } from './config/config.token.js';
 import { AllExceptionsFilter } from './errors/all-exceptions.filter.js';
 import { createValidationPipe } from './errors/validation.js';
 import { HealthController } from './health/health.controller.js';
+import { HealthService } from './health/health.service.js';
+import { MethodIndex } from './http/request-rules.js';
 import { ReadinessRegistry } from './health/readiness-registry.js';
 import { loggerParams } from './logging/logger-options.js';
-import { MetricsController } from './metrics/metrics.controller.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { type DatabaseOptions, typeOrmOptions } from './database/typeorm-options.js';
 import { RedisConnection } from './redis/redis-connection.js';
@@ -47,17 +48,20 @@ export class PlatformModule {
         TypeOrmModule.forRoot(typeOrmOptions(config.database, options.database)),
         TerminusModule.forRoot({ logger: false }),
       ],
-      controllers: [HealthController, MetricsController],
+      // /metrics and /health/ready are not controllers: the management listener serves them (start-app.ts).
+      controllers: [HealthController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: RedisConnection, useFactory: () => new RedisConnection(config.redis, config.app) },
         { provide: MetricsService, useFactory: () => new MetricsService(config.app) },
         { provide: RedisLifecycle, useFactory: (r: RedisConnection) => new RedisLifecycle(r), inject: [RedisConnection] },
         ReadinessRegistry,
+        HealthService,
+        { provide: MethodIndex, useValue: new MethodIndex() },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },
       ],
-      exports: [APP_CONFIG, RedisConnection, MetricsService, ReadinessRegistry],
+      exports: [APP_CONFIG, RedisConnection, MetricsService, ReadinessRegistry, HealthService, MethodIndex],
     };
   }
 }

@@ -53,7 +53,7 @@ describe('platform: what every app answers', () => {
 
   it('answers /health/live and /health/ready with 200 when the database and Redis are up', async () => {
     expect((await fetch(`${app.url}/health/live`)).status).toBe(200);
-    const ready = await fetch(`${app.url}/health/ready`);
+    const ready = await fetch(`${app.managementUrl}/health/ready`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ status: 'ok', details: { database: { status: 'up' }, redis: { status: 'up' } } });
   });
@@ -107,7 +107,7 @@ describe('platform: what every app answers', () => {
 
   it('exports request counts and latency by route pattern and status in Prometheus format', async () => {
     await fetch(`${app.url}/probe/boom`);
-    const res = await fetch(`${app.url}/metrics`);
+    const res = await fetch(`${app.managementUrl}/metrics`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/plain');
     const text = await res.text();

@@ -29,7 +29,7 @@ describe('readiness follows real outages of Postgres and Redis', () => {
     await Promise.all([pg?.destroy(), redis?.stop()]);
   });
 
-  const ready = async (): Promise<Response> => fetch(`${app.url}/health/ready`, { signal: AbortSignal.timeout(5000) });
+  const ready = async (): Promise<Response> => fetch(`${app.managementUrl}/health/ready`, { signal: AbortSignal.timeout(5000) });
 
   it('answers 503 with Retry-After while Postgres is stopped, and 200 again after it is back, without a restart', async () => {
     expect((await ready()).status).toBe(200);

@@ -22,7 +22,7 @@ const UNTHROTTLED: Readonly<Record<string, string>> = {
  *
  * @example
  * const app = await newTestApp(ordersApp);
- * const res = await fetch(`${app.url}/health/ready`);
+ * const res = await fetch(`${app.managementUrl}/health/ready`);
  * await app.close();
  */
 export async function newTestApp<C extends BaseConfig>(
@@ -34,7 +34,15 @@ export async function newTestApp<C extends BaseConfig>(
   try {
     const running = await startApp(
       definition,
-      { REDIS_URL: testRedisUrl(), LOG_LEVEL: 'silent', PORT: '0', ...UNTHROTTLED, ...env, ...(db ? { [appDbVar]: db.url } : {}) },
+      {
+        REDIS_URL: testRedisUrl(),
+        LOG_LEVEL: 'silent',
+        PORT: '0',
+        MANAGEMENT_PORT: '0',
+        ...UNTHROTTLED,
+        ...env,
+        ...(db ? { [appDbVar]: db.url } : {}),
+      },
       { quiet: true },
     );
     return {

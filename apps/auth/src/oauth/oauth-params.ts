@@ -1,3 +1,4 @@
+import { UNACCEPTABLE_STRING_PROBLEM, isAcceptableString } from '@authmesh/platform';
 import { InvalidRequest } from './oauth.errors.js';
 
 /**
@@ -17,6 +18,8 @@ export class OAuthParams {
     if (Array.isArray(v)) throw new InvalidRequest(`Parameter ${name} must not be repeated`);
     if (typeof v !== 'string') throw new InvalidRequest(`Parameter ${name} must be a string`);
     if (v.length > 8192) throw new InvalidRequest(`Parameter ${name} is too long`);
+    // The platform's one string rule (also applied to every body before the handler).
+    if (!isAcceptableString(v)) throw new InvalidRequest(`Parameter ${name} ${UNACCEPTABLE_STRING_PROBLEM}`);
     return v;
   }
 

@@ -1,11 +1,17 @@
 import { Body, Controller, Headers, HttpCode, Post, Res, UseGuards } from '@nestjs/common';
 import { AddressRateLimitGuard } from '../users/address-rate-limit.guard.js';
 import type { FastifyReply } from 'fastify';
-import { Public } from '@authmesh/platform';
+import { Public, Rules } from '@authmesh/platform';
 import type { TokenResponse } from '../users/login.service.js';
 import { TokenEndpoint } from './token-endpoint.service.js';
 
-/** OAuth endpoints take form or JSON bodies and answer errors in RFC 6749 §5.2 form. */
+/**
+ * OAuth endpoints take form or JSON bodies (RFC 6749 §3.2 requires the form) and answer every
+ * error in RFC 6749 §5.2 form, including what the platform refuses before the handler (bad JSON,
+ * a too-large body, a refused string, a wrong media type).
+ */
+const OAUTH_RULES = { acceptsForm: true, errorStyle: 'rfc6749' } as const;
+
 @Public()
 @UseGuards(AddressRateLimitGuard)
 @Controller('oauth')
@@ -13,6 +19,7 @@ export class OAuthController {
   constructor(private readonly endpoint: TokenEndpoint) {}
 
   @Post('token')
+  @Rules(OAUTH_RULES)
   @HttpCode(200)
   async token(
     @Body() body: unknown,
@@ -24,6 +31,7 @@ export class OAuthController {
   }
 
   @Post('introspect')
+  @Rules(OAUTH_RULES)
   @HttpCode(200)
   async introspect(
     @Body() body: unknown,
@@ -35,6 +43,7 @@ export class OAuthController {
   }
 
   @Post('revoke')
+  @Rules(OAUTH_RULES)
   @HttpCode(200)
   async revoke(
     @Body() body: unknown,

@@ -38,6 +38,12 @@ function isTimeout(error: { statusCode?: number; code?: string; cause?: { code?:
  */
 export async function proxyPlugin(fastify: FastifyInstance, options: ProxyPluginOptions): Promise<void> {
   const sessionCookieNames = [options.sessionCookieName];
+  // Bodies go to the upstream as they came; the upstream parses and judges them. http-proxy passes
+  // JSON and unknown types raw, but not forms: the app's form parser turned them into an object
+  // that reply-from could not re-send (a 502 for every form POST through a route, the OAuth
+  // endpoints' own encoding included). Found by the body fuzz test.
+  fastify.removeContentTypeParser('application/x-www-form-urlencoded');
+  fastify.addContentTypeParser('application/x-www-form-urlencoded', (_request, payload, done) => done(null, payload));
   for (const route of options.routes) {
     await fastify.register(httpProxy, {
       prefix: route.prefix,

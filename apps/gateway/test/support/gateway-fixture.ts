@@ -125,7 +125,7 @@ export async function loginAt(
   return res.body;
 }
 
-/** Sum of `http_requests_total` for one method and route pattern in a service's /metrics. */
+/** Sum of `http_requests_total` for one method and route pattern in a service's /metrics (its management URL). */
 export async function requestsServed(serviceUrl: string, method: string, route: string): Promise<number> {
   const text = await (await fetch(`${serviceUrl}/metrics`)).text();
   let total = 0;

@@ -6,6 +6,7 @@ import {
   IsArray,
   IsISO4217CurrencyCode,
   IsInt,
+  IsOptional,
   IsString,
   Matches,
   Max,
@@ -17,7 +18,8 @@ import type { OrderEntity, OrderItem, OrderShippingAddress, OrderStatus } from '
 const upper = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim().toUpperCase() : value);
 
 // Limits keep every total below Number.MAX_SAFE_INTEGER: 100 items × 10 000 × 10^9 = 10^15.
-export class OrderItemDto implements OrderItem {
+/** One line of a new order: a catalogue SKU and a quantity; the price comes from the catalogue. */
+export class OrderItemDto {
   @IsString()
   @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, { message: 'sku must be 1-64 letters, digits, dots, hyphens or underscores' })
   sku!: string;
@@ -27,10 +29,15 @@ export class OrderItemDto implements OrderItem {
   @Max(10_000)
   quantity!: number;
 
+  /**
+   * Optional, and never used to price the order: when present it must equal the catalogue price
+   * (a client showing a stale price learns it, instead of being charged another one).
+   */
+  @IsOptional()
   @IsInt({ message: 'unitPrice must be an integer number of minor units' })
-  @Min(0)
+  @Min(1)
   @Max(1_000_000_000)
-  unitPrice!: number;
+  unitPrice?: number;
 }
 
 export class CreateOrderDto {

@@ -1,11 +1,20 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { createHash, randomUUID } from 'node:crypto';
-import type { Repository } from 'typeorm';
+import { In, type Repository } from 'typeorm';
 import { ProfilesClient } from '../profiles-client/profiles-client.js';
+import { CatalogueItemEntity } from './catalogue-item.entity.js';
 import { OrderEntity, type OrderItem } from './order.entity.js';
 import { decodeOrderCursor, encodeOrderCursor, isUuid } from './order-cursor.js';
-import { IdempotencyKeyReused, OrderNotCancellable, OrderNotFound, ShippingAddressRequired } from './order-errors.js';
+import {
+  CurrencyMismatch,
+  IdempotencyKeyReused,
+  OrderNotCancellable,
+  OrderNotFound,
+  PriceMismatch,
+  ShippingAddressRequired,
+  UnknownProduct,
+} from './order-errors.js';
 import type { CreateOrderDto } from './orders.dto.js';
 
 export interface CreatedOrder {
@@ -30,15 +39,30 @@ function requestHash(currency: string, items: readonly OrderItem[]): string {
 export class OrdersService {
   constructor(
     @InjectRepository(OrderEntity) private readonly orders: Repository<OrderEntity>,
+    @InjectRepository(CatalogueItemEntity) private readonly catalogue: Repository<CatalogueItemEntity>,
     private readonly profiles: ProfilesClient,
   ) {}
+
+  /** The order's lines priced from the catalogue; 400 naming the field for an unknown SKU, a wrong stated price or currency. */
+  private async price(dto: CreateOrderDto): Promise<OrderItem[]> {
+    const skus = [...new Set(dto.items.map((i) => i.sku))];
+    const products = new Map((await this.catalogue.findBy({ sku: In(skus) })).map((p) => [p.sku, p]));
+    return dto.items.map((item, n) => {
+      const product = products.get(item.sku);
+      if (!product) throw new UnknownProduct(`items.${n}.sku`, item.sku);
+      if (item.unitPrice !== undefined && item.unitPrice !== product.unitPrice)
+        throw new PriceMismatch(`items.${n}.unitPrice`, product.unitPrice);
+      if (product.currency !== dto.currency) throw new CurrencyMismatch(product.currency);
+      return { sku: product.sku, quantity: item.quantity, unitPrice: product.unitPrice };
+    });
+  }
 
   /**
    * Places an order for `userId` with the shipping address profiles holds for them. The address is
    * fetched before anything is written, so a profiles outage (503) leaves no row behind.
    */
   async create(userId: string, dto: CreateOrderDto, idempotencyKey: string | undefined, requestId?: string): Promise<CreatedOrder> {
-    const items: OrderItem[] = dto.items.map((i) => ({ sku: i.sku, quantity: i.quantity, unitPrice: i.unitPrice }));
+    const items = await this.price(dto);
     const hash = requestHash(dto.currency, items);
     if (idempotencyKey !== undefined) {
       const earlier = await this.orders.findOneBy({ userId, idempotencyKey });
@@ -54,7 +78,7 @@ export class OrdersService {
       status: 'placed',
       currency: dto.currency,
       items,
-      // Computed here, never taken from the client.
+      // Computed here from catalogue prices, never taken from the client.
       total: items.reduce((sum, i) => sum + i.quantity * i.unitPrice, 0),
       shippingAddress: address,
       idempotencyKey: idempotencyKey ?? null,

@@ -25,7 +25,7 @@ export async function serviceToken(authUrl: string, clientId: string, secret: st
   return res.body.access_token;
 }
 
-/** Sum of `http_requests_total` for one route in a service's /metrics (a counter the test can read). */
+/** Sum of `http_requests_total` for one route in a service's /metrics (its management URL) (a counter the test can read). */
 export async function requestsServed(serviceUrl: string, method: string, route: string): Promise<number> {
   const text = await (await fetch(`${serviceUrl}/metrics`)).text();
   let total = 0;

@@ -6,7 +6,10 @@ import type { BaseConfig } from '../config/base-config.js';
 import { ConfigError } from '../config/config.error.js';
 import type { Env } from '../config/env-reader.js';
 import { ensureDatabaseExists } from '../database/ensure-database.js';
+import { HealthService } from '../health/health.service.js';
+import { MethodIndex, indexRoutes, installRequestRules } from '../http/request-rules.js';
 import { requestIdFor } from '../logging/request-id.js';
+import { type ManagementServer, startManagementServer } from '../management/management-server.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import type { AppDefinition } from './app-definition.js';
 
@@ -15,8 +18,13 @@ export interface RunningApp<C extends BaseConfig = BaseConfig> {
   config: C;
   /** Base URL the app listens on, e.g. http://127.0.0.1:3001 */
   url: string;
+  /** Base URL of the management listener (/metrics, /health/*), e.g. http://127.0.0.1:3101 */
+  managementUrl: string;
   close(): Promise<void>;
 }
+
+/** The largest request body any app parses (Fastify's `bodyLimit`); the gateway applies it to proxied bodies too. */
+export const BODY_LIMIT_BYTES = 1024 * 1024;
 
 export interface StartOptions {
   /** Silence Nest's own start-up logger (tests). */
@@ -37,7 +45,7 @@ export async function startApp<C extends BaseConfig>(
 
   const adapter = new FastifyAdapter({
     genReqId: requestIdFor,
-    bodyLimit: 1024 * 1024,
+    bodyLimit: BODY_LIMIT_BYTES,
     // Node's defaults let a slow client hold a socket for minutes.
     requestTimeout: 30_000,
     return503OnClosing: true,
@@ -65,15 +73,20 @@ export async function startApp<C extends BaseConfig>(
     metrics.observe(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
+  // Before any route is registered (Nest registers its routes at listen): every route gets them.
+  indexRoutes(fastify, app.get(MethodIndex));
+  installRequestRules(fastify);
   // Fastify's own errors (bad JSON, body too large) reach the global filter through the error
   // handler Nest installs, so they get the same { code, message, requestId } shape.
 
+  let management: ManagementServer;
   try {
     // After the hooks above, so raw routes registered here get request ids and metrics too.
     await definition.configure?.(app, config);
     // Lifecycle hooks (onModuleInit: migrations, key loading) run here; if one fails, close what
     // already opened (database pool, Redis) so a failed start leaves nothing running.
     await app.listen({ port: config.port, host: config.host });
+    management = await startManagementServer(config.management, { metrics, health: app.get(HealthService) });
   } catch (err) {
     await app.close().catch(() => undefined);
     throw err;
@@ -81,7 +94,17 @@ export async function startApp<C extends BaseConfig>(
   const address = app.getHttpServer().address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
-  return { app, config, url, close: () => app.close() };
+  const managementServer = management;
+  return {
+    app,
+    config,
+    url,
+    managementUrl: managementServer.url,
+    close: async () => {
+      await managementServer.close();
+      await app.close();
+    },
+  };
 }
 
 /** Trusts the `hops` proxies nearest to us (proxy-addr's `i` is the hop index, 0 = our peer). */
@@ -96,7 +119,7 @@ function trustHops(hops: number): (address: string, hop: number) => boolean {
 export async function runApp<C extends BaseConfig>(definition: AppDefinition<C>): Promise<void> {
   try {
     const running = await startApp(definition, process.env);
-    process.stdout.write(`${definition.name} ready on ${running.url}\n`);
+    process.stdout.write(`${definition.name} ready on ${running.url} (metrics and health on ${running.managementUrl})\n`);
     let closing = false;
     const stop = (signal: NodeJS.Signals): void => {
       if (closing) return;

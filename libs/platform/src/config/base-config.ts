@@ -23,11 +23,25 @@ export type RedisConfig = { kind: 'redis'; url: string } | { kind: 'memory' };
  */
 export type TrustProxy = boolean | number | string[];
 
+/**
+ * The management listener (MANAGEMENT_PORT, MANAGEMENT_HOST): a second socket carrying /metrics
+ * and /health/*, as Spring Boot's `management.server.port` or Envoy's admin listener. The main
+ * port never answers /metrics or /health/ready: they expose memory, revocation counts and JWKS
+ * state, and the gateway's main port is the public one.
+ */
+export interface ManagementConfig {
+  /** 0 = any free port (tests); `RunningApp.managementUrl` says which. */
+  port: number;
+  /** Default 127.0.0.1: reachable from the host (probes, a local Prometheus), not from the network. */
+  host: string;
+}
+
 /** What every app's configuration has. */
 export interface BaseConfig {
   app: AppName;
   port: number;
   host: string;
+  management: ManagementConfig;
   logLevel: LogLevel;
   database: DatabaseConfig;
   redis: RedisConfig;
@@ -37,6 +51,9 @@ export interface BaseConfig {
 
 /** The variables every app reads, and their defaults (the README's configuration table mirrors this). */
 export const DEFAULT_PORTS: Readonly<Record<AppName, number>> = { gateway: 3000, auth: 3001, orders: 3002, profiles: 3003 };
+
+/** Default MANAGEMENT_PORT per app: its main port + 100, so `npm start`'s four apps do not collide. */
+export const DEFAULT_MANAGEMENT_PORTS: Readonly<Record<AppName, number>> = { gateway: 3100, auth: 3101, orders: 3102, profiles: 3103 };
 
 /** Name of the database an app uses on a shared DATABASE_URL server: `<db>_<app>` (`authmesh_auth`). */
 export function appDatabaseUrl(sharedUrl: string, app: AppName): string {
@@ -67,10 +84,19 @@ export function readBaseConfig(app: AppName, reader: EnvReader, env: Env): BaseC
     envSchemas.url(['redis', 'rediss', 'memory']),
     'redis://host:6379, or memory:// for a single process',
   );
+  const port = reader.optional('PORT', envSchemas.port, String(DEFAULT_PORTS[app]));
+  const managementPort = reader.optional('MANAGEMENT_PORT', envSchemas.port, String(DEFAULT_MANAGEMENT_PORTS[app]));
+  if (managementPort !== 0 && managementPort === port) {
+    reader.problem('MANAGEMENT_PORT', `must differ from PORT (${port}): the management listener is a socket of its own`);
+  }
   return {
     app,
-    port: reader.optional('PORT', envSchemas.port, String(DEFAULT_PORTS[app])),
+    port,
     host: reader.optional('HOST', envSchemas.host, '127.0.0.1'),
+    management: {
+      port: managementPort,
+      host: reader.optional('MANAGEMENT_HOST', envSchemas.host, '127.0.0.1'),
+    },
     logLevel: reader.optional('LOG_LEVEL', envSchemas.logLevel, 'info'),
     database: {
       url: database ?? '',

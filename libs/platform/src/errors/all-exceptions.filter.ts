@@ -1,6 +1,7 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger, NotFoundException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppError } from './app-error.js';
+import { MethodIndex, type RouteRules, routeRulesOf } from '../http/request-rules.js';
+import { AppError, MethodNotAllowedError } from './app-error.js';
 import { codeForStatus, type ErrorBody } from './http-error-body.js';
 
 /** Bodies that carry their own rendering (e.g. OAuth errors in RFC 6749 form). */
@@ -33,6 +34,11 @@ export function renderError(
         ? (response as { message: string }).message
         : exception.message;
     if (status >= 500) logger.error(exception, `request ${requestId}`);
+    // Fastify's refusal of a body without Content-Type (reaching us wrapped by Nest) says only "Unsupported Media Type".
+    if ((exception.cause as { code?: unknown } | undefined)?.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      const body: ErrorBody = { code: codeForStatus(415), message: 'The request body needs a Content-Type: application/json', requestId };
+      return { status: 415, headers: { 'accept-post': 'application/json' }, body };
+    }
     const body: ErrorBody = { code: codeForStatus(status), message: status >= 500 ? 'Internal server error' : message, requestId };
     return { status, headers: {}, body };
   }
@@ -49,16 +55,54 @@ export function renderError(
   return { status: 500, headers: {}, body: { code: 'internal_error', message: 'Internal server error', requestId } satisfies ErrorBody };
 }
 
-/** The one exception filter: every error becomes `{ code, message, requestId }`. */
+/** 503 (an outage, with Retry-After) and 500 get the codes RFC 6749 §4.1.2.1 defines for them; every other refusal is a malformed request. */
+function rfc6749ErrorFor(status: number): string {
+  if (status === 503) return 'temporarily_unavailable';
+  return status >= 500 ? 'server_error' : 'invalid_request';
+}
+
+/**
+ * RFC 6749 §5.2 form of any answer, for routes that declare `errorStyle: 'rfc6749'` (the OAuth
+ * endpoints): bad JSON, a too-large body or a refused string are `invalid_request` there too.
+ */
+export function toRfc6749(rendered: { status: number; headers: Record<string, string>; body: unknown }): {
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+} {
+  const body = rendered.body as Partial<ErrorBody> & { error?: unknown };
+  if (typeof body.error === 'string') return rendered; // already an OAuth error
+  const fields = (body.details as { fields?: { problems: string[] }[] } | undefined)?.fields;
+  const description = fields?.length ? fields.flatMap((f) => f.problems).join('; ') : (body.message ?? 'Invalid request');
+  return {
+    status: rendered.status,
+    headers: { ...rendered.headers, 'cache-control': 'no-store', pragma: 'no-cache' },
+    body: { error: rfc6749ErrorFor(rendered.status), error_description: description },
+  };
+}
+
+/** The one exception filter: every error becomes `{ code, message, requestId }` (or RFC 6749 form where a route says so). */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
+
+  constructor(private readonly methods: MethodIndex) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
     const request = http.getRequest<FastifyRequest>();
-    const { status, headers, body } = renderError(exception, request?.id, this.logger);
-    void reply.status(status).headers(headers).send(body);
+    let rules: RouteRules = routeRulesOf(request);
+    // No route matched: a known path asked with the wrong method is 405 with Allow, not 404.
+    if (exception instanceof NotFoundException && request && request.routeOptions?.url === undefined) {
+      const allowed = this.methods.allowed(request.url.split('?', 1)[0]!);
+      if (allowed.methods.length > 0) {
+        exception = new MethodNotAllowedError(request.method, allowed.methods);
+        rules = allowed.rules;
+      }
+    }
+    let rendered = renderError(exception, request?.id, this.logger);
+    if (rules.errorStyle === 'rfc6749') rendered = toRfc6749(rendered);
+    void reply.status(rendered.status).headers(rendered.headers).send(rendered.body);
   }
 }

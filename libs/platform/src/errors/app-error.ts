@@ -72,3 +72,30 @@ export class TooManyRequestsError extends AppError {
     this.headers = { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) };
   }
 }
+
+/** A body in a media type the route does not take (a form on a JSON endpoint): 415 with Accept-Post. */
+export class UnsupportedMediaTypeError extends AppError {
+  static readonly code = 'unsupported_media_type';
+  readonly code = UnsupportedMediaTypeError.code;
+  readonly status = 415;
+  override readonly headers: Readonly<Record<string, string>>;
+
+  constructor(accepted: readonly string[], got: string | undefined) {
+    super(`The request body must be ${accepted.join(' or ')} (got ${got === undefined ? 'no Content-Type' : JSON.stringify(got)})`);
+    // Accept-Post (W3C LDP §7.1, IANA-registered): the media types this POST takes.
+    this.headers = { 'accept-post': accepted.join(', ') };
+  }
+}
+
+/** A known path asked with a method it does not have: 405 with Allow (RFC 9110 §15.5.6). */
+export class MethodNotAllowedError extends AppError {
+  static readonly code = 'method_not_allowed';
+  readonly code = MethodNotAllowedError.code;
+  readonly status = 405;
+  override readonly headers: Readonly<Record<string, string>>;
+
+  constructor(method: string, allowed: readonly string[]) {
+    super(`${method} is not allowed here; allowed: ${allowed.join(', ')}`);
+    this.headers = { allow: allowed.join(', ') };
+  }
+}

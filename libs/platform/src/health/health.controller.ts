@@ -1,28 +1,19 @@
-import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
-import {
-  HealthCheckService,
-  HealthIndicatorService,
-  TypeOrmHealthIndicator,
-  type HealthCheckResult,
-  type HealthIndicatorFunction,
-} from '@nestjs/terminus';
+import { Controller, Get } from '@nestjs/common';
 import { Public } from '../auth/public.decorator.js';
 import { NotReadyError } from '../errors/app-error.js';
-import { RedisConnection } from '../redis/redis-connection.js';
-import { ReadinessRegistry } from './readiness-registry.js';
+import { HealthService } from './health.service.js';
 
-const CHECK_TIMEOUT_MS = 1500;
-
+/**
+ * Health on the main port, without details. Liveness says only "the process answers"; readiness
+ * says only ok or 503 (with Retry-After): the port that carries traffic is the one a probe or a
+ * load balancer must ask, and a yes/no tells an outsider nothing a request would not. What the
+ * checks found (database, Redis, JWKS and revocation state) and the metrics describe the service's
+ * insides: those are on the management listener only.
+ */
 @Public()
 @Controller('health')
 export class HealthController {
-  constructor(
-    private readonly health: HealthCheckService,
-    private readonly indicators: HealthIndicatorService,
-    private readonly db: TypeOrmHealthIndicator,
-    private readonly redis: RedisConnection,
-    private readonly registry: ReadinessRegistry,
-  ) {}
+  constructor(private readonly health: HealthService) {}
 
   /** Liveness: the process answers. Never checks dependencies (a DB outage must not restart pods). */
   @Get('live')
@@ -30,35 +21,15 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Readiness: the database and Redis answer (plus any check a module registered); 503 otherwise. */
+  /** Readiness, yes or no: the same checks as the management listener's, none of their details. */
   @Get('ready')
-  async ready(): Promise<HealthCheckResult> {
-    const checks: HealthIndicatorFunction[] = [
-      () => this.db.pingCheck('database').withTimeout(CHECK_TIMEOUT_MS),
-      () =>
-        this.indicators
-          .check('redis')
-          .attempt(async () => {
-            await this.redis.ping(CHECK_TIMEOUT_MS);
-            return { mode: this.redis.mode };
-          })
-          .withTimeout(CHECK_TIMEOUT_MS),
-      ...this.registry.entries().map(
-        ([name, check]): HealthIndicatorFunction =>
-          () =>
-            this.indicators
-              .check(name)
-              .attempt(async () => (await check()) ?? {})
-              .withTimeout(CHECK_TIMEOUT_MS),
-      ),
-    ];
+  async ready(): Promise<{ status: 'ok' }> {
     try {
-      return await this.health.check(checks);
+      await this.health.ready();
     } catch (e) {
-      if (e instanceof ServiceUnavailableException) {
-        throw new NotReadyError('Service is not ready', { details: e.getResponse(), retryAfterSeconds: 5 });
-      }
+      if (e instanceof NotReadyError) throw new NotReadyError('Service is not ready', { retryAfterSeconds: 5 });
       throw e;
     }
+    return { status: 'ok' };
   }
 }

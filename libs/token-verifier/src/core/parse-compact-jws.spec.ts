@@ -1,6 +1,12 @@
 import { b64url } from '../../test/support/token-factory.js';
 import { TokenMalformedError, TokenTooLargeError } from './errors.js';
-import { decodeJsonSegment, isStrictCompactJws, splitCompactJws } from './parse-compact-jws.js';
+import {
+  decodeJsonSegment,
+  isCanonicalBase64url,
+  isCanonicalFinalSegment,
+  isStrictCompactJws,
+  splitCompactJws,
+} from './parse-compact-jws.js';
 
 const header = b64url({ alg: 'RS256', typ: 'at+jwt', kid: 'k' });
 const payload = b64url({ sub: 'x' });
@@ -43,6 +49,50 @@ describe('isStrictCompactJws', () => {
     ['an impossible base64 length', `${header}.${payload}.c2lnx`],
   ])('refuses %s', (_name, token) => {
     expect(strict(token)).toBe(false);
+  });
+});
+
+describe('isCanonicalBase64url', () => {
+  const canonical = (s: string) => isCanonicalBase64url(s, 0, s.length);
+
+  it('accepts what Buffer encodes, for every length and every trailing byte', () => {
+    for (let length = 0; length <= 4; length++) {
+      for (let byte = 0; byte < 256; byte++) {
+        const encoded = Buffer.alloc(length, byte).toString('base64url');
+        expect([encoded, canonical(encoded)]).toEqual([encoded, true]);
+      }
+    }
+  });
+
+  it('agrees with the hot-path check of the last segment on every case here', () => {
+    const cases = ['', 'YQ', 'YR', 'YWI', 'YWJ', 'YWJj', 'YWJjZ', 'ab+d', 'ab/d', 'YQ==', 'YW Jj', 'YWJé', '-_8', 'YWJ\u2028'];
+    for (let length = 0; length <= 4; length++)
+      for (let byte = 0; byte < 256; byte += 17) cases.push(Buffer.alloc(length, byte).toString('base64url'));
+    for (const c of cases) expect([c, isCanonicalFinalSegment(`x.y.${c}`, 4)]).toEqual([c, canonical(c)]);
+  });
+
+  it('looks only at [start, end)', () => {
+    expect(isCanonicalBase64url('+c2ln=', 1, 5)).toBe(true);
+  });
+
+  it.each([
+    ['"+"', 'ab+d'],
+    ['"/"', 'ab/d'],
+    ['"=" padding', 'YQ=='],
+    ['a single "="', 'YWI='],
+    ['non-zero trailing bits after one byte', 'YR'],
+    ['non-zero trailing bits after two bytes', 'YWJ'],
+    ['a length of 4n+1', 'YWJjZ'],
+    ['a space', 'YW Jj'],
+    ['a non-ASCII character', 'YWJé'],
+    ['a character above U+00FF', 'YWJ\u2028'],
+  ])('refuses %s', (_name, s) => {
+    expect(canonical(s)).toBe(false);
+  });
+
+  it('agrees that Node decodes the refused variants to the same bytes (why the check exists)', () => {
+    expect(Buffer.from('YR', 'base64url')).toEqual(Buffer.from('YQ', 'base64url'));
+    expect(Buffer.from('+/8', 'base64url')).toEqual(Buffer.from('-_8', 'base64url'));
   });
 });
 

@@ -1,5 +1,6 @@
 import { generateSigningKey, jwksOf } from '../../test/support/signing-keys.js';
 import { FakeJwksFetcher } from '../../test/support/fake-jwks-fetcher.js';
+import { nonCanonicalVariants, withUrlSafeSignature } from '../../test/support/non-canonical.js';
 import { accessClaims, b64url, signHs256, signRaw, signToken, unsignedToken } from '../../test/support/token-factory.js';
 import type { AccessTokenClaims } from './claims.js';
 import {
@@ -225,7 +226,27 @@ describe('TokenVerifier', () => {
 
   it('rejects a truncated signature without calling into RSA', async () => {
     const token = signToken(key, claims());
-    expect(await rejection(ctx.verifier.verify(token.slice(0, -4)))).toBeInstanceOf(TokenBadSignatureError);
+    // Four characters cut from the middle: still canonical base64url (the last character is kept), too short for the key.
+    expect(await rejection(ctx.verifier.verify(`${token.slice(0, -6)}${token.slice(-2)}`))).toBeInstanceOf(TokenBadSignatureError);
+  });
+
+  describe('non-canonical signature spellings (RFC 7515 §2)', () => {
+    const token = withUrlSafeSignature(() => signToken(key, claims()));
+
+    it.each(nonCanonicalVariants(token))('refuses %s as malformed, though it decodes to the valid signature', async (_name, variant) => {
+      expect(await rejection(ctx.verifier.verify(variant))).toBeInstanceOf(TokenMalformedError);
+    });
+
+    it('accepts the canonical spelling', async () => {
+      await expect(ctx.verifier.verify(token)).resolves.toMatchObject({ kid: 'k1' });
+    });
+
+    it('refuses a variant even after the canonical token was cached', async () => {
+      await ctx.verifier.verify(token);
+      for (const [, variant] of nonCanonicalVariants(token)) {
+        expect(await rejection(ctx.verifier.verify(variant))).toBeInstanceOf(TokenMalformedError);
+      }
+    });
   });
 
   describe('signing-key events from the revocation feed', () => {

@@ -3,7 +3,7 @@ import { HeaderCache } from './header-cache.js';
 import { VerifiedAccessToken, type VerifiedToken } from './claims.js';
 import { TokenBadSignatureError, TokenMalformedError, TokenMissingError, TokenVerificationError, quoteForLog } from './errors.js';
 import type { RsaVerificationKey } from './jwks/rsa-verification-key.js';
-import { type JwsSegments, decodeJsonSegment, isStrictCompactJws, splitCompactJws } from './parse-compact-jws.js';
+import { type JwsSegments, decodeJsonSegment, isCanonicalFinalSegment, isStrictCompactJws, splitCompactJws } from './parse-compact-jws.js';
 import { type RevocationChecker, noRevocationChecker } from './revocation.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
 import { verifyRs256Signature } from './verify-signature.js';
@@ -119,6 +119,10 @@ export class TokenVerifier {
   }
 
   private verifyWithKey(token: string, segments: JwsSegments, key: RsaVerificationKey, nowMs: number): VerifiedToken {
+    // Before the RSA work: only the one canonical spelling of a signature is accepted (RFC 7515 §2).
+    if (!isCanonicalFinalSegment(token, segments.payloadEnd + 1)) {
+      throw new TokenMalformedError('the signature segment is not canonical base64url');
+    }
     if (!verifyRs256Signature(token, segments.payloadEnd, key)) {
       if (!isStrictCompactJws(token, segments)) throw new TokenMalformedError('a segment is not strict base64url');
       throw new TokenBadSignatureError(`signature does not verify under kid ${quoteForLog(key.kid)}`);
