@@ -40,6 +40,8 @@ describe('canonical signatures only (e2e, RFC 7515 §2)', () => {
         ORDERS_URL: upstream.url,
         PROFILES_URL: await deadUrl(),
         GATEWAY_REDIS_KEY_PREFIX: uniquePrefix('canonical'),
+        // No auth behind this gateway (a JWKS server stands in): its routes forward the token as sent.
+        GATEWAY_FORWARD_UNCHANGED_ROUTES: 'orders profiles',
       }),
     ]);
     agent = testAgent();

@@ -86,10 +86,10 @@ describe('gateway token exchange, the default for /api routes (e2e)', () => {
 
   it('exchanges on /api/profiles too (every /api route by default): profiles serves the user with a token for profiles alone', async () => {
     const user = await loginAt(auth.url, await registerUser(auth.url, 'exchange-profiles'));
-    const before = await requestsServed(auth.url, 'POST', '/oauth/token');
+    const before = await requestsServed(auth.managementUrl, 'POST', '/oauth/token');
     const res = await call<{ userId?: string }>(`${gateway.url}/api/profiles/me`, { token: user.access_token });
     expect(res.status).toBe(200);
-    expect(await requestsServed(auth.url, 'POST', '/oauth/token')).toBe(before + 1);
+    expect(await requestsServed(auth.managementUrl, 'POST', '/oauth/token')).toBe(before + 1);
   });
 
   it('does not let a client without the grant exchange a token (auth refuses it)', async () => {

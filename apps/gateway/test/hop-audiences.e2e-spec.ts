@@ -296,7 +296,7 @@ describe('audiences per hop: what an upstream sees is good for that upstream onl
     const strict = await startAuth({
       AUTH_SEED_ADMIN_EMAIL: ADMIN.email,
       AUTH_SEED_ADMIN_PASSWORD: ADMIN.password,
-      AUTH_LOGIN_MAX_FAILURES: '3',
+      AUTH_LOGIN_FREE_FAILURES: '3',
       REDIS_URL: 'memory://',
     });
     try {
@@ -305,7 +305,7 @@ describe('audiences per hop: what an upstream sees is good for that upstream onl
         call(`${strict.url}/auth/admin-token`, { token: login.body.access_token, body: { password } });
       for (let i = 0; i < 3; i++) expect((await guess(`wrong guess number ${i}`)).status).toBe(401);
       expect(await guess('yet another wrong guess')).toMatchObject({ status: 429, body: { code: 'too_many_attempts' } });
-      // The same budget as login: the account is spent there too, even with the right password.
+      // The same budget as login: this (account, address) pair waits there too, even with the right password.
       expect(await call(`${strict.url}/auth/login`, { body: ADMIN })).toMatchObject({ status: 429, body: { code: 'too_many_attempts' } });
     } finally {
       await strict.close();
