@@ -3,8 +3,13 @@ import { type TestApp, createTestDatabase, waitFor } from '@authmesh/testing';
 import type { AuthConfig } from '../src/config/auth.config.js';
 import { MULTI_CLIENT, ORDERS_CLIENT, basic, form, newAuthApp, post, uniqueEmail } from './auth-fixture.js';
 
-/** An ops client like the suite's `authctl`: scope auth:admin, audience auth. */
-const ADMIN_CLIENT = { clientId: 'ops-admin', secret: 'ops-admin-secret-0123456789', scopes: ['auth:admin'], audiences: ['auth'] };
+/** An ops client like the suite's `authctl` (scope auth:admin, audience auth) that may also introspect any token (auth:introspect). */
+const ADMIN_CLIENT = {
+  clientId: 'ops-admin',
+  secret: 'ops-admin-secret-0123456789',
+  scopes: ['auth:admin', 'auth:introspect'],
+  audiences: ['auth'],
+};
 
 interface ClientBody {
   clientId: string;
@@ -40,7 +45,7 @@ describe('auth: clients admin API (create, list, disable) under scope auth:admin
   async function createClient(body: Record<string, unknown>, token = adminToken): Promise<Response> {
     return post(`${app.url}/admin/clients`, body, bearer(token));
   }
-  /** As a client of audience `auth`: introspection shows a token only to a client entitled to it (RFC 7662 §4). */
+  /** As a client holding auth:introspect: introspection shows a token only to a client entitled to it (RFC 7662 §4). */
   async function introspect(token: string): Promise<boolean> {
     const f = form({ token });
     const res = await fetch(`${app.url}/oauth/introspect`, {

@@ -11,6 +11,8 @@ const INTROSPECTOR = {
   scopes: ['auth:introspect'],
   audiences: ['auth'],
 };
+/** A client that calls both orders and profiles: its tokens are for one resource server each. */
+const BILLING = { clientId: 'billing', secret: 'billing-secret-0123456789', scopes: ['orders:read'], audiences: ['orders', 'profiles'] };
 const password = 'correct horse battery';
 
 interface Answer {
@@ -31,7 +33,7 @@ describe('auth: OAuth endpoints refuse what the security review tried', () => {
   let profiles: TestApp;
 
   beforeAll(async () => {
-    app = await newAuthApp({ AUTH_SEED_CLIENTS: JSON.stringify([ORDERS_CLIENT, MULTI_CLIENT, INTROSPECTOR]) });
+    app = await newAuthApp({ AUTH_SEED_CLIENTS: JSON.stringify([ORDERS_CLIENT, MULTI_CLIENT, INTROSPECTOR, BILLING]) });
     profiles = await newTestApp(profilesApp, { AUTH_ISSUER: ISSUER, AUTH_JWKS_URI: `${app.url}/.well-known/jwks.json` });
   });
   afterAll(async () => {
@@ -145,11 +147,21 @@ describe('auth: OAuth endpoints refuse what the security review tried', () => {
       expect((await introspect(user.access_token, MULTI_CLIENT)).body).toEqual({ active: false });
     });
 
-    it('shows the claims to a client whose audiences include the token’s audience', async () => {
+    it('shows the claims to the resource server the token is for, and to the client it was issued to', async () => {
+      // multi's own token: the client it was issued to may check it.
       const alphaToken = await clientToken(MULTI_CLIENT, 'alpha');
       expect((await introspect(alphaToken, MULTI_CLIENT)).body).toMatchObject({ active: true, aud: 'alpha', client_id: 'multi' });
+      // A user's token names orders among its audiences: the orders service (client `orders`) may see it.
       const user = await newSession('introspect-entitled');
       expect((await introspect(user.access_token, ORDERS_CLIENT)).body).toMatchObject({ active: true, client_id: 'authmesh' });
+    });
+
+    it('judges by the resource server the token is for, not by the audiences the caller calls', async () => {
+      // The orders client calls profiles (its audiences: profiles) and is the resource server `orders`.
+      const forProfiles = await clientToken(BILLING, 'profiles');
+      const forOrders = await clientToken(BILLING, 'orders');
+      expect((await introspect(forProfiles, ORDERS_CLIENT)).body).toEqual({ active: false });
+      expect((await introspect(forOrders, ORDERS_CLIENT)).body).toMatchObject({ active: true, aud: 'orders', client_id: 'billing' });
     });
 
     it('shows any token to a client holding auth:introspect', async () => {

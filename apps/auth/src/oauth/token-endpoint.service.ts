@@ -109,7 +109,7 @@ export class TokenEndpoint {
     const hint = params.optional('token_type_hint');
     const tryAccess = async (): Promise<Record<string, unknown> | null> => {
       const claims = await this.reader.read(token);
-      if (!claims || !mayIntrospect(caller, claims.aud)) return null;
+      if (!claims || !mayIntrospect(caller, claims)) return null;
       if (await this.isRevoked(claims.jti!, claims.sub!, claims.iat!)) return null;
       return { active: true, token_type: 'Bearer', ...claims };
     };
