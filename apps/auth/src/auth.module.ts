@@ -27,6 +27,7 @@ import { RevocationOutbox } from './revocation/revocation-outbox.service.js';
 import { revocationStoreProvider } from './revocation/revocation-store.provider.js';
 import { SessionController } from './revocation/session.controller.js';
 import { SessionRevoker } from './revocation/session-revoker.service.js';
+import { PresentedTokenGuesses } from './revocation/presented-token-guesses.js';
 import { ClientEntity } from './clients/client.entity.js';
 import { ClientsService } from './clients/clients.service.js';
 import type { AuthConfig } from './config/auth.config.js';
@@ -113,6 +114,7 @@ export class AuthModule {
         revocationStoreProvider(config),
         RevocationOutbox,
         SessionRevoker,
+        PresentedTokenGuesses,
         KeyringKeySource,
         // Auth's own routes (logout, admin) take tokens for audience `auth`, verified against the keyring.
         {

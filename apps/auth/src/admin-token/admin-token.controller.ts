@@ -2,6 +2,7 @@ import { Body, Controller, HttpCode, Ip, Post, Res, UseGuards } from '@nestjs/co
 import type { FastifyReply } from 'fastify';
 import { IsString, MaxLength } from 'class-validator';
 import { CurrentPrincipal, type Principal } from '@authmesh/token-verifier';
+import { PresentedTokenGuesses } from '../revocation/presented-token-guesses.js';
 import { AddressRateLimitGuard } from '../users/address-rate-limit.guard.js';
 import { type AdminTokenResponse, AdminTokenService } from './admin-token.service.js';
 
@@ -15,7 +16,10 @@ export class AdminTokenDto {
 @UseGuards(AddressRateLimitGuard)
 @Controller('auth')
 export class AdminTokenController {
-  constructor(private readonly adminTokens: AdminTokenService) {}
+  constructor(
+    private readonly adminTokens: AdminTokenService,
+    private readonly guesses: PresentedTokenGuesses,
+  ) {}
 
   @Post('admin-token')
   @HttpCode(200)
@@ -27,6 +31,8 @@ export class AdminTokenController {
   ): Promise<AdminTokenResponse> {
     // RFC 6749 §5.1: a response holding a token must not be cached.
     void reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
-    return this.adminTokens.issue(principal, body.password, ip);
+    // The password re-entered with a token: the token's wrong-password allowance applies, as at
+    // POST /auth/password (a stolen login token must not become a password oracle).
+    return this.guesses.guard(principal, () => this.adminTokens.issue(principal, body.password, ip));
   }
 }

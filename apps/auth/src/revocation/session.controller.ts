@@ -1,9 +1,9 @@
 import { Body, Controller, ForbiddenException, HttpCode, Ip, Post, UseGuards } from '@nestjs/common';
 import { IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
-import { CurrentPrincipal, InvalidTokenHttpError, type Principal, TokenRevokedError } from '@authmesh/token-verifier';
+import { CurrentPrincipal, type Principal } from '@authmesh/token-verifier';
 import { AddressRateLimitGuard } from '../users/address-rate-limit.guard.js';
-import { LoginLimiter } from '../users/login-limiter.js';
-import { InvalidCredentials, UsersService } from '../users/users.service.js';
+import { UsersService } from '../users/users.service.js';
+import { PresentedTokenGuesses } from './presented-token-guesses.js';
 import { SessionRevoker } from './session-revoker.service.js';
 
 export class LogoutDto {
@@ -31,7 +31,7 @@ export class SessionController {
   constructor(
     private readonly revoker: SessionRevoker,
     private readonly users: UsersService,
-    private readonly limiter: LoginLimiter,
+    private readonly guesses: PresentedTokenGuesses,
   ) {}
 
   /** Ends this session: the current access token and its refresh family. */
@@ -64,22 +64,11 @@ export class SessionController {
     @Ip() ip: string,
   ): Promise<{ changed: true }> {
     if (principal.isService) throw new ForbiddenException('Only a user has a password');
-    const expiresAt = new Date(principal.expiresAt);
-    const left = await this.limiter.takeTokenAttempt(principal.tokenId);
-    if (left < 0) {
-      // Spent already (a parallel guess, or the revocation has not reached this verifier yet).
-      await this.revoker.revokeAccessToken(principal.tokenId, expiresAt);
-      throw new InvalidTokenHttpError(new TokenRevokedError('wrong current passwords spent on this token'));
-    }
-    try {
-      await this.revoker.changeAndRevokeSubject(principal.sub, 'password_changed', (tx) =>
+    await this.guesses.guard(principal, () =>
+      this.revoker.changeAndRevokeSubject(principal.sub, 'password_changed', (tx) =>
         this.users.changePassword(principal.sub, body.currentPassword, body.newPassword, ip, tx),
-      );
-    } catch (e) {
-      if (!(e instanceof InvalidCredentials)) await this.limiter.cancelTokenAttempt(principal.tokenId);
-      else if (left === 0) await this.revoker.revokeAccessToken(principal.tokenId, expiresAt);
-      throw e;
-    }
+      ),
+    );
     return { changed: true };
   }
 }
