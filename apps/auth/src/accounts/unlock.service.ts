@@ -61,7 +61,9 @@ export class UnlockService {
     if (!(await this.limiter.takeUnlockMessage(user.email, address))) return;
     const token = randomToken();
     const expiresAt = new Date(now.getTime() + this.config.auth.unlockTokenTtlSeconds * 1000);
-    await this.db.getRepository(UnlockTokenEntity).insert({ tokenHash: sha256(token), userId: user.id, address, createdAt: now, expiresAt, usedAt: null });
+    await this.db
+      .getRepository(UnlockTokenEntity)
+      .insert({ tokenHash: sha256(token), userId: user.id, address, createdAt: now, expiresAt, usedAt: null });
     await this.sender.send({ kind: 'unlock_address', to: user.email, address, token, expiresAt: expiresAt.toISOString() });
   }
 }

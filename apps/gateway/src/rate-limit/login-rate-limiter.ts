@@ -15,7 +15,14 @@ export const LOGIN_PATHS = ['/auth/login', '/session/login', '/oauth/token'] as 
  * one address could keep auth's hashing busy through the gateway. `/auth/unlock` checks no
  * password but redeems a secret token: the same budget keeps it from being guessed at speed.
  */
-export const SECRET_PATHS = ['/auth/register', '/auth/password', '/auth/admin-token', '/auth/unlock', '/oauth/introspect', '/oauth/revoke'] as const;
+export const SECRET_PATHS = [
+  '/auth/register',
+  '/auth/password',
+  '/auth/admin-token',
+  '/auth/unlock',
+  '/oauth/introspect',
+  '/oauth/revoke',
+] as const;
 
 // What @fastify/http-proxy resolves a destination against (any origin will do: only the path is read).
 const RESOLUTION_BASE = 'http://gateway.invalid';
