@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import pg from 'pg';
 import { forwardedForProof } from '@authmesh/platform';
 import { type TestApp, waitFor } from '@authmesh/testing';
 import type { AuthConfig } from '../src/config/auth.config.js';
@@ -138,6 +139,27 @@ describe('auth: unlocking a new address while the account-wide cap is spent', ()
     const again = await unlock(token);
     expect(again.status).toBe(400);
     expect(await again.json()).toMatchObject({ code: 'unlock_token_invalid' });
+  });
+
+  it('refuses an expired token with 400 unlock_token_invalid, and the address stays held by the cap', async () => {
+    const email = await ownerWithSpentCap('unlock-expired');
+    const owner = freshAddress();
+    expect((await login(email, password, owner)).status).toBe(429);
+    await waitFor(() => mail.unlocksTo(email).length >= 1, 3000, 10);
+    const db = new pg.Client({ connectionString: app.databaseUrl });
+    await db.connect();
+    try {
+      await db.query(
+        `UPDATE unlock_tokens SET expires_at = now() - interval '1 second' WHERE user_id = (SELECT id FROM users WHERE email = $1)`,
+        [email],
+      );
+    } finally {
+      await db.end();
+    }
+    const expired = await unlock(mail.unlocksTo(email)[0]!.token);
+    expect(expired.status).toBe(400);
+    expect(await expired.json()).toMatchObject({ code: 'unlock_token_invalid' });
+    expect((await login(email, password, owner)).status).toBe(429);
   });
 
   it('refuses a wrong token with 400 unlock_token_invalid, and a malformed one naming the field', async () => {
