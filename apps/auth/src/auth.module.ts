@@ -7,6 +7,8 @@ import { JwtAuthGuard, TokenVerifier, VerifierMetrics } from '@authmesh/token-ve
 import { accountMessageSenderProvider } from './accounts/account-messages.provider.js';
 import { EmailVerificationTokenEntity } from './accounts/email-verification-token.entity.js';
 import { RegistrationService } from './accounts/registration.service.js';
+import { UnlockTokenEntity } from './accounts/unlock-token.entity.js';
+import { UnlockService } from './accounts/unlock.service.js';
 import { AdminController } from './admin/admin.controller.js';
 import { AdminTokenController } from './admin-token/admin-token.controller.js';
 import { AdminTokenService } from './admin-token/admin-token.service.js';
@@ -19,6 +21,7 @@ import { SigningKeyEventEntity } from './keys/signing-key-event.entity.js';
 import { KeyLifecycle1764000000003 } from './migrations/1764000000003-key-lifecycle.js';
 import { ExchangedTokens1764000000004 } from './migrations/1764000000004-exchanged-tokens.js';
 import { EmailVerification1764000000030 } from './migrations/1764000000030-email-verification.js';
+import { UnlockTokens1764000000040 } from './migrations/1764000000040-unlock-tokens.js';
 import { ExchangedTokenEntity } from './revocation/exchanged-token.entity.js';
 import { ClientGrantTypes1764000000002 } from './migrations/1764000000002-client-grant-types.js';
 import { RevocationOutbox1764000000001 } from './migrations/1764000000001-revocation-outbox.js';
@@ -62,6 +65,7 @@ const ENTITIES = [
   SigningKeyEventEntity,
   ExchangedTokenEntity,
   EmailVerificationTokenEntity,
+  UnlockTokenEntity,
 ];
 const MIGRATIONS = [
   InitialSchema1764000000000,
@@ -70,6 +74,7 @@ const MIGRATIONS = [
   KeyLifecycle1764000000003,
   ExchangedTokens1764000000004,
   EmailVerification1764000000030,
+  UnlockTokens1764000000040,
 ];
 
 @Module({})
@@ -103,6 +108,7 @@ export class AuthModule {
         AddressRateLimitGuard,
         LoginService,
         RegistrationService,
+        UnlockService,
         accountMessageSenderProvider(config),
         AdminTokenService,
         ClientsService,

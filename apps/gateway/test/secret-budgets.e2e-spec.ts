@@ -3,7 +3,7 @@ import { call, startAuth, startGateway, uniquePrefix } from './support/gateway-f
 
 // Every endpoint where auth runs argon2id (a password or a client secret) has a per-address
 // budget at the gateway, answered before anything reaches auth (finding 6).
-const SECRET_PATHS = ['/auth/register', '/auth/password', '/auth/admin-token', '/oauth/introspect', '/oauth/revoke'];
+const SECRET_PATHS = ['/auth/register', '/auth/password', '/auth/admin-token', '/auth/unlock', '/oauth/introspect', '/oauth/revoke'];
 
 describe('gateway: a budget on every argon2-backed endpoint (e2e)', () => {
   const LIMIT = 2;

@@ -24,4 +24,15 @@ describe('account message senders', () => {
       expect.stringContaining('registration_attempt to a@example.com'),
     ]);
   });
+  it('the log sender writes an unlock message with its address and token (the only delivery without a webhook)', async () => {
+    const sender = new LogAccountMessageSender();
+    await sender.send({
+      kind: 'unlock_address',
+      to: 'a@example.com',
+      address: '198.51.100.7',
+      token: 'U'.repeat(43),
+      expiresAt: '2026-12-01T00:15:00.000Z',
+    });
+    expect(lines).toEqual([expect.stringContaining(`unlock_address to a@example.com for address 198.51.100.7: token ${'U'.repeat(43)}`)]);
+  });
 });

@@ -9,7 +9,13 @@ export type AccountMessage =
   /** A new account: the token proves the address (POST /auth/verify-email). */
   | { kind: 'verify_email'; to: string; token: string; expiresAt: string }
   /** A registration for an address that already has an account: nothing changed; the owner is told. */
-  | { kind: 'registration_attempt'; to: string };
+  | { kind: 'registration_attempt'; to: string }
+  /**
+   * The right password from `address`, which the account does not know, while the account-wide
+   * failure cap is spent (the login was refused all the same): the token (POST /auth/unlock) makes
+   * that address known, so the owner can log in from it.
+   */
+  | { kind: 'unlock_address'; to: string; address: string; token: string; expiresAt: string };
 
 /** Delivers account messages (e-mail, a queue, a test's capture server). Implementations must not throw for a refused delivery; they log it. */
 export interface AccountMessageSender {
@@ -21,7 +27,7 @@ export const ACCOUNT_MESSAGE_SENDER = Symbol('AccountMessageSender');
 
 /**
  * The default when no webhook is configured: one log line per message. It carries the
- * verification token (without it nobody could verify under `npm start`), never a password,
+ * verification or unlock token (without it nobody could verify under `npm start`), never a password,
  * which is never part of a message at all.
  */
 export class LogAccountMessageSender implements AccountMessageSender {
@@ -30,6 +36,10 @@ export class LogAccountMessageSender implements AccountMessageSender {
   send(message: AccountMessage): Promise<void> {
     if (message.kind === 'verify_email') {
       this.logger.log(`account message ${message.kind} to ${message.to}: token ${message.token} (expires ${message.expiresAt})`);
+    } else if (message.kind === 'unlock_address') {
+      this.logger.log(
+        `account message ${message.kind} to ${message.to} for address ${message.address}: token ${message.token} (expires ${message.expiresAt})`,
+      );
     } else {
       this.logger.log(`account message ${message.kind} to ${message.to}`);
     }

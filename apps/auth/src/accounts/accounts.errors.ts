@@ -23,3 +23,13 @@ export class EmailUnverified extends AppError {
     super('The e-mail address of this account is not verified yet; use the token sent to it');
   }
 }
+
+/** `POST /auth/unlock` with a token that is unknown, used or expired: 400, no address becomes known. */
+export class InvalidUnlockToken extends AppError {
+  static readonly code = 'unlock_token_invalid';
+  readonly code = InvalidUnlockToken.code;
+  readonly status = 400;
+  constructor() {
+    super('The unlock token is invalid, used or expired');
+  }
+}

@@ -90,6 +90,12 @@ describe('auth configuration', () => {
     });
   });
 
+  it('gives an unlock token 15 minutes by default, and stops start-up naming AUTH_UNLOCK_TOKEN_TTL_S when out of range', () => {
+    expect(loadAuthConfig(valid).auth.unlockTokenTtlSeconds).toBe(900);
+    expect(loadAuthConfig({ ...valid, AUTH_UNLOCK_TOKEN_TTL_S: '120' }).auth.unlockTokenTtlSeconds).toBe(120);
+    expect(problemsOf({ ...valid, AUTH_UNLOCK_TOKEN_TTL_S: '5' })).toEqual([expect.stringMatching(/^AUTH_UNLOCK_TOKEN_TTL_S: /)]);
+  });
+
   it('defaults the guessing limits: 5 free failures per address, waits from 2 s to 15 min, 50 per hour per account', () => {
     const { auth } = loadAuthConfig(valid);
     expect([auth.loginFreeFailures, auth.loginDelaySeconds, auth.loginDelayMaxSeconds]).toEqual([5, 2, 900]);

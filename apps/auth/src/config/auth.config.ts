@@ -75,6 +75,8 @@ export interface AuthConfig extends BaseConfig {
     /** `required`: a new account logs in only after POST /auth/verify-email with the token the sender delivered. */
     emailVerification: 'off' | 'required';
     emailVerificationTtlSeconds: number;
+    /** Lifetime of the single-use token of an unlock message (the right password from a new address past the account-wide cap). */
+    unlockTokenTtlSeconds: number;
     /** Where account messages (verification, "someone tried to register") are POSTed as JSON; unset: the log. */
     mailWebhookUrl?: string;
   };
@@ -181,6 +183,7 @@ export function loadAuthConfig(env: Env): AuthConfig {
       knownAudiences: [],
       emailVerification: reader.optional('AUTH_EMAIL_VERIFICATION', z.enum(['off', 'required'], 'must be off or required'), 'off'),
       emailVerificationTtlSeconds: reader.optional('AUTH_EMAIL_VERIFICATION_TTL_S', envSchemas.int(300, 30 * 86400), '86400'),
+      unlockTokenTtlSeconds: reader.optional('AUTH_UNLOCK_TOKEN_TTL_S', envSchemas.int(60, 86400), '900'),
       mailWebhookUrl: reader.maybe('AUTH_MAIL_WEBHOOK_URL', envSchemas.url(['http', 'https'])),
     },
   };

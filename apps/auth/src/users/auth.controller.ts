@@ -3,7 +3,8 @@ import { AddressRateLimitGuard } from './address-rate-limit.guard.js';
 import type { FastifyReply } from 'fastify';
 import { Public } from '@authmesh/platform';
 import { RegistrationService } from '../accounts/registration.service.js';
-import { LoginDto, RegisterDto, VerifyEmailDto } from './auth.dto.js';
+import { UnlockService } from '../accounts/unlock.service.js';
+import { LoginDto, RegisterDto, UnlockDto, VerifyEmailDto } from './auth.dto.js';
 import { LoginService, type TokenResponse } from './login.service.js';
 
 @Public()
@@ -13,6 +14,7 @@ export class AuthController {
   constructor(
     private readonly registration: RegistrationService,
     private readonly login: LoginService,
+    private readonly unlocks: UnlockService,
   ) {}
 
   /**
@@ -33,6 +35,17 @@ export class AuthController {
   async verifyEmail(@Body() body: VerifyEmailDto): Promise<{ status: 'verified' }> {
     await this.registration.verifyEmail(body.token);
     return { status: 'verified' };
+  }
+
+  /**
+   * Redeems the token of an unlock message (single use, expiring): the address the right password
+   * came from becomes known to the account, so the account-wide failure cap no longer holds it.
+   */
+  @Post('unlock')
+  @HttpCode(200)
+  async unlock(@Body() body: UnlockDto): Promise<{ status: 'unlocked' }> {
+    await this.unlocks.redeem(body.token);
+    return { status: 'unlocked' };
   }
 
   @Post('login')

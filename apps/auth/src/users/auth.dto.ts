@@ -32,3 +32,10 @@ export class VerifyEmailDto {
   @Matches(/^[A-Za-z0-9_-]{43}$/, { message: 'token must be the 43-character token from the verification message' })
   token!: string;
 }
+
+/** `POST /auth/unlock`: the token the unlock message delivered (256 bits, base64url). */
+export class UnlockDto {
+  @IsString()
+  @Matches(/^[A-Za-z0-9_-]{43}$/, { message: 'token must be the 43-character token from the unlock message' })
+  token!: string;
+}

@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import { RedisConnection } from '@authmesh/platform';
 import type { AuthConfig } from '../config/auth.config.js';
-import { LoginLimiter, TooManyLoginAttempts, delaySecondsFor } from './login-limiter.js';
+import { LoginLimiter, TooManyLoginAttempts, UNLOCK_MESSAGE_INTERVAL_SECONDS, delaySecondsFor } from './login-limiter.js';
 
 const settings = {
   loginMaxFailuresPerAccount: 10,
@@ -95,5 +95,53 @@ describe('LoginLimiter', () => {
     expect(await l.takeTokenAttempt('jti-1')).toBe(1);
     expect(await l.takeTokenAttempt('jti-1')).toBe(0);
     expect(await l.takeTokenAttempt('jti-1')).toBe(-1);
+  });
+  describe('past the account-wide cap (the unlock path)', () => {
+    async function spendCap(l: LoginLimiter, email: string): Promise<void> {
+      for (let i = 0; i < 10; i++) await l.takeAttempt(email, `198.51.100.${i}`);
+    }
+
+    it("hands login the cap's refusal instead of throwing it, when only the cap is spent", async () => {
+      const l = limiter();
+      await spendCap(l, 'p@x.io');
+      // Other callers (password change, admin token) are still refused outright.
+      expect(await refusal(l.takeAttempt('p@x.io', '203.0.113.1'))).toBe(3600);
+      jest.advanceTimersByTime(1000);
+      const pastCap = await l.takeAttempt('p@x.io', '203.0.113.1', { pastCap: 'check' });
+      expect(pastCap?.refusal).toBeInstanceOf(TooManyLoginAttempts);
+      expect(pastCap?.refusal.headers['retry-after']).toBe('3599');
+      // A known address is not past the cap at all.
+      await l.markKnown('p@x.io', '203.0.113.2');
+      expect(await l.takeAttempt('p@x.io', '203.0.113.2', { pastCap: 'check' })).toBeUndefined();
+    });
+
+    it("spends the pair's budget past the cap: each address still waits its growing delays", async () => {
+      const l = limiter();
+      await spendCap(l, 'q@x.io');
+      for (let i = 0; i < 3; i++) expect(await l.takeAttempt('q@x.io', '203.0.113.5', { pastCap: 'check' })).toBeDefined();
+      expect(await refusal(l.takeAttempt('q@x.io', '203.0.113.5', { pastCap: 'check' }))).toBe(2);
+      jest.advanceTimersByTime(2000);
+      expect(await l.takeAttempt('q@x.io', '203.0.113.5', { pastCap: 'check' })).toBeDefined();
+      expect(await refusal(l.takeAttempt('q@x.io', '203.0.113.5', { pastCap: 'check' }))).toBe(4);
+    });
+
+    it('lets an unlock make the address known and forget its failures', async () => {
+      const l = limiter();
+      await spendCap(l, 'r@x.io');
+      for (let i = 0; i < 3; i++) await l.takeAttempt('r@x.io', '203.0.113.7', { pastCap: 'check' });
+      expect(await refusal(l.takeAttempt('r@x.io', '203.0.113.7', { pastCap: 'check' }))).toBe(2);
+      await l.markKnown('r@x.io', '203.0.113.7');
+      expect(await l.takeAttempt('r@x.io', '203.0.113.7', { pastCap: 'check' })).toBeUndefined();
+      expect(await refusal(l.takeAttempt('r@x.io', '203.0.113.8'))).toBeGreaterThan(0);
+    });
+
+    it('allows one unlock message per (account, address) per interval', async () => {
+      const l = limiter();
+      expect(await l.takeUnlockMessage('s@x.io', '203.0.113.9')).toBe(true);
+      expect(await l.takeUnlockMessage('s@x.io', '203.0.113.9')).toBe(false);
+      expect(await l.takeUnlockMessage('s@x.io', '203.0.113.10')).toBe(true);
+      jest.advanceTimersByTime(UNLOCK_MESSAGE_INTERVAL_SECONDS * 1000);
+      expect(await l.takeUnlockMessage('s@x.io', '203.0.113.9')).toBe(true);
+    });
   });
 });

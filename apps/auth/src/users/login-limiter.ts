@@ -13,6 +13,16 @@ export class TooManyLoginAttempts extends TooManyRequestsError {
   }
 }
 
+/**
+ * `takeAttempt` with `pastCap: 'check'`: the account-wide cap was the only budget spent. The
+ * caller checks the password anyway (the pair's and the address's budgets were spent as for any
+ * attempt) and then answers `refusal` whatever the result, the same 429 as a cap refusal, so a
+ * guess past the cap tells nothing; a right password only earns the mailbox an unlock message.
+ */
+export interface PastCapAttempt {
+  refusal: TooManyLoginAttempts;
+}
+
 /** The wait before attempt number `beyondFree` past the free failures (1-based): doubling, capped. */
 export function delaySecondsFor(beyondFree: number, baseSeconds: number, maxSeconds: number): number {
   return Math.min(maxSeconds, baseSeconds * 2 ** Math.min(30, Math.max(0, beyondFree - 1)));
@@ -30,6 +40,8 @@ export function delaySecondsFor(beyondFree: number, baseSeconds: number, maxSeco
  *   window, whatever the number of addresses (a botnet gets no more than this). An address the
  *   account's password was right from recently ("known address", OWASP's device-cookie idea keyed
  *   on the client address) is not held by this cap, so the owner can still log in while it is spent.
+ *   Past the cap, login still checks the password from a new address (without telling the answer)
+ *   so that the owner's right password can earn an unlock message (`UnlockService`).
  * - per address over all accounts: `loginMaxFailuresPerAddress` per window (credential stuffing).
  *
  * Every budget is taken BEFORE the password is checked, so parallel guesses can't all slip past a
@@ -48,6 +60,7 @@ export class LoginLimiter {
   private readonly pairCounter: RateLimiterAbstract;
   private readonly known: RateLimiterAbstract;
   private readonly perToken: RateLimiterAbstract;
+  private readonly unlockMessages: RateLimiterAbstract;
   private readonly settings: AuthConfig['auth'];
 
   constructor(redis: RedisConnection, @InjectConfig() config: AuthConfig) {
@@ -73,6 +86,9 @@ export class LoginLimiter {
     this.pairBlock = make('auth:login-fail:pair-block', 1, s.loginDelayMaxSeconds);
     this.pairCounter = make('auth:login-fail:pair-count', 1, s.loginFailureMemorySeconds);
     this.known = make('auth:login-known', 1, Math.max(1, s.loginKnownAddressSeconds));
+    // One unlock message per (account, address) per interval: a guesser who hits the right password
+    // past the cap over and over (or the owner retrying) must not flood the owner's mailbox.
+    this.unlockMessages = make('auth:unlock-msg', 1, UNLOCK_MESSAGE_INTERVAL_SECONDS);
     // No access token lives longer than this, so neither does its count.
     this.perToken = make('auth:password-fail:token', s.passwordMaxFailuresPerToken, s.accessTokenTtlSeconds + s.clockToleranceSeconds);
   }
@@ -102,28 +118,74 @@ export class LoginLimiter {
    * Takes one attempt from every budget BEFORE the password is checked; throws TooManyLoginAttempts
    * (429, Retry-After) when one is spent, having given back what it took from the others (a
    * refused attempt is no guess).
+   *
+   * With `pastCap: 'check'` (login), an attempt that only the account-wide cap refuses is not
+   * refused here: it spends the pair's and the address's budgets as any guess does (so the pair's
+   * growing delays still bound guessing from each address) and the cap's refusal is returned for
+   * the caller to answer after checking the password.
    */
-  async takeAttempt(email: string, address: string): Promise<void> {
+  async takeAttempt(email: string, address: string, opts: { pastCap?: 'refuse' | 'check' } = {}): Promise<PastCapAttempt | undefined> {
     const account = accountKey(email);
     const client = clientKeyOf(address);
     const pair = `${account}:${client}`;
-    await this.guard(async () => {
+    return this.guard(async () => {
       const known = this.settings.loginKnownAddressSeconds > 0 && (await this.known.get(pair)) !== null;
       await this.consumeOrRefuse(this.perAddress, client);
+      let refusal: TooManyLoginAttempts | undefined;
       try {
         // A known address counts against the account-wide cap but is not refused by it.
         if (known) await this.perAccount.penalty(account, 1);
-        else await this.consumeOrRefuse(this.perAccount, account);
+        else {
+          try {
+            await this.consumeOrRefuse(this.perAccount, account);
+          } catch (e) {
+            if (!(e instanceof TooManyLoginAttempts) || opts.pastCap !== 'check') throw e;
+            refusal = e; // nothing was taken from the cap (consumeOrRefuse gave it back)
+          }
+        }
         try {
           await this.takePairAttempt(pair);
         } catch (e) {
-          await this.perAccount.reward(account, 1);
+          if (!refusal) await this.perAccount.reward(account, 1);
           throw e;
         }
       } catch (e) {
         await this.perAddress.reward(client, 1);
         throw e;
       }
+      return refusal ? { refusal } : undefined;
+    });
+  }
+
+  /**
+   * True at most once per UNLOCK_MESSAGE_INTERVAL_SECONDS for an (account, address) pair: whether
+   * an unlock message may be sent now. False when known addresses are off (an unlock would mark
+   * nothing).
+   */
+  async takeUnlockMessage(email: string, address: string): Promise<boolean> {
+    if (this.settings.loginKnownAddressSeconds <= 0) return false;
+    const pair = `${accountKey(email)}:${clientKeyOf(address)}`;
+    return this.guard(async () => {
+      try {
+        await this.unlockMessages.consume(pair);
+        return true;
+      } catch (e) {
+        if (e instanceof RateLimiterRes) return false;
+        throw e;
+      }
+    });
+  }
+
+  /**
+   * An unlock token was redeemed: the address becomes known to the account (the record a correct
+   * password writes) and the pair's failures are forgotten — the owner proved both the password
+   * (it earned the message) and the mailbox. The account's failures stay counted, as on a login.
+   */
+  async markKnown(email: string, address: string): Promise<void> {
+    const pair = `${accountKey(email)}:${clientKeyOf(address)}`;
+    await this.guard(async () => {
+      await Promise.all([this.pairFree.delete(pair), this.pairBlock.delete(pair), this.pairCounter.delete(pair)]);
+      if (this.settings.loginKnownAddressSeconds > 0) await this.known.set(pair, 1, this.settings.loginKnownAddressSeconds);
     });
   }
 
@@ -189,6 +251,9 @@ export class LoginLimiter {
     }
   }
 }
+
+/** At most one unlock message per (account, address) this often (seconds). */
+export const UNLOCK_MESSAGE_INTERVAL_SECONDS = 300;
 
 /** Counters are keyed by a hash, so Redis never holds email addresses. */
 function accountKey(email: string): string {

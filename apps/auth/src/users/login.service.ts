@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectConfig } from '@authmesh/platform';
 import { RegistrationService } from '../accounts/registration.service.js';
+import { UnlockService } from '../accounts/unlock.service.js';
 import type { AuthConfig } from '../config/auth.config.js';
 import { isPrivilegedScope } from '../tokens/privileged-scopes.js';
 import { RefreshTokensService, type TokenPair } from '../tokens/refresh-tokens.service.js';
 import { LoginLimiter } from './login-limiter.js';
 import type { UserEntity } from './user.entity.js';
-import { UsersService, normaliseEmail } from './users.service.js';
+import { InvalidCredentials, UsersService, normaliseEmail } from './users.service.js';
 
 /** RFC 6749 §5.1 token response. */
 export interface TokenResponse {
@@ -34,6 +35,7 @@ export class LoginService {
     private readonly limiter: LoginLimiter,
     private readonly refresh: RefreshTokensService,
     private readonly registration: RegistrationService,
+    private readonly unlocks: UnlockService,
     @InjectConfig() private readonly config: AuthConfig,
   ) {}
 
@@ -41,7 +43,19 @@ export class LoginService {
     const key = normaliseEmail(email);
     // Busy hashing: refuse before a guessing budget is spent on an attempt that checks nothing.
     this.users.assertHashingCapacity();
-    await this.limiter.takeAttempt(key, address);
+    const pastCap = await this.limiter.takeAttempt(key, address, { pastCap: 'check' });
+    if (pastCap) {
+      // Only the account-wide cap is spent (a botnet keeps it so): the password is still checked
+      // (this attempt spent the pair's budget like any guess) but the answer is the cap's 429
+      // either way, so a guess past the cap learns nothing. A right one sends the account's
+      // mailbox an unlock for this address (issue 12, finding 4: the owner at a new address).
+      const user = await this.users.authenticate(key, password).catch((e: unknown) => {
+        if (e instanceof InvalidCredentials) return undefined;
+        throw e;
+      });
+      if (user) this.unlocks.offer(user, address);
+      throw pastCap.refusal;
+    }
     const user = await this.users.authenticate(key, password);
     await this.limiter.recordSuccess(key, address);
     await this.registration.requireVerified(user); // AUTH_EMAIL_VERIFICATION=required: only once the password was right

@@ -12,9 +12,17 @@ export const LOGIN_PATHS = ['/auth/login', '/session/login', '/oauth/token'] as 
  * thread and 19 MiB each) — GATEWAY_SECRET_RATE_PER_MIN each: registration hashes a password,
  * password change and the admin-token step check one, introspection and revocation (RFC 7662,
  * RFC 7009) authenticate a confidential client by its hashed secret. Without a budget here, any
- * one address could keep auth's hashing busy through the gateway.
+ * one address could keep auth's hashing busy through the gateway. `/auth/unlock` checks no
+ * password but redeems a secret token: the same budget keeps it from being guessed at speed.
  */
-export const SECRET_PATHS = ['/auth/register', '/auth/password', '/auth/admin-token', '/oauth/introspect', '/oauth/revoke'] as const;
+export const SECRET_PATHS = [
+  '/auth/register',
+  '/auth/password',
+  '/auth/admin-token',
+  '/auth/unlock',
+  '/oauth/introspect',
+  '/oauth/revoke',
+] as const;
 
 // What @fastify/http-proxy resolves a destination against (any origin will do: only the path is read).
 const RESOLUTION_BASE = 'http://gateway.invalid';
