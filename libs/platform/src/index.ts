@@ -4,6 +4,7 @@ export * from './config/config.token.js';
 export * from './config/env-reader.js';
 export * from './errors/app-error.js';
 export * from './errors/all-exceptions.filter.js';
+export * from './errors/framework-errors.js';
 export * from './errors/http-error-body.js';
 export * from './errors/validation.js';
 export * from './auth/public.decorator.js';

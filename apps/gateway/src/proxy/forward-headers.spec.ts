@@ -1,3 +1,4 @@
+import { FORWARDED_FOR_PROOF_HEADER } from '@authmesh/platform';
 import type { FastifyRequest } from 'fastify';
 import { forwardContextOf, stripHopByHop, upstreamRequestHeaders, withoutCookies } from './forward-headers.js';
 
@@ -68,6 +69,13 @@ describe('headers forwarded upstream', () => {
       'x-forwarded-proto': 'https',
       'x-forwarded-host': 'shop.example',
     });
+  });
+
+  it("drops a client-sent forwarded-for proof, whatever its case (only the gateway's own may reach auth)", () => {
+    for (const name of [FORWARDED_FOR_PROOF_HEADER, FORWARDED_FOR_PROOF_HEADER.toUpperCase()]) {
+      const out = upstreamRequestHeaders({}, { accept: '*/*', [name]: 'v1.forged' }, ctx, { sessionCookieNames: [] });
+      expect(Object.keys(out).map((k) => k.toLowerCase())).not.toContain(FORWARDED_FOR_PROOF_HEADER);
+    }
   });
 
   it('replaces Authorization only when the edge chose one', () => {

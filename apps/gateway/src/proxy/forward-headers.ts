@@ -1,3 +1,4 @@
+import { FORWARDED_FOR_PROOF_HEADER } from '@authmesh/platform';
 import type { FastifyRequest } from 'fastify';
 import type { IncomingHttpHeaders } from 'node:http';
 
@@ -95,7 +96,10 @@ function cookieName(pair: string): string {
  * Client-sent claims about the client or the original request that an upstream (or a framework
  * behind it) might believe: only the gateway's own X-Forwarded-{For,Proto,Host} may reach it.
  * `X-Forwarded-Prefix` and `-Port` rewrite generated URLs (Spring, ASP.NET), `X-Real-IP` and its
- * cousins are read as the client address by nginx-style setups.
+ * cousins are read as the client address by nginx-style setups. The forwarded-for proof is the
+ * gateway's own claim to auth that it wrote X-Forwarded-For: a client's copy (one captured from
+ * auth's logs, say, or from an upstream that saw it) must never reach anyone, and the gateway adds
+ * its own for auth only, after this strip.
  */
 const CLIENT_CLAIM_HEADERS = new Set([
   'forwarded',
@@ -104,6 +108,7 @@ const CLIENT_CLAIM_HEADERS = new Set([
   'true-client-ip',
   'x-cluster-client-ip',
   'x-original-forwarded-for',
+  FORWARDED_FOR_PROOF_HEADER,
 ]);
 
 /** True for a header only the gateway may set upstream (any X-Forwarded-*, Forwarded, X-Real-IP…). */

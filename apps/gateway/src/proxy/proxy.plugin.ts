@@ -1,4 +1,5 @@
 import httpProxy from '@fastify/http-proxy';
+import { routeConfigOf } from '@authmesh/platform';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { EdgeAccess } from '../edge/edge-access.js';
@@ -44,11 +45,18 @@ export async function proxyPlugin(fastify: FastifyInstance, options: ProxyPlugin
   // endpoints' own encoding included). Found by the body fuzz test.
   fastify.removeContentTypeParser('application/x-www-form-urlencoded');
   fastify.addContentTypeParser('application/x-www-form-urlencoded', (_request, payload, done) => done(null, payload));
+  // Refusals made in this scope before the preHandler (the platform's input rules: 415 for a media
+  // type, 400 for a NUL in the query; bad JSON, a body over the limit) reached Fastify's default
+  // error handler, which answers `{statusCode,code,error,message}` with no requestId and no field.
+  // Nest's filter does not run here; this renders them exactly as it would.
+  fastify.setErrorHandler((error, request, reply) => sendError(request, reply, error));
   for (const route of options.routes) {
     await fastify.register(httpProxy, {
       prefix: route.prefix,
       rewritePrefix: route.rewritePrefix,
       upstream: route.upstream,
+      // Read by the platform's input rules (media types) and by sendError (RFC 6749 form on /oauth/*).
+      config: routeConfigOf(route.rules ?? {}),
       // Upgrade requests (WebSocket) are not routed.
       websocket: false,
       // The platform's request log already has one line per request; reply-from would add two.

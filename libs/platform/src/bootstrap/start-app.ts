@@ -6,6 +6,7 @@ import type { BaseConfig } from '../config/base-config.js';
 import { ConfigError } from '../config/config.error.js';
 import type { Env } from '../config/env-reader.js';
 import { ensureDatabaseExists } from '../database/ensure-database.js';
+import { answerFrameworkError } from '../errors/framework-errors.js';
 import { HealthService } from '../health/health.service.js';
 import { MethodIndex, indexRoutes, installRequestRules } from '../http/request-rules.js';
 import { requestIdFor } from '../logging/request-id.js';
@@ -48,6 +49,8 @@ export async function startApp<C extends BaseConfig>(
     bodyLimit: BODY_LIMIT_BYTES,
     // Node's defaults let a slow client hold a socket for minutes.
     requestTimeout: 30_000,
+    // The router's own refusals (an undecodable path: 400 bad_url) in the platform's error shape.
+    frameworkErrors: answerFrameworkError,
     return503OnClosing: true,
     // TRUST_PROXY: who may set X-Forwarded-For/-Proto/-Host, i.e. what `request.ip` (the key of
     // per-address rate limits) is. Default false: the peer address, which a client cannot spoof.

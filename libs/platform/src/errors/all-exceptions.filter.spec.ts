@@ -1,6 +1,6 @@
 import { HttpException, NotFoundException } from '@nestjs/common';
-import { DependencyUnavailableError, RequestValidationError } from './app-error.js';
-import { renderError } from './all-exceptions.filter.js';
+import { DependencyUnavailableError, RequestValidationError, TooManyRequestsError } from './app-error.js';
+import { renderError, toRfc6749 } from './all-exceptions.filter.js';
 
 const logged: string[] = [];
 const logger = { error: (m: unknown) => void logged.push(String(m)), warn: (m: unknown) => void logged.push(String(m)) };
@@ -49,5 +49,30 @@ describe('renderError', () => {
   it('keeps the status of a Fastify client error (bad JSON, body too large)', () => {
     const fst = Object.assign(new Error('Body is not valid JSON'), { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' });
     expect(renderError(fst, 'r6', logger)).toMatchObject({ status: 400, body: { code: 'bad_request' } });
+  });
+
+  it("answers Fastify's FST_ERR_BAD_URL (an undecodable path) as 400 bad_url in the platform shape", () => {
+    const fst = Object.assign(new Error("'/orders/%ff' is not a valid url component"), { statusCode: 400, code: 'FST_ERR_BAD_URL' });
+    expect(renderError(fst, 'r7', logger)).toEqual({
+      status: 400,
+      headers: {},
+      body: { code: 'bad_url', message: expect.stringContaining('percent-encoding'), requestId: 'r7' },
+    });
+  });
+});
+
+describe('toRfc6749', () => {
+  it('answers a rate limit as temporarily_unavailable, keeping 429 and Retry-After', () => {
+    const r = toRfc6749(renderError(new TooManyRequestsError(12), 'r8', logger));
+    expect(r).toEqual({
+      status: 429,
+      headers: { 'retry-after': '12', 'cache-control': 'no-store', pragma: 'no-cache' },
+      body: { error: 'temporarily_unavailable', error_description: 'Too many requests; try again later' },
+    });
+  });
+
+  it('answers every other 4xx as invalid_request, with the fields in the description', () => {
+    const r = toRfc6749(renderError(new RequestValidationError([{ field: 'query.a', problems: ['query.a is bad'] }]), 'r9', logger));
+    expect(r.body).toEqual({ error: 'invalid_request', error_description: 'query.a is bad' });
   });
 });

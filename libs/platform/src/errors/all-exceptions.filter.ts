@@ -1,7 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger, NotFoundException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { MethodIndex, type RouteRules, routeRulesOf } from '../http/request-rules.js';
-import { AppError, MethodNotAllowedError } from './app-error.js';
+import { AppError, BadUrlError, MethodNotAllowedError } from './app-error.js';
 import { codeForStatus, type ErrorBody } from './http-error-body.js';
 
 /** Bodies that carry their own rendering (e.g. OAuth errors in RFC 6749 form). */
@@ -20,6 +20,10 @@ export function renderError(
   logger: Pick<Logger, 'error' | 'warn'>,
 ): { status: number; headers: Record<string, string>; body: unknown } {
   if (isSelfRendering(exception)) return exception.render();
+  // Fastify's router refusing an undecodable path (`/orders/%ff`) would otherwise answer in its raw format.
+  if ((exception as { code?: unknown } | null)?.code === 'FST_ERR_BAD_URL') {
+    exception = new BadUrlError(exception instanceof Error ? exception.message : undefined);
+  }
   if (exception instanceof AppError) {
     if (exception.detail) logger.warn(`${exception.code}: ${exception.detail} (request ${requestId})`);
     const body: ErrorBody = { code: exception.code, message: exception.message, requestId };
@@ -55,9 +59,16 @@ export function renderError(
   return { status: 500, headers: {}, body: { code: 'internal_error', message: 'Internal server error', requestId } satisfies ErrorBody };
 }
 
-/** 503 (an outage, with Retry-After) and 500 get the codes RFC 6749 §4.1.2.1 defines for them; every other refusal is a malformed request. */
+/**
+ * 503 (an outage, with Retry-After) and 500 get the codes RFC 6749 §4.1.2.1 defines for them; every
+ * other refusal is a malformed request, except a rate limit. RFC 6749 §5.2 has no code for "too many
+ * requests"; `slow_down` (RFC 8628 §3.5) belongs to device-code polling only (it tells a poller to
+ * add 5 s to its interval), and `invalid_request` would tell the client its request is malformed,
+ * which it is not. `temporarily_unavailable` ("temporary overloading", §4.1.2.1) is the registered
+ * code that means "try again later"; the 429 status (RFC 6585 §4) and Retry-After say how long.
+ */
 function rfc6749ErrorFor(status: number): string {
-  if (status === 503) return 'temporarily_unavailable';
+  if (status === 503 || status === 429) return 'temporarily_unavailable';
   return status >= 500 ? 'server_error' : 'invalid_request';
 }
 

@@ -87,6 +87,20 @@ export class UnsupportedMediaTypeError extends AppError {
   }
 }
 
+/**
+ * A request target Fastify's router cannot decode (an invalid percent-encoding such as `/orders/%ff`,
+ * FST_ERR_BAD_URL): 400 in the platform shape instead of Fastify's raw one. Stable code `bad_url`.
+ */
+export class BadUrlError extends AppError {
+  static readonly code = 'bad_url';
+  readonly code = BadUrlError.code;
+  readonly status = 400;
+
+  constructor(detail?: string) {
+    super('The request URL is not valid: a percent-encoding in its path does not decode', { detail });
+  }
+}
+
 /** A known path asked with a method it does not have: 405 with Allow (RFC 9110 §15.5.6). */
 export class MethodNotAllowedError extends AppError {
   static readonly code = 'method_not_allowed';

@@ -15,10 +15,18 @@ export interface RouteRules {
 const RULES_KEY = 'authmesh';
 
 /** Declares a route's input and error rules, e.g. `@Rules({ acceptsForm: true, errorStyle: 'rfc6749' })`. */
-export const Rules = (rules: RouteRules): MethodDecorator => RouteConfig({ [RULES_KEY]: rules });
+export const Rules = (rules: RouteRules): MethodDecorator => RouteConfig(routeConfigOf(rules));
+
+/**
+ * The same declaration as Fastify route config, for routes Nest does not own (the gateway's
+ * proxied `/oauth/*` routes): `fastify.route({ config: routeConfigOf({ acceptsForm: true }) })`.
+ */
+export function routeConfigOf(rules: RouteRules): Record<string, RouteRules> {
+  return { [RULES_KEY]: rules };
+}
 
 /** The rules of the route that matched `request` (none for an unmatched one). */
-export function routeRulesOf(request: FastifyRequest | undefined): RouteRules {
+export function routeRulesOf(request: Pick<FastifyRequest, 'routeOptions'> | undefined): RouteRules {
   const config = request?.routeOptions?.config as Record<string, unknown> | undefined;
   return (config?.[RULES_KEY] as RouteRules | undefined) ?? {};
 }
