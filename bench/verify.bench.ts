@@ -2,7 +2,7 @@
  * `npm run bench:verify`: verifications per second of @authmesh/token-verifier, cold and through
  * its verified-token cache, beside jose.jwtVerify, fast-jwt, jsonwebtoken and a bare
  * crypto.verify, in one process on one thread, on tokens shaped exactly like auth's (RS256-2048,
- * header {alg, typ: at+jwt, kid}, the DESIGN.md claims). Exits 1 if a target is missed:
+ * header {alg, typ: at+jwt, kid}, the claims auth issues). Exits 1 if a target is missed:
  *   cold   >= 80 % of bare crypto.verify   (our parsing and rules cost at most a fifth of the RSA work)
  *   cached >= 10 x cold                     (a token used for many requests pays for RSA once)
  *

@@ -1,41 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { type Server, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { forwardedForProof } from '@authmesh/platform';
 import { type TestApp, waitFor } from '@authmesh/testing';
 import type { AuthConfig } from '../src/config/auth.config.js';
 import { newAuthApp, post, uniqueEmail } from './auth-fixture.js';
-
-/** A real HTTP server standing in for a mailer: records every JSON document POSTed to it. */
-class MailCapture {
-  readonly messages: Record<string, unknown>[] = [];
-  private server?: Server;
-  url = '';
-
-  async start(): Promise<this> {
-    this.server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        this.messages.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>);
-        res.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/mail`;
-    return this;
-  }
-
-  unlocksTo(to: string): Record<string, unknown>[] {
-    return this.messages.filter((m) => m.to === to && m.kind === 'unlock_address');
-  }
-
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise((r) => this.server?.close(r));
-  }
-}
+import { MailCapture } from './mail-capture.js';
 
 const password = 'correct horse battery';
 const PROXY_SECRET = randomBytes(32).toString('base64url');

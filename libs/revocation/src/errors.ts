@@ -21,7 +21,7 @@ export class RevocationStoreUnavailableError extends DependencyUnavailableError 
 /**
  * A verifier's revocation data is older than `REVOCATION_MAX_STALENESS_S` (Redis unreachable) and
  * the outage policy is `reject`: 503 `revocation_unavailable` with Retry-After. The request is
- * refused rather than let a possibly revoked token through (DESIGN.md: never a silent fail-open).
+ * refused rather than let a possibly revoked token through (never a silent fail-open).
  */
 export class RevocationUnavailableError extends DependencyUnavailableError {
   static override readonly code = 'revocation_unavailable';

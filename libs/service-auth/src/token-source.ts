@@ -50,7 +50,7 @@ interface CachedToken {
 const EXPIRY_MARGIN_MS = 5000;
 
 /**
- * Client-credentials tokens for one audience (DESIGN.md: "fetched once, cached, refreshed before
+ * Client-credentials tokens for one audience ("fetched once, cached, refreshed before
  * expiry"). The token is cached; at `refreshAtFraction` of its lifetime the next caller starts a
  * refresh while still getting the current token, so callers only wait for auth when there is no
  * valid token at all. Every fetch is single flight (concurrent callers share one request to auth)

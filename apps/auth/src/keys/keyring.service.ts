@@ -12,7 +12,7 @@ import { SigningKeyEventEntity } from './signing-key-event.entity.js';
 import { SigningKeyEntity } from './signing-key.entity.js';
 
 const generateRsa = promisify(generateKeyPair);
-/** States whose public key verifiers may need (DESIGN.md: pending, active, retiring). */
+/** States whose public key verifiers may need (README, "Signing keys and rotation": pending, active, retiring). */
 export const PUBLISHED_STATES = ['pending', 'active', 'retiring'] as const;
 // Arbitrary but fixed: serialises every key-state change across auth instances sharing one database.
 export const KEYRING_LOCK_ID = 0x61757468;

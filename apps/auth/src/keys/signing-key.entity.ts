@@ -1,7 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import type { JWK } from 'jose';
 
-/** pending → active → retiring → retired; revoked in an emergency (DESIGN.md, Keys and rotation). */
+/** pending → active → retiring → retired; revoked in an emergency (README, "Signing keys and rotation"). */
 export type SigningKeyState = 'pending' | 'active' | 'retiring' | 'retired' | 'revoked';
 
 @Entity({ name: 'signing_keys' })

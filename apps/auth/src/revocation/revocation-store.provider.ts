@@ -3,7 +3,7 @@ import { RedisConnection } from '@authmesh/platform';
 import { createRevocationStore } from '@authmesh/revocation';
 import type { AuthConfig } from '../config/auth.config.js';
 
-/** DESIGN.md: an access token never lives more than an hour (AUTH_ACCESS_TOKEN_TTL_S is capped there). */
+/** An access token never lives more than an hour (AUTH_ACCESS_TOKEN_TTL_S is capped there). */
 export const MAX_ACCESS_TOKEN_LIFETIME_SECONDS = 3600;
 
 /** Injection token of auth's RevocationStore. */

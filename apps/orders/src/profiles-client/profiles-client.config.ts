@@ -1,7 +1,7 @@
 import { type EnvReader, envSchemas } from '@authmesh/platform';
 import { z } from 'zod';
 
-/** How orders reaches profiles, service to service (DESIGN.md: a service calling a service). */
+/** How orders reaches profiles, service to service (a service calling a service). */
 export interface ProfilesClientConfig {
   /** AUTH_TOKEN_URL (default `${AUTH_ISSUER}/oauth/token`). */
   readonly tokenUrl: string;

@@ -1,7 +1,7 @@
 import type { SigningKeyEvent } from '@authmesh/token-verifier';
 import type { RevocationEvent } from '../revocation-store.js';
 
-/** Auth never issues an access token for longer (DESIGN.md: `exp` never more than 1 h). */
+/** Auth never issues an access token for longer (`exp` is never more than 1 h: AUTH_ACCESS_TOKEN_TTL_S is capped at 3600). */
 export const MAX_ACCESS_TOKEN_LIFETIME_SECONDS = 3600;
 
 export interface RevocationMirrorOptions {

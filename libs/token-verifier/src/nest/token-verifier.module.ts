@@ -95,7 +95,7 @@ class JwksLifecycle implements OnModuleInit, OnApplicationShutdown {
 }
 
 /**
- * Local verification of bearer tokens for a service (DESIGN.md, Tokens): the JWKS cache, the
+ * Local verification of bearer tokens for a service (README, "Token verification in every service"): the JWKS cache, the
  * verifier, a global guard that protects every route unless `@Public()`, `@Scopes()`,
  * `@CurrentPrincipal()`, metrics on the app's registry and a `jwks` readiness check. Needs
  * platform's `PlatformModule` (MetricsService, ReadinessRegistry) in the same app.
