@@ -103,6 +103,9 @@ describe('orders: revocation during a Redis outage (e2e)', () => {
     const notReady = await readiness(rejecting);
     expect(notReady.status).toBe(503);
     expect(notReady.revocation).toMatchObject({ status: 'down' });
+    // The two apps heartbeat independently, so the accepting one may have heard Redis up to ~1 s
+    // after the rejecting one did: wait for its own bound to pass rather than assume they coincide.
+    await waitFor(async () => (await readiness(accepting)).revocation?.fresh === false, 2000, 20);
     expect((await whoami(accepting, valid)).status).toBe(200);
     expect((await readiness(accepting)).revocation).toMatchObject({ fresh: false, degraded: true, failOpen: true });
     expect((await rawGet(`${accepting.managementUrl}/metrics`, [], agent)).body).toMatch(
