@@ -33,7 +33,7 @@ export default tseslint.config(
   },
   {
     // End-to-end tests may boot several apps to cross real boundaries (tokens from auth, verified by orders).
-    files: ['apps/*/test/**/*.ts'],
+    files: ['apps/*/test/**/*.ts', 'e2e/**/*.ts'],
     rules: { 'no-restricted-imports': 'off' },
   },
   {

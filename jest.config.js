@@ -1,6 +1,6 @@
 // Jest 30 in native ESM mode (node --experimental-vm-modules) with ts-jest; see CONVENTIONS.md.
 const aliases = {
-  '^@authmesh/(platform|testing|token-verifier|revocation|service-auth)$': '<rootDir>/libs/$1/src/index.ts',
+  '^@authmesh/(contracts|platform|testing|token-verifier|revocation|service-auth)$': '<rootDir>/libs/$1/src/index.ts',
   '^(\\.{1,2}/.*)\\.js$': '$1',
 };
 
@@ -27,7 +27,7 @@ export default {
     {
       ...base,
       displayName: 'e2e',
-      testMatch: ['<rootDir>/{apps,libs}/*/test/**/*.e2e-spec.ts'],
+      testMatch: ['<rootDir>/{apps,libs}/*/test/**/*.e2e-spec.ts', '<rootDir>/e2e/**/*.e2e-spec.ts'],
     },
   ],
 };

@@ -1,0 +1,6 @@
+/**
+ * Types and constants every app and lib agrees on: identifier patterns, grant-type URNs, the admin
+ * API's view types and the error-code catalogue. Types and plain data only: no Nest, no I/O, no
+ * import from another @authmesh lib, so anything may depend on it.
+ */
+export {};
