@@ -1,4 +1,6 @@
 import js from '@eslint/js';
+import { readdirSync } from 'node:fs';
+import { URL } from 'node:url';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
@@ -7,7 +9,11 @@ import tseslint from 'typescript-eslint';
 // libs and never on each other; only e2e/ boots several apps. Encoded as one
 // `no-restricted-imports` configuration per folder, because a later flat-config block replaces a
 // rule's options instead of merging them.
-const APPS = ['auth', 'authctl', 'gateway', 'orders', 'profiles', 'suite'];
+
+// Read from the tree so a new app is covered the day it lands.
+const APPS = readdirSync(new URL('./apps/', import.meta.url), { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name);
 
 /** The @authmesh libs each lib may import (itself excluded; `testing` only from tests, below). */
 const LIB_DEPENDS_ON = {
@@ -21,6 +27,10 @@ const LIB_DEPENDS_ON = {
   testing: ['contracts', 'platform', 'token-verifier', 'revocation', 'service-auth'],
 };
 const LIBS = Object.keys(LIB_DEPENDS_ON);
+// A lib missing from the table would be unconstrained: make adding one a decision.
+for (const d of readdirSync(new URL('./libs/', import.meta.url), { withFileTypes: true })) {
+  if (d.isDirectory() && !LIBS.includes(d.name)) throw new Error(`eslint.config.js: add libs/${d.name} to LIB_DEPENDS_ON`);
+}
 
 const alternation = (names) => names.join('|');
 
