@@ -1,6 +1,107 @@
 import js from '@eslint/js';
+import { readdirSync } from 'node:fs';
+import { URL } from 'node:url';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
+
+// The layering (docs/architecture.md, "what each lib owns and which way dependencies point"):
+// contracts ← platform ← token-verifier ← revocation; service-auth sits on platform; apps sit on
+// libs and never on each other; only e2e/ boots several apps. Encoded as one
+// `no-restricted-imports` configuration per folder, because a later flat-config block replaces a
+// rule's options instead of merging them.
+
+// Read from the tree so a new app is covered the day it lands.
+const APPS = readdirSync(new URL('./apps/', import.meta.url), { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name);
+
+/** The @authmesh libs each lib may import (itself excluded; `testing` only from tests, below). */
+const LIB_DEPENDS_ON = {
+  contracts: [],
+  platform: ['contracts'],
+  'token-verifier': ['platform', 'contracts'],
+  revocation: ['token-verifier', 'platform', 'contracts'],
+  // Imports no @authmesh lib today (only undici); platform and contracts are the sane direction.
+  'service-auth': ['platform', 'contracts'],
+  // Test helpers may build on any lib (a token factory, an app booter), never on an app.
+  testing: ['contracts', 'platform', 'token-verifier', 'revocation', 'service-auth'],
+};
+const LIBS = Object.keys(LIB_DEPENDS_ON);
+// A lib missing from the table would be unconstrained: make adding one a decision.
+for (const d of readdirSync(new URL('./libs/', import.meta.url), { withFileTypes: true })) {
+  if (d.isDirectory() && !LIBS.includes(d.name)) throw new Error(`eslint.config.js: add libs/${d.name} to LIB_DEPENDS_ON`);
+}
+
+const alternation = (names) => names.join('|');
+
+// Relative imports are matched as written (the rule does not resolve them), so "another app" is
+// any climb out of the folder that lands in `<app>/src/` or `<app>/test/` (with or without a
+// leading `apps/`): no folder inside an app is itself named like that.
+const intoApps = (apps, message) => ({ regex: `^(\\.\\./)+(apps/)?(${alternation(apps)})/(src|test)(/|$)`, message });
+const viaRepoRoot = {
+  regex: '(^|/)apps/',
+  message: 'Code under apps/ and libs/ never reaches into apps/ by path: share code through a lib.',
+};
+const libInternals = {
+  group: ['**/libs/*/src/**', '@authmesh/*/*'],
+  message: 'Import a lib through its @authmesh/<name> alias (its public surface is src/index.ts).',
+};
+const libTestFolders = {
+  group: ['**/libs/*/test/**'],
+  message: "A lib's test/ folder is its own; helpers shared across packages live in @authmesh/testing.",
+};
+const testingInRuntime = { name: '@authmesh/testing', message: 'libs/testing is for tests only.' };
+
+function restrict(patterns, paths = []) {
+  return { 'no-restricted-imports': ['error', { paths, patterns }] };
+}
+
+function appBlocks(app) {
+  const others = APPS.filter((a) => a !== app);
+  const patterns = [
+    intoApps(others, `apps/${app} never imports another app (${others.join(', ')}): a test that needs two apps lives in e2e/.`),
+    viaRepoRoot,
+    libInternals,
+    libTestFolders,
+  ];
+  return [
+    { files: [`apps/${app}/**/*.ts`], rules: restrict(patterns) },
+    { files: [`apps/${app}/src/**/*.ts`], ignores: ['**/*.spec.ts'], rules: restrict(patterns, [testingInRuntime]) },
+  ];
+}
+
+function libBlocks(lib) {
+  const allowed = new Set([lib, 'testing', ...LIB_DEPENDS_ON[lib]]);
+  const forbidden = LIBS.filter((l) => !allowed.has(l)).map((l) => ({
+    name: `@authmesh/${l}`,
+    message: LIB_DEPENDS_ON[lib].length
+      ? `libs/${lib} may import only ${LIB_DEPENDS_ON[lib].map((l) => `@authmesh/${l}`).join(', ')}.`
+      : `libs/${lib} imports no other @authmesh lib: anything may depend on it.`,
+  }));
+  const patterns = [
+    intoApps(APPS, `libs/${lib} never imports an app: apps depend on libs, not the other way round.`),
+    viaRepoRoot,
+    {
+      regex: `^(\\.\\./)+(libs/)?(${alternation(LIBS.filter((l) => l !== lib))})/(src|test)(/|$)`,
+      message: 'Import another lib through its @authmesh/<name> alias, never by path.',
+    },
+    libInternals,
+    libTestFolders,
+  ];
+  const blocks = [{ files: [`libs/${lib}/**/*.ts`], rules: restrict(patterns, forbidden) }];
+  if (lib !== 'testing') {
+    const runtime = [
+      ...forbidden,
+      testingInRuntime,
+      {
+        name: `@authmesh/${lib}`,
+        message: `Inside libs/${lib}, import its files by relative path: the alias would cycle through index.ts.`,
+      },
+    ];
+    blocks.push({ files: [`libs/${lib}/src/**/*.ts`], ignores: ['**/*.spec.ts'], rules: restrict(patterns, runtime) });
+  }
+  return blocks;
+}
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', '.data/', 'coverage/'] },
@@ -16,41 +117,9 @@ export default tseslint.config(
       'no-console': 'error',
     },
   },
-  {
-    // Apps never import from each other, nor a lib's internal files: only @authmesh/<lib>.
-    files: ['apps/**/*.ts', 'libs/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            { group: ['**/apps/*', '../../*/src/*', '../../../apps/**'], message: 'Apps never import from each other.' },
-            { group: ['**/libs/*/src/**', '@authmesh/*/*'], message: 'Import a lib through its @authmesh/<name> alias.' },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    // End-to-end tests may boot several apps to cross real boundaries (tokens from auth, verified by orders).
-    files: ['apps/*/test/**/*.ts', 'e2e/**/*.ts'],
-    rules: { 'no-restricted-imports': 'off' },
-  },
-  {
-    // Test helpers are for tests only; runtime code must not import them.
-    files: ['apps/*/src/**/*.ts', 'libs/*/src/**/*.ts'],
-    ignores: ['**/*.spec.ts', 'libs/testing/**'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [{ name: '@authmesh/testing', message: 'libs/testing is for tests only.' }],
-          patterns: [
-            { group: ['**/apps/*', '../../*/src/*', '../../../apps/**'], message: 'Apps never import from each other.' },
-            { group: ['**/libs/*/src/**', '@authmesh/*/*'], message: 'Import a lib through its @authmesh/<name> alias.' },
-          ],
-        },
-      ],
-    },
-  },
+  ...APPS.flatMap(appBlocks),
+  ...LIBS.flatMap(libBlocks),
+  // End-to-end tests boot several apps to cross real boundaries (tokens from auth, verified by
+  // orders), so they may import any app; libs still only through their alias.
+  { files: ['e2e/**/*.ts'], rules: restrict([libInternals, libTestFolders]) },
 );

@@ -1,9 +1,19 @@
-import { type TestApp, newTestApp, waitFor } from '@authmesh/testing';
+import {
+  type TestApp,
+  newTestApp,
+  waitFor,
+  type RawResponse,
+  getWithToken,
+  rawGet,
+  testAgent,
+  JwksTestServer,
+  generateSigningKey,
+  jwksOf,
+  accessClaims,
+  b64url,
+  signToken,
+} from '@authmesh/testing';
 import type { Agent } from 'node:http';
-import { type RawResponse, getWithToken, rawGet, testAgent } from '../../../libs/token-verifier/test/support/http-client.js';
-import { JwksTestServer } from '../../../libs/token-verifier/test/support/jwks-test-server.js';
-import { generateSigningKey, jwksOf } from '../../../libs/token-verifier/test/support/signing-keys.js';
-import { accessClaims, b64url, signToken } from '../../../libs/token-verifier/test/support/token-factory.js';
 import { type OrdersConfig, ordersApp } from '../src/orders.app.js';
 import { UNUSED_PROFILES_CLIENT_ENV } from './support/profiles-client-env.js';
 

@@ -1,13 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import type { Agent } from 'node:http';
 import { RedisRevocationStore } from '@authmesh/revocation';
-import { OwnedRedis, type TestApp, newTestApp, waitFor } from '@authmesh/testing';
+import {
+  OwnedRedis,
+  type TestApp,
+  newTestApp,
+  waitFor,
+  TcpProxy,
+  getWithToken,
+  rawGet,
+  testAgent,
+  JwksTestServer,
+  generateSigningKey,
+  jwksOf,
+  accessClaims,
+  signToken,
+} from '@authmesh/testing';
 import { Redis } from 'ioredis';
-import { TcpProxy } from '../../../libs/revocation/test/support/tcp-proxy.js';
-import { getWithToken, rawGet, testAgent } from '../../../libs/token-verifier/test/support/http-client.js';
-import { JwksTestServer } from '../../../libs/token-verifier/test/support/jwks-test-server.js';
-import { generateSigningKey, jwksOf } from '../../../libs/token-verifier/test/support/signing-keys.js';
-import { accessClaims, signToken } from '../../../libs/token-verifier/test/support/token-factory.js';
 import { ordersApp } from '../src/orders.app.js';
 import { UNUSED_PROFILES_CLIENT_ENV } from './support/profiles-client-env.js';
 

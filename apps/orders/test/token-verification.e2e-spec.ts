@@ -1,16 +1,21 @@
-import { type TestApp, newTestApp } from '@authmesh/testing';
-import type { Agent } from 'node:http';
-import { type RawResponse, getWithToken, rawGet, testAgent } from '../../../libs/token-verifier/test/support/http-client.js';
-import { JwksTestServer } from '../../../libs/token-verifier/test/support/jwks-test-server.js';
-import { generateSigningKey, jwksOf } from '../../../libs/token-verifier/test/support/signing-keys.js';
 import {
+  type TestApp,
+  newTestApp,
+  type RawResponse,
+  getWithToken,
+  rawGet,
+  testAgent,
+  JwksTestServer,
+  generateSigningKey,
+  jwksOf,
   accessClaims,
   b64url,
   signHs256,
   signRaw,
   signToken,
   unsignedToken,
-} from '../../../libs/token-verifier/test/support/token-factory.js';
+} from '@authmesh/testing';
+import type { Agent } from 'node:http';
 import { type OrdersConfig, ordersApp } from '../src/orders.app.js';
 import { UNUSED_PROFILES_CLIENT_ENV } from './support/profiles-client-env.js';
 

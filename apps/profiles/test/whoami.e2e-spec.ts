@@ -1,9 +1,16 @@
-import { type TestApp, newTestApp } from '@authmesh/testing';
+import {
+  type TestApp,
+  newTestApp,
+  getWithToken,
+  rawGet,
+  testAgent,
+  JwksTestServer,
+  generateSigningKey,
+  jwksOf,
+  accessClaims,
+  signToken,
+} from '@authmesh/testing';
 import type { Agent } from 'node:http';
-import { getWithToken, rawGet, testAgent } from '../../../libs/token-verifier/test/support/http-client.js';
-import { JwksTestServer } from '../../../libs/token-verifier/test/support/jwks-test-server.js';
-import { generateSigningKey, jwksOf } from '../../../libs/token-verifier/test/support/signing-keys.js';
-import { accessClaims, signToken } from '../../../libs/token-verifier/test/support/token-factory.js';
 import { type ProfilesConfig, profilesApp } from '../src/profiles.app.js';
 
 describe('profiles: every route requires a token for audience profiles (e2e)', () => {

@@ -1,8 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { RedisMirrorFeed, RedisRevocationStore, RevocationKeyspace, RevocationMirror } from '@authmesh/revocation';
-import { OwnedRedis, testRedisUrl, waitFor } from '@authmesh/testing';
+import { OwnedRedis, testRedisUrl, waitFor, TcpProxy } from '@authmesh/testing';
 import { Redis } from 'ioredis';
-import { TcpProxy } from './support/tcp-proxy.js';
 
 const claimsOf = (jti: string, sub = 'nobody', iat = Math.floor(Date.now() / 1000) - 5) => ({ jti, sub, iat });
 

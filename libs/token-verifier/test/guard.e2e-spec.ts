@@ -1,5 +1,16 @@
 import { type AppDefinition, type BaseConfig, EnvReader, PlatformModule, Public, readBaseConfig } from '@authmesh/platform';
-import { type TestApp, newTestApp } from '@authmesh/testing';
+import {
+  type TestApp,
+  newTestApp,
+  getWithToken,
+  rawGet,
+  testAgent,
+  JwksTestServer,
+  generateSigningKey,
+  jwksOf,
+  accessClaims,
+  signToken,
+} from '@authmesh/testing';
 import {
   CurrentPrincipal,
   type Principal,
@@ -12,10 +23,6 @@ import {
 } from '@authmesh/token-verifier';
 import { Controller, type DynamicModule, Get, Module } from '@nestjs/common';
 import type { Agent } from 'node:http';
-import { getWithToken, rawGet, testAgent } from './support/http-client.js';
-import { JwksTestServer } from './support/jwks-test-server.js';
-import { generateSigningKey, jwksOf } from './support/signing-keys.js';
-import { accessClaims, signToken } from './support/token-factory.js';
 
 /** A service built only for this test: one route per decorator combination. */
 @Controller('things')

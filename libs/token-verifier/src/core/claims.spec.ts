@@ -1,6 +1,5 @@
-import { generateSigningKey, jwksOf } from '../../test/support/signing-keys.js';
+import { generateSigningKey, jwksOf, accessClaims, signToken } from '@authmesh/testing';
 import { FakeJwksFetcher } from '../../test/support/fake-jwks-fetcher.js';
-import { accessClaims, signToken } from '../../test/support/token-factory.js';
 import { type AccessTokenClaims, MAX_ACTOR_CHAIN, actorChainLength, isoInstant, parseActorClaim, toPrincipal } from './claims.js';
 import { TokenMalformedError, type TokenVerificationError } from './errors.js';
 import { JwksCache } from './jwks/jwks-cache.js';

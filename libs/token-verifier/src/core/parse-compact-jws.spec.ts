@@ -1,4 +1,4 @@
-import { b64url } from '../../test/support/token-factory.js';
+import { b64url } from '@authmesh/testing';
 import { TokenMalformedError, TokenTooLargeError } from './errors.js';
 import {
   decodeJsonSegment,

@@ -1,7 +1,16 @@
-import { generateSigningKey, jwksOf } from '../../test/support/signing-keys.js';
+import {
+  generateSigningKey,
+  jwksOf,
+  nonCanonicalVariants,
+  withUrlSafeSignature,
+  accessClaims,
+  b64url,
+  signHs256,
+  signRaw,
+  signToken,
+  unsignedToken,
+} from '@authmesh/testing';
 import { FakeJwksFetcher } from '../../test/support/fake-jwks-fetcher.js';
-import { nonCanonicalVariants, withUrlSafeSignature } from '../../test/support/non-canonical.js';
-import { accessClaims, b64url, signHs256, signRaw, signToken, unsignedToken } from '../../test/support/token-factory.js';
 import type { AccessTokenClaims } from './claims.js';
 import {
   KeysUnavailableError,

@@ -1,4 +1,4 @@
-import { generateSigningKey } from '../../../test/support/signing-keys.js';
+import { generateSigningKey } from '@authmesh/testing';
 import { InvalidJwksError, importJwks } from './import-jwks.js';
 
 const good = generateSigningKey('good');

@@ -1,5 +1,5 @@
 import { FakeJwksFetcher } from '../../../test/support/fake-jwks-fetcher.js';
-import { generateSigningKey, jwksOf } from '../../../test/support/signing-keys.js';
+import { generateSigningKey, jwksOf } from '@authmesh/testing';
 import { KeysUnavailableError, TokenRevokedError, TokenUnknownKeyError } from '../errors.js';
 import { JwksCache, type JwksCacheOptions, type JwksFetchResult } from './jwks-cache.js';
 

@@ -1,8 +1,8 @@
 import type { TestApp } from '@authmesh/testing';
 import { decodeJwt } from 'jose';
 import pg from 'pg';
-import { basic, form } from '../../auth/test/auth-fixture.js';
-import { AccessTokenIssuer } from '../../auth/src/tokens/access-token.issuer.js';
+import { basic, form } from '../../apps/auth/test/auth-fixture.js';
+import { AccessTokenIssuer } from '../../apps/auth/src/tokens/access-token.issuer.js';
 import { Browser } from './support/browser.js';
 import {
   GATEWAY_CLIENT,

@@ -1,19 +1,9 @@
 import type { TestApp } from '@authmesh/testing';
 import { Redis } from 'ioredis';
-import { testRedisUrl } from '@authmesh/testing';
-import { openSession, sessionHash } from '../src/session/session-seal.js';
+import { testRedisUrl, requestsServed } from '@authmesh/testing';
+import { openSession, sessionHash } from '../../apps/gateway/src/session/session-seal.js';
 import { Browser } from './support/browser.js';
-import {
-  ADDRESS,
-  CART,
-  PASSWORD,
-  call,
-  registerUser,
-  requestsServed,
-  startAuth,
-  startGateway,
-  startServices,
-} from './support/gateway-fixture.js';
+import { ADDRESS, CART, PASSWORD, call, registerUser, startAuth, startGateway, startServices } from './support/gateway-fixture.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

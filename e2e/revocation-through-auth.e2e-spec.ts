@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { newTestApp, type TestApp, waitFor } from '@authmesh/testing';
-import { authApp } from '../../auth/src/auth.app.js';
-import { profilesApp } from '../../profiles/src/profiles.app.js';
-import { SessionRevoker } from '../../auth/src/revocation/session-revoker.service.js';
-import { AccessTokenIssuer } from '../../auth/src/tokens/access-token.issuer.js';
-import { ordersApp } from '../src/orders.app.js';
-import { UNUSED_PROFILES_CLIENT_ENV } from './support/profiles-client-env.js';
+import { authApp } from '../apps/auth/src/auth.app.js';
+import { profilesApp } from '../apps/profiles/src/profiles.app.js';
+import { SessionRevoker } from '../apps/auth/src/revocation/session-revoker.service.js';
+import { AccessTokenIssuer } from '../apps/auth/src/tokens/access-token.issuer.js';
+import { ordersApp } from '../apps/orders/src/orders.app.js';
+import { UNUSED_PROFILES_CLIENT_ENV } from '../apps/orders/test/support/profiles-client-env.js';
 
 // The whole path over real sockets: auth's revocation endpoints → Redis → the mirrors of orders
 // and profiles. Nothing is written to the store by the test itself.

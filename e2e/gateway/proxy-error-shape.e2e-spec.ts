@@ -1,7 +1,7 @@
 import { FORWARDED_FOR_PROOF_HEADER } from '@authmesh/platform';
 import type { TestApp } from '@authmesh/testing';
 import { request as httpRequest } from 'node:http';
-import type { GatewayConfig } from '../src/config/gateway.config.js';
+import type { GatewayConfig } from '../../apps/gateway/src/config/gateway.config.js';
 import {
   RecordingUpstream,
   type SeenRequest,

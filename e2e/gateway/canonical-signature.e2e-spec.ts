@@ -1,13 +1,21 @@
-import { type TestApp, freePort, newTestApp } from '@authmesh/testing';
+import {
+  type TestApp,
+  freePort,
+  newTestApp,
+  getWithToken,
+  testAgent,
+  JwksTestServer,
+  nonCanonicalVariants,
+  withUrlSafeSignature,
+  generateSigningKey,
+  jwksOf,
+  accessClaims,
+  signToken,
+} from '@authmesh/testing';
 import type { Agent } from 'node:http';
-import { getWithToken, testAgent } from '../../../libs/token-verifier/test/support/http-client.js';
-import { JwksTestServer } from '../../../libs/token-verifier/test/support/jwks-test-server.js';
-import { nonCanonicalVariants, withUrlSafeSignature } from '../../../libs/token-verifier/test/support/non-canonical.js';
-import { generateSigningKey, jwksOf } from '../../../libs/token-verifier/test/support/signing-keys.js';
-import { accessClaims, signToken } from '../../../libs/token-verifier/test/support/token-factory.js';
-import { ordersApp } from '../../orders/src/orders.app.js';
-import { UNUSED_PROFILES_CLIENT_ENV } from '../../orders/test/support/profiles-client-env.js';
-import { gatewayApp } from '../src/gateway.app.js';
+import { ordersApp } from '../../apps/orders/src/orders.app.js';
+import { UNUSED_PROFILES_CLIENT_ENV } from '../../apps/orders/test/support/profiles-client-env.js';
+import { gatewayApp } from '../../apps/gateway/src/gateway.app.js';
 import { RecordingUpstream, deadUrl, uniquePrefix } from './support/gateway-fixture.js';
 
 /**

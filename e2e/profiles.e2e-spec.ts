@@ -1,8 +1,8 @@
 import { type TestApp, newTestApp } from '@authmesh/testing';
 import { randomBytes } from 'node:crypto';
-import { authApp } from '../../auth/src/auth.app.js';
-import { call, newUser, serviceToken } from '../../orders/test/support/http.js';
-import { type ProfilesConfig, profilesApp } from '../src/profiles.app.js';
+import { authApp } from '../apps/auth/src/auth.app.js';
+import { call, newUser, serviceToken } from './support/http.js';
+import { type ProfilesConfig, profilesApp } from '../apps/profiles/src/profiles.app.js';
 
 /** Profiles behind real auth-issued tokens: users' own profiles, service callers, admin listing. */
 describe('profiles (e2e, with auth)', () => {

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { newTestApp, type TestApp, waitFor } from '@authmesh/testing';
-import { authApp } from '../../auth/src/auth.app.js';
-import { GATEWAY_CLIENT, basic } from '../../auth/test/auth-fixture.js';
-import { profilesApp } from '../../profiles/src/profiles.app.js';
-import { ordersApp } from '../src/orders.app.js';
-import { UNUSED_PROFILES_CLIENT_ENV } from './support/profiles-client-env.js';
+import { authApp } from '../apps/auth/src/auth.app.js';
+import { GATEWAY_CLIENT, basic } from '../apps/auth/test/auth-fixture.js';
+import { profilesApp } from '../apps/profiles/src/profiles.app.js';
+import { ordersApp } from '../apps/orders/src/orders.app.js';
+import { UNUSED_PROFILES_CLIENT_ENV } from '../apps/orders/test/support/profiles-client-env.js';
 import { call, newUser } from './support/http.js';
 
 // RFC 8693 across the real boundary: the gateway client exchanges a user's token at auth for one that

@@ -1,5 +1,5 @@
 import type { TestApp } from '@authmesh/testing';
-import { waitFor } from '@authmesh/testing';
+import { waitFor, requestsServed } from '@authmesh/testing';
 import { decodeJwt } from 'jose';
 import { request as httpRequest } from 'node:http';
 import {
@@ -11,7 +11,6 @@ import {
   call,
   loginAt,
   registerUser,
-  requestsServed,
   startAuth,
   startGateway,
   startServices,

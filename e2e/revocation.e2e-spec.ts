@@ -2,16 +2,25 @@ import { randomUUID } from 'node:crypto';
 import type { Agent } from 'node:http';
 import { RedisConnection } from '@authmesh/platform';
 import { RedisRevocationStore, createRevocationStore } from '@authmesh/revocation';
-import { type TestApp, newTestApp, testRedisUrl } from '@authmesh/testing';
+import {
+  type TestApp,
+  newTestApp,
+  testRedisUrl,
+  type RawResponse,
+  getWithToken,
+  rawGet,
+  testAgent,
+  JwksTestServer,
+  generateSigningKey,
+  jwksOf,
+  accessClaims,
+  signToken,
+} from '@authmesh/testing';
 import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { type RawResponse, getWithToken, rawGet, testAgent } from '../../../libs/token-verifier/test/support/http-client.js';
-import { JwksTestServer } from '../../../libs/token-verifier/test/support/jwks-test-server.js';
-import { generateSigningKey, jwksOf } from '../../../libs/token-verifier/test/support/signing-keys.js';
-import { accessClaims, signToken } from '../../../libs/token-verifier/test/support/token-factory.js';
-import { profilesApp } from '../../profiles/src/profiles.app.js';
-import { ordersApp } from '../src/orders.app.js';
-import { UNUSED_PROFILES_CLIENT_ENV } from './support/profiles-client-env.js';
+import { profilesApp } from '../apps/profiles/src/profiles.app.js';
+import { ordersApp } from '../apps/orders/src/orders.app.js';
+import { UNUSED_PROFILES_CLIENT_ENV } from '../apps/orders/test/support/profiles-client-env.js';
 
 /**
  * The verifier side of revocation, over HTTP, against real orders and profiles services sharing

@@ -1,10 +1,10 @@
-import { type TestApp, newTestApp } from '@authmesh/testing';
+import { type TestApp, newTestApp, requestsServed } from '@authmesh/testing';
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { authApp } from '../../auth/src/auth.app.js';
-import { profilesApp } from '../../profiles/src/profiles.app.js';
-import { type OrdersConfig, ordersApp } from '../src/orders.app.js';
-import { call, newUser, requestsServed } from './support/http.js';
+import { authApp } from '../apps/auth/src/auth.app.js';
+import { profilesApp } from '../apps/profiles/src/profiles.app.js';
+import { type OrdersConfig, ordersApp } from '../apps/orders/src/orders.app.js';
+import { call, newUser } from './support/http.js';
 
 /**
  * Orders as users meet it: real auth, real profiles and real orders on real sockets, each with its

@@ -1,6 +1,7 @@
 import type { TestApp } from '@authmesh/testing';
+import { requestsServed } from '@authmesh/testing';
 import { decodeJwt } from 'jose';
-import { basic, form } from '../../auth/test/auth-fixture.js';
+import { basic, form } from '../../apps/auth/test/auth-fixture.js';
 import { Browser } from './support/browser.js';
 import {
   ADDRESS,
@@ -10,7 +11,6 @@ import {
   call,
   loginAt,
   registerUser,
-  requestsServed,
   startAuth,
   startGateway,
   startServices,

@@ -2,12 +2,12 @@ import { call, freePort, type JsonResponse, newTestApp, type TestApp } from '@au
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { newAuthApp } from '../../../auth/test/auth-fixture.js';
-import { ordersApp } from '../../../orders/src/orders.app.js';
-import { profilesApp } from '../../../profiles/src/profiles.app.js';
+import { newAuthApp } from '../../../apps/auth/test/auth-fixture.js';
+import { ordersApp } from '../../../apps/orders/src/orders.app.js';
+import { profilesApp } from '../../../apps/profiles/src/profiles.app.js';
 import type { AppDefinition } from '@authmesh/platform';
-import { type GatewayConfig } from '../../src/config/gateway.config.js';
-import { gatewayApp } from '../../src/gateway.app.js';
+import { type GatewayConfig } from '../../../apps/gateway/src/config/gateway.config.js';
+import { gatewayApp } from '../../../apps/gateway/src/gateway.app.js';
 
 export const ISSUER = 'http://auth.test';
 export const PASSWORD = 'a long enough passphrase';
@@ -123,18 +123,6 @@ export async function loginAt(
   });
   if (res.status !== 200) throw new Error(`login answered ${res.status}: ${JSON.stringify(res.body)}`);
   return res.body;
-}
-
-/** Sum of `http_requests_total` for one method and route pattern in a service's /metrics (its management URL). */
-export async function requestsServed(serviceUrl: string, method: string, route: string): Promise<number> {
-  const text = await (await fetch(`${serviceUrl}/metrics`)).text();
-  let total = 0;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith('http_requests_total{')) continue;
-    if (!line.includes(`method="${method}"`) || !line.includes(`route="${route}"`)) continue;
-    total += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return total;
 }
 
 /** What an upstream test server saw of one request. */

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { newTestApp, type TestApp, waitFor } from '@authmesh/testing';
-import { authApp } from '../../auth/src/auth.app.js';
-import { GRANT_TOKEN_EXCHANGE } from '../../auth/src/clients/clients.service.js';
-import { GATEWAY_CLIENT as SHARED_GATEWAY_CLIENT, basic, form } from '../../auth/test/auth-fixture.js';
-import { ordersApp } from '../src/orders.app.js';
-import { UNUSED_PROFILES_CLIENT_ENV } from './support/profiles-client-env.js';
+import { authApp } from '../apps/auth/src/auth.app.js';
+import { GRANT_TOKEN_EXCHANGE } from '../apps/auth/src/clients/clients.service.js';
+import { GATEWAY_CLIENT as SHARED_GATEWAY_CLIENT, basic, form } from '../apps/auth/test/auth-fixture.js';
+import { ordersApp } from '../apps/orders/src/orders.app.js';
+import { UNUSED_PROFILES_CLIENT_ENV } from '../apps/orders/test/support/profiles-client-env.js';
 import { call } from './support/http.js';
 
 /** An ops client like authctl: scope auth:admin, audience auth. */

@@ -1,5 +1,5 @@
 import type { TestApp } from '@authmesh/testing';
-import type { GatewayConfig } from '../src/config/gateway.config.js';
+import type { GatewayConfig } from '../../apps/gateway/src/config/gateway.config.js';
 import {
   GATEWAY_CLIENT,
   PASSWORD,

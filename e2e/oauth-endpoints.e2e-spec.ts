@@ -1,8 +1,8 @@
 import pg from 'pg';
 import { newTestApp, type TestApp, waitFor } from '@authmesh/testing';
-import { profilesApp } from '../../profiles/src/profiles.app.js';
-import type { AuthConfig } from '../src/config/auth.config.js';
-import { ISSUER, MULTI_CLIENT, ORDERS_CLIENT, basic, form, newAuthApp, post, uniqueEmail } from './auth-fixture.js';
+import { profilesApp } from '../apps/profiles/src/profiles.app.js';
+import type { AuthConfig } from '../apps/auth/src/config/auth.config.js';
+import { ISSUER, MULTI_CLIENT, ORDERS_CLIENT, basic, form, newAuthApp, post, uniqueEmail } from '../apps/auth/test/auth-fixture.js';
 
 /** May introspect any access token: its client record holds scope auth:introspect. */
 const INTROSPECTOR = {

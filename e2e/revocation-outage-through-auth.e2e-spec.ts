@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { Redis } from 'ioredis';
 import { OwnedRedis, newTestApp, type TestApp, waitFor } from '@authmesh/testing';
-import { authApp } from '../../auth/src/auth.app.js';
-import { ordersApp } from '../src/orders.app.js';
-import { UNUSED_PROFILES_CLIENT_ENV } from './support/profiles-client-env.js';
+import { authApp } from '../apps/auth/src/auth.app.js';
+import { ordersApp } from '../apps/orders/src/orders.app.js';
+import { UNUSED_PROFILES_CLIENT_ENV } from '../apps/orders/test/support/profiles-client-env.js';
 
 // A Redis server this test owns is killed while revocations are written at auth and requests are
 // verified at orders, then restarted: the outage policy holds, nothing accepted is lost, and orders

@@ -1,7 +1,8 @@
 import type { TestApp } from '@authmesh/testing';
+import { requestsServed } from '@authmesh/testing';
 import { request as httpRequest } from 'node:http';
 import { Browser } from './support/browser.js';
-import { call, registerUser, requestsServed, startAuth, startGateway, startServices, uniquePrefix } from './support/gateway-fixture.js';
+import { call, registerUser, startAuth, startGateway, startServices, uniquePrefix } from './support/gateway-fixture.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

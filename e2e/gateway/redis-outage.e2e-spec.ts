@@ -1,7 +1,7 @@
-import { OwnedRedis, type TestApp, waitFor } from '@authmesh/testing';
+import { OwnedRedis, type TestApp, waitFor, requestsServed } from '@authmesh/testing';
 import { randomBytes } from 'node:crypto';
 import { Browser } from './support/browser.js';
-import { call, loginAt, registerUser, requestsServed, startAuth, startGateway, startServices } from './support/gateway-fixture.js';
+import { call, loginAt, registerUser, startAuth, startGateway, startServices } from './support/gateway-fixture.js';
 
 // The gateway's own Redis (a server this test owns) goes away: sessions fail closed (503 with
 // Retry-After, never a request let through unauthenticated), login rate limits fall back to this

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { FORWARDED_FOR_PROOF_HEADER, forwardedForProof } from '@authmesh/platform';
 import { OwnedRedis, type TestApp } from '@authmesh/testing';
-import { newAuthApp, post, uniqueEmail } from '../../auth/test/auth-fixture.js';
-import { startGateway } from '../../gateway/test/support/gateway-fixture.js';
-import { forwardingEnv } from '../src/forwarding-env.js';
+import { newAuthApp, post, uniqueEmail } from '../apps/auth/test/auth-fixture.js';
+import { startGateway } from './gateway/support/gateway-fixture.js';
+import { forwardingEnv } from '../apps/suite/src/forwarding-env.js';
 
 const randomAddress = (): string => `198.18.${randomBytes(1)[0]}.${(randomBytes(1)[0]! % 250) + 1}`;
 

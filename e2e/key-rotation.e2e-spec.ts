@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { decodeProtectedHeader } from 'jose';
 import { JwksCache } from '@authmesh/token-verifier';
 import { newTestApp, type TestApp, waitFor } from '@authmesh/testing';
-import { authApp } from '../../auth/src/auth.app.js';
-import { profilesApp } from '../../profiles/src/profiles.app.js';
-import { ordersApp } from '../src/orders.app.js';
-import { UNUSED_PROFILES_CLIENT_ENV } from './support/profiles-client-env.js';
+import { authApp } from '../apps/auth/src/auth.app.js';
+import { profilesApp } from '../apps/profiles/src/profiles.app.js';
+import { ordersApp } from '../apps/orders/src/orders.app.js';
+import { UNUSED_PROFILES_CLIENT_ENV } from '../apps/orders/test/support/profiles-client-env.js';
 
 // Issue 7 over real sockets: auth rotates and revokes keys while orders and profiles verify
 // locally against their cached JWKS. Short durations stand in for production ones: JWKS max-age

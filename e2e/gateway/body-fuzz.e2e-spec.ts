@@ -1,7 +1,7 @@
 import type { TestApp } from '@authmesh/testing';
 import fc from 'fast-check';
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { GatewayConfig } from '../src/config/gateway.config.js';
+import type { GatewayConfig } from '../../apps/gateway/src/config/gateway.config.js';
 import {
   ADDRESS,
   GATEWAY_CLIENT,

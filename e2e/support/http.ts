@@ -24,15 +24,3 @@ export async function serviceToken(authUrl: string, clientId: string, secret: st
   if (res.status !== 200) throw new Error(`token endpoint answered ${res.status}: ${JSON.stringify(res.body)}`);
   return res.body.access_token;
 }
-
-/** Sum of `http_requests_total` for one route in a service's /metrics (its management URL) (a counter the test can read). */
-export async function requestsServed(serviceUrl: string, method: string, route: string): Promise<number> {
-  const text = await (await fetch(`${serviceUrl}/metrics`)).text();
-  let total = 0;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith('http_requests_total{')) continue;
-    if (!line.includes(`method="${method}"`) || !line.includes(`route="${route}"`)) continue;
-    total += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return total;
-}

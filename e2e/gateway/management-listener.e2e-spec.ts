@@ -1,6 +1,6 @@
 import type { TestApp } from '@authmesh/testing';
 import { request as httpRequest } from 'node:http';
-import type { GatewayConfig } from '../src/config/gateway.config.js';
+import type { GatewayConfig } from '../../apps/gateway/src/config/gateway.config.js';
 import { startAuth, startGateway, startServices } from './support/gateway-fixture.js';
 
 /** GET with the path sent byte for byte (fetch and URL would resolve `..` before sending). */

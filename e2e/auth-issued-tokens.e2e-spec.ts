@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { newTestApp, type TestApp } from '@authmesh/testing';
-import { authApp } from '../../auth/src/auth.app.js';
-import { ordersApp } from '../src/orders.app.js';
-import { UNUSED_PROFILES_CLIENT_ENV } from './support/profiles-client-env.js';
+import { authApp } from '../apps/auth/src/auth.app.js';
+import { ordersApp } from '../apps/orders/src/orders.app.js';
+import { UNUSED_PROFILES_CLIENT_ENV } from '../apps/orders/test/support/profiles-client-env.js';
 
 // Crosses the real boundary: tokens signed by the auth service, verified locally by orders.
 describe('orders accepts tokens issued by the real auth service', () => {

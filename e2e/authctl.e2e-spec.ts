@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeJwt } from 'jose';
 import { freePort, type TestApp, waitFor } from '@authmesh/testing';
-import type { AuthConfig } from '../../auth/src/config/auth.config.js';
-import { ORDERS_CLIENT, basic, form, newAuthApp, post, uniqueEmail } from '../../auth/test/auth-fixture.js';
+import type { AuthConfig } from '../apps/auth/src/config/auth.config.js';
+import { ORDERS_CLIENT, basic, form, newAuthApp, post, uniqueEmail } from '../apps/auth/test/auth-fixture.js';
 
 // The BUILT binary, spawned as an operator runs it (`npm test` builds first). nest-commander is
 // CommonJS and requires ESM-only @nestjs/common, which Node does natively but Jest cannot: so the
