@@ -7,6 +7,7 @@ import { Keyring } from './keyring.service.js';
 import { KeysAdminController } from './keys-admin.controller.js';
 import { SigningKeyEventEntity } from './signing-key-event.entity.js';
 import { SigningKeyEntity } from './signing-key.entity.js';
+import { SigningKeyStore, TypeOrmSigningKeyStore } from './signing-key.store.js';
 import { WellKnownController } from './well-known.controller.js';
 
 /**
@@ -19,7 +20,7 @@ import { WellKnownController } from './well-known.controller.js';
   imports: [TypeOrmModule.forFeature([SigningKeyEntity, SigningKeyEventEntity]), AuthRevocationModule],
   controllers: [WellKnownController, KeysAdminController],
   // KeyringKeySource (the verifier's view of the keyring) is wired with the verifier in auth.module.ts.
-  providers: [Keyring, KeyLifecycle, KeyScheduler],
+  providers: [{ provide: SigningKeyStore, useClass: TypeOrmSigningKeyStore }, Keyring, KeyLifecycle, KeyScheduler],
   exports: [Keyring, KeyLifecycle],
 })
 export class KeysModule {}
