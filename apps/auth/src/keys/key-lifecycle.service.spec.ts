@@ -49,7 +49,7 @@ async function world(rotationDays?: number): Promise<World> {
   const outbox: Pick<RevocationOutbox, 'deliver'> = {
     deliver: () => {
       deliveries++;
-      return Promise.resolve();
+      return Promise.resolve(0);
     },
   };
   const lifecycle = new KeyLifecycle(store, keyring, outbox as RevocationOutbox, cfg);
