@@ -6,13 +6,11 @@ import { AuthRevocationModule } from '../revocation/revocation.module.js';
 import { TokensModule } from '../tokens/tokens.module.js';
 import { accountMessageSenderProvider } from './account-messages.provider.js';
 import { AuthController } from './auth.controller.js';
-import { EmailVerificationTokenEntity } from './email-verification-token.entity.js';
 import { LoginLimiter } from './login-limiter.js';
 import { LoginService } from './login.service.js';
 import { PasswordController } from './password.controller.js';
 import { PresentedTokenGuesses } from './presented-token-guesses.js';
 import { RegistrationService } from './registration.service.js';
-import { UnlockTokenEntity } from './unlock-token.entity.js';
 import { UnlockService } from './unlock.service.js';
 import { UserEntity } from './user.entity.js';
 import { UsersAdminController } from './users-admin.controller.js';
@@ -24,13 +22,7 @@ import { UsersService } from './users.service.js';
  * messages (verification and unlock mails).
  */
 @Module({
-  imports: [
-    TypeOrmModule.forFeature([UserEntity, EmailVerificationTokenEntity, UnlockTokenEntity]),
-    CryptoModule,
-    RateLimitModule,
-    TokensModule,
-    AuthRevocationModule,
-  ],
+  imports: [TypeOrmModule.forFeature([UserEntity]), CryptoModule, RateLimitModule, TokensModule, AuthRevocationModule],
   controllers: [AuthController, PasswordController, UsersAdminController],
   providers: [
     UsersService,

@@ -1,7 +1,4 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { ExchangedTokenEntity } from './exchanged-token.entity.js';
-import { RevocationOutboxEntity } from './revocation-outbox.entity.js';
 import { RevocationOutbox } from './revocation-outbox.service.js';
 import { REVOCATION_STORE, revocationStoreProvider } from './revocation-store.provider.js';
 import { RevocationsAdminController } from './revocations-admin.controller.js';
@@ -14,7 +11,6 @@ import { SessionRevoker } from './session-revoker.service.js';
  * the verifiers' side (see RevocationMirrorModule).
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([RevocationOutboxEntity, ExchangedTokenEntity])],
   controllers: [RevocationsAdminController],
   providers: [revocationStoreProvider, RevocationOutbox, SessionRevoker],
   exports: [REVOCATION_STORE, RevocationOutbox, SessionRevoker],

@@ -1,10 +1,8 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { KeysModule } from '../keys/keys.module.js';
 import { AuthRevocationModule } from '../revocation/revocation.module.js';
 import { AccessTokenIssuer } from './access-token.issuer.js';
 import { AccessTokenReader } from './access-token.reader.js';
-import { RefreshFamilyEntity, RefreshTokenEntity } from './refresh-token.entity.js';
 import { RefreshTokensService } from './refresh-tokens.service.js';
 
 /**
@@ -14,7 +12,7 @@ import { RefreshTokensService } from './refresh-tokens.service.js';
  * are wired globally in auth.module.ts (guard order matters there).
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([RefreshFamilyEntity, RefreshTokenEntity]), KeysModule, AuthRevocationModule],
+  imports: [KeysModule, AuthRevocationModule],
   providers: [AccessTokenIssuer, AccessTokenReader, RefreshTokensService],
   exports: [AccessTokenIssuer, AccessTokenReader, RefreshTokensService],
 })
