@@ -1,7 +1,7 @@
 import type { AppDefinition } from '@authmesh/platform';
 import { AuthModule } from './auth.module.js';
 import { type AuthConfig, loadAuthConfig } from './config/auth.config.js';
-import { trustProvenForwardedFor } from './users/forwarded-client.js';
+import { trustProvenForwardedFor } from './accounts/forwarded-client.js';
 
 export const authApp: AppDefinition<AuthConfig> = {
   name: 'auth',

@@ -1,14 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
 import { InjectConfig } from '@authmesh/platform';
 import type { RevocationEvent } from '@authmesh/revocation';
 import type { AuthConfig } from '../config/auth.config.js';
 import { RevocationOutbox } from '../revocation/revocation-outbox.service.js';
 import { KeyNotFoundError, KeyNotRevocableError, RotationInProgressError } from './key-errors.js';
-import { KEYRING_LOCK_ID, Keyring } from './keyring.service.js';
-import { SigningKeyEventEntity } from './signing-key-event.entity.js';
-import { SigningKeyEntity, type SigningKeyState } from './signing-key.entity.js';
+import { Keyring } from './keyring.service.js';
+import type { SigningKeyEventEntity } from './signing-key-event.entity.js';
+import type { SigningKeyEntity, SigningKeyState } from './signing-key.entity.js';
+import { SigningKeyStore, type SigningKeyTransaction } from './signing-key.store.js';
 
 /** Who asked for a change, and why: every transition is written to `signing_key_events`. */
 export interface KeyChangeRequest {
@@ -43,7 +42,7 @@ export class KeyLifecycle {
   private readonly logger = new Logger('KeyLifecycle');
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly store: SigningKeyStore,
     private readonly keyring: Keyring,
     private readonly outbox: RevocationOutbox,
     @InjectConfig() private readonly config: AuthConfig,
@@ -51,12 +50,12 @@ export class KeyLifecycle {
 
   /** Every key, newest first. */
   list(): Promise<SigningKeyEntity[]> {
-    return this.db.getRepository(SigningKeyEntity).find({ order: { createdAt: 'DESC' } });
+    return this.store.list();
   }
 
   /** The audit trail, newest first (at most `limit`). */
   events(kid?: string, limit = 200): Promise<SigningKeyEventEntity[]> {
-    return this.db.getRepository(SigningKeyEventEntity).find({ where: kid ? { kid } : {}, order: { at: 'DESC', id: 'DESC' }, take: limit });
+    return this.store.events(kid, limit);
   }
 
   /**
@@ -67,11 +66,11 @@ export class KeyLifecycle {
    */
   async rotate(options: { now: boolean } & KeyChangeRequest): Promise<RotationResult> {
     const at = new Date();
-    const result = await this.locked(async (tx) => {
-      const pending = await tx.findOne(SigningKeyEntity, { where: { state: 'pending' } });
+    const result = await this.store.locked(async (tx) => {
+      const pending = await tx.findInState('pending');
       if (pending && !options.now) throw new RotationInProgressError(pending.kid, pending.activatesAt);
       // The announcement is part of the change: recorded in the same transaction, never lost.
-      await this.outbox.record(tx, [this.keysetEvent(at)]);
+      await tx.announce([this.keysetEvent(at)]);
       if (options.now) {
         const next = pending ?? (await this.createPending(tx, at, at, options));
         const previous = await this.promote(tx, next, at, options);
@@ -92,15 +91,15 @@ export class KeyLifecycle {
    */
   async revokeKey(kid: string, request: KeyChangeRequest): Promise<KeyRevocationResult> {
     const at = new Date();
-    const result = await this.locked(async (tx) => {
-      const key = await tx.findOne(SigningKeyEntity, { where: { kid } });
+    const result = await this.store.locked(async (tx) => {
+      const key = await tx.findByKid(kid);
       if (!key) throw new KeyNotFoundError(kid);
       if (key.state === 'retired' || key.state === 'revoked') throw new KeyNotRevocableError(kid, key.state);
       const wasActive = key.state === 'active';
       await this.transition(tx, key, 'revoked', at, request, { revokedAt: at, privateKeyEnc: null });
       let active: SigningKeyEntity;
       if (wasActive) {
-        const pending = await tx.findOne(SigningKeyEntity, { where: { state: 'pending' } });
+        const pending = await tx.findInState('pending');
         active = pending ?? (await this.createPending(tx, at, at, { actor: request.actor, reason: `replaces revoked key ${kid}` }));
         await this.transition(
           tx,
@@ -111,9 +110,9 @@ export class KeyLifecycle {
           { activatedAt: at },
         );
       } else {
-        active = (await tx.findOne(SigningKeyEntity, { where: { state: 'active' } }))!;
+        active = (await tx.findInState('active'))!;
       }
-      await this.outbox.record(tx, [{ kind: 'kid', kid, revokedAtMs: at.getTime() }, this.keysetEvent(at)]);
+      await tx.announce([{ kind: 'kid', kid, revokedAtMs: at.getTime() }, this.keysetEvent(at)]);
       return { revoked: key, active };
     });
     this.logger.warn(`signing key ${kid} REVOKED by ${request.actor}: ${request.reason}; now signing with ${result.active.kid}`);
@@ -129,16 +128,14 @@ export class KeyLifecycle {
    */
   async advance(at = new Date()): Promise<boolean> {
     const scheduler = { actor: 'scheduler' };
-    const changed = await this.db.transaction(async (tx) => {
-      const [{ locked }] = (await tx.query('SELECT pg_try_advisory_xact_lock($1) AS locked', [KEYRING_LOCK_ID])) as { locked: boolean }[];
-      if (!locked) return false;
+    const changed = await this.store.tryLocked(async (tx) => {
       let changes = 0;
-      const pending = await tx.findOne(SigningKeyEntity, { where: { state: 'pending' } });
+      const pending = await tx.findInState('pending');
       if (pending?.activatesAt && pending.activatesAt <= at) {
         await this.promote(tx, pending, at, { ...scheduler, reason: 'publish delay elapsed' });
         changes++;
       }
-      const retiring = await tx.find(SigningKeyEntity, { where: { state: 'retiring' } });
+      const retiring = await tx.findAllInState('retiring');
       for (const key of retiring) {
         if (!key.retireAfter || key.retireAfter > at) continue;
         await this.transition(
@@ -155,8 +152,8 @@ export class KeyLifecycle {
         changes++;
       }
       const days = this.config.auth.keys.rotationDays;
-      if (days > 0 && !(await tx.exists(SigningKeyEntity, { where: { state: 'pending' } }))) {
-        const active = await tx.findOne(SigningKeyEntity, { where: { state: 'active' } });
+      if (days > 0 && !(await tx.existsInState('pending'))) {
+        const active = await tx.findInState('active');
         const since = active?.activatedAt ?? active?.createdAt;
         if (since && since.getTime() + days * 86_400_000 <= at.getTime()) {
           const activatesAt = new Date(at.getTime() + this.config.auth.keys.publishDelaySeconds * 1000);
@@ -164,26 +161,36 @@ export class KeyLifecycle {
           changes++;
         }
       }
-      if (changes > 0) await this.outbox.record(tx, [this.keysetEvent(at)]);
+      if (changes > 0) await tx.announce([this.keysetEvent(at)]);
       return changes > 0;
-    });
+    }, false);
     if (changed) await this.settle();
     return changed;
   }
 
   /** A new key, pending until `activatesAt`, audited. */
-  private async createPending(tx: EntityManager, at: Date, activatesAt: Date, request: KeyChangeRequest): Promise<SigningKeyEntity> {
+  private async createPending(
+    tx: SigningKeyTransaction,
+    at: Date,
+    activatesAt: Date,
+    request: KeyChangeRequest,
+  ): Promise<SigningKeyEntity> {
     const key = await this.keyring.generate('pending');
     key.createdAt = at;
     key.activatesAt = activatesAt;
-    await tx.insert(SigningKeyEntity, key);
+    await tx.insert(key);
     await this.audit(tx, key.kid, null, 'pending', at, request);
     return key;
   }
 
   /** `next` becomes the active key; the active one (if any) retires once its tokens have expired. */
-  private async promote(tx: EntityManager, next: SigningKeyEntity, at: Date, request: KeyChangeRequest): Promise<SigningKeyEntity | null> {
-    const previous = await tx.findOne(SigningKeyEntity, { where: { state: 'active' } });
+  private async promote(
+    tx: SigningKeyTransaction,
+    next: SigningKeyEntity,
+    at: Date,
+    request: KeyChangeRequest,
+  ): Promise<SigningKeyEntity | null> {
+    const previous = await tx.findInState('active');
     if (previous) {
       // Other instances may sign with it until they reload (one check interval at worst), and a
       // token it signed lives for the access-token TTL, plus the verifiers' clock tolerance.
@@ -206,7 +213,7 @@ export class KeyLifecycle {
   }
 
   private async transition(
-    tx: EntityManager,
+    tx: SigningKeyTransaction,
     key: SigningKeyEntity,
     to: SigningKeyState,
     at: Date,
@@ -215,28 +222,20 @@ export class KeyLifecycle {
   ): Promise<void> {
     const from = key.state;
     Object.assign(key, changes, { state: to });
-    await tx.update(SigningKeyEntity, { kid: key.kid }, { ...changes, state: to });
+    await tx.update(key.kid, { ...changes, state: to });
     await this.audit(tx, key.kid, from, to, at, request);
     this.logger.log(`signing key ${key.kid}: ${from} → ${to} (${request.actor}: ${request.reason})`);
   }
 
   private audit(
-    tx: EntityManager,
+    tx: SigningKeyTransaction,
     kid: string,
     from: SigningKeyState | null,
     to: SigningKeyState,
     at: Date,
     request: KeyChangeRequest,
   ): Promise<unknown> {
-    return tx.insert(SigningKeyEventEntity, { kid, fromState: from, toState: to, actor: request.actor, reason: request.reason, at });
-  }
-
-  /** One transaction holding the keyring lock (waiting for it): admin operations. */
-  private locked<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
-    return this.db.transaction(async (tx) => {
-      await tx.query('SELECT pg_advisory_xact_lock($1)', [KEYRING_LOCK_ID]);
-      return work(tx);
-    });
+    return tx.audit({ kid, fromState: from, toState: to, actor: request.actor, reason: request.reason, at });
   }
 
   /** "The key set of this issuer changed": verifiers refetch, other auth instances reload. */

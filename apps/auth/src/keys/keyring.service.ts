@@ -1,21 +1,15 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import { type JWK, calculateJwkThumbprint, exportJWK } from 'jose';
 import { createHash, createPrivateKey, createPublicKey, generateKeyPair, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
-import { In, type Repository } from 'typeorm';
 import { DependencyUnavailableError, InjectConfig } from '@authmesh/platform';
 import type { AuthConfig } from '../config/auth.config.js';
 import { KeyCipher, KeyDecryptionError } from '../crypto/key-cipher.js';
 import { KekMismatchError } from './kek-mismatch.error.js';
-import { SigningKeyEventEntity } from './signing-key-event.entity.js';
 import { SigningKeyEntity } from './signing-key.entity.js';
+import { SigningKeyStore } from './signing-key.store.js';
 
 const generateRsa = promisify(generateKeyPair);
-/** States whose public key verifiers may need (README, "Signing keys and rotation": pending, active, retiring). */
-export const PUBLISHED_STATES = ['pending', 'active', 'retiring'] as const;
-// Arbitrary but fixed: serialises every key-state change across auth instances sharing one database.
-export const KEYRING_LOCK_ID = 0x61757468;
 
 export interface ActiveSigner {
   kid: string;
@@ -46,7 +40,7 @@ export class Keyring implements OnModuleInit {
   private readonly removalListeners: ((kids: readonly string[]) => void)[] = [];
 
   constructor(
-    @InjectRepository(SigningKeyEntity) private readonly keys: Repository<SigningKeyEntity>,
+    private readonly keys: SigningKeyStore,
     @InjectConfig() private readonly config: AuthConfig,
   ) {
     this.cipher = new KeyCipher(config.auth.kek);
@@ -100,13 +94,11 @@ export class Keyring implements OnModuleInit {
 
   /** Creates and activates a first key when none is active (first start), under a database lock. */
   async ensureActiveKey(): Promise<void> {
-    await this.keys.manager.transaction(async (tx) => {
-      await tx.query('SELECT pg_advisory_xact_lock($1)', [KEYRING_LOCK_ID]);
-      const active = await tx.count(SigningKeyEntity, { where: { state: 'active' } });
-      if (active > 0) return;
+    await this.keys.locked(async (tx) => {
+      if (await tx.existsInState('active')) return;
       const key = await this.generate('active');
-      await tx.insert(SigningKeyEntity, key);
-      await tx.insert(SigningKeyEventEntity, {
+      await tx.insert(key);
+      await tx.audit({
         kid: key.kid,
         fromState: null,
         toState: 'active',
@@ -135,7 +127,7 @@ export class Keyring implements OnModuleInit {
   }
 
   private async load(): Promise<boolean> {
-    const found = await this.keys.find({ where: { state: In([...PUBLISHED_STATES]) }, order: { createdAt: 'ASC' } });
+    const found = await this.keys.published();
     // A read that started before a revocation committed must not bring the revoked key back.
     const rows = found.filter((r) => !this.revokedKids.has(r.kid));
     const fingerprint = rows.map((r) => `${r.kid}:${r.state}`).join(',');

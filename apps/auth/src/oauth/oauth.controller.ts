@@ -1,8 +1,8 @@
 import { Body, Controller, Headers, HttpCode, Post, Res, UseGuards } from '@nestjs/common';
-import { AddressRateLimitGuard } from '../users/address-rate-limit.guard.js';
+import { AddressBudgetGuard } from '../rate-limit/address-budget.guard.js';
 import type { FastifyReply } from 'fastify';
 import { Public, Rules } from '@authmesh/platform';
-import type { TokenResponse } from '../users/login.service.js';
+import type { TokenResponse } from '../accounts/login.service.js';
 import { TokenEndpoint } from './token-endpoint.service.js';
 
 /**
@@ -13,7 +13,7 @@ import { TokenEndpoint } from './token-endpoint.service.js';
 const OAUTH_RULES = { acceptsForm: true, errorStyle: 'rfc6749' } as const;
 
 @Public()
-@UseGuards(AddressRateLimitGuard)
+@UseGuards(AddressBudgetGuard)
 @Controller('oauth')
 export class OAuthController {
   constructor(private readonly endpoint: TokenEndpoint) {}

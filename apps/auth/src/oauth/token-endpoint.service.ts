@@ -7,7 +7,7 @@ import type { AuthConfig } from '../config/auth.config.js';
 import { AccessTokenIssuer } from '../tokens/access-token.issuer.js';
 import { AccessTokenReader } from '../tokens/access-token.reader.js';
 import { RefreshTokensService } from '../tokens/refresh-tokens.service.js';
-import { type TokenResponse, tokenResponse } from '../users/login.service.js';
+import { type TokenResponse, tokenResponse } from '../accounts/login.service.js';
 import { ClientAuthenticator } from './client-authenticator.js';
 import { mayIntrospect } from './introspection-entitlement.js';
 import { GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE } from '../clients/clients.service.js';

@@ -5,7 +5,7 @@ import { GRANT_TOKEN_EXCHANGE } from '../clients/clients.service.js';
 import type { ExchangedTokenLink, LinkOutcome } from '../revocation/exchanged-token-links.js';
 import type { AccessTokenIssuer } from '../tokens/access-token.issuer.js';
 import type { AccessTokenReader } from '../tokens/access-token.reader.js';
-import type { TokenResponse } from '../users/login.service.js';
+import type { TokenResponse } from '../accounts/login.service.js';
 import { InvalidClient, InvalidGrant, InvalidRequest, InvalidScope, InvalidTarget, UnauthorizedClient } from './oauth.errors.js';
 import type { OAuthParams } from './oauth-params.js';
 

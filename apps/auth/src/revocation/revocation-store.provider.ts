@@ -1,5 +1,5 @@
 import type { Provider } from '@nestjs/common';
-import { RedisConnection } from '@authmesh/platform';
+import { APP_CONFIG, RedisConnection } from '@authmesh/platform';
 import { createRevocationStore } from '@authmesh/revocation';
 import type { AuthConfig } from '../config/auth.config.js';
 
@@ -9,15 +9,13 @@ export const MAX_ACCESS_TOKEN_LIFETIME_SECONDS = 3600;
 /** Injection token of auth's RevocationStore. */
 export const REVOCATION_STORE = Symbol('REVOCATION_STORE');
 
-export function revocationStoreProvider(config: AuthConfig): Provider {
-  return {
-    provide: REVOCATION_STORE,
-    useFactory: (redis: RedisConnection) =>
-      createRevocationStore(redis, {
-        clockToleranceSeconds: config.auth.clockToleranceSeconds,
-        // The hard cap, not today's TTL: tokens issued before a TTL change may live that long.
-        maxTokenLifetimeSeconds: MAX_ACCESS_TOKEN_LIFETIME_SECONDS,
-      }),
-    inject: [RedisConnection],
-  };
-}
+export const revocationStoreProvider: Provider = {
+  provide: REVOCATION_STORE,
+  useFactory: (redis: RedisConnection, config: AuthConfig) =>
+    createRevocationStore(redis, {
+      clockToleranceSeconds: config.auth.clockToleranceSeconds,
+      // The hard cap, not today's TTL: tokens issued before a TTL change may live that long.
+      maxTokenLifetimeSeconds: MAX_ACCESS_TOKEN_LIFETIME_SECONDS,
+    }),
+  inject: [RedisConnection, APP_CONFIG],
+};

@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common'
 import { InjectConfig } from '@authmesh/platform';
 import { ClientsService } from '../clients/clients.service.js';
 import type { AuthConfig } from '../config/auth.config.js';
-import { UsersService } from '../users/users.service.js';
+import { UsersService } from '../accounts/users.service.js';
 
 /**
  * Seeding from the environment: AUTH_SEED_ADMIN_EMAIL/PASSWORD creates the first admin (scope

@@ -7,7 +7,7 @@ import { randomToken, sha256 } from '../crypto/secrets.js';
 import { InvalidGrant } from '../oauth/oauth.errors.js';
 import { RevocationOutbox } from '../revocation/revocation-outbox.service.js';
 import { SessionRevoker } from '../revocation/session-revoker.service.js';
-import { UserEntity } from '../users/user.entity.js';
+import { UserEntity } from '../accounts/user.entity.js';
 import { AccessTokenIssuer, type IssuedAccessToken } from './access-token.issuer.js';
 import { withoutPrivilegedScopes } from './privileged-scopes.js';
 import { RefreshFamilyEntity, RefreshTokenEntity } from './refresh-token.entity.js';

@@ -1,8 +1,8 @@
 import { Body, Controller, Get, Header, HttpCode, Param, Post } from '@nestjs/common';
 import { type FieldProblem, InjectConfig, RequestValidationError } from '@authmesh/platform';
 import { Scopes } from '@authmesh/token-verifier';
-import type { ClientEntity } from '../clients/client.entity.js';
-import { ClientsService } from '../clients/clients.service.js';
+import type { ClientEntity } from './client.entity.js';
+import { ClientsService } from './clients.service.js';
 import type { AuthConfig } from '../config/auth.config.js';
 import { randomToken } from '../crypto/secrets.js';
 import { SessionRevoker } from '../revocation/session-revoker.service.js';

@@ -1,9 +1,8 @@
-import { Body, Controller, HttpCode, NotFoundException, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { IsInt, IsOptional, IsString, Matches, MaxLength, Min } from 'class-validator';
 import { RequestValidationError } from '@authmesh/platform';
 import { Scopes } from '@authmesh/token-verifier';
-import { SessionRevoker } from '../revocation/session-revoker.service.js';
-import { UsersService } from '../users/users.service.js';
+import { SessionRevoker } from './session-revoker.service.js';
 
 export class AdminRevocationDto {
   @IsOptional()
@@ -23,14 +22,11 @@ export class AdminRevocationDto {
   sub?: string;
 }
 
-/** Admin API (scope auth:admin). */
+/** Admin API (scope auth:admin): `POST /admin/revocations`. */
 @Scopes('auth:admin')
 @Controller('admin')
-export class AdminController {
-  constructor(
-    private readonly revoker: SessionRevoker,
-    private readonly users: UsersService,
-  ) {}
+export class RevocationsAdminController {
+  constructor(private readonly revoker: SessionRevoker) {}
 
   /** `{ jti, exp }` blocklists one token; `{ sub }` revokes every token of a subject issued until now. */
   @Post('revocations')
@@ -48,15 +44,5 @@ export class AdminController {
     }
     await this.revoker.revokeSubject(body.sub!, 'admin');
     return { revoked: 'sub' };
-  }
-
-  /** Disables an account and ends all its sessions. */
-  @Post('users/:id/disable')
-  @HttpCode(200)
-  async disableUser(@Param('id', new ParseUUIDPipe()) id: string): Promise<{ disabled: true }> {
-    await this.revoker.changeAndRevokeSubject(id, 'account_disabled', async (tx) => {
-      if (!(await this.users.setDisabled(id, true, tx))) throw new NotFoundException('No such user');
-    });
-    return { disabled: true };
   }
 }

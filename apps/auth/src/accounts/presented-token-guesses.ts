@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InvalidTokenHttpError, type Principal, TokenRevokedError } from '@authmesh/token-verifier';
-import { LoginLimiter } from '../users/login-limiter.js';
-import { InvalidCredentials } from '../users/users.service.js';
-import { SessionRevoker } from './session-revoker.service.js';
+import { LoginLimiter } from './login-limiter.js';
+import { InvalidCredentials } from './users.service.js';
+import { SessionRevoker } from '../revocation/session-revoker.service.js';
 
 /**
  * A password re-entered with an access token (`POST /auth/password`, `POST /auth/admin-token`)

@@ -6,9 +6,9 @@ import { InsufficientScopeError, type Principal } from '@authmesh/token-verifier
 import type { AuthConfig } from '../config/auth.config.js';
 import { AccessTokenIssuer } from '../tokens/access-token.issuer.js';
 import { ADMIN_AUDIENCE } from '../tokens/hop.guard.js';
-import { LoginLimiter } from '../users/login-limiter.js';
-import { UserEntity } from '../users/user.entity.js';
-import { InvalidCredentials, UsersService } from '../users/users.service.js';
+import { LoginLimiter } from '../accounts/login-limiter.js';
+import { UserEntity } from '../accounts/user.entity.js';
+import { InvalidCredentials, UsersService } from '../accounts/users.service.js';
 import { AdminTokenNeedsUserError } from './admin-token.errors.js';
 
 export const ADMIN_SCOPE = 'auth:admin';

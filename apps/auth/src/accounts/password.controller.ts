@@ -1,17 +1,10 @@
 import { Body, Controller, ForbiddenException, HttpCode, Ip, Post, UseGuards } from '@nestjs/common';
-import { IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsString, MaxLength, MinLength } from 'class-validator';
 import { CurrentPrincipal, type Principal } from '@authmesh/token-verifier';
-import { AddressRateLimitGuard } from '../users/address-rate-limit.guard.js';
-import { UsersService } from '../users/users.service.js';
+import { AddressBudgetGuard } from '../rate-limit/address-budget.guard.js';
+import { SessionRevoker } from '../revocation/session-revoker.service.js';
 import { PresentedTokenGuesses } from './presented-token-guesses.js';
-import { SessionRevoker } from './session-revoker.service.js';
-
-export class LogoutDto {
-  @IsOptional()
-  @IsString()
-  @MaxLength(512)
-  refresh_token?: string;
-}
+import { UsersService } from './users.service.js';
 
 export class ChangePasswordDto {
   @IsString()
@@ -24,31 +17,15 @@ export class ChangePasswordDto {
   newPassword!: string;
 }
 
-/** The caller's own sessions; needs a user access token for audience `auth`. */
-@UseGuards(AddressRateLimitGuard)
+/** The caller's own password; needs a user access token for audience `auth`. */
+@UseGuards(AddressBudgetGuard)
 @Controller('auth')
-export class SessionController {
+export class PasswordController {
   constructor(
     private readonly revoker: SessionRevoker,
     private readonly users: UsersService,
     private readonly guesses: PresentedTokenGuesses,
   ) {}
-
-  /** Ends this session: the current access token and its refresh family. */
-  @Post('logout')
-  @HttpCode(200)
-  async logout(@CurrentPrincipal() principal: Principal, @Body() body: LogoutDto): Promise<{ revoked: true }> {
-    await this.revoker.logout(principal.sub, principal.tokenId, new Date(principal.expiresAt), body.refresh_token);
-    return { revoked: true };
-  }
-
-  /** Ends every session of the caller, everywhere. */
-  @Post('logout-all')
-  @HttpCode(200)
-  async logoutAll(@CurrentPrincipal() principal: Principal): Promise<{ revoked: true }> {
-    await this.revoker.revokeSubject(principal.sub, 'logout_all');
-    return { revoked: true };
-  }
 
   /**
    * Changes the password and ends every session (a stolen token must not survive it). The current

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectConfig } from '@authmesh/platform';
-import { RegistrationService } from '../accounts/registration.service.js';
-import { UnlockService } from '../accounts/unlock.service.js';
+import { RegistrationService } from './registration.service.js';
+import { UnlockService } from './unlock.service.js';
 import type { AuthConfig } from '../config/auth.config.js';
 import { isPrivilegedScope } from '../tokens/privileged-scopes.js';
 import { RefreshTokensService, type TokenPair } from '../tokens/refresh-tokens.service.js';

@@ -1,9 +1,9 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { IsBoolean, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
 import { CurrentPrincipal, type Principal, Scopes } from '@authmesh/token-verifier';
-import { KeyLifecycle } from '../keys/key-lifecycle.service.js';
-import type { SigningKeyEventEntity } from '../keys/signing-key-event.entity.js';
-import type { SigningKeyEntity, SigningKeyState } from '../keys/signing-key.entity.js';
+import { KeyLifecycle } from './key-lifecycle.service.js';
+import type { SigningKeyEventEntity } from './signing-key-event.entity.js';
+import type { SigningKeyEntity, SigningKeyState } from './signing-key.entity.js';
 
 export class RotateKeyDto {
   /** Promote at once instead of after the publish delay. */

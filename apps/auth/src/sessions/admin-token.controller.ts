@@ -2,8 +2,8 @@ import { Body, Controller, HttpCode, Ip, Post, Res, UseGuards } from '@nestjs/co
 import type { FastifyReply } from 'fastify';
 import { IsString, MaxLength } from 'class-validator';
 import { CurrentPrincipal, type Principal } from '@authmesh/token-verifier';
-import { PresentedTokenGuesses } from '../revocation/presented-token-guesses.js';
-import { AddressRateLimitGuard } from '../users/address-rate-limit.guard.js';
+import { PresentedTokenGuesses } from '../accounts/presented-token-guesses.js';
+import { AddressBudgetGuard } from '../rate-limit/address-budget.guard.js';
 import { type AdminTokenResponse, AdminTokenService } from './admin-token.service.js';
 
 export class AdminTokenDto {
@@ -13,7 +13,7 @@ export class AdminTokenDto {
 }
 
 /** `POST /auth/admin-token`: the step from a user's login token to a short admin token (AdminTokenService). */
-@UseGuards(AddressRateLimitGuard)
+@UseGuards(AddressBudgetGuard)
 @Controller('auth')
 export class AdminTokenController {
   constructor(

@@ -1,14 +1,14 @@
 import { Body, Controller, HttpCode, Ip, Post, Res, UseGuards } from '@nestjs/common';
-import { AddressRateLimitGuard } from './address-rate-limit.guard.js';
+import { AddressBudgetGuard } from '../rate-limit/address-budget.guard.js';
 import type { FastifyReply } from 'fastify';
 import { Public } from '@authmesh/platform';
-import { RegistrationService } from '../accounts/registration.service.js';
-import { UnlockService } from '../accounts/unlock.service.js';
+import { RegistrationService } from './registration.service.js';
+import { UnlockService } from './unlock.service.js';
 import { LoginDto, RegisterDto, UnlockDto, VerifyEmailDto } from './auth.dto.js';
 import { LoginService, type TokenResponse } from './login.service.js';
 
 @Public()
-@UseGuards(AddressRateLimitGuard)
+@UseGuards(AddressBudgetGuard)
 @Controller('auth')
 export class AuthController {
   constructor(

@@ -1,5 +1,5 @@
 import { ArrayMaxSize, ArrayNotEmpty, ArrayUnique, IsArray, IsIn, IsOptional, IsString, Matches } from 'class-validator';
-import { CLIENT_GRANT_TYPES } from '../clients/clients.service.js';
+import { CLIENT_GRANT_TYPES } from './clients.service.js';
 
 /** A client id: what the token endpoint's Basic auth and the `client_id`/`sub` claims carry. */
 export const CLIENT_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
@@ -7,7 +7,7 @@ export const CLIENT_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 export const SCOPE_TOKEN_PATTERN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 /** An audience is a service name or URI (RFC 8707 `resource`): visible ASCII, no spaces. */
 export const AUDIENCE_PATTERN = /^[\x21-\x7e]{1,256}$/;
-export { reservedClientIdProblems } from '../clients/client-id-rules.js';
+export { reservedClientIdProblems } from './client-id-rules.js';
 
 /**
  * Scopes and audiences the catalogue (AUTH_KNOWN_SCOPES, AUTH_KNOWN_AUDIENCES, AUTH_SEED_CLIENTS)
