@@ -16,6 +16,6 @@ export const SUITE_ENV = {
   }),
   appManagementPort: envVar.optional('<APP>_MANAGEMENT_PORT', envSchemas.port, {
     description: "One service's management port under `npm start` (e.g. AUTH_MANAGEMENT_PORT); MANAGEMENT_PORT itself is ignored there.",
-    derivedDefault: 'its main port + 100',
+    derivedDefault: 'gateway 3100, auth 3101, orders 3102, profiles 3103',
   }),
 } satisfies EnvTable;

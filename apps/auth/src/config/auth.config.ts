@@ -230,7 +230,7 @@ export const AUTH_ENV = {
     secret: true,
   }),
   requestsPerMinutePerAddress: envVar.withDefault('AUTH_RATE_LIMIT_PER_MIN', int(1, 1_000_000), '300', {
-    description: 'Requests per minute one client address may send to auth.',
+    description: "Requests per minute one client address may send to auth's public endpoints (then 429 `too_many_requests`).",
   }),
   seedClients: envVar.withDefault('AUTH_SEED_CLIENTS', seedClients, '[]', {
     description: 'JSON array of `{ clientId, secret, scopes, audiences, grantTypes? }` created or updated at start-up.',

@@ -10,7 +10,8 @@
 /** One code: `status` for an HTTP answer, `exitCode` for a process exit, neither for a code that stays in the log. */
 export interface ErrorCodeEntry {
   readonly code: string;
-  readonly status?: number;
+  /** The HTTP status; `4xx` for the catch-all of refusals that have no code of their own. */
+  readonly status?: number | '4xx';
   readonly exitCode?: number;
   /** One line, for the user: what happened and, where it helps, what to do. */
   readonly meaning: string;
@@ -38,7 +39,8 @@ export const ERROR_CATALOGUE = {
       {
         code: 'token_malformed',
         status: 401,
-        meaning: 'The token is not a well-formed compact JWS with the required claims (`exp`, `iat`, `sub`, `client_id`, `jti`).',
+        meaning:
+          'The token is not a strict compact JWS with a JSON header and claims, or a required claim (`exp`, `iat`, `sub`, `client_id`, `jti`) is missing or of the wrong type.',
       },
       {
         code: 'token_ambiguous',
@@ -71,7 +73,7 @@ export const ERROR_CATALOGUE = {
         code: 'keys_unavailable',
         status: 401,
         meaning:
-          "The service has no usable copy of auth's keys (never fetched, or older than JWKS_MAX_STALENESS_S) to verify the token with.",
+          "The service cannot get auth's keys to check the token: no usable JWKS (never fetched, or older than JWKS_MAX_STALENESS_S), or an unknown kid while auth is unreachable.",
       },
       {
         code: 'insufficient_scope',
@@ -154,8 +156,12 @@ export const ERROR_CATALOGUE = {
       },
       { code: 'unprocessable_entity', status: 422, meaning: 'The request is well-formed but cannot be processed.' },
       { code: 'too_many_requests', status: 429, meaning: 'A rate limit was hit (auth: per client address); retry after `Retry-After`.' },
-      { code: 'request_failed', status: 400, meaning: 'Another 4xx refusal without a code of its own (the status says which).' },
-      { code: 'internal_error', status: 500, meaning: 'The service failed unexpectedly; nothing is leaked, the log has the request id.' },
+      { code: 'request_failed', status: '4xx', meaning: 'Another refusal without a code of its own; the HTTP status says which.' },
+      {
+        code: 'internal_error',
+        status: 500,
+        meaning: 'The service failed unexpectedly (also for another 5xx); nothing is leaked, the log has the request id.',
+      },
       { code: 'service_unavailable', status: 503, meaning: 'The service cannot answer right now; retry later.' },
       {
         code: 'dependency_unavailable',
@@ -163,7 +169,11 @@ export const ERROR_CATALOGUE = {
         meaning:
           'A dependency this request needs (database, Redis, signing keys, another service) is unavailable; retry after `Retry-After`.',
       },
-      { code: 'not_ready', status: 503, meaning: '`/health/ready` (management port): a readiness check failed; the body says which.' },
+      {
+        code: 'not_ready',
+        status: 503,
+        meaning: '`GET /health/ready` on the management port: a readiness check failed; retry after `Retry-After`.',
+      },
       {
         code: 'config_invalid',
         exitCode: 1,
@@ -319,13 +329,14 @@ export const ERROR_CATALOGUE = {
   },
   authctl: {
     title: 'authctl (admin CLI)',
-    where: "The code authctl prints on stderr, and its exit status. A refusal by auth exits 1 and prints auth's own code.",
+    where:
+      "authctl's own failures, by the stable `code` of their error, with the exit status a script sees (stderr carries the message). A refusal by auth exits 1 and prints auth's status and code (`http_<status>` when its answer carries none).",
     codes: [
       { code: 'usage', exitCode: 2, meaning: 'Bad arguments or flags; nothing was sent to auth.' },
       { code: 'config_invalid', exitCode: 2, meaning: 'AUTH_URL or an AUTHCTL_* variable is missing or invalid; every bad one is named.' },
       { code: 'kid_unknown', exitCode: 2, meaning: 'No key matches the kid prefix; the known keys are listed.' },
       { code: 'kid_ambiguous', exitCode: 2, meaning: 'The kid prefix matches several keys; give more of the kid.' },
-      { code: 'key_not_revocable', exitCode: 2, meaning: 'The key is already retired or revoked; nothing was sent.' },
+      { code: 'key_not_revocable', exitCode: 2, meaning: 'The key is already retired or revoked; nothing was changed.' },
       {
         code: 'refused_self_disable',
         exitCode: 2,

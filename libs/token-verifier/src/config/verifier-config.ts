@@ -45,7 +45,7 @@ export const VERIFIER_ENV = {
     description: 'At most one JWKS refetch for an unknown `kid` per this many seconds.',
   }),
   jwksMaxStalenessSeconds: envVar.withDefault('JWKS_MAX_STALENESS_S', envSchemas.int(1, 30 * 86400), '86400', {
-    description: 'Cached keys stop being used this long after the last good JWKS fetch (then 503 `keys_unavailable`).',
+    description: 'Cached keys stop being used this long after the last good JWKS fetch (then 401 `keys_unavailable`).',
   }),
   jwksFetchTimeoutMs: envVar.withDefault('JWKS_FETCH_TIMEOUT_MS', envSchemas.int(50, 60_000), '2000', {
     description: 'Bound on one JWKS fetch.',
