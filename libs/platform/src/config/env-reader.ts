@@ -64,7 +64,7 @@ export const envVar = {
 } as const;
 
 /** An app's (or lib's) variables, keyed by the name the code uses for each value. */
-export type EnvTable = Readonly<Record<string, EnvVar<never, EnvVarKind> | EnvVar<unknown, EnvVarKind>>>;
+export type EnvTable = Readonly<Record<string, EnvVar<unknown, EnvVarKind>>>;
 
 /** The parsed values of a table: `optional` variables may be `undefined`, the others never are. */
 export type EnvValues<S extends EnvTable> = {
