@@ -79,8 +79,9 @@ type Parts = Record<string, unknown>;
  * reports all bad variables in one message instead of the first one only.
  *
  * Values exist only when they parsed: `read` answers `undefined` for a table with a problem, and
- * `finish` either throws the ConfigError or hands back every part non-`undefined`. Rules across
- * variables run once their variables have parsed.
+ * `finish` either throws the ConfigError or hands back every part non-`undefined`. Every variable's
+ * own problem is reported at once; a rule across variables (`must not exceed …`) runs on parsed
+ * values only, so it is reported once the tables it reads have no problem of their own.
  */
 export class EnvReader {
   private readonly problems: string[] = [];
