@@ -18,7 +18,7 @@ export default {
   // Per-project testTimeout is not honoured; unit tests have no I/O so the bound only matters for the others.
   testTimeout: 60_000,
   projects: [
-    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/*/src/**/*.spec.ts'] },
+    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/*/src/**/*.spec.ts', '<rootDir>/tools/**/*.spec.ts'] },
     {
       ...base,
       displayName: 'integration',

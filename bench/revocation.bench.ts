@@ -117,8 +117,8 @@ function verifierApp(variant: Variant): AppDefinition<VerifierAppConfig> {
       const base = readBaseConfig('orders', reader, env);
       const verifier = readVerifierConfig(reader, 'orders');
       const revocation = readRevocationConfig(reader);
-      reader.finish('orders');
-      return { ...base, verifier, revocation };
+      const parts = reader.finish('orders', { base, verifier, revocation });
+      return { ...parts.base, verifier: parts.verifier, revocation: parts.revocation };
     },
     rootModule: (config) => BenchVerifierModule.forRoot(config),
   };

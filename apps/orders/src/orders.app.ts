@@ -17,9 +17,14 @@ export const ordersApp: AppDefinition<OrdersConfig> = {
     const base = readBaseConfig('orders', reader, env);
     const verifier = readVerifierConfig(reader, 'orders');
     const revocation = readRevocationConfig(reader);
-    const profilesClient = readProfilesClientConfig(reader, verifier.issuer);
-    reader.finish('orders');
-    return { ...base, verifier, revocation, profilesClient };
+    const profilesClient = readProfilesClientConfig(reader);
+    const parts = reader.finish('orders', { base, verifier, revocation, profilesClient });
+    return {
+      ...parts.base,
+      verifier: parts.verifier,
+      revocation: parts.revocation,
+      profilesClient: parts.profilesClient(parts.verifier.issuer),
+    };
   },
   rootModule: (config) => OrdersModule.forRoot(config),
 };

@@ -126,7 +126,7 @@ describe('orders: bearer token verification (e2e)', () => {
       );
       expect(res.status).toBe(400);
       expect(res.headers['www-authenticate']).toMatch(/^Bearer error="invalid_request", error_description="[^"]+"$/);
-      expect(res.json?.code).toBe('token_malformed');
+      expect(res.json?.code).toBe('token_ambiguous');
     });
 
     it('rejects two credentials in one header', async () => {

@@ -18,8 +18,8 @@ export const profilesApp: AppDefinition<ProfilesConfig> = {
     const verifier = readVerifierConfig(reader, 'profiles');
     const revocation = readRevocationConfig(reader);
     const profiles = readProfilesApiConfig(reader);
-    reader.finish('profiles');
-    return { ...base, verifier, revocation, profiles };
+    const parts = reader.finish('profiles', { base, verifier, revocation, profiles });
+    return { ...parts.base, verifier: parts.verifier, revocation: parts.revocation, profiles: parts.profiles };
   },
   rootModule: (config) => ProfilesModule.forRoot(config),
 };

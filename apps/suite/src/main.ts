@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { EmbeddedPostgres } from './embedded-postgres.js';
 import { forwardingEnv } from './forwarding-env.js';
+import { SUITE_ENV } from './suite-env.js';
 
 /**
  * `npm start`: every service in one process, each on its own port, with embedded defaults so a
@@ -18,7 +19,7 @@ const APPS = [
   { name: 'gateway', port: 3000 },
 ] as const;
 
-const dataDir = resolve(process.env.AUTHMESH_DATA_DIR ?? '.data');
+const dataDir = resolve(process.env[SUITE_ENV.dataDir.name] ?? SUITE_ENV.dataDir.default);
 const embedded: EmbeddedPostgres[] = [];
 const running: RunningApp[] = [];
 

@@ -3,4 +3,5 @@
  * API's view types and the error-code catalogue. Types and plain data only: no Nest, no I/O, no
  * import from another @authmesh lib, so anything may depend on it.
  */
-export {};
+// Error codes: the catalogue behind docs/errors.md, and the unions the error classes' `code` is typed with.
+export * from './errors/index.js';

@@ -1,6 +1,8 @@
+import type { InternalErrorCode } from '@authmesh/contracts';
+
 /** Base class of the service-auth failures; `code` is stable, `retryable` says whether trying again may help. */
 export abstract class ServiceAuthError extends Error {
-  abstract readonly code: string;
+  abstract readonly code: InternalErrorCode;
 
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });

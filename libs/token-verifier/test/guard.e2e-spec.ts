@@ -92,8 +92,8 @@ const testService: AppDefinition<TestConfig> = {
     const reader = new EnvReader(env);
     const base = readBaseConfig('orders', reader, env);
     const verifier = readVerifierConfig(reader, 'orders');
-    reader.finish('orders');
-    return { ...base, verifier };
+    const parts = reader.finish('orders', { base, verifier });
+    return { ...parts.base, verifier: parts.verifier };
   },
   rootModule: (config) => TestServiceModule.forRoot(config),
 };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type BaseConfig, type Env, EnvReader, envSchemas, readBaseConfig } from '@authmesh/platform';
+import { type BaseConfig, type Env, EnvReader, type EnvTable, envSchemas, envVar, readBaseConfig } from '@authmesh/platform';
 import { type RevocationConfig, readRevocationConfig } from '@authmesh/revocation';
 import { reservedClientIdProblems } from '../clients/client-id-rules.js';
 
@@ -118,90 +118,217 @@ const seedClients = z
     ),
   );
 
-/** Reads auth's configuration: the shared variables plus AUTH_* (see the README's table). */
-export function loadAuthConfig(env: Env): AuthConfig {
-  const reader = new EnvReader(env);
-  const base = readBaseConfig('auth', reader, env);
-  const ttl = reader.optional('AUTH_ACCESS_TOKEN_TTL_S', envSchemas.int(30, 3600), '300');
+const int = envSchemas.int;
+const proxySecret = z.string().min(32, 'must be at least 32 characters (openssl rand -base64 32)');
+
+/** Auth's own variables (the shared ones are platform's BASE_ENV); problems are reported in this order. */
+export const AUTH_ENV = {
+  accessTokenTtlSeconds: envVar.withDefault('AUTH_ACCESS_TOKEN_TTL_S', int(30, 3600), '300', {
+    description: 'Lifetime of an access token (30-3600 s).',
+  }),
   // An admin token is the strongest token auth issues: short-lived, and never outliving a login token.
-  const adminTtl = reader.maybe('AUTH_ADMIN_TOKEN_TTL_S', envSchemas.int(10, 3600));
-  if (adminTtl !== undefined && ttl !== undefined && adminTtl > ttl)
-    reader.problem('AUTH_ADMIN_TOKEN_TTL_S', `must not exceed AUTH_ACCESS_TOKEN_TTL_S (${ttl})`);
-  const jwksMaxAge = reader.optional('AUTH_JWKS_MAX_AGE_S', envSchemas.int(0, 86400), '300');
-  const adminEmail = reader.maybe('AUTH_SEED_ADMIN_EMAIL', z.email('must be an email address'));
-  const adminPassword = reader.maybe('AUTH_SEED_ADMIN_PASSWORD', z.string().min(12, 'must be at least 12 characters'));
-  if (Boolean(adminEmail) !== Boolean(adminPassword))
-    reader.problem('AUTH_SEED_ADMIN_PASSWORD', 'AUTH_SEED_ADMIN_EMAIL and AUTH_SEED_ADMIN_PASSWORD go together');
-  const config: AuthConfig = {
-    ...base,
-    revocation: readRevocationConfig(reader),
-    auth: {
-      issuer: reader.optional('AUTH_ISSUER', envSchemas.url(['http', 'https']), `http://127.0.0.1:${base.port ?? 3001}`).replace(/\/$/, ''),
-      kek: reader.required('AUTH_KEK', kek, 'generate one with: openssl rand -base64 32'),
-      accessTokenTtlSeconds: ttl,
-      adminTokenTtlSeconds: adminTtl ?? Math.min(120, ttl ?? 120),
-      refreshTokenTtlSeconds: reader.optional('AUTH_REFRESH_TOKEN_TTL_S', envSchemas.int(60, 90 * 86400), String(14 * 86400)),
-      refreshTokenAbsoluteSeconds: reader.optional('AUTH_REFRESH_TOKEN_MAX_S', envSchemas.int(60, 365 * 86400), String(30 * 86400)),
-      rsaKeyBits: reader.optional(
-        'AUTH_RSA_KEY_BITS',
-        z.enum(['2048', '3072', '4096'], 'must be 2048, 3072 or 4096').transform(Number),
-        '2048',
-      ) as 2048 | 3072 | 4096,
-      jwksMaxAgeSeconds: jwksMaxAge,
-      keys: {
-        rotationDays: reader.optional('AUTH_KEY_ROTATION_DAYS', z.coerce.number().min(0).max(3650), '30'),
-        publishDelaySeconds: reader.optional('AUTH_KEY_PUBLISH_DELAY_S', envSchemas.int(0, 30 * 86400), String(jwksMaxAge * 2)),
-        checkIntervalSeconds: reader.optional('AUTH_KEY_CHECK_INTERVAL_S', z.coerce.number().min(0.05).max(3600), '5'),
-      },
-      clockToleranceSeconds: reader.optional('JWT_CLOCK_TOLERANCE_S', envSchemas.int(0, 300), '30'),
-      userClientId: reader.optional(
-        'AUTH_USER_CLIENT_ID',
-        z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 . _ -'),
-        'authmesh',
-      ),
-      userAudiences: reader.optional('AUTH_USER_AUDIENCES', words, 'auth gateway orders profiles'),
-      userScopes: reader.optional('AUTH_USER_SCOPES', words, 'orders:read orders:write profiles:read profiles:write'),
-      loginMaxFailuresPerAccount: reader.optional('AUTH_LOGIN_MAX_FAILURES', envSchemas.int(1, 100000), '50'),
-      loginMaxFailuresPerAddress: reader.optional('AUTH_LOGIN_MAX_FAILURES_PER_ADDRESS', envSchemas.int(1, 100000), '100'),
-      loginFailureWindowSeconds: reader.optional('AUTH_LOGIN_FAILURE_WINDOW_S', envSchemas.int(1, 86400), '3600'),
-      loginFreeFailures: reader.optional('AUTH_LOGIN_FREE_FAILURES', envSchemas.int(1, 1000), '5'),
-      loginDelaySeconds: reader.optional('AUTH_LOGIN_DELAY_S', envSchemas.int(1, 3600), '2'),
-      loginDelayMaxSeconds: reader.optional('AUTH_LOGIN_DELAY_MAX_S', envSchemas.int(1, 86400), '900'),
-      // At most 24 days each: rate-limiter-flexible's memory store (npm start, and Redis's insurance
-      // limiter during an outage) expires entries with a Node timer, which holds at most 2^31-1 ms
-      // (24.8 days); a longer one fires at once and the count or the known address is forgotten.
-      loginFailureMemorySeconds: reader.optional('AUTH_LOGIN_FAILURE_MEMORY_S', envSchemas.int(60, 24 * 86400), '86400'),
-      loginKnownAddressSeconds: reader.optional('AUTH_LOGIN_KNOWN_ADDRESS_DAYS', envSchemas.int(0, 24), '24') * 86400,
-      passwordMaxFailuresPerToken: reader.optional('AUTH_PASSWORD_MAX_FAILURES_PER_TOKEN', envSchemas.int(1, 1000), '5'),
-      hashConcurrency: reader.optional('AUTH_HASH_CONCURRENCY', envSchemas.int(1, 64), '2'),
-      hashQueue: reader.optional('AUTH_HASH_QUEUE', envSchemas.int(0, 100000), '32'),
-      proxySecret: reader.maybe('AUTH_PROXY_SECRET', z.string().min(32, 'must be at least 32 characters (openssl rand -base64 32)')),
-      requestsPerMinutePerAddress: reader.optional('AUTH_RATE_LIMIT_PER_MIN', envSchemas.int(1, 1_000_000), '300'),
-      seedAdmin: adminEmail && adminPassword ? { email: adminEmail, password: adminPassword } : undefined,
-      seedClients: reader.optional('AUTH_SEED_CLIENTS', seedClients, '[]'),
-      knownScopes: [],
-      knownAudiences: [],
-      emailVerification: reader.optional('AUTH_EMAIL_VERIFICATION', z.enum(['off', 'required'], 'must be off or required'), 'off'),
-      emailVerificationTtlSeconds: reader.optional('AUTH_EMAIL_VERIFICATION_TTL_S', envSchemas.int(300, 30 * 86400), '86400'),
-      unlockTokenTtlSeconds: reader.optional('AUTH_UNLOCK_TOKEN_TTL_S', envSchemas.int(60, 86400), '900'),
-      mailWebhookUrl: reader.maybe('AUTH_MAIL_WEBHOOK_URL', envSchemas.url(['http', 'https'])),
+  adminTokenTtlSeconds: envVar.optional('AUTH_ADMIN_TOKEN_TTL_S', int(10, 3600), {
+    description: 'Lifetime of a `POST /auth/admin-token` token; at most AUTH_ACCESS_TOKEN_TTL_S.',
+    derivedDefault: 'the smaller of 120 and AUTH_ACCESS_TOKEN_TTL_S',
+  }),
+  jwksMaxAgeSeconds: envVar.withDefault('AUTH_JWKS_MAX_AGE_S', int(0, 86400), '300', {
+    description: '`Cache-Control: max-age` of the JWKS: verifiers refetch at the latest after it.',
+  }),
+  seedAdminEmail: envVar.optional('AUTH_SEED_ADMIN_EMAIL', z.email('must be an email address'), {
+    description: 'With AUTH_SEED_ADMIN_PASSWORD: an administrator account created at start-up if missing.',
+  }),
+  seedAdminPassword: envVar.optional('AUTH_SEED_ADMIN_PASSWORD', z.string().min(12, 'must be at least 12 characters'), {
+    description: "The seeded administrator's password (at least 12 characters).",
+    secret: true,
+  }),
+  issuer: envVar.optional('AUTH_ISSUER', envSchemas.url(['http', 'https']), {
+    description: 'The `iss` of every token, and the base of the JWKS URL verifiers use (one trailing slash is dropped).',
+    derivedDefault: '`http://127.0.0.1:${PORT}`',
+  }),
+  kek: envVar.required('AUTH_KEK', kek, {
+    description: 'Key-encryption key protecting the private signing keys at rest: 32 bytes, base64.',
+    hint: 'generate one with: openssl rand -base64 32',
+    secret: true,
+  }),
+  refreshTokenTtlSeconds: envVar.withDefault('AUTH_REFRESH_TOKEN_TTL_S', int(60, 90 * 86400), String(14 * 86400), {
+    description: 'A refresh token unused this long expires (sliding); at most AUTH_REFRESH_TOKEN_MAX_S.',
+  }),
+  refreshTokenAbsoluteSeconds: envVar.withDefault('AUTH_REFRESH_TOKEN_MAX_S', int(60, 365 * 86400), String(30 * 86400), {
+    description: 'A refresh token family ends this long after the login, used or not.',
+  }),
+  rsaKeyBits: envVar.withDefault(
+    'AUTH_RSA_KEY_BITS',
+    z.enum(['2048', '3072', '4096'], 'must be 2048, 3072 or 4096').transform((v) => Number(v) as 2048 | 3072 | 4096),
+    '2048',
+    { description: 'Size of new RSA signing keys: 2048, 3072 or 4096.' },
+  ),
+  rotationDays: envVar.withDefault('AUTH_KEY_ROTATION_DAYS', z.coerce.number().min(0).max(3650), '30', {
+    description: 'A new signing key is published every this many days (0: only on demand).',
+  }),
+  publishDelaySeconds: envVar.optional('AUTH_KEY_PUBLISH_DELAY_S', int(0, 30 * 86400), {
+    description: "A planned rotation's key is in the JWKS this long before it signs; longer than AUTH_JWKS_MAX_AGE_S.",
+    derivedDefault: '2 × AUTH_JWKS_MAX_AGE_S',
+  }),
+  checkIntervalSeconds: envVar.withDefault('AUTH_KEY_CHECK_INTERVAL_S', z.coerce.number().min(0.05).max(3600), '5', {
+    description: 'How often each instance advances key states and reloads its keyring (the backstop to the Redis announcement).',
+  }),
+  clockToleranceSeconds: envVar.withDefault('JWT_CLOCK_TOLERANCE_S', int(0, 300), '30', {
+    description: 'Leeway on `exp`, `nbf` and `iat` of the tokens auth itself checks; also added to blocklist TTLs.',
+  }),
+  userClientId: envVar.withDefault(
+    'AUTH_USER_CLIENT_ID',
+    z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 . _ -'),
+    'authmesh',
+    {
+      description: '`client_id` of the tokens `/auth/login` issues to users (the first-party public client).',
     },
-  };
+  ),
+  userAudiences: envVar.withDefault('AUTH_USER_AUDIENCES', words, 'auth gateway orders profiles', {
+    description: "Audiences of a user's token (space- or comma-separated).",
+  }),
+  userScopes: envVar.withDefault('AUTH_USER_SCOPES', words, 'orders:read orders:write profiles:read profiles:write', {
+    description: "Scopes of a user's token (space- or comma-separated).",
+  }),
+  loginMaxFailuresPerAccount: envVar.withDefault('AUTH_LOGIN_MAX_FAILURES', int(1, 100000), '50', {
+    description: 'Failed password checks one account may take per window from addresses it does not know.',
+  }),
+  loginMaxFailuresPerAddress: envVar.withDefault('AUTH_LOGIN_MAX_FAILURES_PER_ADDRESS', int(1, 100000), '100', {
+    description: 'Failed password checks one client address may take per window, over all accounts.',
+  }),
+  loginFailureWindowSeconds: envVar.withDefault('AUTH_LOGIN_FAILURE_WINDOW_S', int(1, 86400), '3600', {
+    description: 'The window of the two failure budgets above.',
+  }),
+  loginFreeFailures: envVar.withDefault('AUTH_LOGIN_FREE_FAILURES', int(1, 1000), '5', {
+    description: 'Consecutive failures one address may take on one account before each further attempt must wait.',
+  }),
+  loginDelaySeconds: envVar.withDefault('AUTH_LOGIN_DELAY_S', int(1, 3600), '2', {
+    description: 'The first wait after the free failures; each further one doubles. At most AUTH_LOGIN_DELAY_MAX_S.',
+  }),
+  loginDelayMaxSeconds: envVar.withDefault('AUTH_LOGIN_DELAY_MAX_S', int(1, 86400), '900', {
+    description: 'The longest wait; at most AUTH_LOGIN_FAILURE_MEMORY_S.',
+  }),
+  // At most 24 days each: rate-limiter-flexible's memory store (npm start, and Redis's insurance
+  // limiter during an outage) expires entries with a Node timer, which holds at most 2^31-1 ms
+  // (24.8 days); a longer one fires at once and the count or the known address is forgotten.
+  loginFailureMemorySeconds: envVar.withDefault('AUTH_LOGIN_FAILURE_MEMORY_S', int(60, 24 * 86400), '86400', {
+    description: "How long an (account, address) pair's consecutive failures are remembered (at most 24 days).",
+  }),
+  loginKnownAddressDays: envVar.withDefault('AUTH_LOGIN_KNOWN_ADDRESS_DAYS', int(0, 24), '24', {
+    description: 'How long an address the right password came from stays known to the account (it then ignores the account-wide cap).',
+  }),
+  passwordMaxFailuresPerToken: envVar.withDefault('AUTH_PASSWORD_MAX_FAILURES_PER_TOKEN', int(1, 1000), '5', {
+    description: 'Wrong current passwords one access token may send to `POST /auth/password` before it is revoked.',
+  }),
+  hashConcurrency: envVar.withDefault('AUTH_HASH_CONCURRENCY', int(1, 64), '2', {
+    description: 'argon2id hashes running at once (each holds a libuv thread and 19 MiB).',
+  }),
+  hashQueue: envVar.withDefault('AUTH_HASH_QUEUE', int(0, 100000), '32', {
+    description: 'Hashes waiting for a slot; past it, 503 `hashing_busy` with Retry-After.',
+  }),
+  proxySecret: envVar.optional('AUTH_PROXY_SECRET', proxySecret, {
+    description: "Shared with the gateway's GATEWAY_PROXY_SECRET: proves the proxy wrote X-Forwarded-For (at least 32 characters).",
+    secret: true,
+  }),
+  requestsPerMinutePerAddress: envVar.withDefault('AUTH_RATE_LIMIT_PER_MIN', int(1, 1_000_000), '300', {
+    description: "Requests per minute one client address may send to auth's public endpoints (then 429 `too_many_requests`).",
+  }),
+  seedClients: envVar.withDefault('AUTH_SEED_CLIENTS', seedClients, '[]', {
+    description: 'JSON array of `{ clientId, secret, scopes, audiences, grantTypes? }` created or updated at start-up.',
+    secret: true,
+  }),
+  emailVerification: envVar.withDefault('AUTH_EMAIL_VERIFICATION', z.enum(['off', 'required'], 'must be off or required'), 'off', {
+    description: '`required`: a new account logs in only after `POST /auth/verify-email`.',
+  }),
+  emailVerificationTtlSeconds: envVar.withDefault('AUTH_EMAIL_VERIFICATION_TTL_S', int(300, 30 * 86400), '86400', {
+    description: 'Lifetime of an e-mail verification token.',
+  }),
+  unlockTokenTtlSeconds: envVar.withDefault('AUTH_UNLOCK_TOKEN_TTL_S', int(60, 86400), '900', {
+    description: 'Lifetime of the single-use token of an unlock message.',
+  }),
+  mailWebhookUrl: envVar.optional('AUTH_MAIL_WEBHOOK_URL', envSchemas.url(['http', 'https']), {
+    description: 'Where account messages (verification, unlock, "someone tried to register") are POSTed as JSON.',
+    derivedDefault: 'none: messages go to the log',
+  }),
   // The catalogue the clients admin API checks against (an unknown scope is a typo or a
   // privilege nobody defined). Defaults: what users get, auth's own scopes, the suite's services.
-  const knownScopes = reader.optional(
-    'AUTH_KNOWN_SCOPES',
-    scopeWords,
-    [...(config.auth.userScopes ?? []), 'auth:admin', 'auth:introspect'].join(' '),
-  );
-  const knownAudiences = reader.optional(
-    'AUTH_KNOWN_AUDIENCES',
-    audienceWords,
-    ['auth', 'gateway', 'orders', 'profiles', ...(config.auth.userAudiences ?? [])].join(' '),
-  );
-  const seeded = config.auth.seedClients ?? [];
-  config.auth.knownScopes = [...new Set([...(knownScopes ?? []), ...seeded.flatMap((c) => c.scopes)])];
-  config.auth.knownAudiences = [...new Set([...(knownAudiences ?? []), ...seeded.flatMap((c) => c.audiences)])];
+  knownScopes: envVar.optional('AUTH_KNOWN_SCOPES', scopeWords, {
+    description: 'Scopes the admin API may give a client (those of AUTH_SEED_CLIENTS are added).',
+    derivedDefault: 'AUTH_USER_SCOPES, auth:admin, auth:introspect',
+  }),
+  knownAudiences: envVar.optional('AUTH_KNOWN_AUDIENCES', audienceWords, {
+    description: 'Audiences the admin API may give a client (those of AUTH_SEED_CLIENTS are added).',
+    derivedDefault: 'auth gateway orders profiles, and AUTH_USER_AUDIENCES',
+  }),
+} satisfies EnvTable;
+
+/** Reads auth's configuration: the shared variables plus AUTH_* (`docs/configuration.md`). */
+export function loadAuthConfig(env: Env): AuthConfig {
+  const reader = new EnvReader(env);
+  const parts = reader.finish('auth', {
+    base: readBaseConfig('auth', reader, env),
+    revocation: readRevocationConfig(reader),
+    v: reader.read(AUTH_ENV),
+  });
+  const { base, revocation, v } = parts;
+  // Rules across variables, once each variable parsed.
+  if (v.adminTokenTtlSeconds !== undefined && v.adminTokenTtlSeconds > v.accessTokenTtlSeconds)
+    reader.problem('AUTH_ADMIN_TOKEN_TTL_S', `must not exceed AUTH_ACCESS_TOKEN_TTL_S (${v.accessTokenTtlSeconds})`);
+  if (Boolean(v.seedAdminEmail) !== Boolean(v.seedAdminPassword))
+    reader.problem('AUTH_SEED_ADMIN_PASSWORD', 'AUTH_SEED_ADMIN_EMAIL and AUTH_SEED_ADMIN_PASSWORD go together');
+  // The derived catalogue defaults go through the same schemas as explicit values (already parsed above) did.
+  const catalogue = reader.read({
+    knownScopes: { ...AUTH_ENV.knownScopes, kind: 'default', default: [...v.userScopes, 'auth:admin', 'auth:introspect'].join(' ') },
+    knownAudiences: {
+      ...AUTH_ENV.knownAudiences,
+      kind: 'default',
+      default: ['auth', 'gateway', 'orders', 'profiles', ...v.userAudiences].join(' '),
+    },
+  } as const);
+  const seeded = v.seedClients;
+  const config: AuthConfig = {
+    ...base,
+    revocation,
+    auth: {
+      issuer: (v.issuer ?? `http://127.0.0.1:${base.port}`).replace(/\/$/, ''),
+      kek: v.kek,
+      accessTokenTtlSeconds: v.accessTokenTtlSeconds,
+      adminTokenTtlSeconds: v.adminTokenTtlSeconds ?? Math.min(120, v.accessTokenTtlSeconds),
+      refreshTokenTtlSeconds: v.refreshTokenTtlSeconds,
+      refreshTokenAbsoluteSeconds: v.refreshTokenAbsoluteSeconds,
+      rsaKeyBits: v.rsaKeyBits,
+      jwksMaxAgeSeconds: v.jwksMaxAgeSeconds,
+      keys: {
+        rotationDays: v.rotationDays,
+        publishDelaySeconds: v.publishDelaySeconds ?? v.jwksMaxAgeSeconds * 2,
+        checkIntervalSeconds: v.checkIntervalSeconds,
+      },
+      clockToleranceSeconds: v.clockToleranceSeconds,
+      userClientId: v.userClientId,
+      userAudiences: v.userAudiences,
+      userScopes: v.userScopes,
+      loginMaxFailuresPerAccount: v.loginMaxFailuresPerAccount,
+      loginMaxFailuresPerAddress: v.loginMaxFailuresPerAddress,
+      loginFailureWindowSeconds: v.loginFailureWindowSeconds,
+      loginFreeFailures: v.loginFreeFailures,
+      loginDelaySeconds: v.loginDelaySeconds,
+      loginDelayMaxSeconds: v.loginDelayMaxSeconds,
+      loginFailureMemorySeconds: v.loginFailureMemorySeconds,
+      loginKnownAddressSeconds: v.loginKnownAddressDays * 86400,
+      passwordMaxFailuresPerToken: v.passwordMaxFailuresPerToken,
+      hashConcurrency: v.hashConcurrency,
+      hashQueue: v.hashQueue,
+      proxySecret: v.proxySecret,
+      requestsPerMinutePerAddress: v.requestsPerMinutePerAddress,
+      seedAdmin: v.seedAdminEmail && v.seedAdminPassword ? { email: v.seedAdminEmail, password: v.seedAdminPassword } : undefined,
+      seedClients: seeded,
+      knownScopes: [],
+      knownAudiences: [],
+      emailVerification: v.emailVerification,
+      emailVerificationTtlSeconds: v.emailVerificationTtlSeconds,
+      unlockTokenTtlSeconds: v.unlockTokenTtlSeconds,
+      mailWebhookUrl: v.mailWebhookUrl,
+    },
+  };
   if (config.auth.loginDelaySeconds > config.auth.loginDelayMaxSeconds) {
     reader.problem('AUTH_LOGIN_DELAY_S', 'must not exceed AUTH_LOGIN_DELAY_MAX_S');
   }
@@ -219,6 +346,8 @@ export function loadAuthConfig(env: Env): AuthConfig {
   if (config.auth.keys.publishDelaySeconds <= config.auth.jwksMaxAgeSeconds) {
     reader.problem('AUTH_KEY_PUBLISH_DELAY_S', `must be longer than AUTH_JWKS_MAX_AGE_S (${config.auth.jwksMaxAgeSeconds})`);
   }
-  reader.finish('auth');
+  const known = reader.finish('auth', { catalogue }).catalogue;
+  config.auth.knownScopes = [...new Set([...known.knownScopes, ...seeded.flatMap((c) => c.scopes)])];
+  config.auth.knownAudiences = [...new Set([...known.knownAudiences, ...seeded.flatMap((c) => c.audiences)])];
   return config;
 }

@@ -1,3 +1,4 @@
+import type { OAuthErrorCode } from '@authmesh/contracts';
 import type { SelfRenderingError } from '@authmesh/platform';
 
 /**
@@ -5,7 +6,7 @@ import type { SelfRenderingError } from '@authmesh/platform';
  * `Cache-Control: no-store`. Subclasses are named after their RFC code.
  */
 export abstract class OAuthError extends Error implements SelfRenderingError {
-  abstract readonly error: string;
+  abstract readonly error: OAuthErrorCode;
   readonly status: number = 400;
   protected extraHeaders: Record<string, string> = {};
 

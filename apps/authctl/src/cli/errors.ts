@@ -1,3 +1,5 @@
+import type { AuthctlErrorCode } from '@authmesh/contracts';
+
 /**
  * Exit codes of authctl (documented in the README). A script can tell "my input was wrong"
  * (2, nothing was sent), "auth said no" (1, retrying will not help) and "auth is not usable right
@@ -37,7 +39,7 @@ export class UsageError extends CliError {
 /** Input that is well-formed but dangerous or ambiguous (an ambiguous kid prefix, a retired key): refused, nothing changed. */
 export class RefusedInputError extends CliError {
   constructor(
-    readonly code: string,
+    readonly code: AuthctlErrorCode,
     message: string,
   ) {
     super(message);

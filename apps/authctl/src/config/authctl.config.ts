@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { EnvTable, EnvVar } from '@authmesh/platform';
 import { z } from 'zod';
 import { ConfigInvalidError } from '../cli/errors.js';
 
@@ -47,6 +48,50 @@ const timeout = z
 const suiteClients = z.array(z.object({ clientId: z.string(), secret: z.string() }).loose());
 
 /**
+ * authctl's variables, declared as data for `docs/configuration.md`. The declarations are
+ * `EnvVar`s like every app's, written as literals: the `envVar` helpers live in the platform barrel,
+ * which the CLI must not load (see below); the type import costs nothing at run time.
+ */
+export const AUTHCTL_ENV = {
+  authUrl: {
+    name: 'AUTH_URL',
+    kind: 'default',
+    schema: httpUrl,
+    default: DEFAULT_AUTH_URL,
+    description: 'Base URL of the auth service whose admin API authctl calls.',
+  } satisfies EnvVar<string, 'default'>,
+  clientId: {
+    name: 'AUTHCTL_CLIENT_ID',
+    kind: 'default',
+    schema: clientId,
+    default: 'authctl',
+    description: 'The client authctl authenticates as (it needs the `auth:admin` scope).',
+  } satisfies EnvVar<string, 'default'>,
+  clientSecret: {
+    name: 'AUTHCTL_CLIENT_SECRET',
+    kind: 'optional',
+    schema: z.string(),
+    derivedDefault: 'the `authctl` entry of `<AUTHMESH_DATA_DIR>/suite-clients.json` (written by `npm start`)',
+    description: "That client's secret.",
+    secret: true,
+  } satisfies EnvVar<string, 'optional'>,
+  timeoutMs: {
+    name: 'AUTHCTL_TIMEOUT_MS',
+    kind: 'default',
+    schema: timeout,
+    default: '10000',
+    description: 'Bound on every HTTP call to auth, body included (100-600000 ms).',
+  } satisfies EnvVar<number, 'default'>,
+  dataDir: {
+    name: 'AUTHMESH_DATA_DIR',
+    kind: 'default',
+    schema: z.string(),
+    default: '.data',
+    description: "Where `npm start` keeps its state; authctl reads the suite's client secrets there.",
+  } satisfies EnvVar<string, 'default'>,
+} satisfies EnvTable;
+
+/**
  * Parses authctl's environment once. Every bad variable is reported at once, by name, and a
  * secret is never echoed. Hand-written over zod rather than `EnvReader` from `@authmesh/platform`:
  * that barrel loads TypeORM, ioredis and Fastify, which add ~0.7 s to every CLI invocation.
@@ -69,14 +114,15 @@ export function loadAuthctlConfig(env: Env, readFile: ReadOptionalFile = readIfE
     return undefined;
   }
 
-  const authUrl = parse('AUTH_URL', httpUrl, DEFAULT_AUTH_URL, !/:\/\/[^/]*@/.test(value('AUTH_URL') ?? ''));
-  const id = parse('AUTHCTL_CLIENT_ID', clientId, 'authctl');
-  const timeoutMs = parse('AUTHCTL_TIMEOUT_MS', timeout, '10000');
+  const { authUrl: urlVar, clientId: idVar, clientSecret: secretVar, timeoutMs: timeoutVar, dataDir: dataDirVar } = AUTHCTL_ENV;
+  const authUrl = parse(urlVar.name, urlVar.schema, urlVar.default, !/:\/\/[^/]*@/.test(value(urlVar.name) ?? ''));
+  const id = parse(idVar.name, idVar.schema, idVar.default);
+  const timeoutMs = parse(timeoutVar.name, timeoutVar.schema, timeoutVar.default);
 
-  let clientSecret = value('AUTHCTL_CLIENT_SECRET');
-  let secretSource = 'AUTHCTL_CLIENT_SECRET';
+  let clientSecret = value(secretVar.name);
+  let secretSource = secretVar.name;
   if (clientSecret === undefined) {
-    const file = join(resolve(value('AUTHMESH_DATA_DIR') ?? '.data'), 'suite-clients.json');
+    const file = join(resolve(value(dataDirVar.name) ?? dataDirVar.default), 'suite-clients.json');
     const found = id === undefined ? undefined : secretFromSuiteFile(file, id, readFile);
     if (typeof found === 'string') {
       clientSecret = found;

@@ -1,4 +1,4 @@
-import { type BaseConfig, type Env, EnvReader, envSchemas, readBaseConfig } from '@authmesh/platform';
+import { type BaseConfig, type Env, EnvReader, type EnvTable, envSchemas, envVar, readBaseConfig } from '@authmesh/platform';
 import { type RevocationConfig, readRevocationConfig } from '@authmesh/revocation';
 import { type VerifierConfig, readVerifierConfig } from '@authmesh/token-verifier';
 import { z } from 'zod';
@@ -82,6 +82,69 @@ const origins = words.pipe(z.array(origin));
 const apiRoutes = words.pipe(z.array(z.enum(API_ROUTES, `each entry must be one of: ${API_ROUTES.join(', ')}`)));
 const keyPrefix = z.string().regex(/^[A-Za-z0-9:._-]{0,64}$/, 'must be at most 64 of A-Z a-z 0-9 : . _ -');
 
+const rate = envSchemas.int(1, 1_000_000);
+
+/** The gateway's own variables (GATEWAY_*, and the upstream URLs); problems are reported in this order. */
+export const GATEWAY_ENV = {
+  forwardUnchangedRoutes: envVar.withDefault('GATEWAY_FORWARD_UNCHANGED_ROUTES', apiRoutes, '', {
+    description: `API routes (${API_ROUTES.join(', ')}) whose upstream gets the user's own token; every other \`/api\` route gets a token exchanged (RFC 8693) for that one service.`,
+  }),
+  clientSecret: envVar.optional('GATEWAY_CLIENT_SECRET', z.string().min(1), {
+    description: "The gateway's client secret at auth (token exchange); required unless every API route forwards unchanged.",
+    secret: true,
+  }),
+  publicOrigin: envVar.optional('GATEWAY_PUBLIC_ORIGIN', origin, {
+    description: 'The origin browsers use (CSRF and login Origin checks; https makes the session cookie `__Host-`).',
+    derivedDefault: '`http://<HOST>:<PORT>` (127.0.0.1 for a wildcard HOST)',
+  }),
+  authUrl: envVar.required('AUTH_URL', httpUrl, {
+    description: 'Where `/auth/*`, `/oauth/*` and `/.well-known/*` go, and where sessions log in and refresh.',
+    hint: "the auth service's URL, e.g. http://127.0.0.1:3001",
+  }),
+  ordersUrl: envVar.required('ORDERS_URL', httpUrl, {
+    description: 'The orders service (`/api/orders`).',
+    hint: "the orders service's URL, e.g. http://127.0.0.1:3002",
+  }),
+  profilesUrl: envVar.required('PROFILES_URL', httpUrl, {
+    description: 'The profiles service (`/api/profiles`).',
+    hint: "the profiles service's URL, e.g. http://127.0.0.1:3003",
+  }),
+  clientId: envVar.withDefault('GATEWAY_CLIENT_ID', clientId, 'gateway', {
+    description: "The gateway's confidential client at auth (token exchange).",
+  }),
+  upstreamTimeoutMs: envVar.withDefault('GATEWAY_UPSTREAM_TIMEOUT_MS', envSchemas.int(50, 600_000), '10000', {
+    description: 'No response headers from an upstream within this: 504 `upstream_timeout`.',
+  }),
+  corsOrigins: envVar.withDefault('GATEWAY_CORS_ORIGINS', origins, '', {
+    description: 'Origins that get CORS headers, with credentials (space- or comma-separated).',
+  }),
+  sessionIdleSeconds: envVar.withDefault('GATEWAY_SESSION_IDLE_S', envSchemas.int(1, 30 * 86_400), '1800', {
+    description: 'A browser session unused this long is over (sliding).',
+  }),
+  sessionAbsoluteSeconds: envVar.withDefault('GATEWAY_SESSION_ABSOLUTE_S', envSchemas.int(1, 90 * 86_400), '43200', {
+    description: 'A browser session is over this long after login, used or not.',
+  }),
+  sessionRefreshBeforeSeconds: envVar.withDefault('GATEWAY_SESSION_REFRESH_BEFORE_S', envSchemas.int(0, 3600), '30', {
+    description: "A session's access token is refreshed when it expires within this.",
+  }),
+  loginRatePerMinute: envVar.withDefault('GATEWAY_LOGIN_RATE_PER_MIN', rate, '20', {
+    description: 'Per client address, on each of `/auth/login`, `/session/login` and `/oauth/token`.',
+  }),
+  userClientId: envVar.withDefault('GATEWAY_USER_CLIENT_ID', clientId, 'authmesh', {
+    description: "The public client sessions refresh and revoke as (auth's AUTH_USER_CLIENT_ID).",
+  }),
+  redisKeyPrefix: envVar.withDefault('GATEWAY_REDIS_KEY_PREFIX', keyPrefix, 'gateway:', {
+    description: 'Namespace of sessions, locks and rate-limit counters in Redis.',
+  }),
+  proxySecret: envVar.optional('GATEWAY_PROXY_SECRET', z.string().min(32, 'must be at least 32 characters (openssl rand -base64 32)'), {
+    description: "Auth's AUTH_PROXY_SECRET: proves to auth that the gateway wrote X-Forwarded-For.",
+    secret: true,
+  }),
+  secretRatePerMinute: envVar.withDefault('GATEWAY_SECRET_RATE_PER_MIN', rate, '60', {
+    description: 'Per client address, on each other endpoint that checks a password or client secret.',
+  }),
+} satisfies EnvTable;
+
 /** Reads the gateway's configuration; throws one ConfigError naming every bad variable. */
 export function loadGatewayConfig(env: Env): GatewayConfig {
   const reader = new EnvReader(env);
@@ -90,51 +153,49 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
   const revocation = readRevocationConfig(reader);
   // Exchange is the default now; an old setting naming the exchanged routes would silently mean
   // nothing, so it stops start-up and says what replaced it.
-  if (env.GATEWAY_EXCHANGE_ROUTES !== undefined && env.GATEWAY_EXCHANGE_ROUTES.trim() !== '') {
+  if (reader.isSet('GATEWAY_EXCHANGE_ROUTES')) {
     reader.problem(
       'GATEWAY_EXCHANGE_ROUTES',
       'was removed: every /api route is exchanged by default; list routes that must get the original token in GATEWAY_FORWARD_UNCHANGED_ROUTES',
     );
   }
-  const unchanged = [...new Set(reader.optional('GATEWAY_FORWARD_UNCHANGED_ROUTES', apiRoutes, '') ?? [])];
-  const secret = reader.maybe('GATEWAY_CLIENT_SECRET', z.string().min(1));
-  const exchanges = API_ROUTES.some((r) => !unchanged.includes(r));
-  // An empty value counts as unset: exchanges would only fail later, one 502 at a time.
-  if (exchanges && secret === undefined) {
+  const v = reader.read(GATEWAY_ENV);
+  // An empty GATEWAY_CLIENT_SECRET counts as unset: exchanges would only fail later, one 502 at a time.
+  if (v !== undefined && v.clientSecret === undefined && API_ROUTES.some((r) => !v.forwardUnchangedRoutes.includes(r))) {
     reader.problem(
       'GATEWAY_CLIENT_SECRET',
       'is required unless every API route is in GATEWAY_FORWARD_UNCHANGED_ROUTES (the gateway authenticates to auth to exchange tokens)',
     );
   }
-  const listenHost = base.host === '0.0.0.0' || base.host === '::' ? '127.0.0.1' : base.host;
-  const explicitOrigin = reader.maybe('GATEWAY_PUBLIC_ORIGIN', origin);
-  const publicOrigin = explicitOrigin ?? `http://${listenHost}:${base.port}`;
+  const parts = reader.finish('gateway', { base, verifier, revocation, v });
+  const listenHost = parts.base.host === '0.0.0.0' || parts.base.host === '::' ? '127.0.0.1' : parts.base.host;
+  const g = parts.v;
+  const publicOrigin = g.publicOrigin ?? `http://${listenHost}:${parts.base.port}`;
   const gateway: GatewaySettings = {
-    authUrl: stripSlash(reader.required('AUTH_URL', httpUrl, "the auth service's URL, e.g. http://127.0.0.1:3001")),
-    ordersUrl: stripSlash(reader.required('ORDERS_URL', httpUrl, "the orders service's URL, e.g. http://127.0.0.1:3002")),
-    profilesUrl: stripSlash(reader.required('PROFILES_URL', httpUrl, "the profiles service's URL, e.g. http://127.0.0.1:3003")),
-    clientId: reader.optional('GATEWAY_CLIENT_ID', clientId, 'gateway'),
-    clientSecret: secret,
-    forwardUnchangedRoutes: unchanged,
-    upstreamTimeoutMs: reader.optional('GATEWAY_UPSTREAM_TIMEOUT_MS', envSchemas.int(50, 600_000), '10000'),
-    corsOrigins: reader.optional('GATEWAY_CORS_ORIGINS', origins, '') ?? [],
+    authUrl: stripSlash(g.authUrl),
+    ordersUrl: stripSlash(g.ordersUrl),
+    profilesUrl: stripSlash(g.profilesUrl),
+    clientId: g.clientId,
+    clientSecret: g.clientSecret,
+    forwardUnchangedRoutes: [...new Set(g.forwardUnchangedRoutes)],
+    upstreamTimeoutMs: g.upstreamTimeoutMs,
+    corsOrigins: g.corsOrigins,
     publicOrigin,
-    publicOrigins: explicitOrigin === undefined ? loopbackSpellings(publicOrigin) : [publicOrigin],
+    publicOrigins: g.publicOrigin === undefined ? loopbackSpellings(publicOrigin) : [publicOrigin],
     // RFC 6265bis §4.1.3.2: a `__Host-` cookie must be Secure, Path=/ and have no Domain, so only
     // this origin can set or overwrite it (no sibling subdomain can plant one). Browsers accept it
     // only from a secure origin, hence the plain name over http (local use).
-    sessionCookieName: publicOrigin?.startsWith('https:') ? '__Host-authmesh_session' : 'authmesh_session',
-    sessionIdleSeconds: reader.optional('GATEWAY_SESSION_IDLE_S', envSchemas.int(1, 30 * 86_400), '1800'),
-    sessionAbsoluteSeconds: reader.optional('GATEWAY_SESSION_ABSOLUTE_S', envSchemas.int(1, 90 * 86_400), '43200'),
-    sessionRefreshBeforeSeconds: reader.optional('GATEWAY_SESSION_REFRESH_BEFORE_S', envSchemas.int(0, 3600), '30'),
-    loginRatePerMinute: reader.optional('GATEWAY_LOGIN_RATE_PER_MIN', envSchemas.int(1, 1_000_000), '20'),
-    userClientId: reader.optional('GATEWAY_USER_CLIENT_ID', clientId, 'authmesh'),
-    redisKeyPrefix: reader.optional('GATEWAY_REDIS_KEY_PREFIX', keyPrefix, 'gateway:'),
-    proxySecret: reader.maybe('GATEWAY_PROXY_SECRET', z.string().min(32, 'must be at least 32 characters (openssl rand -base64 32)')),
-    secretRatePerMinute: reader.optional('GATEWAY_SECRET_RATE_PER_MIN', envSchemas.int(1, 1_000_000), '60'),
+    sessionCookieName: publicOrigin.startsWith('https:') ? '__Host-authmesh_session' : 'authmesh_session',
+    sessionIdleSeconds: g.sessionIdleSeconds,
+    sessionAbsoluteSeconds: g.sessionAbsoluteSeconds,
+    sessionRefreshBeforeSeconds: g.sessionRefreshBeforeSeconds,
+    loginRatePerMinute: g.loginRatePerMinute,
+    userClientId: g.userClientId,
+    redisKeyPrefix: g.redisKeyPrefix,
+    proxySecret: g.proxySecret,
+    secretRatePerMinute: g.secretRatePerMinute,
   };
-  reader.finish('gateway');
-  return { ...base, verifier, revocation, gateway };
+  return { ...parts.base, verifier: parts.verifier, revocation: parts.revocation, gateway };
 }
 
 /**
@@ -144,7 +205,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
  * admits no other site. An explicit GATEWAY_PUBLIC_ORIGIN is taken literally.
  */
 function loopbackSpellings(defaultOrigin: string): string[] {
-  // A bad HOST or PORT leaves no valid origin; that variable is already reported.
+  // An IPv6 HOST written without brackets leaves no parsable origin; nothing to add then.
   if (!URL.canParse(defaultOrigin)) return [defaultOrigin];
   const url = new URL(defaultOrigin);
   if (url.hostname !== '127.0.0.1' && url.hostname !== 'localhost') return [defaultOrigin];
@@ -152,6 +213,6 @@ function loopbackSpellings(defaultOrigin: string): string[] {
   return [...new Set([defaultOrigin, `${url.protocol}//127.0.0.1${port}`, `${url.protocol}//localhost${port}`])];
 }
 
-function stripSlash(url: string | undefined): string {
-  return (url ?? '').replace(/\/+$/, '');
+function stripSlash(url: string): string {
+  return url.replace(/\/+$/, '');
 }

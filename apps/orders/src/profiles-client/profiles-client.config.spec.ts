@@ -1,11 +1,10 @@
 import { ConfigError, EnvReader } from '@authmesh/platform';
 import { type ProfilesClientConfig, readProfilesClientConfig } from './profiles-client.config.js';
 
-function read(env: Record<string, string>, issuer: string | undefined = 'http://auth.test'): ProfilesClientConfig {
+function read(env: Record<string, string>, issuer = 'http://auth.test'): ProfilesClientConfig {
   const reader = new EnvReader(env);
-  const config = readProfilesClientConfig(reader, issuer);
-  reader.finish('orders');
-  return config;
+  const config = readProfilesClientConfig(reader);
+  return reader.finish('orders', { config }).config(issuer);
 }
 
 function problemsOf(env: Record<string, string>): readonly string[] {

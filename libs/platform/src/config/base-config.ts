@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { type Env, EnvReader, envSchemas } from './env-reader.js';
+import { type Env, EnvReader, type EnvTable, envSchemas, envVar } from './env-reader.js';
 
 export type AppName = 'auth' | 'orders' | 'profiles' | 'gateway';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -49,7 +49,7 @@ export interface BaseConfig {
   trustProxy: TrustProxy;
 }
 
-/** The variables every app reads, and their defaults (the README's configuration table mirrors this). */
+/** The main port of each app when PORT is unset. */
 export const DEFAULT_PORTS: Readonly<Record<AppName, number>> = { gateway: 3000, auth: 3001, orders: 3002, profiles: 3003 };
 
 /** Default MANAGEMENT_PORT per app: its main port + 100, so `npm start`'s four apps do not collide. */
@@ -61,52 +61,6 @@ export function appDatabaseUrl(sharedUrl: string, app: AppName): string {
   const base = decodeURIComponent(u.pathname.replace(/^\//, '')) || 'authmesh';
   u.pathname = `/${base}_${app}`;
   return u.toString();
-}
-
-/** Reads the variables every app shares; app-specific ones are read by the same reader. */
-export function readBaseConfig(app: AppName, reader: EnvReader, env: Env): BaseConfig {
-  const appDbVar = `${app.toUpperCase()}_DATABASE_URL`;
-  const pg = envSchemas.url(['postgres', 'postgresql']);
-  const ownUrl = reader.maybe(appDbVar, pg);
-  const sharedUrl = reader.maybe('DATABASE_URL', pg);
-  let database: DatabaseConfig['url'] | undefined;
-  let createIfMissing = false;
-  if (ownUrl) database = ownUrl;
-  else if (sharedUrl) {
-    database = appDatabaseUrl(sharedUrl, app);
-    createIfMissing = true;
-  } else if (env[appDbVar] === undefined && env.DATABASE_URL === undefined) {
-    reader.problem('DATABASE_URL', `is required (or ${appDbVar}); e.g. postgres://postgres@127.0.0.1:5432/authmesh`);
-  }
-
-  const redisUrl = reader.required(
-    'REDIS_URL',
-    envSchemas.url(['redis', 'rediss', 'memory']),
-    'redis://host:6379, or memory:// for a single process',
-  );
-  const port = reader.optional('PORT', envSchemas.port, String(DEFAULT_PORTS[app]));
-  const managementPort = reader.optional('MANAGEMENT_PORT', envSchemas.port, String(DEFAULT_MANAGEMENT_PORTS[app]));
-  if (managementPort !== 0 && managementPort === port) {
-    reader.problem('MANAGEMENT_PORT', `must differ from PORT (${port}): the management listener is a socket of its own`);
-  }
-  return {
-    app,
-    port,
-    host: reader.optional('HOST', envSchemas.host, '127.0.0.1'),
-    management: {
-      port: managementPort,
-      host: reader.optional('MANAGEMENT_HOST', envSchemas.host, '127.0.0.1'),
-    },
-    logLevel: reader.optional('LOG_LEVEL', envSchemas.logLevel, 'info'),
-    database: {
-      url: database ?? '',
-      createIfMissing,
-      poolSize: reader.optional('DB_POOL_SIZE', envSchemas.int(1, 100), '10'),
-      connectTimeoutMs: reader.optional('DB_CONNECT_TIMEOUT_MS', envSchemas.int(100, 60000), '3000'),
-    },
-    redis: redisUrl?.startsWith('memory:') ? { kind: 'memory' } : { kind: 'redis', url: redisUrl ?? '' },
-    trustProxy: reader.optional('TRUST_PROXY', trustProxySchema, 'false'),
-  };
 }
 
 const PROXY_ADDR_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
@@ -140,10 +94,95 @@ const trustProxySchema = z.string().transform((v, ctx): TrustProxy => {
   return entries;
 });
 
+const postgresUrl = envSchemas.url(['postgres', 'postgresql']);
+
+/**
+ * The variables every app reads, declared once (`docs/configuration.md` is generated from this).
+ * Order matters: problems are reported in it.
+ */
+export const BASE_ENV = {
+  appDatabaseUrl: envVar.optional('<APP>_DATABASE_URL', postgresUrl, {
+    description: "This app's own database (e.g. AUTH_DATABASE_URL), used as is: nothing is created. Wins over DATABASE_URL.",
+    derivedDefault: 'DATABASE_URL with the database `<db>_<app>`',
+    secret: true,
+  }),
+  databaseUrl: envVar.optional('DATABASE_URL', postgresUrl, {
+    description:
+      'A shared PostgreSQL server; each app uses (and creates if missing) the database `<db>_<app>` on it, e.g. `authmesh_auth`. Required unless `<APP>_DATABASE_URL` is set.',
+    secret: true,
+  }),
+  redisUrl: envVar.required('REDIS_URL', envSchemas.url(['redis', 'rediss', 'memory']), {
+    description:
+      'Redis (revocation blocklist, sessions, rate limits, key announcements); `memory://` only when every app runs in one process.',
+    hint: 'redis://host:6379, or memory:// for a single process',
+  }),
+  port: envVar.optional('PORT', envSchemas.port, {
+    description: 'The main HTTP port (0: any free port).',
+    derivedDefault: 'gateway 3000, auth 3001, orders 3002, profiles 3003',
+  }),
+  managementPort: envVar.optional('MANAGEMENT_PORT', envSchemas.port, {
+    description: 'The management listener (/metrics, /health/*); must differ from PORT (0: any free port).',
+    derivedDefault: 'PORT default + 100 (gateway 3100, auth 3101, orders 3102, profiles 3103)',
+  }),
+  host: envVar.withDefault('HOST', envSchemas.host, '127.0.0.1', { description: 'Address the main port listens on.' }),
+  managementHost: envVar.withDefault('MANAGEMENT_HOST', envSchemas.host, '127.0.0.1', {
+    description: 'Address the management listener listens on: reachable from the host (probes, Prometheus), not from the network.',
+  }),
+  logLevel: envVar.withDefault('LOG_LEVEL', envSchemas.logLevel, 'info', {
+    description: 'One of fatal, error, warn, info, debug, trace, silent.',
+  }),
+  dbPoolSize: envVar.withDefault('DB_POOL_SIZE', envSchemas.int(1, 100), '10', { description: 'PostgreSQL connections per app (1-100).' }),
+  dbConnectTimeoutMs: envVar.withDefault('DB_CONNECT_TIMEOUT_MS', envSchemas.int(100, 60000), '3000', {
+    description: 'Bound on opening a PostgreSQL connection (100-60000 ms).',
+  }),
+  trustProxy: envVar.withDefault('TRUST_PROXY', trustProxySchema, 'false', {
+    description:
+      'Which proxies may set X-Forwarded-For (rate limits key on the client address it decides): false, true, a hop count, or addresses/CIDRs (and loopback, linklocal, uniquelocal).',
+  }),
+} satisfies EnvTable;
+
+/**
+ * Reads the variables every app shares; app-specific ones are read by the same reader.
+ * `undefined` when one of them has a problem (recorded in the reader).
+ */
+export function readBaseConfig(app: AppName, reader: EnvReader, env: Env): BaseConfig | undefined {
+  const appDbVar = `${app.toUpperCase()}_DATABASE_URL`;
+  if (env[appDbVar] === undefined && env.DATABASE_URL === undefined) {
+    reader.problem('DATABASE_URL', `is required (or ${appDbVar}); e.g. postgres://postgres@127.0.0.1:5432/authmesh`);
+  }
+  const v = reader.read({
+    ...BASE_ENV,
+    appDatabaseUrl: { ...BASE_ENV.appDatabaseUrl, name: appDbVar },
+  });
+  if (v === undefined) return undefined;
+  const port = v.port ?? DEFAULT_PORTS[app];
+  const managementPort = v.managementPort ?? DEFAULT_MANAGEMENT_PORTS[app];
+  if (managementPort !== 0 && managementPort === port) {
+    reader.problem('MANAGEMENT_PORT', `must differ from PORT (${port}): the management listener is a socket of its own`);
+  }
+  const sharedUrl = v.databaseUrl;
+  return {
+    app,
+    port,
+    host: v.host,
+    management: { port: managementPort, host: v.managementHost },
+    logLevel: v.logLevel,
+    database: {
+      // Only blank variables leave no URL; then DATABASE_URL's presence rule above did not fire and
+      // the connection fails at start-up naming the empty URL, as before.
+      url: v.appDatabaseUrl ?? (sharedUrl === undefined ? '' : appDatabaseUrl(sharedUrl, app)),
+      createIfMissing: v.appDatabaseUrl === undefined && sharedUrl !== undefined,
+      poolSize: v.dbPoolSize,
+      connectTimeoutMs: v.dbConnectTimeoutMs,
+    },
+    redis: v.redisUrl.startsWith('memory:') ? { kind: 'memory' } : { kind: 'redis', url: v.redisUrl },
+    trustProxy: v.trustProxy,
+  };
+}
+
 /** Parses the base configuration alone (apps with no variables of their own). */
 export function loadBaseConfig(app: AppName, env: Env): BaseConfig {
   const reader = new EnvReader(env);
   const config = readBaseConfig(app, reader, env);
-  reader.finish(app);
-  return config;
+  return reader.finish(app, { config }).config;
 }

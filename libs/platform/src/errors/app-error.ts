@@ -1,11 +1,13 @@
+import type { HttpErrorCode } from '@authmesh/contracts';
+
 /**
  * Base class of every failure we answer on purpose. What the caller sees (`code`, `message`,
  * `details`) is kept apart from what only the log sees (`detail`), as node-oidc-provider does:
  * a security failure's public message is a fixed string, the reason goes to the log.
  */
 export abstract class AppError extends Error {
-  /** Stable, machine-readable code; part of the API contract. */
-  abstract readonly code: string;
+  /** Stable, machine-readable code; part of the API contract (listed in @authmesh/contracts' catalogue). */
+  abstract readonly code: HttpErrorCode;
   /** HTTP status this failure maps to. */
   abstract readonly status: number;
   /** Extra response headers (WWW-Authenticate, Retry-After…). */
@@ -43,8 +45,8 @@ export class RequestValidationError extends AppError {
 
 /** A dependency (database, Redis, another service) is unreachable: 503 with Retry-After. */
 export class DependencyUnavailableError extends AppError {
-  static readonly code: string = 'dependency_unavailable';
-  readonly code: string = DependencyUnavailableError.code;
+  static readonly code: HttpErrorCode = 'dependency_unavailable';
+  readonly code: HttpErrorCode = DependencyUnavailableError.code;
   readonly status = 503;
   override readonly headers: Readonly<Record<string, string>>;
 
@@ -62,8 +64,8 @@ export class NotReadyError extends DependencyUnavailableError {
 
 /** A rate limit was hit: 429 with Retry-After. Subclasses name the limit with their own code. */
 export class TooManyRequestsError extends AppError {
-  static readonly code: string = 'too_many_requests';
-  readonly code: string = TooManyRequestsError.code;
+  static readonly code: HttpErrorCode = 'too_many_requests';
+  readonly code: HttpErrorCode = TooManyRequestsError.code;
   readonly status = 429;
   override readonly headers: Readonly<Record<string, string>>;
 

@@ -1,3 +1,5 @@
+import type { HttpErrorCode } from '@authmesh/contracts';
+
 /** The JSON body of every error answer (except OAuth endpoints, which use RFC 6749 §5.2). */
 export interface ErrorBody {
   code: string;
@@ -7,7 +9,7 @@ export interface ErrorBody {
 }
 
 /** Codes for statuses that reach us as plain HTTP errors (Nest's or Fastify's). */
-export function codeForStatus(status: number): string {
+export function codeForStatus(status: number): HttpErrorCode {
   switch (status) {
     case 400:
       return 'bad_request';

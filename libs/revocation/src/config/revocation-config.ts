@@ -1,4 +1,4 @@
-import { type EnvReader, envSchemas } from '@authmesh/platform';
+import { type EnvReader, type EnvTable, envSchemas, envVar } from '@authmesh/platform';
 import { z } from 'zod';
 
 /** What a verifier does once its revocation data is older than the staleness bound. */
@@ -22,20 +22,27 @@ export interface RevocationConfig {
 
 const policy = z.enum(['reject', 'accept'], 'must be reject or accept');
 
+/** The revocation variables, read by every app that checks revocation. */
+export const REVOCATION_ENV = {
+  maxStalenessSeconds: envVar.withDefault('REVOCATION_MAX_STALENESS_S', envSchemas.int(1, 86_400), '30', {
+    description: 'How long tokens are still accepted on revocation data that cannot be refreshed (Redis unreachable).',
+  }),
+  outagePolicy: envVar.withDefault('REVOCATION_OUTAGE_POLICY', policy, 'reject', {
+    description:
+      'Past that bound: `reject` answers 503 `revocation_unavailable` (fail closed), `accept` keeps accepting (fail open, logged).',
+  }),
+} satisfies EnvTable;
+
 /**
  * Reads the revocation variables with the app's reader (problems are reported with the app's
- * other variables, all at once).
+ * other variables, all at once); `undefined` when one of them has a problem.
  *
  * @example
  * const reader = new EnvReader(env);
  * const base = readBaseConfig('orders', reader, env);
- * const verifier = readVerifierConfig(reader, 'orders');
  * const revocation = readRevocationConfig(reader);
- * reader.finish('orders');
+ * const config = reader.finish('orders', { base, revocation });
  */
-export function readRevocationConfig(reader: EnvReader): RevocationConfig {
-  return {
-    maxStalenessSeconds: reader.optional('REVOCATION_MAX_STALENESS_S', envSchemas.int(1, 86_400), '30'),
-    outagePolicy: reader.optional('REVOCATION_OUTAGE_POLICY', policy, 'reject'),
-  };
+export function readRevocationConfig(reader: EnvReader): RevocationConfig | undefined {
+  return reader.read(REVOCATION_ENV);
 }

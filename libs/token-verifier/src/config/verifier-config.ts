@@ -1,4 +1,4 @@
-import { type AppName, type EnvReader, envSchemas } from '@authmesh/platform';
+import { type AppName, type EnvReader, type EnvTable, envSchemas, envVar } from '@authmesh/platform';
 import { z } from 'zod';
 
 /** How a service verifies tokens; read from the environment once, at start-up. */
@@ -24,28 +24,51 @@ export interface VerifierConfig {
 const httpUrl = envSchemas.url(['http', 'https']);
 const audience = z.string().regex(/^[\x21-\x7e]{1,200}$/, 'must be a non-empty audience name without spaces');
 
+/** The verifier's variables, read by every app that verifies tokens (orders, profiles, the gateway). */
+export const VERIFIER_ENV = {
+  issuer: envVar.required('AUTH_ISSUER', httpUrl, {
+    description: 'The exact `iss` of our tokens (one trailing slash is ignored, as auth does).',
+    hint: "the auth service's issuer URL, e.g. http://127.0.0.1:3001",
+  }),
+  audience: envVar.optional('AUTH_AUDIENCE', audience, {
+    description: "The audience that must be in every token's `aud`.",
+    derivedDefault: 'the app name',
+  }),
+  jwksUri: envVar.optional('AUTH_JWKS_URI', httpUrl, {
+    description: "Where auth's signing keys are fetched from.",
+    derivedDefault: '`${AUTH_ISSUER}/.well-known/jwks.json`',
+  }),
+  clockToleranceSeconds: envVar.withDefault('JWT_CLOCK_TOLERANCE_S', envSchemas.int(0, 300), '30', {
+    description: 'Leeway on `exp`, `nbf` and `iat` (0-300 s).',
+  }),
+  jwksCooldownSeconds: envVar.withDefault('JWKS_COOLDOWN_S', envSchemas.int(1, 3600), '30', {
+    description: 'At most one JWKS refetch for an unknown `kid` per this many seconds.',
+  }),
+  jwksMaxStalenessSeconds: envVar.withDefault('JWKS_MAX_STALENESS_S', envSchemas.int(1, 30 * 86400), '86400', {
+    description: 'Cached keys stop being used this long after the last good JWKS fetch (then 401 `keys_unavailable`).',
+  }),
+  jwksFetchTimeoutMs: envVar.withDefault('JWKS_FETCH_TIMEOUT_MS', envSchemas.int(50, 60_000), '2000', {
+    description: 'Bound on one JWKS fetch.',
+  }),
+  maxTokenBytes: envVar.withDefault('JWT_MAX_TOKEN_BYTES', envSchemas.int(1024, 65_536), '8192', {
+    description: 'Longer tokens are refused (`token_too_large`) before any parsing.',
+  }),
+} satisfies EnvTable;
+
 /**
  * Reads the verifier's variables with the app's reader (problems are reported with the app's
- * other variables, all at once).
+ * other variables, all at once); `undefined` when one of them has a problem.
  *
  * @example
  * const reader = new EnvReader(env);
  * const base = readBaseConfig('orders', reader, env);
  * const verifier = readVerifierConfig(reader, 'orders');
- * reader.finish('orders');
+ * const config = reader.finish('orders', { base, verifier });
  */
-export function readVerifierConfig(reader: EnvReader, app: AppName): VerifierConfig {
+export function readVerifierConfig(reader: EnvReader, app: AppName): VerifierConfig | undefined {
+  const v = reader.read(VERIFIER_ENV);
+  if (v === undefined) return undefined;
   // Auth strips one trailing slash from AUTH_ISSUER before putting it in `iss`; do the same so one value configures both.
-  const issuer = reader.required('AUTH_ISSUER', httpUrl, "the auth service's issuer URL, e.g. http://127.0.0.1:3001")?.replace(/\/$/, '');
-  const defaultJwksUri = issuer ? `${issuer}/.well-known/jwks.json` : 'http://unset.invalid/';
-  return {
-    issuer,
-    audience: reader.optional('AUTH_AUDIENCE', audience, app),
-    jwksUri: reader.optional('AUTH_JWKS_URI', httpUrl, defaultJwksUri),
-    clockToleranceSeconds: reader.optional('JWT_CLOCK_TOLERANCE_S', envSchemas.int(0, 300), '30'),
-    jwksCooldownSeconds: reader.optional('JWKS_COOLDOWN_S', envSchemas.int(1, 3600), '30'),
-    jwksMaxStalenessSeconds: reader.optional('JWKS_MAX_STALENESS_S', envSchemas.int(1, 30 * 86400), '86400'),
-    jwksFetchTimeoutMs: reader.optional('JWKS_FETCH_TIMEOUT_MS', envSchemas.int(50, 60_000), '2000'),
-    maxTokenBytes: reader.optional('JWT_MAX_TOKEN_BYTES', envSchemas.int(1024, 65_536), '8192'),
-  };
+  const issuer = v.issuer.replace(/\/$/, '');
+  return { ...v, issuer, audience: v.audience ?? app, jwksUri: v.jwksUri ?? `${issuer}/.well-known/jwks.json` };
 }

@@ -1,3 +1,5 @@
+import type { TokenErrorCode } from '@authmesh/contracts';
+
 /**
  * One class per verification failure, each with a stable `code` (static and on the instance), as
  * jose's `src/util/errors.ts` does. The `message` is a fixed public string safe to send to the
@@ -7,20 +9,7 @@
  *
  * Framework-free on purpose: the Nest adapter maps these to HTTP answers.
  */
-export type TokenErrorCode =
-  | 'token_missing'
-  | 'token_malformed'
-  | 'token_too_large'
-  | 'token_bad_algorithm'
-  | 'token_unknown_key'
-  | 'token_bad_signature'
-  | 'token_expired'
-  | 'token_not_yet_valid'
-  | 'token_wrong_issuer'
-  | 'token_wrong_audience'
-  | 'token_wrong_type'
-  | 'token_revoked'
-  | 'keys_unavailable';
+export type { TokenErrorCode } from '@authmesh/contracts';
 
 /** Base class of every token verification failure. */
 export abstract class TokenVerificationError extends Error {
@@ -56,11 +45,14 @@ export class TokenMalformedError extends TokenVerificationError {
 /**
  * The request carries more than one credential (two Authorization headers). A malformed request
  * rather than a bad token: RFC 6750 §3.1 `invalid_request` ("repeats the same parameter, uses more
- * than one method for including an access token"), answered with 400.
+ * than one method for including an access token"), answered with 400. A code of its own: a client
+ * told `token_malformed` would look for the fault in a token that may well be fine.
  */
-export class MultipleCredentialsError extends TokenMalformedError {
+export class MultipleCredentialsError extends TokenVerificationError {
+  static readonly code = 'token_ambiguous';
+  readonly code = MultipleCredentialsError.code;
   constructor(detail?: string) {
-    super(detail);
+    super('The request carries more than one access token', detail);
   }
 }
 
@@ -167,6 +159,7 @@ export class KeysUnavailableError extends TokenVerificationError {
 export const TOKEN_ERROR_CODES: readonly TokenErrorCode[] = [
   TokenMissingError.code,
   TokenMalformedError.code,
+  MultipleCredentialsError.code,
   TokenTooLargeError.code,
   TokenBadAlgorithmError.code,
   TokenUnknownKeyError.code,

@@ -19,7 +19,7 @@ describe('token errors as HTTP answers', () => {
   it('answers two Authorization headers with 400 invalid_request', () => {
     const e = new InvalidTokenHttpError(new MultipleCredentialsError());
     expect(e.status).toBe(400);
-    expect(e.code).toBe('token_malformed');
+    expect(e.code).toBe('token_ambiguous');
     expect(e.headers['www-authenticate']).toMatch(/^Bearer error="invalid_request", error_description="/);
   });
 

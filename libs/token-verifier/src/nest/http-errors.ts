@@ -1,5 +1,5 @@
 import { AppError } from '@authmesh/platform';
-import { MultipleCredentialsError, TokenMissingError, type TokenVerificationError } from '../core/errors.js';
+import { MultipleCredentialsError, type TokenErrorCode, TokenMissingError, type TokenVerificationError } from '../core/errors.js';
 
 /**
  * A token verification failure as an HTTP answer (rendered by platform's global filter as
@@ -11,7 +11,7 @@ import { MultipleCredentialsError, TokenMissingError, type TokenVerificationErro
  * - every other failure: 401, `error="invalid_token", error_description="<fixed public message>"`.
  */
 export class InvalidTokenHttpError extends AppError {
-  readonly code: string;
+  readonly code: TokenErrorCode;
   readonly status: number;
   override readonly headers: Readonly<Record<string, string>>;
 
