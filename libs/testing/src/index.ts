@@ -3,3 +3,4 @@ export * from './ports.js';
 export * from './test-app.js';
 export * from './test-database.js';
 export * from './http.js';
+export * from './openapi.js';
