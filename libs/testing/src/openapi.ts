@@ -11,6 +11,8 @@ export interface OpenApiCheck {
   undocumented: string[];
   /** `METHOD /path` of every route compared (after normalisation), to show the comparison is not empty. */
   compared: string[];
+  /** The statuses `/openapi.json` was counted with in the app's `http_requests_total` (management `/metrics`). */
+  countedStatuses: string[];
 }
 
 const DOCUMENTED_METHODS = new Set(['GET', 'PUT', 'POST', 'DELETE', 'PATCH']);
@@ -53,7 +55,7 @@ export function routesToDocument(routes: readonly RegisteredRoute[]): { method: 
  * expect(check.validation).toEqual({ valid: true });
  * expect(check.undocumented).toEqual([]);
  */
-export async function checkOpenApi(app: Pick<RunningApp, 'url' | 'routes'>): Promise<OpenApiCheck> {
+export async function checkOpenApi(app: Pick<RunningApp, 'url' | 'managementUrl' | 'routes'>): Promise<OpenApiCheck> {
   const res = await fetch(`${app.url}/openapi.json`);
   const document = (await res.json()) as OpenApiCheck['document'];
   const validation = await new Validator().validate(structuredClone(document) as Record<string, unknown>);
@@ -65,5 +67,23 @@ export async function checkOpenApi(app: Pick<RunningApp, 'url' | 'routes'>): Pro
     const known = DOCUMENTED_METHODS.has(route.method) || route.method === 'HEAD';
     if (!known || document.paths?.[route.path]?.[route.method.toLowerCase()] === undefined) undocumented.push(name);
   }
-  return { status: res.status, contentType: res.headers.get('content-type'), document, validation, undocumented, compared };
+  // The request is counted in onResponse, after the body went out: give it a moment under load.
+  let countedStatuses: string[] = [];
+  for (let attempt = 0; attempt < 40 && countedStatuses.length === 0; attempt++) {
+    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 25));
+    const metrics = await (await fetch(`${app.managementUrl}/metrics`)).text();
+    countedStatuses = metrics
+      .split('\n')
+      .filter((line) => line.startsWith('http_requests_total{') && line.includes('route="/openapi.json"'))
+      .map((line) => /status="(\d+)"/.exec(line)?.[1] ?? '?');
+  }
+  return {
+    status: res.status,
+    contentType: res.headers.get('content-type'),
+    document,
+    validation,
+    undocumented,
+    compared,
+    countedStatuses,
+  };
 }

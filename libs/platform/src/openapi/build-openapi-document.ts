@@ -31,7 +31,7 @@ const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch'
 const MANAGEMENT_NOTE =
   '**Management listener.** `MANAGEMENT_PORT` is a separate server (not in this document, and not reachable through the gateway): ' +
   '`GET /metrics` (Prometheus text), `GET /health/live` (`{ "status": "ok" }`) and `GET /health/ready` (the readiness checks with their ' +
-  'details, 503 with `Retry-After` when one fails). The `/health/*` routes below are the main port\'s detail-free twins.';
+  "details, 503 with `Retry-After` when one fails). The `/health/*` routes below are the main port's detail-free twins.";
 
 /**
  * Builds the app's OpenAPI 3.1 document from its controllers and DTOs (`@nestjs/swagger`), then adds
@@ -40,7 +40,11 @@ const MANAGEMENT_NOTE =
  * the routes no controller declares (`rawPaths`, and `/openapi.json` itself). Called once at start-up,
  * after `NestFactory.create` (the module graph exists) and before `listen`.
  */
-export function buildOpenApiDocument<C extends BaseConfig>(app: INestApplication, config: C, spec: OpenApiSpec<C> = { summary: '' }): OpenAPIObject {
+export function buildOpenApiDocument<C extends BaseConfig>(
+  app: INestApplication,
+  config: C,
+  spec: OpenApiSpec<C> = { summary: '' },
+): OpenAPIObject {
   const builder = new DocumentBuilder()
     .setOpenAPIVersion('3.1.0')
     .setTitle(`authmesh ${config.app}`)
@@ -56,16 +60,20 @@ export function buildOpenApiDocument<C extends BaseConfig>(app: INestApplication
       bearerFormat: 'JWT',
       description:
         'RFC 6750 `Authorization: Bearer <access token>`: an RS256 JWT from auth whose `aud` names this service, verified against ' +
-        'auth\'s JWKS, not revoked. The operation\'s listed scopes must all be in the token\'s `scope`.',
+        "auth's JWKS, not revoked. The operation's listed scopes must all be in the token's `scope`.",
     });
   for (const [name, scheme] of Object.entries(spec.securitySchemes?.(config) ?? {})) builder.addSecurity(name, scheme);
   const base = builder.build();
-  base.components = { ...base.components, schemas: { ...ERROR_SCHEMAS }, responses: { ...ERROR_RESPONSES } };
+  base.components = { ...base.components, schemas: { ...ERROR_SCHEMAS, ...spec.schemas }, responses: { ...ERROR_RESPONSES } };
 
   // The operation id names the controller class and method, so each operation can be traced back
   // to the handler whose metadata (public, scopes, error style) describes it.
   const document = SwaggerModule.createDocument(app, base, { operationIdFactory: (controller, method) => `${controller}_${method}` });
   describeHandlers(app, document, spec);
+  // The schemas the scan made are DTO classes, and the validation pipe rejects a field a DTO does
+  // not declare (forbidNonWhitelisted): say so, so a client generator does not invent extras.
+  for (const [name, schema] of Object.entries(document.components?.schemas ?? {}))
+    if (!(name in base.components.schemas!) && 'properties' in schema) schema.additionalProperties ??= false;
 
   for (const [path, item] of Object.entries(spec.rawPaths?.(config) ?? {})) document.paths[path] = { ...document.paths[path], ...item };
   document.paths[OPENAPI_PATH] = {

@@ -9,6 +9,11 @@ export const OPENAPI_COMPONENTS = {
   oauthErrorResponse: 'OAuthError',
 } as const;
 
+/** `{ $ref }` to a component schema (the platform's, or one an app's `OpenApiSpec.schemas` names). */
+export function schemaRef(name: string): ReferenceObject {
+  return { $ref: `#/components/schemas/${name}` };
+}
+
 /** `{ $ref }` to a component response. */
 export function responseRef(name: string): ReferenceObject {
   return { $ref: `#/components/responses/${name}` };
@@ -23,7 +28,11 @@ export const ERROR_SCHEMAS: Record<string, SchemaObject> = {
       'a human `message`, and the `requestId` also sent as the `x-request-id` header and written to the log.',
     required: ['code', 'message'],
     properties: {
-      code: { type: 'string', description: 'Stable error code, e.g. `validation_failed`, `token_expired`, `not_found`.', examples: ['validation_failed'] },
+      code: {
+        type: 'string',
+        description: 'Stable error code, e.g. `validation_failed`, `token_expired`, `not_found`.',
+        examples: ['validation_failed'],
+      },
       message: { type: 'string', description: 'Human-readable; never a secret or an internal detail.' },
       requestId: { type: 'string', description: 'The request id (also the `x-request-id` response header).' },
       details: {
@@ -50,13 +59,23 @@ export const ERROR_SCHEMAS: Record<string, SchemaObject> = {
   // RFC 6749 §5.2: an OAuth client library parses this form and nothing else.
   [OPENAPI_COMPONENTS.oauthErrorSchema]: {
     type: 'object',
-    description: 'RFC 6749 §5.2 error response, used by every /oauth/* refusal (including the platform\'s own: bad JSON, a too-large body).',
+    description: "RFC 6749 §5.2 error response, used by every /oauth/* refusal (including the platform's own: bad JSON, a too-large body).",
     required: ['error'],
     properties: {
       error: {
         type: 'string',
         description: 'RFC 6749 §5.2 / RFC 7009 / RFC 8693 code; `temporarily_unavailable` for 429 and 503.',
-        examples: ['invalid_request', 'invalid_client', 'invalid_grant', 'unauthorized_client', 'unsupported_grant_type', 'invalid_scope', 'invalid_target', 'server_error', 'temporarily_unavailable'],
+        examples: [
+          'invalid_request',
+          'invalid_client',
+          'invalid_grant',
+          'unauthorized_client',
+          'unsupported_grant_type',
+          'invalid_scope',
+          'invalid_target',
+          'server_error',
+          'temporarily_unavailable',
+        ],
       },
       error_description: { type: 'string', description: 'Human-readable detail (RFC 6749 §5.2).' },
     },
@@ -75,7 +94,8 @@ export const ERROR_RESPONSES: Record<string, ResponseObject> = {
     content: { 'application/json': { schema: { $ref: `#/components/schemas/${OPENAPI_COMPONENTS.errorSchema}` } } },
   },
   [OPENAPI_COMPONENTS.oauthErrorResponse]: {
-    description: 'An OAuth refusal in RFC 6749 §5.2 form, with `Cache-Control: no-store`; 401 `invalid_client` carries `WWW-Authenticate: Basic`.',
+    description:
+      'An OAuth refusal in RFC 6749 §5.2 form, with `Cache-Control: no-store`; 401 `invalid_client` carries `WWW-Authenticate: Basic`.',
     headers: REQUEST_ID_HEADER,
     content: { 'application/json': { schema: { $ref: `#/components/schemas/${OPENAPI_COMPONENTS.oauthErrorSchema}` } } },
   },

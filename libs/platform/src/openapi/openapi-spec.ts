@@ -1,4 +1,4 @@
-import type { OpenAPIObject, SecuritySchemeObject } from '@nestjs/swagger';
+import type { OpenAPIObject, SchemaObject, SecuritySchemeObject } from '@nestjs/swagger';
 import type { BaseConfig } from '../config/base-config.js';
 
 /** The `paths` of an OpenAPI document (what raw Fastify routes add to the scanned controllers). */
@@ -21,6 +21,11 @@ export interface OpenApiSpec<C extends BaseConfig = BaseConfig> {
   readonly securitySchemes?: (config: C) => Record<string, SecuritySchemeObject>;
   /** Operations served by raw Fastify routes, which no controller declares (the gateway's proxy table). */
   readonly rawPaths?: (config: C) => OpenApiPaths;
+  /**
+   * Named schemas for what handlers answer (the views are interfaces, which leave no metadata):
+   * decorators point at them with `schemaRef('OrderView')`.
+   */
+  readonly schemas?: Record<string, SchemaObject>;
   /** Tags the raw paths use, with their descriptions. */
   readonly tags?: readonly { readonly name: string; readonly description: string }[];
 }

@@ -19,7 +19,8 @@ export class RegisteredRoutes {
   static recordOn(fastify: FastifyInstance): RegisteredRoutes {
     const recorded = new RegisteredRoutes();
     fastify.addHook('onRoute', (route) => {
-      for (const method of Array.isArray(route.method) ? route.method : [route.method]) recorded.routes.push({ method, url: route.url ?? route.path });
+      for (const method of Array.isArray(route.method) ? route.method : [route.method])
+        recorded.routes.push({ method, url: route.url ?? route.path });
     });
     return recorded;
   }
