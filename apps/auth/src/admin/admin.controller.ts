@@ -1,22 +1,26 @@
 import { Body, Controller, HttpCode, NotFoundException, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { IsInt, IsOptional, IsString, Matches, MaxLength, Min } from 'class-validator';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiPropertyOptional } from '@nestjs/swagger';
 import { RequestValidationError } from '@authmesh/platform';
 import { Scopes } from '@authmesh/token-verifier';
 import { SessionRevoker } from '../revocation/session-revoker.service.js';
 import { UsersService } from '../users/users.service.js';
 
 export class AdminRevocationDto {
+  @ApiPropertyOptional({ pattern: '^[A-Za-z0-9._~-]{1,128}$', description: 'With exp: blocklist one token.' })
   @IsOptional()
   @IsString()
   @Matches(/^[A-Za-z0-9._~-]{1,128}$/, { message: 'jti must be 1-128 URL-safe characters' })
   jti?: string;
 
   /** The token's `exp` (seconds since the epoch): the blocklist entry lives until then + tolerance. */
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, description: "The token's exp (seconds since the epoch), with jti." })
   @IsOptional()
   @IsInt()
   @Min(0)
   exp?: number;
 
+  @ApiPropertyOptional({ maxLength: 255, description: 'Alone: revoke every token of this subject issued until now.' })
   @IsOptional()
   @IsString()
   @MaxLength(255)
@@ -35,6 +39,8 @@ export class AdminController {
   /** `{ jti, exp }` blocklists one token; `{ sub }` revokes every token of a subject issued until now. */
   @Post('revocations')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Revoke one token ({ jti, exp }) or every token of a subject ({ sub })' })
+  @ApiOkResponse({ schema: { type: 'object', properties: { revoked: { type: 'string', enum: ['jti', 'sub'] } } } })
   async revoke(@Body() body: AdminRevocationDto): Promise<{ revoked: 'jti' | 'sub' }> {
     const byJti = body.jti !== undefined || body.exp !== undefined;
     if (byJti === (body.sub !== undefined) || (byJti && (body.jti === undefined || body.exp === undefined))) {
@@ -53,6 +59,9 @@ export class AdminController {
   /** Disables an account and ends all its sessions. */
   @Post('users/:id/disable')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Disable an account and end all its sessions' })
+  @ApiParam({ name: 'id', schema: { type: 'string', format: 'uuid' } })
+  @ApiOkResponse({ schema: { type: 'object', properties: { disabled: { type: 'boolean', enum: [true] } } } })
   async disableUser(@Param('id', new ParseUUIDPipe()) id: string): Promise<{ disabled: true }> {
     await this.revoker.changeAndRevokeSubject(id, 'account_disabled', async (tx) => {
       if (!(await this.users.setDisabled(id, true, tx))) throw new NotFoundException('No such user');

@@ -1,5 +1,6 @@
 import { Body, Controller, ForbiddenException, HttpCode, Ip, Post, UseGuards } from '@nestjs/common';
 import { IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { CurrentPrincipal, type Principal } from '@authmesh/token-verifier';
 import { AddressRateLimitGuard } from '../users/address-rate-limit.guard.js';
 import { UsersService } from '../users/users.service.js';
@@ -7,6 +8,7 @@ import { PresentedTokenGuesses } from './presented-token-guesses.js';
 import { SessionRevoker } from './session-revoker.service.js';
 
 export class LogoutDto {
+  @ApiPropertyOptional({ maxLength: 512, description: "Also revoke this refresh token's family." })
   @IsOptional()
   @IsString()
   @MaxLength(512)
@@ -14,10 +16,12 @@ export class LogoutDto {
 }
 
 export class ChangePasswordDto {
+  @ApiProperty({ maxLength: 256, format: 'password' })
   @IsString()
   @MaxLength(256)
   currentPassword!: string;
 
+  @ApiProperty({ minLength: 12, maxLength: 256, format: 'password' })
   @IsString()
   @MinLength(12, { message: 'newPassword must be at least 12 characters' })
   @MaxLength(256)
@@ -37,6 +41,8 @@ export class SessionController {
   /** Ends this session: the current access token and its refresh family. */
   @Post('logout')
   @HttpCode(200)
+  @ApiOperation({ summary: 'End this session: the access token and its refresh family' })
+  @ApiOkResponse({ schema: { type: 'object', properties: { revoked: { type: 'boolean', enum: [true] } } } })
   async logout(@CurrentPrincipal() principal: Principal, @Body() body: LogoutDto): Promise<{ revoked: true }> {
     await this.revoker.logout(principal.sub, principal.tokenId, new Date(principal.expiresAt), body.refresh_token);
     return { revoked: true };
@@ -45,6 +51,8 @@ export class SessionController {
   /** Ends every session of the caller, everywhere. */
   @Post('logout-all')
   @HttpCode(200)
+  @ApiOperation({ summary: 'End every session of the caller' })
+  @ApiOkResponse({ schema: { type: 'object', properties: { revoked: { type: 'boolean', enum: [true] } } } })
   async logoutAll(@CurrentPrincipal() principal: Principal): Promise<{ revoked: true }> {
     await this.revoker.revokeSubject(principal.sub, 'logout_all');
     return { revoked: true };
@@ -58,6 +66,8 @@ export class SessionController {
    */
   @Post('password')
   @HttpCode(200)
+  @ApiOperation({ summary: "Change the password (checked under login's guessing budgets) and end every session" })
+  @ApiOkResponse({ schema: { type: 'object', properties: { changed: { type: 'boolean', enum: [true] } } } })
   async changePassword(
     @CurrentPrincipal() principal: Principal,
     @Body() body: ChangePasswordDto,
