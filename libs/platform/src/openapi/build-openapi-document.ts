@@ -8,6 +8,7 @@ import {
   type OperationObject,
   type PathItemObject,
   type SecurityRequirementObject,
+  type SecuritySchemeObject,
   SwaggerModule,
 } from '@nestjs/swagger';
 import { IS_PUBLIC_KEY } from '../auth/public.decorator.js';
@@ -21,6 +22,16 @@ export const OPENAPI_PATH = '/openapi.json';
 
 /** The security scheme name of RFC 6750 bearer tokens (what `bearerGuard` operations require). */
 export const BEARER_SCHEME = 'bearer';
+
+/** RFC 6750 bearer tokens as every service takes them (the gateway lists it for its proxied routes). */
+export const BEARER_JWT_SCHEME: SecuritySchemeObject = {
+  type: 'http',
+  scheme: 'bearer',
+  bearerFormat: 'JWT',
+  description:
+    'RFC 6750 `Authorization: Bearer <access token>`: an RS256 JWT from auth whose `aud` names the service, verified against ' +
+    "auth's JWKS, not revoked. The operation's listed scopes must all be in the token's `scope`.",
+};
 
 /** The `info.version` of every document: the suite's version (package.json), the services ship together. */
 const API_VERSION = '0.1.0';
@@ -53,15 +64,7 @@ export function buildOpenApiDocument<C extends BaseConfig>(
     .addTag('Health', 'Liveness and readiness on the main port (yes or no, no details).')
     .addTag('OpenAPI', 'This document.');
   for (const tag of spec.tags ?? []) builder.addTag(tag.name, tag.description);
-  if (spec.bearerGuard)
-    builder.addSecurity(BEARER_SCHEME, {
-      type: 'http',
-      scheme: 'bearer',
-      bearerFormat: 'JWT',
-      description:
-        'RFC 6750 `Authorization: Bearer <access token>`: an RS256 JWT from auth whose `aud` names this service, verified against ' +
-        "auth's JWKS, not revoked. The operation's listed scopes must all be in the token's `scope`.",
-    });
+  if (spec.bearerGuard) builder.addSecurity(BEARER_SCHEME, BEARER_JWT_SCHEME);
   for (const [name, scheme] of Object.entries(spec.securitySchemes?.(config) ?? {})) builder.addSecurity(name, scheme);
   const base = builder.build();
   base.components = { ...base.components, schemas: { ...ERROR_SCHEMAS, ...spec.schemas }, responses: { ...ERROR_RESPONSES } };
