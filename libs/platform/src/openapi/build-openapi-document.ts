@@ -1,5 +1,6 @@
 import { METHOD_METADATA } from '@nestjs/common/constants.js';
 import type { INestApplication } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
 import { ModulesContainer, Reflector } from '@nestjs/core';
 import { FASTIFY_ROUTE_CONFIG_METADATA } from '@nestjs/platform-fastify/constants.js';
 import {
@@ -13,7 +14,7 @@ import {
 } from '@nestjs/swagger';
 import { IS_PUBLIC_KEY } from '../auth/public.decorator.js';
 import type { BaseConfig } from '../config/base-config.js';
-import type { RouteRules } from '../http/request-rules.js';
+import { routeRulesOf } from '../http/request-rules.js';
 import { ERROR_RESPONSES, ERROR_SCHEMAS, OPENAPI_COMPONENTS, errorResponsesFor, responseRef } from './error-components.js';
 import type { OpenApiSpec } from './openapi-spec.js';
 
@@ -114,7 +115,9 @@ function describeHandlers<C extends BaseConfig>(app: INestApplication, document:
         const op = operations.get(`${controller.name}_${key}`);
         if (!op) continue;
         const targets = [handler, controller];
-        const rules = (Reflect.getMetadata(FASTIFY_ROUTE_CONFIG_METADATA, handler) as { authmesh?: RouteRules } | undefined)?.authmesh;
+        // What `@Rules()` put in the route's Fastify config, read the way the request hooks read it.
+        const routeOptions = { config: Reflect.getMetadata(FASTIFY_ROUTE_CONFIG_METADATA, handler) as unknown };
+        const rules = routeRulesOf({ routeOptions } as Pick<FastifyRequest, 'routeOptions'>);
         const isPublic = reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC_KEY, targets) === true;
         if (spec.bearerGuard && !isPublic) {
           const key = spec.bearerGuard.scopesMetadataKey;
@@ -125,7 +128,7 @@ function describeHandlers<C extends BaseConfig>(app: INestApplication, document:
           op.responses['401'] ??= responseRef(OPENAPI_COMPONENTS.errorResponse);
           if (scopes.length) op.responses['403'] ??= responseRef(OPENAPI_COMPONENTS.errorResponse);
         }
-        const errors = errorResponsesFor(rules?.errorStyle === 'rfc6749' ? 'rfc6749' : 'platform');
+        const errors = errorResponsesFor(rules.errorStyle === 'rfc6749' ? 'rfc6749' : 'platform');
         op.responses['4XX'] ??= errors['4XX'];
         op.responses['5XX'] ??= errors['5XX'];
       }
