@@ -1,5 +1,6 @@
 import type { AppDefinition } from '@authmesh/platform';
 import { AuthModule } from './auth.module.js';
+import { AUTH_OPENAPI } from './auth.openapi.js';
 import { type AuthConfig, loadAuthConfig } from './config/auth.config.js';
 import { trustProvenForwardedFor } from './accounts/forwarded-client.js';
 
@@ -11,4 +12,5 @@ export const authApp: AppDefinition<AuthConfig> = {
     // X-Forwarded-For from the gateway, believed only with its proof (AUTH_PROXY_SECRET).
     if (config.auth.proxySecret) trustProvenForwardedFor(app.getHttpAdapter().getInstance(), config.auth.proxySecret);
   },
+  openapi: AUTH_OPENAPI,
 };

@@ -6,6 +6,7 @@ import { corsOptions } from './cors/cors-options.js';
 import { EdgeAccess } from './edge/edge-access.js';
 import { sendError } from './errors/send-error.js';
 import { GatewayModule } from './gateway.module.js';
+import { GATEWAY_OPENAPI } from './gateway.openapi.js';
 import { proxyPlugin } from './proxy/proxy.plugin.js';
 import { gatewayRoutes } from './proxy/routes.js';
 import { LoginRateLimiter, limitedPathOf } from './rate-limit/login-rate-limiter.js';
@@ -15,6 +16,7 @@ export const gatewayApp: AppDefinition<GatewayConfig> = {
   name: 'gateway',
   loadConfig: (env) => loadGatewayConfig(env),
   rootModule: (config) => GatewayModule.forRoot(config),
+  openapi: GATEWAY_OPENAPI,
   async configure(app, config) {
     const fastify = app.getHttpAdapter().getInstance();
     // Order matters: CORS first, so a preflight is answered before any limit or credential check

@@ -1,7 +1,8 @@
 import { type AppDefinition, type BaseConfig, EnvReader, readBaseConfig } from '@authmesh/platform';
 import { type RevocationConfig, readRevocationConfig } from '@authmesh/revocation';
-import { type VerifierConfig, readVerifierConfig } from '@authmesh/token-verifier';
+import { SCOPES_KEY, type VerifierConfig, readVerifierConfig } from '@authmesh/token-verifier';
 import { OrdersModule } from './orders.module.js';
+import { ORDERS_SCHEMAS } from './orders/orders.openapi.js';
 import { type ProfilesClientConfig, readProfilesClientConfig } from './profiles-client/profiles-client.config.js';
 
 export interface OrdersConfig extends BaseConfig {
@@ -27,4 +28,11 @@ export const ordersApp: AppDefinition<OrdersConfig> = {
     };
   },
   rootModule: (config) => OrdersModule.forRoot(config),
+  openapi: {
+    summary:
+      'Orders of the calling user. Every route but `/health/*` and `/openapi.json` needs a user access token for audience `orders` ' +
+      "(through the gateway: `/api/orders/...`); a new order takes its shipping address from the caller's profile.",
+    bearerGuard: { scopesMetadataKey: SCOPES_KEY },
+    schemas: ORDERS_SCHEMAS,
+  },
 };

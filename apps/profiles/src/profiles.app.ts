@@ -1,7 +1,8 @@
 import { type AppDefinition, type BaseConfig, EnvReader, readBaseConfig } from '@authmesh/platform';
 import { type RevocationConfig, readRevocationConfig } from '@authmesh/revocation';
-import { type VerifierConfig, readVerifierConfig } from '@authmesh/token-verifier';
+import { SCOPES_KEY, type VerifierConfig, readVerifierConfig } from '@authmesh/token-verifier';
 import { type ProfilesApiConfig, readProfilesApiConfig } from './profiles/profiles.config.js';
+import { PROFILES_SCHEMAS } from './profiles/profiles.openapi.js';
 import { ProfilesModule } from './profiles.module.js';
 
 export interface ProfilesConfig extends BaseConfig {
@@ -22,4 +23,12 @@ export const profilesApp: AppDefinition<ProfilesConfig> = {
     return { ...parts.base, verifier: parts.verifier, revocation: parts.revocation, profiles: parts.profiles };
   },
   rootModule: (config) => ProfilesModule.forRoot(config),
+  openapi: {
+    summary:
+      "User profiles: the caller's own (`/profiles/me`), every profile for `profiles:admin`, and any user's for allow-listed " +
+      'services (`PROFILES_SERVICE_CLIENTS`, client-credentials tokens). Every route but `/health/*` and `/openapi.json` needs an ' +
+      'access token for audience `profiles` (through the gateway: `/api/profiles/...`).',
+    bearerGuard: { scopesMetadataKey: SCOPES_KEY },
+    schemas: PROFILES_SCHEMAS,
+  },
 };

@@ -23,3 +23,7 @@ export * from './http/client-key.js';
 export * from './http/forwarded-for-proof.js';
 export * from './http/input-strings.js';
 export * from './http/request-rules.js';
+export * from './openapi/openapi-spec.js';
+export * from './openapi/error-components.js';
+export * from './openapi/build-openapi-document.js';
+export * from './openapi/registered-routes.js';

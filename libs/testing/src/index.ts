@@ -10,3 +10,4 @@ export * from './signing-keys.js';
 export * from './token-factory.js';
 export * from './non-canonical.js';
 export * from './tcp-proxy.js';
+export * from './openapi.js';

@@ -2,6 +2,8 @@ import { Body, Controller, HttpCode, Ip, Post, Res, UseGuards } from '@nestjs/co
 import { AddressBudgetGuard } from '../rate-limit/address-budget.guard.js';
 import type { FastifyReply } from 'fastify';
 import { Public } from '@authmesh/platform';
+import { schemaRef } from '@authmesh/platform';
+import { ApiAcceptedResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { RegistrationService } from './registration.service.js';
 import { UnlockService } from './unlock.service.js';
 import { LoginDto, RegisterDto, UnlockDto, VerifyEmailDto } from './auth.dto.js';
@@ -24,6 +26,8 @@ export class AuthController {
    */
   @Post('register')
   @HttpCode(202)
+  @ApiOperation({ summary: 'Register an account (the same 202 whether or not the address has one; the address gets a message)' })
+  @ApiAcceptedResponse({ schema: { type: 'object', properties: { status: { type: 'string', enum: ['accepted'] } } } })
   async register(@Body() body: RegisterDto): Promise<{ status: 'accepted' }> {
     await this.registration.register(body.email, body.password);
     return { status: 'accepted' };
@@ -32,6 +36,8 @@ export class AuthController {
   /** Proves the address with the token from the verification message (single use, expiring). */
   @Post('verify-email')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Prove the address with the token from the verification message' })
+  @ApiOkResponse({ schema: { type: 'object', properties: { status: { type: 'string', enum: ['verified'] } } } })
   async verifyEmail(@Body() body: VerifyEmailDto): Promise<{ status: 'verified' }> {
     await this.registration.verifyEmail(body.token);
     return { status: 'verified' };
@@ -43,6 +49,8 @@ export class AuthController {
    */
   @Post('unlock')
   @HttpCode(200)
+  @ApiOperation({ summary: "Redeem an unlock message's token" })
+  @ApiOkResponse({ schema: { type: 'object', properties: { status: { type: 'string', enum: ['unlocked'] } } } })
   async unlock(@Body() body: UnlockDto): Promise<{ status: 'unlocked' }> {
     await this.unlocks.redeem(body.token);
     return { status: 'unlocked' };
@@ -50,6 +58,8 @@ export class AuthController {
 
   @Post('login')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Log in with e-mail and password: an access token (audiences orders, profiles, auth) and a refresh token' })
+  @ApiOkResponse({ schema: schemaRef('TokenResponse') })
   async logIn(@Body() body: LoginDto, @Ip() ip: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<TokenResponse> {
     void reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
     return this.login.logIn(body.email, body.password, ip);

@@ -1,5 +1,6 @@
 import { Body, Controller, ForbiddenException, HttpCode, Ip, Post, UseGuards } from '@nestjs/common';
 import { IsString, MaxLength, MinLength } from 'class-validator';
+import { ApiOkResponse, ApiOperation, ApiProperty } from '@nestjs/swagger';
 import { CurrentPrincipal, type Principal } from '@authmesh/token-verifier';
 import { AddressBudgetGuard } from '../rate-limit/address-budget.guard.js';
 import { SessionRevoker } from '../revocation/session-revoker.service.js';
@@ -7,10 +8,12 @@ import { PresentedTokenGuesses } from './presented-token-guesses.js';
 import { UsersService } from './users.service.js';
 
 export class ChangePasswordDto {
+  @ApiProperty({ maxLength: 256, format: 'password' })
   @IsString()
   @MaxLength(256)
   currentPassword!: string;
 
+  @ApiProperty({ minLength: 12, maxLength: 256, format: 'password' })
   @IsString()
   @MinLength(12, { message: 'newPassword must be at least 12 characters' })
   @MaxLength(256)
@@ -35,6 +38,8 @@ export class PasswordController {
    */
   @Post('password')
   @HttpCode(200)
+  @ApiOperation({ summary: "Change the password (checked under login's guessing budgets) and end every session" })
+  @ApiOkResponse({ schema: { type: 'object', properties: { changed: { type: 'boolean', enum: [true] } } } })
   async changePassword(
     @CurrentPrincipal() principal: Principal,
     @Body() body: ChangePasswordDto,

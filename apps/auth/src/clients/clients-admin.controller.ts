@@ -1,6 +1,9 @@
 import { Body, Controller, Get, Header, HttpCode, Param, Post } from '@nestjs/common';
 import { type FieldProblem, InjectConfig, RequestValidationError } from '@authmesh/platform';
 import { Scopes } from '@authmesh/token-verifier';
+import { schemaRef } from '@authmesh/platform';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam } from '@nestjs/swagger';
+import { CLIENT_ID_PATTERN } from './clients-admin.dto.js';
 import type { ClientEntity } from './client.entity.js';
 import { ClientsService } from './clients.service.js';
 import type { AuthConfig } from '../config/auth.config.js';
@@ -43,6 +46,8 @@ export class ClientsAdminController {
    * argon2id hash is stored, so a lost secret means a new client, never a lookup.
    */
   @Post()
+  @ApiOperation({ summary: 'Create a confidential client; the answer holds its secret, once' })
+  @ApiCreatedResponse({ schema: schemaRef('CreatedClientView') })
   // The body carries a secret: no cache may keep it (as RFC 6749 §5.1 asks of token responses).
   @Header('cache-control', 'no-store')
   async create(@Body() body: CreateClientDto): Promise<CreatedClientView> {
@@ -58,6 +63,8 @@ export class ClientsAdminController {
   }
 
   @Get()
+  @ApiOperation({ summary: 'Every client (never a secret)' })
+  @ApiOkResponse({ schema: { type: 'object', properties: { clients: { type: 'array', items: schemaRef('ClientView') } } } })
   async list(): Promise<{ clients: ClientView[] }> {
     return { clients: (await this.clients.list()).map(clientView) };
   }
@@ -69,6 +76,9 @@ export class ClientsAdminController {
    */
   @Post(':clientId/disable')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Disable a client and revoke its tokens and those it obtained by exchange' })
+  @ApiParam({ name: 'clientId', schema: { type: 'string', pattern: CLIENT_ID_PATTERN.source } })
+  @ApiOkResponse({ schema: { type: 'object', properties: { clientId: { type: 'string' }, enabled: { type: 'boolean', enum: [false] } } } })
   async disable(@Param() { clientId }: ClientIdParams): Promise<{ clientId: string; enabled: false }> {
     await this.revoker.changeAndRevokeSubject(clientId, 'client_disabled', async (tx) => {
       if (!(await this.clients.setEnabled(clientId, false, tx))) throw new ClientNotFoundError(clientId);

@@ -1,5 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { IsBoolean, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { schemaRef } from '@authmesh/platform';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { CurrentPrincipal, type Principal, Scopes } from '@authmesh/token-verifier';
 import { KeyLifecycle } from './key-lifecycle.service.js';
 import type { SigningKeyEventEntity } from './signing-key-event.entity.js';
@@ -7,10 +9,12 @@ import type { SigningKeyEntity, SigningKeyState } from './signing-key.entity.js'
 
 export class RotateKeyDto {
   /** Promote at once instead of after the publish delay. */
+  @ApiPropertyOptional({ description: 'Promote at once instead of after the publish delay.' })
   @IsOptional()
   @IsBoolean()
   now?: boolean;
 
+  @ApiPropertyOptional({ maxLength: 500 })
   @IsOptional()
   @IsString()
   @MaxLength(500)
@@ -19,6 +23,7 @@ export class RotateKeyDto {
 
 export class RevokeKeyDto {
   /** Required: an emergency revocation without a recorded reason is not auditable. */
+  @ApiProperty({ minLength: 1, maxLength: 500, description: 'Recorded in the audit trail.' })
   @IsString()
   @IsNotEmpty()
   @MaxLength(500)
@@ -26,6 +31,7 @@ export class RevokeKeyDto {
 }
 
 export class KeyEventsQuery {
+  @ApiPropertyOptional({ maxLength: 200, description: "Only this key's events." })
   @IsOptional()
   @IsString()
   @MaxLength(200)
@@ -99,16 +105,24 @@ export class KeysAdminController {
   constructor(private readonly lifecycle: KeyLifecycle) {}
 
   @Get()
+  @ApiOperation({ summary: 'Every signing key and its state (no key material)' })
+  @ApiOkResponse({ schema: { type: 'object', properties: { keys: { type: 'array', items: schemaRef('KeyView') } } } })
   async list(): Promise<{ keys: KeyView[] }> {
     return { keys: (await this.lifecycle.list()).map(keyView) };
   }
 
   @Get('events')
+  @ApiOperation({ summary: "The key lifecycle's audit trail" })
+  @ApiOkResponse({ schema: { type: 'object', properties: { events: { type: 'array', items: schemaRef('KeyEventView') } } } })
   async events(@Query() query: KeyEventsQuery): Promise<{ events: KeyEventView[] }> {
     return { events: (await this.lifecycle.events(query.kid)).map(eventView) };
   }
 
   @Post('rotate')
+  @ApiOperation({ summary: 'Create the next key (pending until the publish delay, or active at once with now)' })
+  @ApiCreatedResponse({
+    schema: { type: 'object', properties: { key: schemaRef('KeyView'), previous: { anyOf: [schemaRef('KeyView'), { type: 'null' }] } } },
+  })
   async rotate(@Body() body: RotateKeyDto, @CurrentPrincipal() principal: Principal): Promise<{ key: KeyView; previous: KeyView | null }> {
     const now = body.now === true;
     const { key, previous } = await this.lifecycle.rotate({
@@ -121,6 +135,8 @@ export class KeysAdminController {
 
   @Post(':kid/revoke')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Emergency revocation of a key (tokens it signed stop verifying)' })
+  @ApiOkResponse({ schema: { type: 'object', properties: { revoked: schemaRef('KeyView'), active: schemaRef('KeyView') } } })
   async revoke(
     @Param('kid') kid: string,
     @Body() body: RevokeKeyDto,

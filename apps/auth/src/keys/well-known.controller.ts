@@ -1,6 +1,8 @@
 import { Controller, Get, Headers, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { InjectConfig, Public } from '@authmesh/platform';
+import { schemaRef } from '@authmesh/platform';
+import { ApiHeader, ApiNotModifiedResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import type { AuthConfig } from '../config/auth.config.js';
 import { Keyring } from './keyring.service.js';
 
@@ -14,6 +16,10 @@ export class WellKnownController {
   ) {}
 
   @Get('jwks.json')
+  @ApiOperation({ summary: 'The JWK Set verifiers trust (ETag; 304 for a matching If-None-Match)' })
+  @ApiHeader({ name: 'If-None-Match', required: false })
+  @ApiOkResponse({ content: { 'application/jwk-set+json': { schema: schemaRef('Jwks') } } })
+  @ApiNotModifiedResponse({ description: 'The JWKS has not changed.' })
   jwks(@Headers('if-none-match') ifNoneMatch: string | undefined, @Res() reply: FastifyReply): void {
     const { body, etag } = this.keyring.jwksDocument();
     // max-age stays shorter than a pending key's publish delay, so verifiers learn a key before it signs.
@@ -27,11 +33,15 @@ export class WellKnownController {
 
   /** RFC 8414 authorization server metadata for what exists. */
   @Get('openid-configuration')
+  @ApiOperation({ summary: 'Authorization server metadata (RFC 8414), also at the OpenID Connect discovery path' })
+  @ApiOkResponse({ schema: schemaRef('ServerMetadata') })
   discovery(): Record<string, unknown> {
     return this.metadata();
   }
 
   @Get('oauth-authorization-server')
+  @ApiOperation({ summary: 'Authorization server metadata (RFC 8414)' })
+  @ApiOkResponse({ schema: schemaRef('ServerMetadata') })
   oauthMetadata(): Record<string, unknown> {
     return this.metadata();
   }

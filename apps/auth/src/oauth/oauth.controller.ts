@@ -2,6 +2,9 @@ import { Body, Controller, Headers, HttpCode, Post, Res, UseGuards } from '@nest
 import { AddressBudgetGuard } from '../rate-limit/address-budget.guard.js';
 import type { FastifyReply } from 'fastify';
 import { Public, Rules } from '@authmesh/platform';
+import { schemaRef } from '@authmesh/platform';
+import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiSecurity } from '@nestjs/swagger';
+import { CLIENT_BASIC_SCHEME } from '../auth.openapi.js';
 import type { TokenResponse } from '../accounts/login.service.js';
 import { TokenEndpoint } from './token-endpoint.service.js';
 
@@ -21,6 +24,13 @@ export class OAuthController {
   @Post('token')
   @Rules(OAUTH_RULES)
   @HttpCode(200)
+  @ApiOperation({ summary: 'RFC 6749 token endpoint: refresh_token, client_credentials, RFC 8693 token exchange' })
+  @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
+  @ApiBody({ schema: schemaRef('TokenRequest') })
+  // Applied bottom-up: client_secret_basic is listed first; {} is the first-party public client's refresh or revoke.
+  @ApiSecurity({})
+  @ApiSecurity(CLIENT_BASIC_SCHEME)
+  @ApiOkResponse({ schema: schemaRef('TokenResponse') })
   async token(
     @Body() body: unknown,
     @Headers('authorization') authorization: string | undefined,
@@ -33,6 +43,11 @@ export class OAuthController {
   @Post('introspect')
   @Rules(OAUTH_RULES)
   @HttpCode(200)
+  @ApiOperation({ summary: 'RFC 7662 introspection (a client learns only about tokens it is entitled to see)' })
+  @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
+  @ApiBody({ schema: schemaRef('IntrospectionRequest') })
+  @ApiSecurity(CLIENT_BASIC_SCHEME)
+  @ApiOkResponse({ schema: schemaRef('IntrospectionResponse') })
   async introspect(
     @Body() body: unknown,
     @Headers('authorization') authorization: string | undefined,
@@ -45,6 +60,13 @@ export class OAuthController {
   @Post('revoke')
   @Rules(OAUTH_RULES)
   @HttpCode(200)
+  @ApiOperation({ summary: "RFC 7009 revocation of one of the caller's tokens (200 whatever the token was)" })
+  @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
+  @ApiBody({ schema: schemaRef('RevocationRequest') })
+  // Applied bottom-up: client_secret_basic is listed first; {} is the first-party public client's refresh or revoke.
+  @ApiSecurity({})
+  @ApiSecurity(CLIENT_BASIC_SCHEME)
+  @ApiOkResponse({ schema: { type: 'object', additionalProperties: false } })
   async revoke(
     @Body() body: unknown,
     @Headers('authorization') authorization: string | undefined,

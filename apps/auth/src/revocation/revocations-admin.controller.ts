@@ -1,21 +1,25 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { IsInt, IsOptional, IsString, Matches, MaxLength, Min } from 'class-validator';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiPropertyOptional } from '@nestjs/swagger';
 import { RequestValidationError } from '@authmesh/platform';
 import { Scopes } from '@authmesh/token-verifier';
 import { SessionRevoker } from './session-revoker.service.js';
 
 export class AdminRevocationDto {
+  @ApiPropertyOptional({ pattern: '^[A-Za-z0-9._~-]{1,128}$', description: 'With exp: blocklist one token.' })
   @IsOptional()
   @IsString()
   @Matches(/^[A-Za-z0-9._~-]{1,128}$/, { message: 'jti must be 1-128 URL-safe characters' })
   jti?: string;
 
   /** The token's `exp` (seconds since the epoch): the blocklist entry lives until then + tolerance. */
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, description: "The token's exp (seconds since the epoch), with jti." })
   @IsOptional()
   @IsInt()
   @Min(0)
   exp?: number;
 
+  @ApiPropertyOptional({ maxLength: 255, description: 'Alone: revoke every token of this subject issued until now.' })
   @IsOptional()
   @IsString()
   @MaxLength(255)
@@ -31,6 +35,8 @@ export class RevocationsAdminController {
   /** `{ jti, exp }` blocklists one token; `{ sub }` revokes every token of a subject issued until now. */
   @Post('revocations')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Revoke one token ({ jti, exp }) or every token of a subject ({ sub })' })
+  @ApiOkResponse({ schema: { type: 'object', properties: { revoked: { type: 'string', enum: ['jti', 'sub'] } } } })
   async revoke(@Body() body: AdminRevocationDto): Promise<{ revoked: 'jti' | 'sub' }> {
     const byJti = body.jti !== undefined || body.exp !== undefined;
     if (byJti === (body.sub !== undefined) || (byJti && (body.jti === undefined || body.exp === undefined))) {

@@ -1,12 +1,15 @@
 import { Body, Controller, HttpCode, Ip, Post, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { IsString, MaxLength } from 'class-validator';
+import { schemaRef } from '@authmesh/platform';
+import { ApiOkResponse, ApiOperation, ApiProperty } from '@nestjs/swagger';
 import { CurrentPrincipal, type Principal } from '@authmesh/token-verifier';
 import { PresentedTokenGuesses } from '../accounts/presented-token-guesses.js';
 import { AddressBudgetGuard } from '../rate-limit/address-budget.guard.js';
 import { type AdminTokenResponse, AdminTokenService } from './admin-token.service.js';
 
 export class AdminTokenDto {
+  @ApiProperty({ maxLength: 256, format: 'password', description: "The caller's password, re-entered." })
   @IsString()
   @MaxLength(256)
   password!: string;
@@ -23,6 +26,8 @@ export class AdminTokenController {
 
   @Post('admin-token')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Step up from a login token (audience auth) and the password to a short auth:admin token' })
+  @ApiOkResponse({ schema: schemaRef('AdminTokenResponse') })
   async issue(
     @CurrentPrincipal() principal: Principal,
     @Body() body: AdminTokenDto,

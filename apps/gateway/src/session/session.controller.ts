@@ -1,11 +1,13 @@
-import { InjectConfig, Public, type SelfRenderingError } from '@authmesh/platform';
+import { InjectConfig, Public, type SelfRenderingError, schemaRef } from '@authmesh/platform';
 import { Body, Controller, Get, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiSecurity } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsString, MaxLength, MinLength } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthAnswer } from '../auth-client/auth-client.js';
 import type { GatewayConfig } from '../config/gateway.config.js';
 import { SessionExpiredError } from '../errors/gateway-errors.js';
+import { CSRF_SCHEME, SESSION_SCHEME } from '../gateway.openapi.js';
 import { forwardContextOf } from '../proxy/forward-headers.js';
 import { allowedOriginsOf, checkCsrf } from './csrf.js';
 import { LoginRequestGuard } from './login-request.js';
@@ -15,12 +17,14 @@ import { SessionService, type SessionView } from './session.service.js';
 const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
 
 export class SessionLoginDto {
+  @ApiProperty({ minLength: 1, maxLength: 254, description: 'Trimmed.' })
   @Transform(trim)
   @IsString()
   @MinLength(1)
   @MaxLength(254)
   email!: string;
 
+  @ApiProperty({ minLength: 1, maxLength: 256, format: 'password' })
   @IsString()
   @MinLength(1)
   @MaxLength(256)
@@ -61,6 +65,10 @@ export class SessionController {
    */
   @Post('login')
   @HttpCode(200)
+  @ApiOperation({
+    summary: 'Log in at auth and start a browser session (Set-Cookie); JSON only, a foreign Origin is refused (login CSRF)',
+  })
+  @ApiOkResponse({ description: 'The new session; Set-Cookie carries its id.', schema: schemaRef('SessionView') })
   @UseGuards(LoginRequestGuard)
   async login(
     @Body() body: SessionLoginDto,
@@ -80,6 +88,10 @@ export class SessionController {
 
   /** `{ authenticated, csrfToken, sub }` for a live session; `{ authenticated: false }` otherwise (and the dead cookie cleared). */
   @Get()
+  @ApiOperation({ summary: 'The current session and its CSRF token, or { authenticated: false }' })
+  @ApiSecurity({})
+  @ApiSecurity(SESSION_SCHEME)
+  @ApiOkResponse({ schema: schemaRef('SessionView') })
   async current(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionView> {
     void reply.header('cache-control', 'no-store');
     const id = this.cookie.read(request);
@@ -91,6 +103,9 @@ export class SessionController {
   /** CSRF-checked: revokes the refresh family at auth, deletes the session, clears the cookie. */
   @Post('logout')
   @HttpCode(200)
+  @ApiOperation({ summary: 'End the session (its refresh family revoked at auth) and clear the cookie; idempotent' })
+  @ApiSecurity({ [SESSION_SCHEME]: [], [CSRF_SCHEME]: [] })
+  @ApiOkResponse({ schema: { type: 'object', properties: { authenticated: { type: 'boolean', enum: [false] } } } })
   async logout(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<{ authenticated: false }> {
     void reply.header('cache-control', 'no-store');
     let session;

@@ -1,6 +1,7 @@
-import { RequestValidationError } from '@authmesh/platform';
+import { RequestValidationError, schemaRef } from '@authmesh/platform';
 import { type Principal, CurrentPrincipal, Scopes } from '@authmesh/token-verifier';
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CreateOrderDto, ListOrdersQuery, type OrderView, toOrderView } from './orders.dto.js';
 import { OrdersService } from './orders.service.js';
@@ -25,6 +26,16 @@ export class OrdersController {
   /** 201 with the order; a retry with the same Idempotency-Key answers the first order again. */
   @Scopes('orders:write')
   @Post()
+  @ApiOperation({ summary: "Place an order (prices from the catalogue, address from the caller's profile)" })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: '1-255 printable ASCII characters; a retry with the same key answers the first order.',
+  })
+  @ApiCreatedResponse({
+    description: 'The order. `Idempotent-Replayed: true` when a retry with the same Idempotency-Key answered the first one.',
+    schema: schemaRef('OrderView'),
+  })
   async create(
     @CurrentPrincipal() principal: Principal,
     @Body() body: CreateOrderDto,
@@ -39,6 +50,8 @@ export class OrdersController {
 
   @Scopes('orders:read')
   @Get()
+  @ApiOperation({ summary: "The caller's orders, newest first, keyset-paginated" })
+  @ApiOkResponse({ schema: schemaRef('OrderPage') })
   async list(
     @CurrentPrincipal() principal: Principal,
     @Query() query: ListOrdersQuery,
@@ -49,6 +62,8 @@ export class OrdersController {
 
   @Scopes('orders:read')
   @Get(':id')
+  @ApiOperation({ summary: "One of the caller's orders (404 for another user's)" })
+  @ApiOkResponse({ schema: schemaRef('OrderView') })
   async get(@CurrentPrincipal() principal: Principal, @Param('id') id: string): Promise<OrderView> {
     return toOrderView(await this.orders.get(principal.sub, id));
   }
@@ -56,6 +71,8 @@ export class OrdersController {
   @Scopes('orders:write')
   @HttpCode(200)
   @Post(':id/cancel')
+  @ApiOperation({ summary: "Cancel one of the caller's orders" })
+  @ApiOkResponse({ schema: schemaRef('OrderView') })
   async cancel(@CurrentPrincipal() principal: Principal, @Param('id') id: string): Promise<OrderView> {
     return toOrderView(await this.orders.cancel(principal.sub, id));
   }

@@ -2,6 +2,7 @@ import type { DynamicModule } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AppName, BaseConfig } from '../config/base-config.js';
 import type { Env } from '../config/env-reader.js';
+import type { OpenApiSpec } from '../openapi/openapi-spec.js';
 
 /**
  * Everything that makes one app different from another: its name, its configuration and its
@@ -18,4 +19,6 @@ export interface AppDefinition<C extends BaseConfig = BaseConfig> {
    * app's Fastify instance, after the platform's request-id and metrics hooks and before `listen`.
    */
   configure?(app: NestFastifyApplication, config: C): Promise<void> | void;
+  /** Optional: what the app's `GET /openapi.json` says beyond its controllers and DTOs (security, raw routes). */
+  openapi?: OpenApiSpec<C>;
 }

@@ -12,6 +12,9 @@ import { MethodIndex, indexRoutes, installRequestRules } from '../http/request-r
 import { requestIdFor } from '../logging/request-id.js';
 import { type ManagementServer, startManagementServer } from '../management/management-server.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { buildOpenApiDocument } from '../openapi/build-openapi-document.js';
+import { type RegisteredRoute, RegisteredRoutes } from '../openapi/registered-routes.js';
+import { serveOpenApiDocument } from '../openapi/serve-openapi.js';
 import type { AppDefinition } from './app-definition.js';
 
 export interface RunningApp<C extends BaseConfig = BaseConfig> {
@@ -21,6 +24,8 @@ export interface RunningApp<C extends BaseConfig = BaseConfig> {
   url: string;
   /** Base URL of the management listener (/metrics, /health/*), e.g. http://127.0.0.1:3101 */
   managementUrl: string;
+  /** Every route the main port registered (method and Fastify path), in registration order. */
+  routes(): readonly RegisteredRoute[];
   close(): Promise<void>;
 }
 
@@ -78,12 +83,16 @@ export async function startApp<C extends BaseConfig>(
   });
   // Before any route is registered (Nest registers its routes at listen): every route gets them.
   indexRoutes(fastify, app.get(MethodIndex));
+  const routes = RegisteredRoutes.recordOn(fastify);
   installRequestRules(fastify);
   // Fastify's own errors (bad JSON, body too large) reach the global filter through the error
   // handler Nest installs, so they get the same { code, message, requestId } shape.
 
   let management: ManagementServer;
   try {
+    // Built once, from the module graph NestFactory.create made (controllers register their
+    // routes only at listen): a request for it costs a string write.
+    serveOpenApiDocument(fastify, buildOpenApiDocument(app, config, definition.openapi));
     // After the hooks above, so raw routes registered here get request ids and metrics too.
     await definition.configure?.(app, config);
     // Lifecycle hooks (onModuleInit: migrations, key loading) run here; if one fails, close what
@@ -103,6 +112,7 @@ export async function startApp<C extends BaseConfig>(
     config,
     url,
     managementUrl: managementServer.url,
+    routes: () => routes.list(),
     close: async () => {
       await managementServer.close();
       await app.close();

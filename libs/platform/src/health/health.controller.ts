@@ -1,4 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { Public } from '../auth/public.decorator.js';
 import { NotReadyError } from '../errors/app-error.js';
 import { HealthService } from './health.service.js';
@@ -17,12 +18,16 @@ export class HealthController {
 
   /** Liveness: the process answers. Never checks dependencies (a DB outage must not restart pods). */
   @Get('live')
+  @ApiOperation({ summary: 'Liveness: the process answers (never checks dependencies)' })
+  @ApiOkResponse({ schema: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } } } })
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
 
   /** Readiness, yes or no: the same checks as the management listener's, none of their details. */
   @Get('ready')
+  @ApiOperation({ summary: 'Readiness, yes or no: 503 not_ready with Retry-After when a check fails (details: management listener)' })
+  @ApiOkResponse({ schema: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } } } })
   async ready(): Promise<{ status: 'ok' }> {
     try {
       await this.health.ready();

@@ -1,4 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import type { Principal } from '../core/claims.js';
 import { CurrentPrincipal } from './current-principal.decorator.js';
 
@@ -11,6 +12,10 @@ import { CurrentPrincipal } from './current-principal.decorator.js';
 @Controller('whoami')
 export class WhoamiController {
   @Get()
+  @ApiOperation({ summary: "The principal this service derived from the caller's token (debugging, benchmarks)" })
+  @ApiOkResponse({
+    description: 'The Principal: sub, clientId, scopes, audience, tokenId, expiresAt, isService, and actor for an exchanged token.',
+  })
   whoami(@CurrentPrincipal() principal: Principal): Principal {
     return principal;
   }
