@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { IsInt, IsOptional, IsString, Matches, MaxLength, Min } from 'class-validator';
-import { ApiOkResponse, ApiOperation, ApiParam, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiPropertyOptional } from '@nestjs/swagger';
 import { RequestValidationError } from '@authmesh/platform';
 import { Scopes } from '@authmesh/token-verifier';
 import { SessionRevoker } from './session-revoker.service.js';
