@@ -32,6 +32,16 @@ export default tseslint.config(
     },
   },
   {
+    // libs/contracts is types and constants anything may depend on: it depends on nothing of ours, nor on Nest.
+    files: ['libs/contracts/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['@authmesh/*', '@nestjs/*', '**/apps/*', '**/libs/*'], message: 'libs/contracts imports nothing.' }] },
+      ],
+    },
+  },
+  {
     // End-to-end tests may boot several apps to cross real boundaries (tokens from auth, verified by orders).
     files: ['apps/*/test/**/*.ts', 'e2e/**/*.ts'],
     rules: { 'no-restricted-imports': 'off' },

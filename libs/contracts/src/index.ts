@@ -3,4 +3,7 @@
  * API's view types and the error-code catalogue. Types and plain data only: no Nest, no I/O, no
  * import from another @authmesh lib, so anything may depend on it.
  */
-export {};
+// Identifier patterns, OAuth names and the admin API's bodies.
+export * from './identifiers.js';
+export * from './oauth.js';
+export * from './admin-api.js';

@@ -1,5 +1,6 @@
 import { Body, Controller, HttpCode, NotFoundException, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { IsInt, IsOptional, IsString, Matches, MaxLength, Min } from 'class-validator';
+import { JTI_PATTERN } from '@authmesh/contracts';
 import { RequestValidationError } from '@authmesh/platform';
 import { Scopes } from '@authmesh/token-verifier';
 import { SessionRevoker } from '../revocation/session-revoker.service.js';
@@ -8,7 +9,7 @@ import { UsersService } from '../users/users.service.js';
 export class AdminRevocationDto {
   @IsOptional()
   @IsString()
-  @Matches(/^[A-Za-z0-9._~-]{1,128}$/, { message: 'jti must be 1-128 URL-safe characters' })
+  @Matches(JTI_PATTERN, { message: 'jti must be 1-128 URL-safe characters' })
   jti?: string;
 
   /** The token's `exp` (seconds since the epoch): the blocklist entry lives until then + tolerance. */

@@ -6,14 +6,8 @@ import { ClientsService } from '../clients/clients.service.js';
 import type { AuthConfig } from '../config/auth.config.js';
 import { randomToken } from '../crypto/secrets.js';
 import { SessionRevoker } from '../revocation/session-revoker.service.js';
-import {
-  ClientIdParams,
-  type ClientView,
-  CreateClientDto,
-  type CreatedClientView,
-  reservedClientIdProblems,
-  unknownCatalogueProblems,
-} from './clients-admin.dto.js';
+import type { ClientView, CreatedClientView } from '@authmesh/contracts';
+import { ClientIdParams, CreateClientDto, reservedClientIdProblems, unknownCatalogueProblems } from './clients-admin.dto.js';
 import { ClientExistsError, ClientNotFoundError } from './clients-admin.errors.js';
 
 /** What the admin API shows of a client: never the secret's hash. */

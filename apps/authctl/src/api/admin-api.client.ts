@@ -2,7 +2,7 @@ import type { AuthctlConfig } from '../config/authctl.config.js';
 import { AuthUnavailableError, CredentialsRejectedError, ServerRefusedError } from '../cli/errors.js';
 import type {
   ClientList,
-  CreatedClient,
+  CreatedClientView,
   DisabledClient,
   KeyEventList,
   KeyList,
@@ -11,7 +11,7 @@ import type {
   RevocationResult,
   RevokeKeyResult,
   RotateResult,
-} from './admin-api.types.js';
+} from '@authmesh/contracts';
 
 /** The scope and audience every admin route of auth requires. */
 export const ADMIN_SCOPE = 'auth:admin';
@@ -54,7 +54,7 @@ export class AdminApiClient {
     return this.call('GET', kid === undefined ? '/admin/keys/events' : `/admin/keys/events?kid=${encodeURIComponent(kid)}`);
   }
 
-  createClient(client: NewClient): Promise<CreatedClient> {
+  createClient(client: NewClient): Promise<CreatedClientView> {
     return this.call('POST', '/admin/clients', client);
   }
 
