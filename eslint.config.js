@@ -25,7 +25,10 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['**/apps/*', '../../*/src/*', '../../../apps/**'], message: 'Apps never import from each other.' },
-            { group: ['**/libs/*/src/**', '@authmesh/*/*'], message: 'Import a lib through its @authmesh/<name> alias.' },
+            {
+              group: ['**/libs/*/src/**', '@authmesh/*/*', '!@authmesh/platform/core'],
+              message: 'Import a lib through its @authmesh/<name> alias.',
+            },
           ],
         },
       ],
@@ -57,7 +60,10 @@ export default tseslint.config(
           paths: [{ name: '@authmesh/testing', message: 'libs/testing is for tests only.' }],
           patterns: [
             { group: ['**/apps/*', '../../*/src/*', '../../../apps/**'], message: 'Apps never import from each other.' },
-            { group: ['**/libs/*/src/**', '@authmesh/*/*'], message: 'Import a lib through its @authmesh/<name> alias.' },
+            {
+              group: ['**/libs/*/src/**', '@authmesh/*/*', '!@authmesh/platform/core'],
+              message: 'Import a lib through its @authmesh/<name> alias.',
+            },
           ],
         },
       ],

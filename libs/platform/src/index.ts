@@ -23,3 +23,4 @@ export * from './http/client-key.js';
 export * from './http/forwarded-for-proof.js';
 export * from './http/input-strings.js';
 export * from './http/request-rules.js';
+export * from './core.js';
