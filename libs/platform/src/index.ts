@@ -24,3 +24,4 @@ export * from './http/forwarded-for-proof.js';
 export * from './http/input-strings.js';
 export * from './http/request-rules.js';
 export * from './core.js';
+export * from './rate-limit/rate-limiter.js';
