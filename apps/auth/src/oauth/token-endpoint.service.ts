@@ -42,7 +42,7 @@ export class TokenEndpoint {
     const params = new OAuthParams(body);
     const grantType = params.required('grant_type');
     switch (grantType) {
-      case 'client_credentials':
+      case GRANT_CLIENT_CREDENTIALS:
         return this.clientCredentials(params, authorization);
       case GRANT_REFRESH_TOKEN:
         return this.refreshToken(params, authorization);

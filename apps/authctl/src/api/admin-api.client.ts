@@ -1,16 +1,17 @@
 import type { AuthctlConfig } from '../config/authctl.config.js';
 import { AuthUnavailableError, CredentialsRejectedError, ServerRefusedError } from '../cli/errors.js';
-import type {
-  ClientList,
-  CreatedClientView,
-  DisabledClient,
-  KeyEventList,
-  KeyList,
-  NewClient,
-  Revocation,
-  RevocationResult,
-  RevokeKeyResult,
-  RotateResult,
+import {
+  GRANT_CLIENT_CREDENTIALS,
+  type ClientList,
+  type CreatedClientView,
+  type DisabledClient,
+  type KeyEventList,
+  type KeyList,
+  type NewClient,
+  type Revocation,
+  type RevocationResult,
+  type RevokeKeyResult,
+  type RotateResult,
 } from '@authmesh/contracts';
 
 /** The scope and audience every admin route of auth requires. */
@@ -104,7 +105,7 @@ export class AdminApiClient {
     const res = await this.send(what, '/oauth/token', {
       method: 'POST',
       headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', audience: ADMIN_AUDIENCE, scope: ADMIN_SCOPE }).toString(),
+      body: new URLSearchParams({ grant_type: GRANT_CLIENT_CREDENTIALS, audience: ADMIN_AUDIENCE, scope: ADMIN_SCOPE }).toString(),
     });
     const json = await this.readJson(what, res);
     if (res.status === 429 || res.status >= 500) throw unavailable(what, res, `${res.status}`);

@@ -1,4 +1,4 @@
-import { GRANT_TOKEN_EXCHANGE, TOKEN_TYPE_ACCESS_TOKEN } from '@authmesh/contracts';
+import { GRANT_REFRESH_TOKEN, GRANT_TOKEN_EXCHANGE, TOKEN_TYPE_ACCESS_TOKEN } from '@authmesh/contracts';
 import { Agent, request } from 'undici';
 import { AuthUnavailableError } from '../errors/gateway-errors.js';
 import { type ForwardContext, forwardingHeaders } from '../proxy/forward-headers.js';
@@ -62,7 +62,7 @@ export class AuthClient {
   refresh(refreshToken: string, ctx: ForwardContext, signal?: AbortSignal): Promise<AuthAnswer> {
     return this.form(
       '/oauth/token',
-      { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: this.options.userClientId },
+      { grant_type: GRANT_REFRESH_TOKEN, refresh_token: refreshToken, client_id: this.options.userClientId },
       ctx,
       {},
       signal,
