@@ -163,6 +163,6 @@ export class ClientCredentialsTokenSource {
 
   /** Exponential backoff with "equal jitter": half fixed, half random, so instances don't retry in lockstep. */
   private backoffMs(failedAttempt: number): number {
-    return backoffDelay(failedAttempt, { initialMs: this.baseDelayMs, maxMs: this.maxDelayMs, jitter: 'equal', random: this.random });
+    return backoffDelay(failedAttempt, { initial: this.baseDelayMs, max: this.maxDelayMs, jitter: 'equal', random: this.random });
   }
 }

@@ -6,6 +6,7 @@ import {
   InjectConfig,
   RedisConnection,
   TooManyRequestsError,
+  backoffDelay,
   clientKeyOf,
   createRateLimiter,
 } from '@authmesh/platform';
@@ -30,9 +31,10 @@ export interface PastCapAttempt {
   refusal: TooManyLoginAttempts;
 }
 
-/** The wait before attempt number `beyondFree` past the free failures (1-based): doubling, capped. */
+/** The wait before attempt number `beyondFree` past the free failures (1-based): doubling, capped, no jitter. */
 export function delaySecondsFor(beyondFree: number, baseSeconds: number, maxSeconds: number): number {
-  return Math.min(maxSeconds, baseSeconds * 2 ** Math.min(30, Math.max(0, beyondFree - 1)));
+  // Whole seconds in, whole seconds out (AUTH_LOGIN_DELAY_S and _MAX_S are integers): the rounding is exact.
+  return backoffDelay(beyondFree, { initial: baseSeconds, max: maxSeconds });
 }
 
 /**

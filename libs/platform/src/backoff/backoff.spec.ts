@@ -5,34 +5,34 @@ const delays = (n: number, options: Parameters<typeof backoffDelay>[1]): number[
 
 describe('backoffDelay', () => {
   it('doubles from the initial delay up to the cap, without jitter by default', () => {
-    expect(delays(7, { initialMs: 100, maxMs: 2000 })).toEqual([100, 200, 400, 800, 1600, 2000, 2000]);
+    expect(delays(7, { initial: 100, max: 2000 })).toEqual([100, 200, 400, 800, 1600, 2000, 2000]);
   });
 
   it('with equal jitter waits between half and all of each delay', () => {
-    expect(delays(3, { initialMs: 200, maxMs: 5000, jitter: 'equal', random: () => 0 })).toEqual([100, 200, 400]);
-    expect(delays(3, { initialMs: 200, maxMs: 5000, jitter: 'equal', random: () => 0.5 })).toEqual([150, 300, 600]);
-    expect(delays(3, { initialMs: 200, maxMs: 5000, jitter: 'equal', random: () => 0.999999 })).toEqual([200, 400, 800]);
+    expect(delays(3, { initial: 200, max: 5000, jitter: 'equal', random: () => 0 })).toEqual([100, 200, 400]);
+    expect(delays(3, { initial: 200, max: 5000, jitter: 'equal', random: () => 0.5 })).toEqual([150, 300, 600]);
+    expect(delays(3, { initial: 200, max: 5000, jitter: 'equal', random: () => 0.999999 })).toEqual([200, 400, 800]);
   });
 
   it('with full jitter waits anywhere between zero and each delay', () => {
-    expect(delays(3, { initialMs: 200, maxMs: 5000, jitter: 'full', random: () => 0 })).toEqual([0, 0, 0]);
-    expect(delays(3, { initialMs: 200, maxMs: 5000, jitter: 'full', random: () => 0.5 })).toEqual([100, 200, 400]);
+    expect(delays(3, { initial: 200, max: 5000, jitter: 'full', random: () => 0 })).toEqual([0, 0, 0]);
+    expect(delays(3, { initial: 200, max: 5000, jitter: 'full', random: () => 0.5 })).toEqual([100, 200, 400]);
   });
 
-  it('caps the delay before jitter, so a jittered delay never exceeds maxMs', () => {
-    expect(backoffDelay(10, { initialMs: 1000, maxMs: 3000, jitter: 'equal', random: () => 0.999999 })).toBe(3000);
+  it('caps the delay before jitter, so a jittered delay never exceeds max', () => {
+    expect(backoffDelay(10, { initial: 1000, max: 3000, jitter: 'equal', random: () => 0.999999 })).toBe(3000);
   });
 
-  it('never waits less than minMs', () => {
-    expect(backoffDelay(1, { initialMs: 1000, maxMs: 30_000, jitter: 'equal', minMs: 1000, random: () => 0 })).toBe(1000);
+  it('never waits less than min', () => {
+    expect(backoffDelay(1, { initial: 1000, max: 30_000, jitter: 'equal', min: 1000, random: () => 0 })).toBe(1000);
   });
 
   it('stays at the cap after very many failures (no Infinity, no NaN)', () => {
-    expect(backoffDelay(1e9, { initialMs: 1000, maxMs: 30_000 })).toBe(30_000);
-    expect(backoffDelay(1e9, { initialMs: 0, maxMs: 30_000 })).toBe(0);
+    expect(backoffDelay(1e9, { initial: 1000, max: 30_000 })).toBe(30_000);
+    expect(backoffDelay(1e9, { initial: 0, max: 30_000 })).toBe(0);
   });
 
   it('treats attempt 0 or less as the first retry', () => {
-    expect(backoffDelay(0, { initialMs: 100, maxMs: 2000 })).toBe(100);
+    expect(backoffDelay(0, { initial: 100, max: 2000 })).toBe(100);
   });
 });

@@ -11,7 +11,7 @@ import {
 import type { RevocationMirror } from './revocation-mirror.js';
 
 /** A failed re-sync is retried after 100 ms, doubling to at most 2 s: Redis is back within a heartbeat or two. */
-const RESYNC_BACKOFF: BackoffOptions = { initialMs: 100, maxMs: 2000 };
+const RESYNC_BACKOFF: BackoffOptions = { initial: 100, max: 2000 };
 
 export interface RedisMirrorFeedOptions {
   /** Namespace of keys and channel; must match the writers' (default none). */

@@ -355,10 +355,10 @@ export class JwksCache {
       // Exponential backoff with jitter (so a fleet doesn't retry in lockstep when auth comes
       // back), never more often than the first delay nor less often than once per cooldown.
       delay = backoffDelay(this.consecutiveFailures, {
-        initialMs: this.o.retryInitialDelayMs,
-        maxMs: this.o.cooldownMs,
+        initial: this.o.retryInitialDelayMs,
+        max: this.o.cooldownMs,
         jitter: 'equal',
-        minMs: this.o.retryInitialDelayMs,
+        min: this.o.retryInitialDelayMs,
       });
       reason = 'retry';
     } else {
