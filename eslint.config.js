@@ -43,7 +43,8 @@ const viaRepoRoot = {
   message: 'Code under apps/ and libs/ never reaches into apps/ by path: share code through a lib.',
 };
 const libInternals = {
-  group: ['**/libs/*/src/**', '@authmesh/*/*'],
+  // @authmesh/platform/core is platform's framework-free entry (backoff), for the libs' Nest-free cores.
+  group: ['**/libs/*/src/**', '@authmesh/*/*', '!@authmesh/platform/core'],
   message: 'Import a lib through its @authmesh/<name> alias (its public surface is src/index.ts).',
 };
 const libTestFolders = {
@@ -78,7 +79,10 @@ function libBlocks(lib) {
       ? `libs/${lib} may import only ${LIB_DEPENDS_ON[lib].map((l) => `@authmesh/${l}`).join(', ')}.`
       : `libs/${lib} imports no other @authmesh lib: anything may depend on it.`,
   }));
+  if (!allowed.has('platform'))
+    forbidden.push({ name: '@authmesh/platform/core', message: `libs/${lib} may not import @authmesh/platform.` });
   const patterns = [
+    ...(lib === 'contracts' ? [{ group: ['@nestjs/*'], message: 'libs/contracts is types and constants: no Nest.' }] : []),
     intoApps(APPS, `libs/${lib} never imports an app: apps depend on libs, not the other way round.`),
     viaRepoRoot,
     {

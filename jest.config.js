@@ -1,6 +1,8 @@
 // Jest 30 in native ESM mode (node --experimental-vm-modules) with ts-jest; see CONVENTIONS.md.
 const aliases = {
   '^@authmesh/(contracts|platform|testing|token-verifier|revocation|service-auth)$': '<rootDir>/libs/$1/src/index.ts',
+  // platform's framework-free entry (backoff): what Nest-free cores import.
+  '^@authmesh/platform/core$': '<rootDir>/libs/platform/src/core.ts',
   '^(\\.{1,2}/.*)\\.js$': '$1',
 };
 

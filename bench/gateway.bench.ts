@@ -40,6 +40,7 @@ import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { Worker, isMainThread, parentPort } from 'node:worker_threads';
 import { Pool } from 'undici';
+import { CLIENT_GRANT_TYPES } from '@authmesh/contracts';
 import type { RunningApp } from '@authmesh/platform';
 import { json } from './support/json-request.js';
 
@@ -61,7 +62,7 @@ const GATEWAY_CLIENT = {
   secret: randomBytes(18).toString('base64url'),
   scopes: ['orders:read', 'orders:write', 'profiles:read', 'profiles:write'],
   audiences: ['orders', 'profiles'],
-  grantTypes: ['client_credentials', 'urn:ietf:params:oauth:grant-type:token-exchange'],
+  grantTypes: [...CLIENT_GRANT_TYPES],
 };
 const ADDRESS = { line1: '1 Main Street', city: 'Lyon', postalCode: '69001', country: 'FR' };
 const CART = { items: [{ sku: 'BOOK-1', quantity: 2, unitPrice: 1250 }], currency: 'EUR' };

@@ -1,3 +1,4 @@
+import { GRANT_REFRESH_TOKEN } from '@authmesh/contracts';
 /**
  * `npm run bench:revocation`: how fast a revocation reaches a verifier, and what checking
  * revocation on every request costs, with the real auth service, real Postgres and real Redis.
@@ -232,7 +233,7 @@ async function main(): Promise<void> {
     const tokens: string[] = [];
     for (let i = 0; i < REVOCATIONS; i++) {
       const next = await json<{ access_token: string; refresh_token: string }>(`${auth.url}/oauth/token`, {
-        body: { grant_type: 'refresh_token', refresh_token: session.refresh_token },
+        body: { grant_type: GRANT_REFRESH_TOKEN, refresh_token: session.refresh_token },
       });
       if (next.status !== 200) throw new Error(`refresh grant answered ${next.status}: ${JSON.stringify(next.body)}`);
       session = next.body;
@@ -309,7 +310,7 @@ async function main(): Promise<void> {
     }
     // A token that was not revoked above (every token of the refresh chain was).
     const fresh = await json<{ access_token: string }>(`${auth.url}/oauth/token`, {
-      body: { grant_type: 'refresh_token', refresh_token: session.refresh_token },
+      body: { grant_type: GRANT_REFRESH_TOKEN, refresh_token: session.refresh_token },
     });
     if (fresh.status !== 200) throw new Error(`refresh grant answered ${fresh.status}`);
     const token = fresh.body.access_token;

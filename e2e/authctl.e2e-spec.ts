@@ -1,3 +1,4 @@
+import type { KeyView } from '@authmesh/contracts';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -358,11 +359,6 @@ describe('authctl: the ops CLI against a real auth', () => {
 
   // Needs the keys admin API (GET /admin/keys, POST /admin/keys/rotate, POST /admin/keys/:kid/revoke, GET /admin/keys/events).
   describe('keys', () => {
-    interface KeyView {
-      kid: string;
-      state: string;
-      activatesAt: string | null;
-    }
     const keys = async (): Promise<KeyView[]> =>
       (JSON.parse((await authctl(['keys', 'list', '--json'])).stdout) as { keys: KeyView[] }).keys;
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { newTestApp, type TestApp, waitFor } from '@authmesh/testing';
 import { authApp } from '../apps/auth/src/auth.app.js';
-import { GRANT_TOKEN_EXCHANGE } from '../apps/auth/src/clients/clients.service.js';
+import { GRANT_TOKEN_EXCHANGE, TOKEN_TYPE_ACCESS_TOKEN } from '@authmesh/contracts';
 import { GATEWAY_CLIENT as SHARED_GATEWAY_CLIENT, basic, form } from '../apps/auth/test/auth-fixture.js';
 import { ordersApp } from '../apps/orders/src/orders.app.js';
 import { UNUSED_PROFILES_CLIENT_ENV } from '../apps/orders/test/support/profiles-client-env.js';
@@ -79,7 +79,7 @@ describe('a token exchanged at auth dies with the token it was exchanged from, a
       body: {
         grant_type: GRANT_TOKEN_EXCHANGE,
         subject_token: subjectToken,
-        subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+        subject_token_type: TOKEN_TYPE_ACCESS_TOKEN,
         audience: 'orders',
       },
     });

@@ -1,3 +1,4 @@
+import { GRANT_TOKEN_EXCHANGE, TOKEN_TYPE_ACCESS_TOKEN } from '@authmesh/contracts';
 import { randomBytes } from 'node:crypto';
 import { newTestApp, type TestApp, waitFor } from '@authmesh/testing';
 import { authApp } from '../apps/auth/src/auth.app.js';
@@ -35,9 +36,9 @@ describe('a token exchanged at auth for orders, verified by orders and profiles'
     const res = await call<{ access_token: string }>(`${auth.url}/oauth/token`, {
       headers: { authorization: basic(GATEWAY_CLIENT.clientId, GATEWAY_CLIENT.secret) },
       body: {
-        grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+        grant_type: GRANT_TOKEN_EXCHANGE,
         subject_token: subjectToken,
-        subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+        subject_token_type: TOKEN_TYPE_ACCESS_TOKEN,
         audience,
         ...(scope === undefined ? {} : { scope }),
       },

@@ -1,3 +1,4 @@
+import { GRANT_TOKEN_EXCHANGE, TOKEN_TYPE_ACCESS_TOKEN } from '@authmesh/contracts';
 import type { TestApp } from '@authmesh/testing';
 import { requestsServed } from '@authmesh/testing';
 import { decodeJwt } from 'jose';
@@ -16,8 +17,8 @@ import {
   startServices,
 } from './support/gateway-fixture.js';
 
-const EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
-const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
+const EXCHANGE = GRANT_TOKEN_EXCHANGE;
+const ACCESS_TOKEN_TYPE = TOKEN_TYPE_ACCESS_TOKEN;
 
 // Token exchange (RFC 8693), the default of every /api route: real auth, orders and profiles; a recording proxy
 // in front of orders shows the token orders actually received.

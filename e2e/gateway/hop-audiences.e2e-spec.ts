@@ -1,3 +1,4 @@
+import { GRANT_TOKEN_EXCHANGE, TOKEN_TYPE_ACCESS_TOKEN } from '@authmesh/contracts';
 import type { TestApp } from '@authmesh/testing';
 import { decodeJwt } from 'jose';
 import pg from 'pg';
@@ -27,10 +28,10 @@ const RELAY_CLIENT = {
   secret: 'hop-relay-secret-0123456789',
   scopes: ['auth:admin'],
   audiences: ['auth'],
-  grantTypes: ['urn:ietf:params:oauth:grant-type:token-exchange'],
+  grantTypes: [GRANT_TOKEN_EXCHANGE],
 };
-const EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
-const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
+const EXCHANGE = GRANT_TOKEN_EXCHANGE;
+const ACCESS_TOKEN_TYPE = TOKEN_TYPE_ACCESS_TOKEN;
 
 type Answer = { status: number; body: { code?: string } };
 

@@ -98,6 +98,17 @@ describe('management listener (e2e)', () => {
     }
   });
 
+  it('every service reports its keys in one readiness shape (TokenVerifierModule’s jwks check)', async () => {
+    const shapes: Record<string, unknown> = {};
+    for (const app of [gateway, auth, orders, profiles]) {
+      const ready = JSON.parse((await rawGet(app.managementUrl, '/health/ready')).body) as { info: { jwks?: Record<string, unknown> } };
+      expect({ app: app.config.app, jwks: ready.info.jwks }).toMatchObject({ app: app.config.app, jwks: { status: 'up' } });
+      shapes[app.config.app] = Object.keys(ready.info.jwks ?? {}).sort();
+    }
+    const expected = ['ageSeconds', 'keys', 'lastResult', 'maxStalenessSeconds', 'responseTime', 'status'];
+    expect(shapes).toEqual({ gateway: expected, auth: expected, orders: expected, profiles: expected });
+  });
+
   it('the management listener serves nothing else (no API route, no proxy)', async () => {
     for (const path of ['/api/orders', '/auth/login', '/orders', '/.well-known/jwks.json']) {
       const res = await rawGet(gateway.managementUrl, path);

@@ -1,8 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { MetricsService, PlatformModule } from '@authmesh/platform';
+import { PlatformModule } from '@authmesh/platform';
 import { MirrorRevocationChecker } from '@authmesh/revocation';
-import { JwtAuthGuard, TokenVerifier, VerifierMetrics } from '@authmesh/token-verifier';
+import { TokenVerifierModule } from '@authmesh/token-verifier';
 import { EmailVerificationTokenEntity } from './accounts/email-verification-token.entity.js';
 import { AccountsModule } from './accounts/accounts.module.js';
 import { UnlockTokenEntity } from './accounts/unlock-token.entity.js';
@@ -75,25 +75,15 @@ export class AuthModule {
       ],
       providers: [
         KeyringKeySource,
-        // Auth's own routes (logout, admin) take tokens for audience `auth`, verified against the keyring.
-        {
-          provide: TokenVerifier,
-          useFactory: (keys: KeyringKeySource, revocation: MirrorRevocationChecker) =>
-            new TokenVerifier({
-              issuer: config.auth.issuer,
-              audience: 'auth',
-              keys,
-              revocation,
-              clockToleranceSeconds: config.auth.clockToleranceSeconds,
-            }),
-          inject: [KeyringKeySource, MirrorRevocationChecker],
-        },
-        {
-          provide: VerifierMetrics,
-          useFactory: (metrics: MetricsService, verifier: TokenVerifier) => new VerifierMetrics(metrics, undefined, verifier),
-          inject: [MetricsService, TokenVerifier],
-        },
-        { provide: APP_GUARD, useClass: JwtAuthGuard },
+        // Auth's own routes (logout, admin) take tokens for audience `auth`, verified against the
+        // keyring; registered here rather than imported, as the key source needs auth's keyring.
+        ...TokenVerifierModule.providers({
+          issuer: config.auth.issuer,
+          audience: 'auth',
+          clockToleranceSeconds: config.auth.clockToleranceSeconds,
+          keys: { useExisting: KeyringKeySource },
+          revocation: { useExisting: MirrorRevocationChecker },
+        }),
         // Runs after JwtAuthGuard (global guards run in the order they are provided): exchanged
         // tokens are refused at auth, and auth:admin routes take tokens for audience auth alone.
         { provide: APP_GUARD, useClass: HopGuard },

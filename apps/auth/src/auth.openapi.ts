@@ -1,7 +1,7 @@
 import type { OpenApiSpec } from '@authmesh/platform';
 import { SCOPES_KEY } from '@authmesh/token-verifier';
 import type { SchemaObject } from '@nestjs/swagger';
-import { CLIENT_GRANT_TYPES, GRANT_TOKEN_EXCHANGE } from './clients/clients.service.js';
+import { CLIENT_GRANT_TYPES, GRANT_TOKEN_EXCHANGE, TOKEN_TYPE_ACCESS_TOKEN } from '@authmesh/contracts';
 import type { AuthConfig } from './config/auth.config.js';
 
 /** The security scheme of a confidential client at the OAuth endpoints (RFC 6749 §2.3.1). */
@@ -27,7 +27,7 @@ const AUTH_SCHEMAS: Record<string, SchemaObject> = {
       expires_in: { type: 'integer', description: 'Seconds.' },
       refresh_token: { type: 'string', description: 'Login and refresh only; rotated on every use.' },
       scope: { type: 'string', description: 'Space-separated granted scopes.' },
-      issued_token_type: { type: 'string', enum: ['urn:ietf:params:oauth:token-type:access_token'] },
+      issued_token_type: { type: 'string', enum: [TOKEN_TYPE_ACCESS_TOKEN] },
     },
   },
   TokenRequest: {
@@ -41,8 +41,8 @@ const AUTH_SCHEMAS: Record<string, SchemaObject> = {
       audience: OAUTH_PARAM('client_credentials and token exchange: the service the token is for.'),
       resource: OAUTH_PARAM('RFC 8707 alternative to audience.'),
       subject_token: OAUTH_PARAM(`${GRANT_TOKEN_EXCHANGE}: the user access token to exchange.`),
-      subject_token_type: OAUTH_PARAM(`${GRANT_TOKEN_EXCHANGE}: urn:ietf:params:oauth:token-type:access_token.`),
-      requested_token_type: OAUTH_PARAM('Optional; only urn:ietf:params:oauth:token-type:access_token.'),
+      subject_token_type: OAUTH_PARAM(`${GRANT_TOKEN_EXCHANGE}: ${TOKEN_TYPE_ACCESS_TOKEN}.`),
+      requested_token_type: OAUTH_PARAM(`Optional; only ${TOKEN_TYPE_ACCESS_TOKEN}.`),
       ...CLIENT_PARAMS,
     },
   },

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { newTestApp, type TestApp } from '@authmesh/testing';
 import { authApp } from '../src/auth.app.js';
-import { GRANT_TOKEN_EXCHANGE } from '../src/clients/clients.service.js';
+import { GRANT_TOKEN_EXCHANGE } from '@authmesh/contracts';
 import type { AuthConfig } from '../src/config/auth.config.js';
 
 export const ISSUER = 'http://auth.test';

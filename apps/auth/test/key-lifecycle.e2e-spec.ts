@@ -1,3 +1,4 @@
+import type { KeyEventView, KeyView } from '@authmesh/contracts';
 import { randomBytes } from 'node:crypto';
 import { decodeProtectedHeader } from 'jose';
 import pg from 'pg';
@@ -10,20 +11,13 @@ import { ISSUER, basic, form } from './auth-fixture.js';
 const OPS = { clientId: 'ops', secret: 'ops-secret-0123456789abcdef', scopes: ['auth:admin'], audiences: ['auth'] };
 const PUBLISH_DELAY_S = 2;
 
-interface KeyView {
-  kid: string;
-  state: string;
-  activatesAt: string | null;
-  retireAfter: string | null;
-}
-
 /** What the keys admin API answers (every member optional: each route fills some). */
 interface AdminBody {
   code?: string;
   key: KeyView;
   previous: KeyView | null;
   keys: KeyView[];
-  events: { toState: string; actor: string; reason: string }[];
+  events: KeyEventView[];
   revoked: KeyView;
   active: KeyView;
 }

@@ -1,3 +1,4 @@
+import { GRANT_TOKEN_EXCHANGE, TOKEN_TYPE_ACCESS_TOKEN } from '@authmesh/contracts';
 import { generateKeyPairSync } from 'node:crypto';
 import { SignJWT, decodeJwt, decodeProtectedHeader } from 'jose';
 import { OwnedRedis, type TestApp, waitFor } from '@authmesh/testing';
@@ -7,8 +8,8 @@ import { Keyring } from '../src/keys/keyring.service.js';
 import { AccessTokenIssuer, type AccessTokenRequest } from '../src/tokens/access-token.issuer.js';
 import { GATEWAY_CLIENT, ISSUER, ORDERS_CLIENT, basic, form, newAuthApp, post, uniqueEmail } from './auth-fixture.js';
 
-const EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
-const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
+const EXCHANGE = GRANT_TOKEN_EXCHANGE;
+const ACCESS_TOKEN_TYPE = TOKEN_TYPE_ACCESS_TOKEN;
 
 interface Answer {
   status: number;

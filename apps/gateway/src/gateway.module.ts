@@ -1,12 +1,11 @@
 import { type DynamicModule, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { MetricsService, PlatformModule, ReadinessRegistry, RedisConnection } from '@authmesh/platform';
-import { MirrorRevocationChecker, RevocationModule } from '@authmesh/revocation';
-import { JwksCache, VerifierMetrics } from '@authmesh/token-verifier';
+import { PlatformModule, RedisConnection } from '@authmesh/platform';
+import { RevocationModule } from '@authmesh/revocation';
+import { TokenVerifierModule, TokenVerifiers, VerifierMetrics } from '@authmesh/token-verifier';
 import { AuthClient } from './auth-client/auth-client.js';
 import type { GatewayConfig } from './config/gateway.config.js';
 import { EdgeAccess } from './edge/edge-access.js';
-import { EdgeVerifier } from './edge/edge-verifier.js';
-import { JwksLifecycle } from './edge/jwks-lifecycle.js';
+import { EDGE_AUDIENCES, EdgeVerifier } from './edge/edge-verifier.js';
 import { TokenExchanger } from './exchange/token-exchanger.js';
 import { LoginRateLimiter } from './rate-limit/login-rate-limiter.js';
 import { SessionCookie } from './session/session-cookie.js';
@@ -40,37 +39,26 @@ export class GatewayModule {
         // The gateway keeps no data of its own in Postgres; the platform's database connection
         // backs /health/ready like every service's (and stays unused).
         PlatformModule.forRoot({ config, database: { entities: [], migrations: [] } }),
-        RevocationModule.forRoot({ ...config.revocation, clockToleranceSeconds: config.verifier.clockToleranceSeconds }),
+        // The edge's verifiers: one per routed audience over one JWKS cache and the revocation
+        // mirror, with the services' JWKS lifecycle and readiness check; no global guard (the
+        // proxy routes are raw Fastify). The metrics' cache gauge shows the orders verifier's.
+        TokenVerifierModule.forRoot({
+          ...config.verifier,
+          name: 'gateway',
+          audience: 'orders',
+          audiences: EDGE_AUDIENCES,
+          guard: false,
+          now: config.now,
+          ...RevocationModule.forVerifier({ ...config.revocation, clockToleranceSeconds: config.verifier.clockToleranceSeconds }),
+        }),
       ],
       controllers: [SessionController],
       providers: [
         {
-          provide: JwksCache,
-          useFactory: () => {
-            const logger = new Logger('JwksCache(gateway)');
-            return new JwksCache({
-              jwksUri: config.verifier.jwksUri,
-              fetchTimeoutMs: config.verifier.jwksFetchTimeoutMs,
-              cooldownMs: config.verifier.jwksCooldownSeconds * 1000,
-              maxStalenessMs: config.verifier.jwksMaxStalenessSeconds * 1000,
-              logger: { warn: (m) => logger.warn(m), info: (m) => logger.log(m) },
-            });
-          },
-        },
-        {
           provide: EdgeVerifier,
-          useFactory: (jwks: JwksCache, revocation: MirrorRevocationChecker, metrics: MetricsService) => {
-            const edge = new EdgeVerifier(config.verifier, jwks, revocation, config.now);
-            // token_verifications_total counts every audience; the cache gauge shows the orders verifier's.
-            edge.useMetrics(new VerifierMetrics(metrics, jwks, edge.verifierFor('orders')));
-            return edge;
-          },
-          inject: [JwksCache, MirrorRevocationChecker, MetricsService],
-        },
-        {
-          provide: JwksLifecycle,
-          useFactory: (jwks: JwksCache, readiness: ReadinessRegistry) => new JwksLifecycle(jwks, readiness, config.verifier),
-          inject: [JwksCache, ReadinessRegistry],
+          // token_verifications_total counts every audience.
+          useFactory: (verifiers: TokenVerifiers, metrics: VerifierMetrics) => new EdgeVerifier(verifiers, metrics),
+          inject: [TokenVerifiers, VerifierMetrics],
         },
         {
           provide: AuthClient,

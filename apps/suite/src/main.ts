@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { CLIENT_GRANT_TYPES } from '@authmesh/contracts';
 import { type AppDefinition, type RunningApp, exitOnStartupError, startApp } from '@authmesh/platform';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -47,7 +48,7 @@ function embeddedClients(): string {
       clientId: 'gateway',
       scopes: ['orders:read', 'orders:write', 'profiles:read', 'profiles:write'],
       audiences: ['orders', 'profiles'],
-      grantTypes: ['client_credentials', 'urn:ietf:params:oauth:grant-type:token-exchange'],
+      grantTypes: [...CLIENT_GRANT_TYPES],
     },
     // The ops CLI talks to auth's admin API with this client (`npm run authctl -- keys list`).
     { clientId: 'authctl', scopes: ['auth:admin'], audiences: ['auth'] },

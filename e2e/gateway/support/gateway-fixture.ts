@@ -1,3 +1,4 @@
+import { CLIENT_GRANT_TYPES } from '@authmesh/contracts';
 import { call, freePort, type JsonResponse, newTestApp, type TestApp } from '@authmesh/testing';
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
@@ -17,7 +18,7 @@ export const GATEWAY_CLIENT = {
   secret: 'gateway-secret-0123456789',
   scopes: ['orders:read', 'orders:write', 'profiles:read', 'profiles:write'],
   audiences: ['orders', 'profiles'],
-  grantTypes: ['client_credentials', 'urn:ietf:params:oauth:grant-type:token-exchange'],
+  grantTypes: [...CLIENT_GRANT_TYPES],
 };
 export const ADDRESS = { line1: '1 Main Street', city: 'Lyon', postalCode: '69001', country: 'FR' };
 export const CART = { items: [{ sku: 'BOOK-1', quantity: 2, unitPrice: 1250 }], currency: 'EUR' };

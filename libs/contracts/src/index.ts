@@ -5,3 +5,7 @@
  */
 // Error codes: the catalogue behind docs/errors.md, and the unions the error classes' `code` is typed with.
 export * from './errors/index.js';
+// Identifier patterns, OAuth names and the admin API's bodies.
+export * from './identifiers.js';
+export * from './oauth.js';
+export * from './admin-api.js';

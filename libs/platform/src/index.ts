@@ -27,3 +27,5 @@ export * from './openapi/openapi-spec.js';
 export * from './openapi/error-components.js';
 export * from './openapi/build-openapi-document.js';
 export * from './openapi/registered-routes.js';
+export * from './core.js';
+export * from './rate-limit/rate-limiter.js';

@@ -1,3 +1,4 @@
+import { GRANT_CLIENT_CREDENTIALS } from '@authmesh/contracts';
 import { type Dispatcher, request } from 'undici';
 import { TokenFetchError } from './errors.js';
 
@@ -36,7 +37,7 @@ export interface HttpTokenFetcherOptions {
 export function httpTokenFetcher(options: HttpTokenFetcherOptions = {}): TokenFetcher {
   const timeoutMs = options.timeoutMs ?? 5000;
   return async (req) => {
-    const form = new URLSearchParams({ grant_type: 'client_credentials', audience: req.audience });
+    const form = new URLSearchParams({ grant_type: GRANT_CLIENT_CREDENTIALS, audience: req.audience });
     if (req.scope) form.set('scope', req.scope);
     // RFC 6749 §2.3.1: id and secret are form-urlencoded before the Basic encoding.
     const basic = Buffer.from(`${encodeURIComponent(req.clientId)}:${encodeURIComponent(req.clientSecret)}`).toString('base64');

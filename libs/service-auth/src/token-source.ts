@@ -1,3 +1,4 @@
+import { backoffDelay } from '@authmesh/platform/core';
 import { TokenFetchError } from './errors.js';
 import { type FetchedToken, type TokenFetcher, httpTokenFetcher } from './token-fetcher.js';
 
@@ -162,7 +163,6 @@ export class ClientCredentialsTokenSource {
 
   /** Exponential backoff with "equal jitter": half fixed, half random, so instances don't retry in lockstep. */
   private backoffMs(failedAttempt: number): number {
-    const ceiling = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (failedAttempt - 1));
-    return Math.round(ceiling / 2 + (ceiling / 2) * this.random());
+    return backoffDelay(failedAttempt, { initial: this.baseDelayMs, max: this.maxDelayMs, jitter: 'equal', random: this.random });
   }
 }

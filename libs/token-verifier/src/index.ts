@@ -23,6 +23,8 @@ export * from './nest/http-errors.js';
 export * from './nest/scopes.decorator.js';
 export * from './nest/current-principal.decorator.js';
 export * from './nest/verifier-metrics.js';
+export * from './nest/token-verifiers.js';
+export * from './nest/jwks-lifecycle.js';
 export * from './nest/jwt-auth.guard.js';
 export * from './nest/whoami.controller.js';
 export * from './nest/token-verifier.module.js';

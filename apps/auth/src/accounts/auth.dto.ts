@@ -31,18 +31,21 @@ export class LoginDto {
   password!: string;
 }
 
+/** A one-time token from an account message: 256 bits, base64url (43 characters). */
+const MESSAGE_TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
 /** `POST /auth/verify-email`: the token the account message delivered (256 bits, base64url). */
 export class VerifyEmailDto {
-  @ApiProperty({ pattern: '^[A-Za-z0-9_-]{43}$', description: 'The token from the verification message.' })
+  @ApiProperty({ pattern: MESSAGE_TOKEN_PATTERN.source, description: 'The token from the verification message.' })
   @IsString()
-  @Matches(/^[A-Za-z0-9_-]{43}$/, { message: 'token must be the 43-character token from the verification message' })
+  @Matches(MESSAGE_TOKEN_PATTERN, { message: 'token must be the 43-character token from the verification message' })
   token!: string;
 }
 
 /** `POST /auth/unlock`: the token the unlock message delivered (256 bits, base64url). */
 export class UnlockDto {
-  @ApiProperty({ pattern: '^[A-Za-z0-9_-]{43}$', description: 'The token from the unlock message.' })
+  @ApiProperty({ pattern: MESSAGE_TOKEN_PATTERN.source, description: 'The token from the unlock message.' })
   @IsString()
-  @Matches(/^[A-Za-z0-9_-]{43}$/, { message: 'token must be the 43-character token from the unlock message' })
+  @Matches(MESSAGE_TOKEN_PATTERN, { message: 'token must be the 43-character token from the unlock message' })
   token!: string;
 }

@@ -1,7 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import { DependencyUnavailableError, InjectConfig, RedisConnection, TooManyRequestsError, clientKeyOf } from '@authmesh/platform';
+import { type RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
+import {
+  DependencyUnavailableError,
+  InjectConfig,
+  RedisConnection,
+  TooManyRequestsError,
+  backoffDelay,
+  clientKeyOf,
+  createRateLimiter,
+} from '@authmesh/platform';
 import type { AuthConfig } from '../config/auth.config.js';
 
 /** Too many failed password checks for this account or address: 429 with Retry-After. */
@@ -23,9 +31,10 @@ export interface PastCapAttempt {
   refusal: TooManyLoginAttempts;
 }
 
-/** The wait before attempt number `beyondFree` past the free failures (1-based): doubling, capped. */
+/** The wait before attempt number `beyondFree` past the free failures (1-based): doubling, capped, no jitter. */
 export function delaySecondsFor(beyondFree: number, baseSeconds: number, maxSeconds: number): number {
-  return Math.min(maxSeconds, baseSeconds * 2 ** Math.min(30, Math.max(0, beyondFree - 1)));
+  // Whole seconds in, whole seconds out (AUTH_LOGIN_DELAY_S and _MAX_S are integers): the rounding is exact.
+  return backoffDelay(beyondFree, { initial: baseSeconds, max: maxSeconds });
 }
 
 /**
@@ -65,18 +74,10 @@ export class LoginLimiter {
 
   constructor(redis: RedisConnection, @InjectConfig() config: AuthConfig) {
     this.settings = config.auth;
-    const make = (keyPrefix: string, points: number, duration: number): RateLimiterAbstract =>
-      redis.client
-        ? // During a Redis outage the counters fall back to this instance's memory (rate-limiter-flexible's
-          // insurance limiter): still bounded, so logins keep working and guessing stays limited.
-          new RateLimiterRedis({
-            storeClient: redis.client,
-            keyPrefix,
-            points,
-            duration,
-            insuranceLimiter: new RateLimiterMemory({ keyPrefix, points, duration }),
-          })
-        : new RateLimiterMemory({ keyPrefix, points, duration });
+    // During a Redis outage the counters fall back to this instance's memory (the factory's
+    // insurance limiter): still bounded, so logins keep working and guessing stays limited.
+    const make = (keyPrefix: string, points: number, durationSeconds: number): RateLimiterAbstract =>
+      createRateLimiter(redis, { keyPrefix, points, durationSeconds });
     const s = config.auth;
     this.perAccount = make('auth:login-fail:acct', s.loginMaxFailuresPerAccount, s.loginFailureWindowSeconds);
     this.perAddress = make('auth:login-fail:addr', s.loginMaxFailuresPerAddress, s.loginFailureWindowSeconds);

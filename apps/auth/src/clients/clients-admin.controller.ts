@@ -3,20 +3,14 @@ import { type FieldProblem, InjectConfig, RequestValidationError } from '@authme
 import { Scopes } from '@authmesh/token-verifier';
 import { schemaRef } from '@authmesh/platform';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam } from '@nestjs/swagger';
-import { CLIENT_ID_PATTERN } from './clients-admin.dto.js';
+import { CLIENT_ID_PATTERN } from '@authmesh/contracts';
 import type { ClientEntity } from './client.entity.js';
 import { ClientsService } from './clients.service.js';
 import type { AuthConfig } from '../config/auth.config.js';
 import { randomToken } from '../crypto/secrets.js';
 import { SessionRevoker } from '../revocation/session-revoker.service.js';
-import {
-  ClientIdParams,
-  type ClientView,
-  CreateClientDto,
-  type CreatedClientView,
-  reservedClientIdProblems,
-  unknownCatalogueProblems,
-} from './clients-admin.dto.js';
+import type { ClientView, CreatedClientView } from '@authmesh/contracts';
+import { ClientIdParams, CreateClientDto, reservedClientIdProblems, unknownCatalogueProblems } from './clients-admin.dto.js';
 import { ClientExistsError, ClientNotFoundError } from './clients-admin.errors.js';
 
 /** What the admin API shows of a client: never the secret's hash. */

@@ -1,13 +1,6 @@
 import { ArrayMaxSize, ArrayNotEmpty, ArrayUnique, IsArray, IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { CLIENT_GRANT_TYPES } from './clients.service.js';
-
-/** A client id: what the token endpoint's Basic auth and the `client_id`/`sub` claims carry. */
-export const CLIENT_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
-/** RFC 6749 §3.3: `scope-token = 1*( %x21 / %x23-5B / %x5D-7E )`. */
-export const SCOPE_TOKEN_PATTERN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
-/** An audience is a service name or URI (RFC 8707 `resource`): visible ASCII, no spaces. */
-export const AUDIENCE_PATTERN = /^[\x21-\x7e]{1,256}$/;
+import { AUDIENCE_PATTERN, CLIENT_GRANT_TYPES, CLIENT_ID_PATTERN, CLIENT_ID_RULE, SCOPE_TOKEN_PATTERN } from '@authmesh/contracts';
 export { reservedClientIdProblems } from './client-id-rules.js';
 
 /**
@@ -35,7 +28,7 @@ export function unknownCatalogueProblems(
 export class CreateClientDto {
   @ApiProperty({ pattern: CLIENT_ID_PATTERN.source })
   @IsString()
-  @Matches(CLIENT_ID_PATTERN, { message: 'clientId must be 1-64 of A-Z a-z 0-9 . _ -' })
+  @Matches(CLIENT_ID_PATTERN, { message: `clientId must be ${CLIENT_ID_RULE}` })
   clientId!: string;
 
   @ApiProperty({ type: 'array', items: { type: 'string', pattern: SCOPE_TOKEN_PATTERN.source }, maxItems: 100, uniqueItems: true })
@@ -73,21 +66,6 @@ export class CreateClientDto {
 /** `:clientId` of `POST /admin/clients/:clientId/disable`. */
 export class ClientIdParams {
   @IsString()
-  @Matches(CLIENT_ID_PATTERN, { message: 'clientId must be 1-64 of A-Z a-z 0-9 . _ -' })
+  @Matches(CLIENT_ID_PATTERN, { message: `clientId must be ${CLIENT_ID_RULE}` })
   clientId!: string;
-}
-
-/** A client as the admin API shows it: never its secret nor the secret's hash. */
-export interface ClientView {
-  clientId: string;
-  scopes: string[];
-  audiences: string[];
-  grantTypes: string[];
-  enabled: boolean;
-  createdAt: string;
-}
-
-/** The answer to `POST /admin/clients`: the only time the secret is ever shown. */
-export interface CreatedClientView extends ClientView {
-  clientSecret: string;
 }

@@ -1,17 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
+import { GRANT_CLIENT_CREDENTIALS } from '@authmesh/contracts';
 import type { EntityManager, Repository } from 'typeorm';
 import { SecretHasher } from '../crypto/secrets.js';
 import { InvalidClient } from '../oauth/oauth.errors.js';
 import { ClientEntity } from './client.entity.js';
 
 const UNIQUE_VIOLATION = '23505';
-
-export const GRANT_CLIENT_CREDENTIALS = 'client_credentials';
-/** RFC 8693 §2.1. */
-export const GRANT_TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
-/** Grant types a confidential client may be allowed (refresh_token belongs to the first-party user client). */
-export const CLIENT_GRANT_TYPES = [GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE] as const;
 
 export interface ClientSpec {
   clientId: string;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AUDIENCE_PATTERN, CLIENT_GRANT_TYPES, CLIENT_ID_PATTERN, CLIENT_ID_RULE, SCOPE_TOKEN_PATTERN } from '@authmesh/contracts';
 import { type BaseConfig, type Env, EnvReader, type EnvTable, envSchemas, envVar, readBaseConfig } from '@authmesh/platform';
 import { type RevocationConfig, readRevocationConfig } from '@authmesh/revocation';
 import { reservedClientIdProblems } from '../clients/client-id-rules.js';
@@ -90,8 +91,8 @@ const kek = z
   )
   .transform((v) => Buffer.from(v, 'base64'));
 const words = z.string().transform((v) => v.split(/[\s,]+/).filter(Boolean));
-const scopeWords = words.pipe(z.array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'each scope must be an RFC 6749 scope-token')));
-const audienceWords = words.pipe(z.array(z.string().regex(/^[\x21-\x7e]{1,256}$/, 'each audience must be 1-256 visible ASCII characters')));
+const scopeWords = words.pipe(z.array(z.string().regex(SCOPE_TOKEN_PATTERN, 'each scope must be an RFC 6749 scope-token')));
+const audienceWords = words.pipe(z.array(z.string().regex(AUDIENCE_PATTERN, 'each audience must be 1-256 visible ASCII characters')));
 const seedClients = z
   .string()
   .transform((v, ctx) => {
@@ -105,14 +106,11 @@ const seedClients = z
   .pipe(
     z.array(
       z.object({
-        clientId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/),
+        clientId: z.string().regex(CLIENT_ID_PATTERN),
         secret: z.string().min(16, 'secret must be at least 16 characters'),
-        scopes: z.array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/)),
+        scopes: z.array(z.string().regex(SCOPE_TOKEN_PATTERN)),
         audiences: z.array(z.string().min(1)).min(1),
-        grantTypes: z
-          .array(z.enum(['client_credentials', 'urn:ietf:params:oauth:grant-type:token-exchange']))
-          .min(1)
-          .optional(),
+        grantTypes: z.array(z.enum(CLIENT_GRANT_TYPES)).min(1).optional(),
       }),
       'must be a JSON array of { clientId, secret, scopes, audiences, grantTypes? }',
     ),
@@ -175,14 +173,9 @@ export const AUTH_ENV = {
   clockToleranceSeconds: envVar.withDefault('JWT_CLOCK_TOLERANCE_S', int(0, 300), '30', {
     description: 'Leeway on `exp`, `nbf` and `iat` of the tokens auth itself checks; also added to blocklist TTLs.',
   }),
-  userClientId: envVar.withDefault(
-    'AUTH_USER_CLIENT_ID',
-    z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 . _ -'),
-    'authmesh',
-    {
-      description: '`client_id` of the tokens `/auth/login` issues to users (the first-party public client).',
-    },
-  ),
+  userClientId: envVar.withDefault('AUTH_USER_CLIENT_ID', z.string().regex(CLIENT_ID_PATTERN, `must be ${CLIENT_ID_RULE}`), 'authmesh', {
+    description: '`client_id` of the tokens `/auth/login` issues to users (the first-party public client).',
+  }),
   userAudiences: envVar.withDefault('AUTH_USER_AUDIENCES', words, 'auth gateway orders profiles', {
     description: "Audiences of a user's token (space- or comma-separated).",
   }),

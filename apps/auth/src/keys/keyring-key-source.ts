@@ -1,5 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { type KeySource, type RsaVerificationKey, TokenUnknownKeyError } from '@authmesh/token-verifier';
+import {
+  type JwksStatus,
+  type KeySource,
+  type ManagedKeySource,
+  type RsaVerificationKey,
+  TokenUnknownKeyError,
+} from '@authmesh/token-verifier';
 import { Keyring } from './keyring.service.js';
 
 /** An unknown kid reloads the keyring at most this often (a flood of random kids is one query per second). */
@@ -12,7 +18,7 @@ const UNKNOWN_KID_RELOAD_COOLDOWN_MS = 1000;
  * by another instance that rotated a moment ago) reloads it once per cooldown.
  */
 @Injectable()
-export class KeyringKeySource implements KeySource {
+export class KeyringKeySource implements KeySource, ManagedKeySource {
   private readonly logger = new Logger('KeyringKeySource');
   private cache = new Map<string, RsaVerificationKey>();
   private lastUnknownKidReloadAt = Number.NEGATIVE_INFINITY;
@@ -50,6 +56,23 @@ export class KeyringKeySource implements KeySource {
 
   revokeKey(kid: string): void {
     this.keyring.markRevoked(kid).catch((e: unknown) => this.logger.warn(`keyring reload after a key revocation failed: ${String(e)}`));
+  }
+
+  /**
+   * For the `jwks` readiness check, in the shape every service reports: the published kids. The
+   * keyring is the source itself, so its keys are never stale (age 0, no fetch result).
+   */
+  status(): JwksStatus {
+    const kids = this.keyring.jwksDocument().body.keys.flatMap((k) => (k.kid === undefined ? [] : [k.kid]));
+    return {
+      usable: kids.length > 0,
+      kids,
+      lastSuccessAt: kids.length > 0 ? Date.now() : undefined,
+      ageSeconds: kids.length > 0 ? 0 : Number.POSITIVE_INFINITY,
+      lastResult: undefined,
+      lastError: undefined,
+      consecutiveFailures: 0,
+    };
   }
 
   refreshNow(): void {

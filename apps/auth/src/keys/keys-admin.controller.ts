@@ -1,11 +1,12 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { IsBoolean, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import type { KeyEventView, KeyView } from '@authmesh/contracts';
 import { schemaRef } from '@authmesh/platform';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { CurrentPrincipal, type Principal, Scopes } from '@authmesh/token-verifier';
 import { KeyLifecycle } from './key-lifecycle.service.js';
 import type { SigningKeyEventEntity } from './signing-key-event.entity.js';
-import type { SigningKeyEntity, SigningKeyState } from './signing-key.entity.js';
+import type { SigningKeyEntity } from './signing-key.entity.js';
 
 export class RotateKeyDto {
   /** Promote at once instead of after the publish delay. */
@@ -36,31 +37,6 @@ export class KeyEventsQuery {
   @IsString()
   @MaxLength(200)
   kid?: string;
-}
-
-/** A key as the admin API shows it: no key material, timestamps as ISO strings or null. */
-export interface KeyView {
-  kid: string;
-  state: SigningKeyState;
-  alg: string;
-  bits: number;
-  createdAt: string;
-  activatesAt: string | null;
-  activatedAt: string | null;
-  retiringAt: string | null;
-  retireAfter: string | null;
-  retiredAt: string | null;
-  revokedAt: string | null;
-}
-
-export interface KeyEventView {
-  id: string;
-  kid: string;
-  fromState: SigningKeyState | null;
-  toState: SigningKeyState;
-  actor: string;
-  reason: string;
-  at: string;
 }
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);

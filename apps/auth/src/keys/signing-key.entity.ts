@@ -1,8 +1,9 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import type { JWK } from 'jose';
+import type { KeyState } from '@authmesh/contracts';
 
-/** pending → active → retiring → retired; revoked in an emergency (README, "Signing keys and rotation"). */
-export type SigningKeyState = 'pending' | 'active' | 'retiring' | 'retired' | 'revoked';
+/** pending → active → retiring → retired; revoked in an emergency: the admin API's `KeyState`. */
+export type SigningKeyState = KeyState;
 
 @Entity({ name: 'signing_keys' })
 export class SigningKeyEntity {

@@ -10,12 +10,10 @@ import { RefreshTokensService } from '../tokens/refresh-tokens.service.js';
 import { type TokenResponse, tokenResponse } from '../accounts/login.service.js';
 import { ClientAuthenticator } from './client-authenticator.js';
 import { mayIntrospect } from './introspection-entitlement.js';
-import { GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE } from '../clients/clients.service.js';
+import { GRANT_CLIENT_CREDENTIALS, GRANT_REFRESH_TOKEN, GRANT_TOKEN_EXCHANGE, SCOPE_TOKEN_PATTERN } from '@authmesh/contracts';
 import { InvalidClient, InvalidRequest, InvalidScope, InvalidTarget, UnauthorizedClient, UnsupportedGrantType } from './oauth.errors.js';
 import { OAuthParams } from './oauth-params.js';
 import { TokenExchangeGrant } from './token-exchange.js';
-
-const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/; // RFC 6749 §3.3 scope-token
 
 /** POST /oauth/token and /oauth/introspect. */
 @Injectable()
@@ -44,9 +42,9 @@ export class TokenEndpoint {
     const params = new OAuthParams(body);
     const grantType = params.required('grant_type');
     switch (grantType) {
-      case 'client_credentials':
+      case GRANT_CLIENT_CREDENTIALS:
         return this.clientCredentials(params, authorization);
-      case 'refresh_token':
+      case GRANT_REFRESH_TOKEN:
         return this.refreshToken(params, authorization);
       case GRANT_TOKEN_EXCHANGE:
         return this.tokenExchange.exchange(await this.clients.require(authorization, params), params);
@@ -90,7 +88,7 @@ export class TokenEndpoint {
   private grantedScope(requested: string | undefined, allowed: string[]): string {
     if (requested === undefined) return allowed.join(' ');
     const scopes = requested.split(' ').filter(Boolean);
-    if (scopes.length === 0 || scopes.some((s) => !SCOPE_TOKEN.test(s))) throw new InvalidScope('The scope is malformed');
+    if (scopes.length === 0 || scopes.some((s) => !SCOPE_TOKEN_PATTERN.test(s))) throw new InvalidScope('The scope is malformed');
     const denied = scopes.filter((s) => !allowed.includes(s));
     if (denied.length) throw new InvalidScope(`Scope not allowed: ${denied.join(' ').slice(0, 200)}`);
     return [...new Set(scopes)].join(' ');

@@ -1,6 +1,7 @@
 import { OAuthParams } from './oauth-params.js';
 import { InvalidRequest, InvalidScope, type OAuthError } from './oauth.errors.js';
-import { TOKEN_TYPE_ACCESS_TOKEN, exchangedScope, readTokenExchangeRequest, scopeOwner } from './token-exchange.js';
+import { TOKEN_TYPE_ACCESS_TOKEN } from '@authmesh/contracts';
+import { exchangedScope, readTokenExchangeRequest, scopeOwner } from './token-exchange.js';
 
 function errorOf(fn: () => unknown): OAuthError {
   try {

@@ -1,18 +1,13 @@
 import type { JWTPayload } from 'jose';
 import { type ActorClaim, MAX_ACTOR_CHAIN, TokenMalformedError, actorChainLength, parseActorClaim } from '@authmesh/token-verifier';
 import type { ClientEntity } from '../clients/client.entity.js';
-import { GRANT_TOKEN_EXCHANGE } from '../clients/clients.service.js';
+import { GRANT_TOKEN_EXCHANGE, SCOPE_TOKEN_PATTERN, TOKEN_TYPE_ACCESS_TOKEN } from '@authmesh/contracts';
 import type { ExchangedTokenLink, LinkOutcome } from '../revocation/exchanged-token-links.js';
 import type { AccessTokenIssuer } from '../tokens/access-token.issuer.js';
 import type { AccessTokenReader } from '../tokens/access-token.reader.js';
 import type { TokenResponse } from '../accounts/login.service.js';
 import { InvalidClient, InvalidGrant, InvalidRequest, InvalidScope, InvalidTarget, UnauthorizedClient } from './oauth.errors.js';
 import type { OAuthParams } from './oauth-params.js';
-
-/** RFC 8693 §3: the token type of an OAuth 2.0 access token (the only type exchanged and issued here). */
-export const TOKEN_TYPE_ACCESS_TOKEN = 'urn:ietf:params:oauth:token-type:access_token';
-
-const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/; // RFC 6749 §3.3 scope-token
 
 /** RFC 8693 §2.2.1 response: an access token, never a refresh token. */
 export interface TokenExchangeResponse extends TokenResponse {
@@ -92,7 +87,7 @@ export function exchangedScope(requested: string | undefined, subjectScopes: rea
     return [...new Set(own)].join(' ');
   }
   const scopes = requested.split(' ').filter(Boolean);
-  if (scopes.length === 0 || scopes.some((s) => !SCOPE_TOKEN.test(s))) throw new InvalidScope('The scope is malformed');
+  if (scopes.length === 0 || scopes.some((s) => !SCOPE_TOKEN_PATTERN.test(s))) throw new InvalidScope('The scope is malformed');
   const wider = scopes.filter((s) => !subjectScopes.includes(s));
   if (wider.length) throw new InvalidScope(`Scope not granted to the subject_token: ${wider.join(' ').slice(0, 200)}`);
   const foreign = scopes.filter((s) => {

@@ -1,38 +1,47 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import { DependencyUnavailableError, InjectConfig, RedisConnection, TooManyRequestsError, clientKeyOf } from '@authmesh/platform';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import {
+  type BudgetOutcome,
+  DependencyUnavailableError,
+  InjectConfig,
+  RedisConnection,
+  TooManyRequestsError,
+  createRateLimiter,
+  rateLimitKeyPrefix,
+  takeAddressBudget,
+} from '@authmesh/platform';
 import type { AuthConfig } from '../config/auth.config.js';
 
 /**
  * A per-address request budget on auth's public endpoints (AUTH_RATE_LIMIT_PER_MIN).
- * Not @nestjs/throttler: its current release is CommonJS requiring the ESM-only @nestjs/common,
- * which Jest's ESM runtime cannot load on Node 20; rate-limiter-flexible does the same job
- * (Redis-backed, so the budget holds across replicas).
+ * Built by platform's `createRateLimiter` (Redis, with an in-memory insurance limiter during an
+ * outage), as the gateway's budgets are.
  */
 @Injectable()
 export class AddressRateLimitGuard implements CanActivate {
   private readonly limiter: RateLimiterAbstract;
 
   constructor(redis: RedisConnection, @InjectConfig() config: AuthConfig) {
-    const opts = { keyPrefix: 'auth:rate:addr', points: config.auth.requestsPerMinutePerAddress, duration: 60 };
-    // During a Redis outage the budget falls back to this instance's memory (insurance limiter).
-    this.limiter = redis.client
-      ? new RateLimiterRedis({ storeClient: redis.client, ...opts, insuranceLimiter: new RateLimiterMemory(opts) })
-      : new RateLimiterMemory(opts);
+    this.limiter = createRateLimiter(redis, {
+      keyPrefix: rateLimitKeyPrefix('auth:', '/addr'),
+      points: config.auth.requestsPerMinutePerAddress,
+      durationSeconds: 60,
+    });
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const http = context.switchToHttp();
     const req = http.getRequest<FastifyRequest>();
+    let outcome: BudgetOutcome;
     try {
       // Keyed as the gateway keys its budgets (an IPv6 client by its /64): one rule everywhere.
-      const res = await this.limiter.consume(clientKeyOf(req.ip));
-      void http.getResponse<FastifyReply>().header('ratelimit-remaining', String(res.remainingPoints));
-      return true;
+      outcome = await takeAddressBudget(this.limiter, req.ip);
     } catch (e) {
-      if (e instanceof RateLimiterRes) throw new TooManyRequestsError(e.msBeforeNext / 1000);
       throw new DependencyUnavailableError('Rate limiting is unavailable', { detail: String(e), cause: e });
     }
+    if (!outcome.allowed) throw new TooManyRequestsError(outcome.retryAfterSeconds);
+    void http.getResponse<FastifyReply>().header('ratelimit-remaining', String(outcome.remaining));
+    return true;
   }
 }

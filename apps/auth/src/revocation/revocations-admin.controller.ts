@@ -1,15 +1,16 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { IsInt, IsOptional, IsString, Matches, MaxLength, Min } from 'class-validator';
+import { JTI_PATTERN } from '@authmesh/contracts';
 import { ApiOkResponse, ApiOperation, ApiPropertyOptional } from '@nestjs/swagger';
 import { RequestValidationError } from '@authmesh/platform';
 import { Scopes } from '@authmesh/token-verifier';
 import { SessionRevoker } from './session-revoker.service.js';
 
 export class AdminRevocationDto {
-  @ApiPropertyOptional({ pattern: '^[A-Za-z0-9._~-]{1,128}$', description: 'With exp: blocklist one token.' })
+  @ApiPropertyOptional({ pattern: JTI_PATTERN.source, description: 'With exp: blocklist one token.' })
   @IsOptional()
   @IsString()
-  @Matches(/^[A-Za-z0-9._~-]{1,128}$/, { message: 'jti must be 1-128 URL-safe characters' })
+  @Matches(JTI_PATTERN, { message: 'jti must be 1-128 URL-safe characters' })
   jti?: string;
 
   /** The token's `exp` (seconds since the epoch): the blocklist entry lives until then + tolerance. */

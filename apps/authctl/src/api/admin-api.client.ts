@@ -1,17 +1,18 @@
 import type { AuthctlConfig } from '../config/authctl.config.js';
 import { AuthUnavailableError, CredentialsRejectedError, ServerRefusedError } from '../cli/errors.js';
-import type {
-  ClientList,
-  CreatedClient,
-  DisabledClient,
-  KeyEventList,
-  KeyList,
-  NewClient,
-  Revocation,
-  RevocationResult,
-  RevokeKeyResult,
-  RotateResult,
-} from './admin-api.types.js';
+import {
+  GRANT_CLIENT_CREDENTIALS,
+  type ClientList,
+  type CreatedClientView,
+  type DisabledClient,
+  type KeyEventList,
+  type KeyList,
+  type NewClient,
+  type Revocation,
+  type RevocationResult,
+  type RevokeKeyResult,
+  type RotateResult,
+} from '@authmesh/contracts';
 
 /** The scope and audience every admin route of auth requires. */
 export const ADMIN_SCOPE = 'auth:admin';
@@ -54,7 +55,7 @@ export class AdminApiClient {
     return this.call('GET', kid === undefined ? '/admin/keys/events' : `/admin/keys/events?kid=${encodeURIComponent(kid)}`);
   }
 
-  createClient(client: NewClient): Promise<CreatedClient> {
+  createClient(client: NewClient): Promise<CreatedClientView> {
     return this.call('POST', '/admin/clients', client);
   }
 
@@ -104,7 +105,7 @@ export class AdminApiClient {
     const res = await this.send(what, '/oauth/token', {
       method: 'POST',
       headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', audience: ADMIN_AUDIENCE, scope: ADMIN_SCOPE }).toString(),
+      body: new URLSearchParams({ grant_type: GRANT_CLIENT_CREDENTIALS, audience: ADMIN_AUDIENCE, scope: ADMIN_SCOPE }).toString(),
     });
     const json = await this.readJson(what, res);
     if (res.status === 429 || res.status >= 500) throw unavailable(what, res, `${res.status}`);

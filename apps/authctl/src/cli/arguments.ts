@@ -1,21 +1,21 @@
-import type { NewClient, Revocation } from '../api/admin-api.types.js';
+import {
+  AUDIENCE_PATTERN,
+  CLIENT_GRANT_TYPES,
+  CLIENT_ID_PATTERN,
+  CLIENT_ID_RULE,
+  JTI_PATTERN,
+  type NewClient,
+  type Revocation,
+  SCOPE_TOKEN_PATTERN,
+} from '@authmesh/contracts';
 import { RefusedInputError, UsageError } from './errors.js';
 
 /**
- * Argument rules checked before anything is sent to auth. They mirror the server's own rules, so
- * a mistake costs no round trip and leaves no trace in auth's logs, and add the checks only the
- * CLI can make (it knows its own client id, and that `--exp` is in seconds).
+ * Argument rules checked before anything is sent to auth. They are the server's own rules
+ * (@authmesh/contracts), so a mistake costs no round trip and leaves no trace in auth's logs, and
+ * add the checks only the CLI can make (it knows its own client id, and that `--exp` is in seconds).
  */
 
-/** Same as auth: a client id is 1-64 of A-Z a-z 0-9 . _ - */
-export const CLIENT_ID = /^[A-Za-z0-9._-]{1,64}$/;
-/** RFC 6749 §3.3 scope-token: visible ASCII except space, `"` and `\`. */
-export const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
-const AUDIENCE = /^[\x21-\x7e]{1,256}$/;
-/** Same as auth's `POST /admin/revocations`. */
-const JTI = /^[A-Za-z0-9._~-]{1,128}$/;
-/** Grant types a confidential client may be given (auth's CLIENT_GRANT_TYPES). */
-export const GRANT_TYPES = ['client_credentials', 'urn:ietf:params:oauth:grant-type:token-exchange'] as const;
 /** `exp` values above this are milliseconds, not seconds (10^11 s is the year 5138). */
 const MAX_PLAUSIBLE_EXP_S = 99_999_999_999;
 const MAX_REASON = 500;
@@ -52,7 +52,7 @@ export function parseRevocation(options: { jti?: string; exp?: string; sub?: str
   if (jti === undefined) throw new UsageError('--exp goes with --jti <jti>');
   if (exp === undefined)
     throw new UsageError("--jti needs --exp <unix-seconds> (the token's exp claim): the blocklist entry lives until then");
-  if (!JTI.test(jti)) throw new UsageError('--jti must be 1-128 URL-safe characters (A-Z a-z 0-9 . _ ~ -)');
+  if (!JTI_PATTERN.test(jti)) throw new UsageError('--jti must be 1-128 URL-safe characters (A-Z a-z 0-9 . _ ~ -)');
   if (!/^\d{1,16}$/.test(exp)) throw new UsageError(`--exp must be a Unix time in seconds (got "${exp.slice(0, 40)}")`);
   const seconds = Number(exp);
   if (seconds > MAX_PLAUSIBLE_EXP_S) throw new UsageError(`--exp ${exp} looks like milliseconds; give the token's exp claim, in seconds`);
@@ -74,18 +74,18 @@ export function parseNewClient(
   const scopes = options.scope ?? [];
   if (scopes.length === 0)
     throw new UsageError('--scope <scope...> is required (RFC 6749 scope tokens, e.g. --scope orders:read orders:write)');
-  const badScope = scopes.find((s) => !SCOPE_TOKEN.test(s));
+  const badScope = scopes.find((s) => !SCOPE_TOKEN_PATTERN.test(s));
   if (badScope !== undefined)
     throw new UsageError(`--scope "${badScope}" is not an RFC 6749 scope token (visible ASCII, no space, " or \\)`);
   const audiences = options.audience ?? [];
   if (audiences.length === 0)
     throw new UsageError('--audience <audience...> is required (the services its tokens are for, e.g. --audience orders)');
-  const badAudience = audiences.find((a) => !AUDIENCE.test(a));
+  const badAudience = audiences.find((a) => !AUDIENCE_PATTERN.test(a));
   if (badAudience !== undefined) throw new UsageError(`--audience "${badAudience}" must be 1-256 visible ASCII characters`);
   const client: NewClient = { clientId: id, scopes: unique(scopes), audiences: unique(audiences) };
   if (options.grantType !== undefined) {
-    const bad = options.grantType.find((g) => !(GRANT_TYPES as readonly string[]).includes(g));
-    if (bad !== undefined) throw new UsageError(`--grant-type "${bad}" is not one of ${GRANT_TYPES.join(', ')}`);
+    const bad = options.grantType.find((g) => !(CLIENT_GRANT_TYPES as readonly string[]).includes(g));
+    if (bad !== undefined) throw new UsageError(`--grant-type "${bad}" is not one of ${CLIENT_GRANT_TYPES.join(', ')}`);
     client.grantTypes = unique(options.grantType);
   }
   return client;
@@ -93,8 +93,8 @@ export function parseNewClient(
 
 /** A client id argument. */
 export function parseClientId(clientId: string | undefined): string {
-  if (clientId === undefined || !CLIENT_ID.test(clientId)) {
-    throw new UsageError(`client id must be 1-64 of A-Z a-z 0-9 . _ - (got "${(clientId ?? '').slice(0, 70)}")`);
+  if (clientId === undefined || !CLIENT_ID_PATTERN.test(clientId)) {
+    throw new UsageError(`client id must be ${CLIENT_ID_RULE} (got "${(clientId ?? '').slice(0, 70)}")`);
   }
   return clientId;
 }

@@ -1,3 +1,4 @@
+import { GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE } from '@authmesh/contracts';
 import { Command, Option, SubCommand } from 'nest-commander';
 import { AdminApiClient } from '../api/admin-api.client.js';
 import { collectWords, parseClientId, parseNewClient, refuseDisablingSelf } from '../cli/arguments.js';
@@ -39,7 +40,7 @@ export class ClientsCreateCommand extends AuthctlCommand {
 
   @Option({
     flags: '--grant-type <grantType...>',
-    description: 'client_credentials (default) and/or urn:ietf:params:oauth:grant-type:token-exchange',
+    description: `${GRANT_CLIENT_CREDENTIALS} (default) and/or ${GRANT_TOKEN_EXCHANGE}`,
   })
   parseGrantType(value: string, previous?: string[]): string[] {
     return collectWords(value, previous);

@@ -1,3 +1,4 @@
+import { CLIENT_ID_PATTERN, CLIENT_ID_RULE } from '@authmesh/contracts';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { EnvTable, EnvVar } from '@authmesh/platform';
@@ -39,7 +40,7 @@ const httpUrl = z.string().refine((v) => {
     return false;
   }
 }, 'must be an http:// or https:// URL');
-const clientId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 . _ -');
+const clientId = z.string().regex(CLIENT_ID_PATTERN, `must be ${CLIENT_ID_RULE}`);
 const timeout = z
   .string()
   .regex(/^\d+$/, 'must be an integer number of milliseconds between 100 and 600000')

@@ -1,4 +1,4 @@
-import type { KeyState, KeyView } from '../api/admin-api.types.js';
+import type { KeyState, KeyView } from '@authmesh/contracts';
 import { RefusedInputError, UsageError } from '../cli/errors.js';
 import { assertRevocable, checkKidPrefix, resolveKid } from './kid-prefix.js';
 

@@ -1,4 +1,4 @@
-import type { KeyView } from '../api/admin-api.types.js';
+import type { KeyView } from '@authmesh/contracts';
 import { isoSeconds, keysTable, revocationLines, rotateLines } from './format.js';
 
 const base: KeyView = {

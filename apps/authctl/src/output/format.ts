@@ -1,14 +1,15 @@
+import { GRANT_TYPE_URN_PREFIX } from '@authmesh/contracts';
 import Table from 'cli-table3';
 import type {
   ClientView,
-  CreatedClient,
+  CreatedClientView,
   DisabledClient,
-  KeyEvent,
+  KeyEventView,
   KeyView,
   Revocation,
   RevokeKeyResult,
   RotateResult,
-} from '../api/admin-api.types.js';
+} from '@authmesh/contracts';
 
 /**
  * Human output of every command. Pure functions of the API's answers (the `--json` output is the
@@ -67,7 +68,7 @@ export function revokeKeyLines(result: RevokeKeyResult): string {
 }
 
 /** `keys events`: the audit log of key transitions. */
-export function eventsTable(events: readonly KeyEvent[]): string {
+export function eventsTable(events: readonly KeyEventView[]): string {
   if (events.length === 0) return 'No key events.';
   return table(
     ['at', 'kid', 'transition', 'actor', 'reason'],
@@ -85,14 +86,14 @@ export function clientsTable(clients: readonly ClientView[]): string {
       c.enabled ? 'yes' : 'no',
       c.audiences.join(' '),
       c.scopes.join(' ') || '-',
-      c.grantTypes.map((g) => (g.startsWith('urn:ietf:params:oauth:grant-type:') ? g.slice(33) : g)).join(' '),
+      c.grantTypes.map((g) => (g.startsWith(GRANT_TYPE_URN_PREFIX) ? g.slice(GRANT_TYPE_URN_PREFIX.length) : g)).join(' '),
       isoSeconds(c.createdAt),
     ]),
   );
 }
 
 /** `clients create`: the secret is shown this once. */
-export function createdClientLines(c: CreatedClient): string {
+export function createdClientLines(c: CreatedClientView): string {
   return (
     `Created client ${c.clientId} (audiences: ${c.audiences.join(' ')}; scopes: ${c.scopes.join(' ') || '-'}; grant types: ${c.grantTypes.join(' ')}).\n` +
     `Client secret (shown once, store it now): ${c.clientSecret}`

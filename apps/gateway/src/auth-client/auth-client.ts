@@ -1,3 +1,4 @@
+import { GRANT_REFRESH_TOKEN, GRANT_TOKEN_EXCHANGE, TOKEN_TYPE_ACCESS_TOKEN } from '@authmesh/contracts';
 import { Agent, request } from 'undici';
 import { AuthUnavailableError } from '../errors/gateway-errors.js';
 import { type ForwardContext, forwardingHeaders } from '../proxy/forward-headers.js';
@@ -61,7 +62,7 @@ export class AuthClient {
   refresh(refreshToken: string, ctx: ForwardContext, signal?: AbortSignal): Promise<AuthAnswer> {
     return this.form(
       '/oauth/token',
-      { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: this.options.userClientId },
+      { grant_type: GRANT_REFRESH_TOKEN, refresh_token: refreshToken, client_id: this.options.userClientId },
       ctx,
       {},
       signal,
@@ -82,9 +83,9 @@ export class AuthClient {
     return this.form(
       '/oauth/token',
       {
-        grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+        grant_type: GRANT_TOKEN_EXCHANGE,
         subject_token: subjectToken,
-        subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+        subject_token_type: TOKEN_TYPE_ACCESS_TOKEN,
         audience,
       },
       ctx,

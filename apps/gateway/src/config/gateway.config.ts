@@ -1,3 +1,4 @@
+import { CLIENT_ID_PATTERN, CLIENT_ID_RULE } from '@authmesh/contracts';
 import { type BaseConfig, type Env, EnvReader, type EnvTable, envSchemas, envVar, readBaseConfig } from '@authmesh/platform';
 import { type RevocationConfig, readRevocationConfig } from '@authmesh/revocation';
 import { type VerifierConfig, readVerifierConfig } from '@authmesh/token-verifier';
@@ -65,7 +66,7 @@ export interface GatewayConfig extends BaseConfig {
 }
 
 const httpUrl = envSchemas.url(['http', 'https']);
-const clientId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 . _ -');
+const clientId = z.string().regex(CLIENT_ID_PATTERN, `must be ${CLIENT_ID_RULE}`);
 
 /** `scheme://host[:port]` exactly (no path, no trailing slash), as browsers send in `Origin`. */
 const origin = z.string().refine((v) => {

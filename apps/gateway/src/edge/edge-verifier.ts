@@ -1,11 +1,9 @@
 import {
   InvalidTokenHttpError,
-  type JwksCache,
-  type RevocationChecker,
   TokenVerificationError,
-  TokenVerifier,
+  type TokenVerifier,
+  type TokenVerifiers,
   type VerifiedToken,
-  type VerifierConfig,
   type VerifierMetrics,
 } from '@authmesh/token-verifier';
 
@@ -14,40 +12,21 @@ export const EDGE_AUDIENCES = ['auth', 'orders', 'profiles'] as const;
 export type EdgeAudience = (typeof EDGE_AUDIENCES)[number];
 
 /**
- * Verification at the edge: one `TokenVerifier` per audience, all sharing one JWKS cache and the
- * revocation mirror, so a token is judged exactly as the routed service will judge it (same
- * issuer, audience, clock tolerance, blocklist) and a bad one never reaches it. Failures become
- * the services' own 401 (`InvalidTokenHttpError`: WWW-Authenticate + code).
+ * Verification at the edge: `TokenVerifierModule`'s verifiers, one per audience (EDGE_AUDIENCES),
+ * all sharing one JWKS cache and the revocation mirror, so a token is judged exactly as the routed
+ * service will judge it (same issuer, audience, clock tolerance, blocklist) and a bad one never
+ * reaches it. Failures become the services' own 401 (`InvalidTokenHttpError`: WWW-Authenticate + code).
  */
 export class EdgeVerifier {
-  private readonly verifiers: ReadonlyMap<EdgeAudience, TokenVerifier>;
-  private metrics: VerifierMetrics | undefined;
+  constructor(
+    private readonly verifiers: TokenVerifiers,
+    /** Counts outcomes on the app's `token_verifications_total`. */
+    private readonly metrics: VerifierMetrics,
+  ) {}
 
-  constructor(config: VerifierConfig, jwks: JwksCache, revocation: RevocationChecker, now?: () => number) {
-    this.verifiers = new Map(
-      EDGE_AUDIENCES.map((audience) => [
-        audience,
-        new TokenVerifier({
-          issuer: config.issuer,
-          audience,
-          keys: jwks,
-          clockToleranceSeconds: config.clockToleranceSeconds,
-          maxTokenBytes: config.maxTokenBytes,
-          revocation,
-          now,
-        }),
-      ]),
-    );
-  }
-
-  /** The verifier of one audience (metrics read its cache statistics). */
+  /** The verifier of one audience. */
   verifierFor(audience: EdgeAudience): TokenVerifier {
-    return this.verifiers.get(audience)!;
-  }
-
-  /** Counts outcomes on the app's `token_verifications_total`. */
-  useMetrics(metrics: VerifierMetrics): void {
-    this.metrics = metrics;
+    return this.verifiers.for(audience);
   }
 
   /**
@@ -57,11 +36,11 @@ export class EdgeVerifier {
   async verify(audience: EdgeAudience, token: string | (() => string)): Promise<VerifiedToken> {
     try {
       const verified = await this.verifierFor(audience).verify(typeof token === 'function' ? token() : token);
-      this.metrics?.record('ok');
+      this.metrics.record('ok');
       return verified;
     } catch (e) {
       if (e instanceof TokenVerificationError) {
-        this.metrics?.record(e.code);
+        this.metrics.record(e.code);
         throw new InvalidTokenHttpError(e);
       }
       throw e;

@@ -1,3 +1,4 @@
+import { TOKEN_TYPE_ACCESS_TOKEN } from '@authmesh/contracts';
 import type { AuthAnswer, AuthClient } from '../auth-client/auth-client.js';
 import { TokenExchanger } from './token-exchanger.js';
 
@@ -23,7 +24,7 @@ const ok = (token: string, expiresIn = 300): AuthAnswer => ({
     access_token: token,
     token_type: 'Bearer',
     expires_in: expiresIn,
-    issued_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+    issued_token_type: TOKEN_TYPE_ACCESS_TOKEN,
   },
 });
 

@@ -1,6 +1,13 @@
-import { DependencyUnavailableError, type RedisConnection, clientKeyOf } from '@authmesh/platform';
+import {
+  type BudgetOutcome,
+  DependencyUnavailableError,
+  type RedisConnection,
+  createRateLimiter,
+  rateLimitKeyPrefix,
+  takeAddressBudget,
+} from '@authmesh/platform';
 import { Logger } from '@nestjs/common';
-import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { GatewaySettings } from '../config/gateway.config.js';
 import { RateLimitedError } from '../errors/gateway-errors.js';
 
@@ -57,24 +64,16 @@ export function limitedPathOf(url: string): string {
 
 /**
  * Per-address budgets on the endpoints that take credentials (RATE_LIMITED_PATHS),
- * in Redis so they hold across gateway replicas. rate-limiter-flexible, as auth uses: the
- * maintained library for exactly this (atomic counters, fixed window, Redis or memory).
- *
- * Redis down: each limiter falls back to this instance's memory (its insurance limiter): the limit
- * still holds per replica (so at most replicas × the limit in total) and logins keep working; a
- * gateway that refused every login while Redis blips would turn a cache outage into a full outage.
+ * in Redis so they hold across gateway replicas, with an in-memory insurance limiter while Redis
+ * is down: platform's `createRateLimiter`, the same factory auth's budgets use.
  */
 export class LoginRateLimiter {
   private readonly logger = new Logger('LoginRateLimiter');
   private readonly limiters: ReadonlyMap<string, RateLimiterAbstract>;
 
   constructor(redis: RedisConnection, settings: GatewaySettings) {
-    const make = (path: string, points: number): RateLimiterAbstract => {
-      const opts = { keyPrefix: `${settings.redisKeyPrefix}rate${path.replace(/\//g, ':')}`, points, duration: 60 };
-      return redis.client
-        ? new RateLimiterRedis({ storeClient: redis.client, ...opts, insuranceLimiter: new RateLimiterMemory(opts) })
-        : new RateLimiterMemory(opts);
-    };
+    const make = (path: string, points: number): RateLimiterAbstract =>
+      createRateLimiter(redis, { keyPrefix: rateLimitKeyPrefix(settings.redisKeyPrefix, path), points, durationSeconds: 60 });
     this.limiters = new Map([
       ...LOGIN_PATHS.map((p) => [p, make(p, settings.loginRatePerMinute)] as const),
       ...SECRET_PATHS.map((p) => [p, make(p, settings.secretRatePerMinute)] as const),
@@ -93,13 +92,14 @@ export class LoginRateLimiter {
   async take(path: string, address: string): Promise<void> {
     const limiter = this.limiters.get(path);
     if (!limiter) return;
+    let outcome: BudgetOutcome;
     try {
-      await limiter.consume(clientKeyOf(address));
+      outcome = await takeAddressBudget(limiter, address);
     } catch (e) {
-      if (e instanceof RateLimiterRes) throw new RateLimitedError(e.msBeforeNext / 1000);
       // Only when even the insurance limiter fails, which it does not for memory.
       this.logger.error(`rate limiting failed: ${String(e)}`);
       throw new DependencyUnavailableError('Rate limiting is unavailable', { detail: String(e), cause: e });
     }
+    if (!outcome.allowed) throw new RateLimitedError(outcome.retryAfterSeconds);
   }
 }

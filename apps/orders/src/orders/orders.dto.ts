@@ -16,14 +16,17 @@ import {
 } from 'class-validator';
 import type { OrderEntity, OrderItem, OrderShippingAddress, OrderStatus } from './order.entity.js';
 
+/** A catalogue SKU: one rule for validation and for the OpenAPI document. */
+const SKU_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
 const upper = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim().toUpperCase() : value);
 
 // Limits keep every total below Number.MAX_SAFE_INTEGER: 100 items × 10 000 × 10^9 = 10^15.
 /** One line of a new order: a catalogue SKU and a quantity; the price comes from the catalogue. */
 export class OrderItemDto {
-  @ApiProperty({ description: 'A catalogue SKU.', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$', examples: ['BOOK-1'] })
+  @ApiProperty({ description: 'A catalogue SKU.', pattern: SKU_PATTERN.source, examples: ['BOOK-1'] })
   @IsString()
-  @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, { message: 'sku must be 1-64 letters, digits, dots, hyphens or underscores' })
+  @Matches(SKU_PATTERN, { message: 'sku must be 1-64 letters, digits, dots, hyphens or underscores' })
   sku!: string;
 
   @ApiProperty({ type: 'integer', minimum: 1, maximum: 10_000 })

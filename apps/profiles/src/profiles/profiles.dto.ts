@@ -6,6 +6,8 @@ import type { ProfileEntity, ShippingAddress } from './profile.entity.js';
 
 const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
 const upper = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim().toUpperCase() : value);
+/** A postal code: one rule for validation and for the OpenAPI document. */
+const POSTAL_CODE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9 -]{0,14}[A-Za-z0-9]$/;
 
 export class ShippingAddressDto implements ShippingAddress {
   @ApiProperty({ minLength: 1, maxLength: 200, description: 'Trimmed.' })
@@ -29,10 +31,10 @@ export class ShippingAddressDto implements ShippingAddress {
   @MaxLength(100)
   city!: string;
 
-  @ApiProperty({ pattern: '^[A-Za-z0-9][A-Za-z0-9 -]{0,14}[A-Za-z0-9]$', examples: ['69001'] })
+  @ApiProperty({ pattern: POSTAL_CODE_PATTERN.source, examples: ['69001'] })
   @Transform(trim)
   @IsString()
-  @Matches(/^[A-Za-z0-9][A-Za-z0-9 -]{0,14}[A-Za-z0-9]$/, { message: 'postalCode must be 2-16 letters, digits, spaces or hyphens' })
+  @Matches(POSTAL_CODE_PATTERN, { message: 'postalCode must be 2-16 letters, digits, spaces or hyphens' })
   postalCode!: string;
 
   @ApiProperty({ description: 'ISO 3166-1 alpha-2 (case-insensitive, stored upper case).', examples: ['FR'] })

@@ -1,3 +1,4 @@
+import { type BackoffOptions, backoffDelay } from '@authmesh/platform/core';
 import { Cluster, type Redis } from 'ioredis';
 import { RevocationKeyspace, parseRevocationEvent } from './keyspace.js';
 import {
@@ -8,6 +9,9 @@ import {
   silentLogger,
 } from './revocation-feed.js';
 import type { RevocationMirror } from './revocation-mirror.js';
+
+/** A failed re-sync is retried after 100 ms, doubling to at most 2 s: Redis is back within a heartbeat or two. */
+const RESYNC_BACKOFF: BackoffOptions = { initial: 100, max: 2000 };
 
 export interface RedisMirrorFeedOptions {
   /** Namespace of keys and channel; must match the writers' (default none). */
@@ -192,7 +196,7 @@ export class RedisMirrorFeed implements RevocationFeed {
         this.observer.syncFailed?.();
         this.noteError(e);
         if (epoch !== this.epoch || this.stopped) return;
-        await this.sleep(Math.min(100 * 2 ** attempt, 2000));
+        await this.sleep(backoffDelay(attempt + 1, RESYNC_BACKOFF));
         if (epoch !== this.epoch || this.stopped) return;
       }
     }

@@ -1,9 +1,7 @@
+import { SCOPE_TOKEN_PATTERN } from '@authmesh/contracts';
 import { SetMetadata } from '@nestjs/common';
 
 export const SCOPES_KEY = 'authmesh:scopes';
-
-/** RFC 6749 §3.3 scope-token: printable ASCII except space, `"` and `\`. */
-const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 
 /**
  * Requires every one of `scopes` in the caller's token; otherwise 403 `insufficient_scope`.
@@ -16,6 +14,6 @@ const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
  * findOne(@CurrentPrincipal() principal: Principal) { … }
  */
 export const Scopes = (...scopes: string[]): MethodDecorator & ClassDecorator => {
-  for (const scope of scopes) if (!SCOPE_TOKEN.test(scope)) throw new Error(`@Scopes(): "${scope}" is not a valid scope token`);
+  for (const scope of scopes) if (!SCOPE_TOKEN_PATTERN.test(scope)) throw new Error(`@Scopes(): "${scope}" is not a valid scope token`);
   return SetMetadata(SCOPES_KEY, Object.freeze([...scopes]));
 };

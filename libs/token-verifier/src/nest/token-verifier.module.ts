@@ -6,8 +6,6 @@ import {
   type FactoryProvider,
   Logger,
   Module,
-  type OnApplicationShutdown,
-  type OnModuleInit,
   type Provider,
   type ValueProvider,
 } from '@nestjs/common';
@@ -15,23 +13,38 @@ import { APP_GUARD } from '@nestjs/core';
 import type { VerifierConfig } from '../config/verifier-config.js';
 import { JwksCache } from '../core/jwks/jwks-cache.js';
 import { noRevocationChecker, type RevocationChecker } from '../core/revocation.js';
-import { TokenVerifier } from '../core/token-verifier.js';
-import { REVOCATION_CHECKER, TOKEN_VERIFIER_OPTIONS } from './injection-tokens.js';
+import { type KeySource, TokenVerifier } from '../core/token-verifier.js';
+import { KEY_SOURCE, REVOCATION_CHECKER, TOKEN_VERIFIER_OPTIONS } from './injection-tokens.js';
+import { JwksLifecycle, type ManagedKeySource } from './jwks-lifecycle.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
+import { TokenVerifiers } from './token-verifiers.js';
 import { VerifierMetrics } from './verifier-metrics.js';
 
-/** How the RevocationChecker is provided (the revocation lib passes its own). */
-export type RevocationCheckerProvider =
-  | Omit<ClassProvider<RevocationChecker>, 'provide'>
-  | Omit<ValueProvider<RevocationChecker>, 'provide'>
-  | Omit<FactoryProvider<RevocationChecker>, 'provide'>
-  | Omit<ExistingProvider<RevocationChecker>, 'provide'>;
+/** A Nest provider of `T` without its `provide` (the module supplies the token). */
+export type ProviderOf<T> =
+  | Omit<ClassProvider<T>, 'provide'>
+  | Omit<ValueProvider<T>, 'provide'>
+  | Omit<FactoryProvider<T>, 'provide'>
+  | Omit<ExistingProvider<T>, 'provide'>;
 
-/** `VerifierConfig` (what `readVerifierConfig` returns) plus what only code sets. */
-export interface TokenVerifierModuleOptions extends VerifierConfig {
+/** How the RevocationChecker is provided (the revocation lib passes its own). */
+export type RevocationCheckerProvider = ProviderOf<RevocationChecker>;
+
+/** What every consumer sets, whatever its keys come from. */
+interface CommonOptions {
+  /**
+   * The audiences to build a verifier for (the gateway's edge: one per routed service). Default:
+   * `[audience]`. `audience` is always among them: it is the verifier `TokenVerifier` resolves to,
+   * that the guard uses and the metrics read.
+   */
+  readonly audiences?: readonly string[];
+  /** Logger context of the key source and its lifecycle (default: `audience`). */
+  readonly name?: string;
+  /** Register `JwtAuthGuard` as the global guard (default true; false where routes are not Nest's, as at the gateway). */
+  readonly guard?: boolean;
   /** Default: nothing is revoked. */
   readonly revocation?: RevocationCheckerProvider;
-  /** Modules the revocation provider needs. */
+  /** Modules the revocation (or key source) provider needs. */
   readonly imports?: DynamicModule['imports'];
   /** Verified-token cache size (default 10 000; 0 disables it). */
   readonly verifiedCacheMaxEntries?: number;
@@ -41,124 +54,140 @@ export interface TokenVerifierModuleOptions extends VerifierConfig {
   readonly now?: () => number;
 }
 
-/** Starts the JWKS cache with the app, reports it to /health/ready, stops it on shutdown. */
-class JwksLifecycle implements OnModuleInit, OnApplicationShutdown {
-  private readonly logger: Logger;
-
-  constructor(
-    private readonly jwks: JwksCache,
-    private readonly readiness: ReadinessRegistry,
-    private readonly options: TokenVerifierModuleOptions,
-  ) {
-    this.logger = new Logger(`TokenVerifier(${options.audience})`);
-  }
-
-  async onModuleInit(): Promise<void> {
-    this.readiness.register('jwks', async () => {
-      const status = this.jwks.status();
-      const details = {
-        keys: status.kids.length,
-        ageSeconds: Number.isFinite(status.ageSeconds) ? Math.round(status.ageSeconds) : null,
-        maxStalenessSeconds: this.options.jwksMaxStalenessSeconds,
-        lastResult: status.lastResult ?? null,
-        ...(status.lastError ? { lastError: status.lastError } : {}),
-      };
-      if (!status.usable) {
-        throw new Error(
-          status.lastSuccessAt === undefined
-            ? `no JWKS loaded yet from ${this.options.jwksUri} (${status.lastError ?? 'fetching'})`
-            : `JWKS is ${Math.round(status.ageSeconds)}s old, beyond the ${this.options.jwksMaxStalenessSeconds}s bound (${status.lastError ?? ''})`,
-        );
-      }
-      // Usable but failing to refresh: still ready (we keep verifying through an auth outage),
-      // and the details say so.
-      return status.consecutiveFailures > 0 ? { ...details, degraded: true } : details;
-    });
-    // The service starts even when auth is down: it is not ready until keys arrive, and the cache
-    // keeps retrying with backoff. Waiting briefly here makes the common case ready at once.
-    const wait = this.options.startupWaitMs ?? this.options.jwksFetchTimeoutMs;
-    let timer: NodeJS.Timeout | undefined;
-    const result = await Promise.race([
-      this.jwks.start(),
-      new Promise<'pending'>((resolve) => {
-        timer = setTimeout(() => resolve('pending'), wait);
-      }),
-    ]).finally(() => clearTimeout(timer));
-    const status = this.jwks.status();
-    if (status.usable) this.logger.log(`JWKS loaded from ${this.options.jwksUri}: ${status.kids.length} key(s)`);
-    else this.logger.warn(`JWKS not available yet from ${this.options.jwksUri} (${result}); not ready until it is, retrying`);
-  }
-
-  onApplicationShutdown(): void {
-    this.jwks.stop();
-  }
+/** Keys from the issuer's JWKS: `VerifierConfig` (what `readVerifierConfig` returns) plus what only code sets. */
+export interface JwksKeysOptions extends VerifierConfig, CommonOptions {
+  readonly keys?: undefined;
 }
 
 /**
- * Local verification of bearer tokens for a service (README, "Token verification in every service"): the JWKS cache, the
- * verifier, a global guard that protects every route unless `@Public()`, `@Scopes()`,
- * `@CurrentPrincipal()`, metrics on the app's registry and a `jwks` readiness check. Needs
- * platform's `PlatformModule` (MetricsService, ReadinessRegistry) in the same app.
+ * Keys from a source of the app's own (auth verifies its tokens against its keyring). A source
+ * that also has `status()` (and optionally `start()`/`stop()`: `ManagedKeySource`) is reported
+ * as the `jwks` readiness check like a JWKS cache is.
+ */
+export interface CustomKeysOptions extends Pick<VerifierConfig, 'issuer' | 'audience' | 'clockToleranceSeconds'>, CommonOptions {
+  readonly keys: ProviderOf<KeySource>;
+  /** JWT_MAX_TOKEN_BYTES (default 8192). */
+  readonly maxTokenBytes?: number;
+}
+
+export type TokenVerifierModuleOptions = JwksKeysOptions | CustomKeysOptions;
+
+/** Where the lifecycle says the keys come from, and its logger context. */
+const nameOf = (options: TokenVerifierModuleOptions): string => options.name ?? options.audience;
+
+/**
+ * Local verification of bearer tokens for a service (README, "Token verification in every service"): the key source
+ * (the JWKS cache, or `keys`), one verifier per audience, a global guard that protects every route
+ * unless `@Public()`, `@Scopes()`, `@CurrentPrincipal()`, metrics on the app's registry and the
+ * `jwks` readiness check with its start/stop (`JwksLifecycle`). Needs platform's `PlatformModule`
+ * (MetricsService, ReadinessRegistry) in the same app.
  *
  * @example
+ * // A service: its own audience, keys from the JWKS.
  * imports: [PlatformModule.forRoot({ config, database }), TokenVerifierModule.forRoot(config.verifier)],
  * controllers: [WhoamiController],
+ * // The gateway's edge: one verifier per routed audience, no global guard.
+ * TokenVerifierModule.forRoot({ ...config.verifier, audience: 'orders', audiences: ['auth', 'orders', 'profiles'], guard: false })
+ * // Auth: keys from its keyring, provided in the module that holds the keyring.
+ * providers: [KeyringKeySource, ...TokenVerifierModule.providers({ issuer, audience: 'auth', clockToleranceSeconds, keys: { useExisting: KeyringKeySource } })]
  */
 @Module({})
 export class TokenVerifierModule {
   static forRoot(options: TokenVerifierModuleOptions): DynamicModule {
-    const revocation: Provider = options.revocation
-      ? ({ ...options.revocation, provide: REVOCATION_CHECKER } as Provider)
-      : { provide: REVOCATION_CHECKER, useValue: noRevocationChecker };
     return {
       module: TokenVerifierModule,
       imports: options.imports ?? [],
-      providers: [
-        { provide: TOKEN_VERIFIER_OPTIONS, useValue: options },
-        revocation,
-        {
-          provide: JwksCache,
-          useFactory: () => {
-            // The audience in the context: in `npm start` every service shares Nest's process-wide logger.
-            const logger = new Logger(`JwksCache(${options.audience})`);
-            return new JwksCache({
-              jwksUri: options.jwksUri,
-              fetchTimeoutMs: options.jwksFetchTimeoutMs,
-              cooldownMs: options.jwksCooldownSeconds * 1000,
-              maxStalenessMs: options.jwksMaxStalenessSeconds * 1000,
-              now: options.now,
-              logger: { warn: (m) => logger.warn(m), info: (m) => logger.log(m) },
-            });
-          },
-        },
-        {
-          provide: TokenVerifier,
-          useFactory: (jwks: JwksCache, revocationChecker: RevocationChecker) =>
-            new TokenVerifier({
-              issuer: options.issuer,
-              audience: options.audience,
-              keys: jwks,
-              clockToleranceSeconds: options.clockToleranceSeconds,
-              maxTokenBytes: options.maxTokenBytes,
-              verifiedCacheMaxEntries: options.verifiedCacheMaxEntries,
-              revocation: revocationChecker,
-              now: options.now,
-            }),
-          inject: [JwksCache, REVOCATION_CHECKER],
-        },
-        {
-          provide: VerifierMetrics,
-          useFactory: (metrics: MetricsService, jwks: JwksCache, verifier: TokenVerifier) => new VerifierMetrics(metrics, jwks, verifier),
-          inject: [MetricsService, JwksCache, TokenVerifier],
-        },
-        {
-          provide: JwksLifecycle,
-          useFactory: (jwks: JwksCache, readiness: ReadinessRegistry) => new JwksLifecycle(jwks, readiness, options),
-          inject: [JwksCache, ReadinessRegistry],
-        },
-        { provide: APP_GUARD, useClass: JwtAuthGuard },
+      providers: TokenVerifierModule.providers(options),
+      exports: [
+        TokenVerifier,
+        TokenVerifiers,
+        VerifierMetrics,
+        JwksLifecycle,
+        KEY_SOURCE,
+        TOKEN_VERIFIER_OPTIONS,
+        ...(options.keys ? [] : [JwksCache]),
       ],
-      exports: [TokenVerifier, JwksCache, TOKEN_VERIFIER_OPTIONS],
     };
   }
+
+  /**
+   * The module's providers, to register in a module of the app itself: for a key source that
+   * lives there (auth's `KeyringKeySource` needs auth's keyring, which an imported module cannot
+   * see). `imports` is then the caller's to add.
+   */
+  static providers(options: TokenVerifierModuleOptions): Provider[] {
+    const name = nameOf(options);
+    const audiences = [...new Set([options.audience, ...(options.audiences ?? [])])];
+    const revocation: Provider = options.revocation
+      ? ({ ...options.revocation, provide: REVOCATION_CHECKER } as Provider)
+      : { provide: REVOCATION_CHECKER, useValue: noRevocationChecker };
+    const keys: Provider[] = options.keys
+      ? [{ ...options.keys, provide: KEY_SOURCE } as Provider]
+      : [jwksCacheProvider(options, name), { provide: KEY_SOURCE, useExisting: JwksCache }];
+    return [
+      { provide: TOKEN_VERIFIER_OPTIONS, useValue: options },
+      revocation,
+      ...keys,
+      {
+        provide: TokenVerifiers,
+        useFactory: (keySource: KeySource, revocationChecker: RevocationChecker) =>
+          new TokenVerifiers(
+            new Map(
+              audiences.map((audience) => [
+                audience,
+                new TokenVerifier({
+                  issuer: options.issuer,
+                  audience,
+                  keys: keySource,
+                  clockToleranceSeconds: options.clockToleranceSeconds,
+                  maxTokenBytes: options.maxTokenBytes,
+                  verifiedCacheMaxEntries: options.verifiedCacheMaxEntries,
+                  revocation: revocationChecker,
+                  now: options.now,
+                }),
+              ]),
+            ),
+          ),
+        inject: [KEY_SOURCE, REVOCATION_CHECKER],
+      },
+      { provide: TokenVerifier, useFactory: (verifiers: TokenVerifiers) => verifiers.for(options.audience), inject: [TokenVerifiers] },
+      {
+        provide: VerifierMetrics,
+        useFactory: (metrics: MetricsService, keySource: KeySource, verifier: TokenVerifier) =>
+          // JWKS fetch metrics only where there is a JWKS cache (auth verifies against its own keyring).
+          new VerifierMetrics(metrics, keySource instanceof JwksCache ? keySource : undefined, verifier),
+        inject: [MetricsService, KEY_SOURCE, TokenVerifier],
+      },
+      {
+        provide: JwksLifecycle,
+        useFactory: (keySource: KeySource & Partial<ManagedKeySource>, readiness: ReadinessRegistry) =>
+          new JwksLifecycle(keySource, readiness, {
+            name,
+            origin: options.keys ? `${name}'s own key source` : options.jwksUri,
+            startupWaitMs: options.startupWaitMs ?? (options.keys ? 0 : options.jwksFetchTimeoutMs),
+            maxStalenessSeconds: options.keys ? null : options.jwksMaxStalenessSeconds,
+          }),
+        inject: [KEY_SOURCE, ReadinessRegistry],
+      },
+      ...(options.guard === false ? [] : [{ provide: APP_GUARD, useClass: JwtAuthGuard }]),
+    ];
+  }
+}
+
+function jwksCacheProvider(options: JwksKeysOptions, name: string): Provider {
+  return {
+    provide: JwksCache,
+    useFactory: () => {
+      // The name in the context: in `npm start` every service shares Nest's process-wide logger.
+      const logger = new Logger(`JwksCache(${name})`);
+      return new JwksCache({
+        jwksUri: options.jwksUri,
+        fetchTimeoutMs: options.jwksFetchTimeoutMs,
+        cooldownMs: options.jwksCooldownSeconds * 1000,
+        maxStalenessMs: options.jwksMaxStalenessSeconds * 1000,
+        now: options.now,
+        logger: { warn: (m) => logger.warn(m), info: (m) => logger.log(m) },
+      });
+    },
+  };
 }

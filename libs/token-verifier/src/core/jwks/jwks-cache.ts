@@ -1,3 +1,4 @@
+import { backoffDelay } from '@authmesh/platform/core';
 import { KeysUnavailableError, TokenRevokedError, TokenUnknownKeyError, quoteForLog } from '../errors.js';
 import { parseCacheControl } from './cache-control.js';
 import { DEFAULT_MAX_JWKS_BYTES, type JwksFetcher, httpJwksFetcher } from './http-jwks-fetcher.js';
@@ -353,8 +354,12 @@ export class JwksCache {
     if (FAILED.has(result)) {
       // Exponential backoff with jitter (so a fleet doesn't retry in lockstep when auth comes
       // back), never more often than the first delay nor less often than once per cooldown.
-      const base = Math.min(this.o.retryInitialDelayMs * 2 ** Math.min(this.consecutiveFailures - 1, 20), this.o.cooldownMs);
-      delay = Math.max(this.o.retryInitialDelayMs, base * (0.5 + Math.random() / 2));
+      delay = backoffDelay(this.consecutiveFailures, {
+        initial: this.o.retryInitialDelayMs,
+        max: this.o.cooldownMs,
+        jitter: 'equal',
+        min: this.o.retryInitialDelayMs,
+      });
       reason = 'retry';
     } else {
       delay = this.nextRefreshMs;

@@ -1,0 +1,24 @@
+/**
+ * OAuth 2.0 grant types and token types by their registered names (RFC 6749, RFC 8693). Written
+ * once here: a URN misspelt in one place is a grant nobody can use, found only at run time.
+ */
+
+/** RFC 6749 §4.4. */
+export const GRANT_CLIENT_CREDENTIALS = 'client_credentials';
+/** RFC 6749 §6. */
+export const GRANT_REFRESH_TOKEN = 'refresh_token';
+/** The prefix of every IANA-registered grant-type URN (RFC 6755's OAuth URN namespace). */
+export const GRANT_TYPE_URN_PREFIX = 'urn:ietf:params:oauth:grant-type:';
+/** RFC 8693 §2.1. */
+export const GRANT_TOKEN_EXCHANGE = `${GRANT_TYPE_URN_PREFIX}token-exchange`;
+
+/** Grant types a confidential client may be allowed (refresh_token belongs to the first-party user client). */
+export const CLIENT_GRANT_TYPES = [GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE] as const;
+export type ClientGrantType = (typeof CLIENT_GRANT_TYPES)[number];
+
+/** Every grant type the token endpoint answers (`grant_types_supported` of the discovery document). */
+export const GRANT_TYPES_SUPPORTED = [GRANT_REFRESH_TOKEN, GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE] as const;
+export type GrantType = (typeof GRANT_TYPES_SUPPORTED)[number];
+
+/** RFC 8693 §3: the only token type the exchange takes and issues. */
+export const TOKEN_TYPE_ACCESS_TOKEN = 'urn:ietf:params:oauth:token-type:access_token';
