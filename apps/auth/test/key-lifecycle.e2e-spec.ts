@@ -73,7 +73,7 @@ async function signingKid(auth: TestApp): Promise<string> {
   return decodeProtectedHeader(await adminToken(auth)).kid!;
 }
 
-describe('signing-key lifecycle (README, "Signing keys and rotation")', () => {
+describe('signing-key lifecycle (docs/architecture.md, "Signing keys and rotation")', () => {
   let auth: TestApp<AuthConfig>;
   let token: string;
   let lifecycle: KeyLifecycle;

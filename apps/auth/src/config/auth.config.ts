@@ -26,7 +26,7 @@ export interface AuthConfig extends BaseConfig {
     refreshTokenAbsoluteSeconds: number;
     rsaKeyBits: 2048 | 3072 | 4096;
     jwksMaxAgeSeconds: number;
-    /** Key lifecycle (README, "Signing keys and rotation"). */
+    /** Key lifecycle (docs/architecture.md, "Signing keys and rotation"). */
     keys: {
       /** A new key is published every this many days (0: only on demand). */
       rotationDays: number;

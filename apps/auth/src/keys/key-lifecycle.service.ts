@@ -30,7 +30,7 @@ export interface KeyRevocationResult {
 }
 
 /**
- * The signing-key lifecycle (README, "Signing keys and rotation"): pending → active → retiring → retired,
+ * The signing-key lifecycle (docs/architecture.md, "Signing keys and rotation"): pending → active → retiring → retired,
  * and revoked in an emergency. Every change runs in one transaction under a Postgres advisory lock,
  * so with several auth instances on one database exactly one performs each transition (the others
  * wait for the lock, or, for the timer, skip this tick) and finds the work done; each is audited.

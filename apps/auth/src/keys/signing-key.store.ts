@@ -6,7 +6,7 @@ import { RevocationOutbox } from '../revocation/revocation-outbox.service.js';
 import { SigningKeyEventEntity } from './signing-key-event.entity.js';
 import { SigningKeyEntity, type SigningKeyState } from './signing-key.entity.js';
 
-/** States whose public key verifiers may need (README, "Signing keys and rotation": pending, active, retiring). */
+/** States whose public key verifiers may need (docs/architecture.md, "Signing keys and rotation": pending, active, retiring). */
 export const PUBLISHED_STATES = ['pending', 'active', 'retiring'] as const;
 // Arbitrary but fixed: serialises every key-state change across auth instances sharing one database.
 export const KEYRING_LOCK_ID = 0x61757468;

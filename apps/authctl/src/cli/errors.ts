@@ -1,7 +1,7 @@
 import type { AuthctlErrorCode } from '@authmesh/contracts';
 
 /**
- * Exit codes of authctl (documented in the README). A script can tell "my input was wrong"
+ * Exit codes of authctl (documented in docs/operations.md and docs/errors.md). A script can tell "my input was wrong"
  * (2, nothing was sent), "auth said no" (1, retrying will not help) and "auth is not usable right
  * now or refuses the CLI itself" (3, fix the environment or retry later) apart.
  */

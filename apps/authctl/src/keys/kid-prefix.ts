@@ -3,7 +3,7 @@ import { RefusedInputError, UsageError } from '../cli/errors.js';
 
 /** A prefix shorter than this could match a key the operator never looked at. */
 export const MIN_KID_PREFIX = 8;
-/** States auth can revoke: the ones whose public key is still published (README, "Signing keys and rotation"). */
+/** States auth can revoke: the ones whose public key is still published (docs/architecture.md, "Signing keys and rotation"). */
 export const REVOCABLE_STATES: readonly KeyState[] = ['pending', 'active', 'retiring'];
 /** kids are RFC 7638 thumbprints (base64url); nothing else can match. */
 const KID_CHARS = /^[A-Za-z0-9_-]+$/;

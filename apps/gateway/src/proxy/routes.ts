@@ -30,7 +30,7 @@ export interface GatewayRoute {
  */
 const OAUTH_RULES: RouteRules = { acceptsForm: true, errorStyle: 'rfc6749' };
 
-/** The routing table (README: gateway routes). */
+/** The routing table (docs/architecture.md, "Gateway routes"). */
 export function gatewayRoutes(settings: GatewaySettings): readonly GatewayRoute[] {
   return [
     { name: 'auth', prefix: '/auth', rewritePrefix: '/auth', upstream: settings.authUrl, access: 'auth' },

@@ -35,7 +35,7 @@ const LOCK_POLL_MS = 25;
 const LOCK_MARGIN_MS = 3000;
 
 /**
- * BFF sessions (README, "Browser sessions (BFF)"): the tokens stay in the gateway, the browser holds only
+ * BFF sessions (docs/architecture.md, "Browser sessions (BFF)"): the tokens stay in the gateway, the browser holds only
  * an opaque cookie. Idle timeout = the store entry's TTL, extended on every use; absolute timeout
  * from login, also capping that TTL. Access tokens are refreshed shortly before they expire, with
  * exactly one refresh per session in flight across every replica: auth treats a second use of a

@@ -87,7 +87,7 @@ class RevocationLifecycle implements OnModuleInit, OnApplicationShutdown {
 }
 
 /**
- * The verifier side of revocation (README, "Revocation in the verifiers"): a local mirror of the blocklist fed by
+ * The verifier side of revocation (docs/architecture.md, "Revocation"): a local mirror of the blocklist fed by
  * the Redis channel and re-synced after every reconnect (or the in-process backend with
  * `REDIS_URL=memory://`), a synchronous `RevocationChecker` over it with the outage policy,
  * metrics on the app's registry and a `revocation` readiness check. Needs platform's

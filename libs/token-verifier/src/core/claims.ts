@@ -43,7 +43,7 @@ export function actorChainLength(act: ActorClaim | undefined): number {
 }
 
 /**
- * The claims of an RFC 9068 access token as auth issues them (README, "Token verification in every service"). Only what
+ * The claims of an RFC 9068 access token as auth issues them (docs/architecture.md, "Token verification in every service"). Only what
  * `checkClaims` has validated is typed; anything else stays `unknown`.
  */
 export interface AccessTokenClaims {

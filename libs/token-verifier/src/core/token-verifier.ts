@@ -47,7 +47,7 @@ export interface VerifierStats {
 }
 
 /**
- * Verifies RFC 9068 access tokens locally, against cached keys (README, "Token verification in every service").
+ * Verifies RFC 9068 access tokens locally, against cached keys (docs/architecture.md, "Token verification in every service").
  *
  * In order, cheapest and least trusting first: length cap; three strict base64url segments; JSON
  * header; `alg` pinned to RS256; `crit` absent; `typ` at+jwt; `kid` present and looked up only in

@@ -76,7 +76,7 @@ export type TokenVerifierModuleOptions = JwksKeysOptions | CustomKeysOptions;
 const nameOf = (options: TokenVerifierModuleOptions): string => options.name ?? options.audience;
 
 /**
- * Local verification of bearer tokens for a service (README, "Token verification in every service"): the key source
+ * Local verification of bearer tokens for a service (docs/architecture.md, "Token verification in every service"): the key source
  * (the JWKS cache, or `keys`), one verifier per audience, a global guard that protects every route
  * unless `@Public()`, `@Scopes()`, `@CurrentPrincipal()`, metrics on the app's registry and the
  * `jwks` readiness check with its start/stop (`JwksLifecycle`). Needs platform's `PlatformModule`

@@ -96,7 +96,7 @@ const FAILED = new Set<JwksFetchResult>(['http_error', 'network_error', 'timeout
 class FetchTimeout extends Error {}
 
 /**
- * The verifier's copy of the issuer's JWKS (README, "Token verification in every service").
+ * The verifier's copy of the issuer's JWKS (docs/architecture.md, "Token verification in every service").
  *
  * - fetched at `start()`, then refreshed when the response's `max-age` runs out, revalidating
  *   with `If-None-Match`;
