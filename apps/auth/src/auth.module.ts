@@ -21,6 +21,7 @@ import { KeyLifecycle1764000000003 } from './migrations/1764000000003-key-lifecy
 import { ExchangedTokens1764000000004 } from './migrations/1764000000004-exchanged-tokens.js';
 import { EmailVerification1764000000030 } from './migrations/1764000000030-email-verification.js';
 import { UnlockTokens1764000000040 } from './migrations/1764000000040-unlock-tokens.js';
+import { RevocationLedger1764000000050 } from './migrations/1764000000050-revocation-ledger.js';
 import { OAuthModule } from './oauth/oauth.module.js';
 import { ExchangedTokenEntity } from './revocation/exchanged-token.entity.js';
 import { RevocationMirrorModule } from './revocation/revocation-mirror.module.js';
@@ -51,6 +52,7 @@ const MIGRATIONS = [
   ExchangedTokens1764000000004,
   EmailVerification1764000000030,
   UnlockTokens1764000000040,
+  RevocationLedger1764000000050,
 ];
 
 /**

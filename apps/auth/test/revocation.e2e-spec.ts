@@ -202,7 +202,7 @@ describe('auth: revocation endpoints, and the outbox that survives a Redis outag
     const db = new pg.Client({ connectionString: app.databaseUrl });
     await db.connect();
     const pending = async (): Promise<number> =>
-      Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM revocation_outbox')).rows[0]!.n);
+      Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM revocation_outbox WHERE delivered_at IS NULL')).rows[0]!.n);
     expect(await pending()).toBeGreaterThanOrEqual(3);
     await redis.start();
     await waitFor(async () => (await pending()) === 0, 20_000, 200);

@@ -11,7 +11,9 @@ import { SUITE_ENV } from './suite-env.js';
 /**
  * `npm start`: every service in one process, each on its own port, with embedded defaults so a
  * fresh clone runs with no setup. Apps are loaded by path at run time (the suite is the
- * composition root; apps never import each other at compile time).
+ * composition root; apps never import each other at compile time). Auth starts first: before it
+ * listens it re-seeds the in-memory blocklist (empty in a new process) from its revocation ledger
+ * in the embedded database, so no verifier ever starts on a store that forgot a revocation.
  */
 const APPS = [
   { name: 'auth', port: 3001 },

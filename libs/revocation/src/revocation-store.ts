@@ -5,7 +5,13 @@ export type RevocationEvent =
   /** A signing key revoked in an emergency: every token it signed is refused, and verifiers drop the key now. */
   | { kind: 'kid'; kid: string; revokedAtMs: number }
   /** The published key set changed (rotation): verifiers refetch the JWKS now. Announced only, never stored. */
-  | { kind: 'keyset'; /** whose keys: verifiers of other issuers ignore it */ issuer: string; changedAtMs: number };
+  | { kind: 'keyset'; /** whose keys: verifiers of other issuers ignore it */ issuer: string; changedAtMs: number }
+  /**
+   * The blocklist was (re-)seeded from auth's revocation ledger (after Redis lost its data, or on a
+   * first start): every mirror re-syncs now, merging, never dropping what it holds. Announced only;
+   * the marker it names is the `revocation:generation` key.
+   */
+  | { kind: 'resync'; /** the new generation marker (ms when the seed completed) */ generation: number; atMs: number };
 
 /**
  * The blocklist. Redis keys `revoked:jti:<jti>` (TTL = remaining lifetime + clock tolerance) and
@@ -27,6 +33,14 @@ export interface RevocationStore {
   announceKeysetChange(issuer: string, at: Date): Promise<void>;
   /** Applies an event (used by auth's outbox replay). */
   apply(event: RevocationEvent): Promise<void>;
+  /**
+   * The generation marker: when the blocklist was last completely seeded from auth's ledger (ms),
+   * or undefined when the blocklist lost its data (a flush, an empty restart, a failover to an empty
+   * replica) or was never seeded. Auth writes it; verifiers read it to know a re-sync is complete.
+   */
+  seededGeneration(): Promise<number | undefined>;
+  /** After a complete seed: writes the marker (no TTL) and announces `resync` on the channel. */
+  markSeeded(generation: number): Promise<void>;
   isTokenRevoked(jti: string): Promise<boolean>;
   subjectRevokedAt(sub: string): Promise<Date | undefined>;
 }
@@ -45,5 +59,7 @@ export function applyRevocationEvent(store: Omit<RevocationStore, 'apply'>, even
       return store.revokeSigningKey(event.kid, new Date(event.revokedAtMs));
     case 'keyset':
       return store.announceKeysetChange(event.issuer, new Date(event.changedAtMs));
+    case 'resync':
+      return store.markSeeded(event.generation);
   }
 }

@@ -2,6 +2,7 @@ import { type EntityManager, LessThan } from 'typeorm';
 import type { RevocationEvent } from '@authmesh/revocation';
 import { ClientEntity } from '../clients/client.entity.js';
 import { ExchangedTokenEntity } from './exchanged-token.entity.js';
+import { ledgerHasJti } from './revocation-ledger.repository.js';
 
 /** A token the exchange grant issued, and the subject token it was exchanged from. */
 export interface ExchangedTokenLink {
@@ -13,7 +14,7 @@ export interface ExchangedTokenLink {
 
 /**
  * What linking found: `linked`, or a reason the token must not be handed out — the subject token's
- * revocation is already committed (still in the outbox), or the exchanging client was disabled.
+ * revocation is already committed (in the revocation ledger), or the exchanging client was disabled.
  */
 export type LinkOutcome = 'linked' | 'subject_revoked' | 'client_disabled';
 
@@ -41,8 +42,8 @@ const jtiEvent = (jti: string, expiresAt: Date): RevocationEvent => ({ kind: 'jt
  * Under the client's row lock (FOR SHARE: a concurrent disable either committed before, and is seen
  * here, or waits for this transaction and then sees the row) and the subject's exclusive lock (a
  * concurrent revocation of the subject either committed before, and its event is found in the
- * outbox, or waits and then sees the row). A revocation already delivered (gone from the outbox) is
- * in the store, which the caller reads after this commits.
+ * ledger, or waits and then sees the row). A revocation whose ledger row was purged is past its
+ * entry's life, and the caller also reads the store after this commits.
  */
 export async function linkExchangedToken(tx: EntityManager, link: ExchangedTokenLink): Promise<LinkOutcome> {
   const client = await tx.findOne(ClientEntity, {
@@ -52,10 +53,7 @@ export async function linkExchangedToken(tx: EntityManager, link: ExchangedToken
   });
   if (!client?.enabled) return 'client_disabled';
   await tx.query(LOCK_SUBJECT_EXCLUSIVE, [LOCK_NAMESPACE, link.subjectJti]);
-  const pending = (await tx.query('SELECT 1 FROM revocation_outbox WHERE event @> $1::jsonb LIMIT 1', [
-    JSON.stringify({ kind: 'jti', jti: link.subjectJti }),
-  ])) as unknown[];
-  if (pending.length) return 'subject_revoked';
+  if (await ledgerHasJti(tx, link.subjectJti)) return 'subject_revoked';
   await tx.insert(ExchangedTokenEntity, link);
   return 'linked';
 }

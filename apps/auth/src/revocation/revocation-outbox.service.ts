@@ -2,17 +2,15 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { InjectConfig } from '@authmesh/platform';
-import { type RevocationEvent, type RevocationStore } from '@authmesh/revocation';
+import { type RevocationEvent, type RevocationStore, entryExpiresAtMs } from '@authmesh/revocation';
 import type { AuthConfig } from '../config/auth.config.js';
-import { REVOCATION_STORE } from './revocation-store.provider.js';
+import { MAX_ACCESS_TOKEN_LIFETIME_SECONDS, REVOCATION_STORE } from './revocation-store.provider.js';
 import { Inject } from '@nestjs/common';
 import { purgeExpiredLinks, withExchangedTokens } from './exchanged-token-links.js';
-import { RevocationOutboxEntity } from './revocation-outbox.entity.js';
+import { RevocationLedger } from './revocation-ledger.repository.js';
 
 const REPLAY_INTERVAL_MS = 1000;
 const BATCH = 500;
-/** Rows per INSERT: Postgres allows 65535 bind parameters per statement (a disabled client may revoke thousands of tokens). */
-const INSERT_CHUNK = 1000;
 /** Exchanged-token links are purged at most this often, from the replay timer... */
 const PURGE_INTERVAL_MS = 60_000;
 /** ...once their token expired this long ago (far beyond any verifier's clock tolerance). */
@@ -23,7 +21,9 @@ const PURGE_GRACE_MS = 60 * 60_000;
  * Postgres (inside the caller's transaction), then delivered to the store right after commit; what
  * could not be delivered (Redis down) is replayed every second until it is. Delivery is idempotent
  * (SET with TTL; a subject keeps the latest timestamp), so several auth instances replaying the
- * same rows do no harm; SKIP LOCKED keeps them from doing the same work at once.
+ * same rows do no harm; SKIP LOCKED keeps them from doing the same work at once. A delivered row
+ * is marked, not deleted: the table is the revocation ledger the re-seed rebuilds Redis from, and
+ * RevocationLedgerPurger deletes a row once its entry has expired.
  */
 @Injectable()
 export class RevocationOutbox implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -36,6 +36,7 @@ export class RevocationOutbox implements OnApplicationBootstrap, OnApplicationSh
     @InjectDataSource() private readonly db: DataSource,
     @Inject(REVOCATION_STORE) private readonly store: RevocationStore,
     @InjectConfig() private readonly config: AuthConfig,
+    private readonly ledger: RevocationLedger,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -62,12 +63,12 @@ export class RevocationOutbox implements OnApplicationBootstrap, OnApplicationSh
     // Verifiers accept a token until exp + their clock tolerance: a token that expired within it is still worth blocklisting.
     const acceptedAfter = new Date(now.getTime() - this.config.auth.clockToleranceSeconds * 1000);
     const all = await withExchangedTokens(tx, events, acceptedAfter);
-    for (let i = 0; i < all.length; i += INSERT_CHUNK) {
-      await tx.insert(
-        RevocationOutboxEntity,
-        all.slice(i, i + INSERT_CHUNK).map((event) => ({ event, createdAt: now, attempts: 0 })),
-      );
-    }
+    // The row lives as long as the store entry it (re-)seeds could: the store's own TTL rules.
+    const lifetimes = {
+      clockToleranceSeconds: this.config.auth.clockToleranceSeconds,
+      maxTokenLifetimeSeconds: MAX_ACCESS_TOKEN_LIFETIME_SECONDS,
+    };
+    await this.ledger.insert(tx, all, now, (event) => entryExpiresAtMs(event, lifetimes));
   }
 
   /** Records revocations in a transaction of their own, then delivers them. */
@@ -106,21 +107,14 @@ export class RevocationOutbox implements OnApplicationBootstrap, OnApplicationSh
 
   private async deliverBatch(): Promise<{ fetched: number; pending: number }> {
     return this.db.transaction(async (tx) => {
-      const rows = await tx
-        .getRepository(RevocationOutboxEntity)
-        .createQueryBuilder('o')
-        .orderBy('o.id')
-        .limit(BATCH)
-        .setLock('pessimistic_write')
-        .setOnLocked('skip_locked')
-        .getMany();
+      const rows = await this.ledger.lockPending(tx, BATCH);
       const delivered: string[] = [];
       for (const row of rows) {
         try {
           await this.store.apply(row.event);
           delivered.push(row.id);
         } catch (e) {
-          await tx.increment(RevocationOutboxEntity, { id: row.id }, 'attempts', 1);
+          await this.ledger.countFailedAttempt(tx, row.id);
           if (row.attempts % 30 === 0)
             this.logger.warn(
               `revocation store unavailable; ${rows.length - delivered.length} revocation(s) kept in the outbox: ${String(e)}`,
@@ -128,7 +122,7 @@ export class RevocationOutbox implements OnApplicationBootstrap, OnApplicationSh
           break; // the store is down: keep order, retry the rest on the next tick
         }
       }
-      if (delivered.length) await tx.delete(RevocationOutboxEntity, delivered);
+      await this.ledger.markDelivered(tx, delivered, new Date());
       return { fetched: rows.length, pending: rows.length - delivered.length };
     });
   }

@@ -1,3 +1,5 @@
+import type { RevocationEvent } from '../revocation-store.js';
+
 /** What every RevocationStore needs to know to give entries the right lifetime. */
 export interface RevocationStoreOptions {
   /** Clock skew verifiers allow on `exp`/`iat` (seconds): an entry outlives the token by this much. */
@@ -49,4 +51,27 @@ export function msOf(date: Date, what: string): number {
   const ms = date.getTime();
   if (!Number.isFinite(ms)) throw new TypeError(`${what} is not a valid date`);
   return Math.floor(ms);
+}
+
+/**
+ * Until when (ms since the epoch) an event's blocklist entry matters: the instant its TTL, written
+ * now, would reach zero — `exp + tolerance` for a jti, `revokedAt + longest lifetime + tolerance`
+ * for a subject or a signing key — by the same rules as the TTLs above, so auth's ledger keeps a
+ * row exactly as long as the entry it re-seeds could live. Undefined for an announcement
+ * (`keyset`, `resync`): nothing is stored, so it has no life after delivery.
+ */
+export function entryExpiresAtMs(
+  event: RevocationEvent,
+  options: Pick<RevocationStoreOptions, 'clockToleranceSeconds' | 'maxTokenLifetimeSeconds'>,
+): number | undefined {
+  switch (event.kind) {
+    case 'jti':
+      return tokenEntryTtlMs(event.expiresAtMs, 0, options.clockToleranceSeconds);
+    case 'sub':
+    case 'kid':
+      return subjectEntryTtlMs(event.revokedAtMs, 0, options.maxTokenLifetimeSeconds, options.clockToleranceSeconds);
+    case 'keyset':
+    case 'resync':
+      return undefined;
+  }
 }

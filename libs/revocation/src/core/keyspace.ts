@@ -8,6 +8,12 @@ export const REVOKED_JTI_PREFIX = 'revoked:jti:';
 export const REVOKED_SUB_PREFIX = 'revoked:sub:';
 /** `revoked:kid:<kid>` = ms timestamp; every token signed by that key is revoked (emergency key revocation). */
 export const REVOKED_KID_PREFIX = 'revoked:kid:';
+/**
+ * `revocation:generation` = ms when auth last completely seeded the blocklist from its ledger. No
+ * TTL: its absence means the blocklist lost its data (or was never seeded). Outside `revoked:*`, so
+ * a re-sync's SCAN never mistakes it for an entry.
+ */
+export const GENERATION_KEY = 'revocation:generation';
 
 /**
  * The names the blocklist uses in Redis. Everything is a single key (no multi-key command, no hash
@@ -20,6 +26,8 @@ export class RevocationKeyspace {
   readonly channel: string;
   /** SCAN pattern matching every blocklist key. */
   readonly scanPattern: string;
+  /** The generation marker's key (see GENERATION_KEY). */
+  readonly generationKey: string;
   private readonly jtiPrefix: string;
   private readonly subPrefix: string;
   private readonly kidPrefix: string;
@@ -29,6 +37,7 @@ export class RevocationKeyspace {
     if (/[*?[\]\\]/.test(prefix)) throw new Error(`revocation key prefix must not contain glob characters: ${prefix}`);
     this.channel = `${prefix}${REVOCATION_CHANNEL}`;
     this.scanPattern = `${prefix}revoked:*`;
+    this.generationKey = `${prefix}${GENERATION_KEY}`;
     this.jtiPrefix = `${prefix}${REVOKED_JTI_PREFIX}`;
     this.subPrefix = `${prefix}${REVOKED_SUB_PREFIX}`;
     this.kidPrefix = `${prefix}${REVOKED_KID_PREFIX}`;
@@ -87,5 +96,6 @@ export function parseRevocationEvent(input: unknown): RevocationEvent | undefine
   if (v.kind === 'sub' && isId(v.sub) && isMs(v.revokedAtMs)) return { kind: 'sub', sub: v.sub, revokedAtMs: v.revokedAtMs };
   if (v.kind === 'kid' && isId(v.kid) && isMs(v.revokedAtMs)) return { kind: 'kid', kid: v.kid, revokedAtMs: v.revokedAtMs };
   if (v.kind === 'keyset' && isId(v.issuer) && isMs(v.changedAtMs)) return { kind: 'keyset', issuer: v.issuer, changedAtMs: v.changedAtMs };
+  if (v.kind === 'resync' && isMs(v.generation) && isMs(v.atMs)) return { kind: 'resync', generation: v.generation, atMs: v.atMs };
   return undefined;
 }

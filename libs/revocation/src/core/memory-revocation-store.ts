@@ -141,6 +141,16 @@ export class MemoryRevocationStore implements RevocationStore {
     return applyRevocationEvent(this, event);
   }
 
+  async seededGeneration(): Promise<number | undefined> {
+    return this.backend.get(this.keyspace.generationKey, this.now());
+  }
+
+  async markSeeded(generation: number): Promise<void> {
+    // No TTL, like the Redis key: only losing the backend (a restart of the process) loses it.
+    this.backend.set(this.keyspace.generationKey, generation, Number.POSITIVE_INFINITY, this.now());
+    this.backend.publish({ kind: 'resync', generation, atMs: this.now() });
+  }
+
   async isTokenRevoked(jti: string): Promise<boolean> {
     return this.backend.get(this.keyspace.jtiKey(jti), this.now()) !== undefined;
   }

@@ -109,6 +109,17 @@ export class RedisRevocationStore implements RevocationStore {
     return applyRevocationEvent(this, event);
   }
 
+  async seededGeneration(): Promise<number | undefined> {
+    const value = await this.bounded('seededGeneration', this.client.get(this.keyspace.generationKey));
+    return value !== null && /^\d{1,16}$/.test(value) ? Number(value) : undefined;
+  }
+
+  async markSeeded(generation: number): Promise<void> {
+    const event: RevocationEvent = { kind: 'resync', generation, atMs: this.now() };
+    await this.bounded('markSeeded', this.client.set(this.keyspace.generationKey, String(generation)));
+    await this.bounded('markSeeded', this.client.publish(this.keyspace.channel, JSON.stringify(event)));
+  }
+
   async isTokenRevoked(jti: string): Promise<boolean> {
     return (await this.bounded('isTokenRevoked', this.client.exists(this.keyspace.jtiKey(jti)))) === 1;
   }

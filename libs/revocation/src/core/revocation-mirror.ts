@@ -76,6 +76,8 @@ export class RevocationMirror {
       this.tokens.set(event.jti, event.expiresAtMs);
       return true;
     }
+    // A re-seed announcement carries no entry: the feed answers it with a full (merging) re-sync.
+    if (event.kind === 'resync') return false;
     if (event.kind === 'keyset') {
       this.emit({ type: 'changed', issuer: event.issuer });
       return false;

@@ -179,6 +179,18 @@ export function describeRevocationStoreContract(name: string, factory: HarnessFa
       for (const key of keys) expect(await h.pttl(key)).toBeGreaterThan(0);
     });
 
+    it('has no generation marker until seeded; markSeeded writes it without a TTL and announces resync', async () => {
+      expect(await h.store.seededGeneration()).toBeUndefined();
+      const generation = Date.now();
+      await h.store.markSeeded(generation);
+      expect(await h.store.seededGeneration()).toBe(generation);
+      expect(await h.rawValue(h.keyspace.generationKey)).toBe(String(generation));
+      // No TTL (Redis -1; the memory backend's "never" is an infinite one): only losing the data loses it.
+      const ttl = await h.pttl(h.keyspace.generationKey);
+      expect(ttl === -1 || ttl === Number.POSITIVE_INFINITY).toBe(true);
+      await eventually(() => h.published.some((e) => e.kind === 'resync' && e.generation === generation));
+    });
+
     it('refuses an invalid date (a caller bug) instead of writing a key that never expires', async () => {
       await expect(h.store.revokeToken(randomUUID(), new Date(Number.NaN))).rejects.toThrow(TypeError);
       await expect(h.store.revokeSubject('u', new Date(Number.NaN))).rejects.toThrow(TypeError);

@@ -1,0 +1,128 @@
+import { ConsoleLogger, Logger } from '@nestjs/common';
+import type { DataSource, EntityManager } from 'typeorm';
+import { MetricsService } from '@authmesh/platform';
+import { MemoryRevocationBackend, MemoryRevocationStore, type RevocationEvent, type RevocationStore } from '@authmesh/revocation';
+import type { LedgerRow, RevocationLedger } from './revocation-ledger.repository.js';
+import { RevocationReseeder } from './revocation-reseeder.service.js';
+
+const NOW = Date.now();
+const OPTIONS = { clockToleranceSeconds: 30, maxTokenLifetimeSeconds: 3600 };
+
+/** A ledger of `n` live jti rows, paged by id as the SQL does; counts the pages asked for. */
+function ledgerOf(n: number): { ledger: RevocationLedger; pages: number[] } {
+  const rows: LedgerRow[] = Array.from({ length: n }, (_, i) => ({
+    id: String(i + 1),
+    event: { kind: 'jti', jti: `j${i + 1}`, expiresAtMs: NOW + 600_000 },
+    attempts: 0,
+  }));
+  const pages: number[] = [];
+  const ledger = {
+    liveAfter: async (_tx: EntityManager, afterId: string, _now: Date, limit: number) => {
+      const page = rows.filter((r) => Number(r.id) > Number(afterId)).slice(0, limit);
+      pages.push(page.length);
+      return page;
+    },
+  } as unknown as RevocationLedger;
+  return { ledger, pages };
+}
+
+/** A DataSource whose transaction answers the advisory lock with `locked`. */
+function dbWithLock(locked: boolean | (() => boolean)): DataSource {
+  const tx = { query: async () => [{ locked: typeof locked === 'function' ? locked() : locked }] } as unknown as EntityManager;
+  return { transaction: async <T>(work: (m: EntityManager) => Promise<T>) => work(tx) } as unknown as DataSource;
+}
+
+async function metric(metrics: MetricsService, name: string): Promise<number> {
+  const m = await metrics.registry.getSingleMetric(name)?.get();
+  return m?.values.find((v) => !('le' in v.labels))?.value ?? 0;
+}
+
+describe('RevocationReseeder', () => {
+  beforeAll(() => Logger.overrideLogger(false));
+  afterAll(() => Logger.overrideLogger(new ConsoleLogger()));
+  let store: MemoryRevocationStore;
+  let metrics: MetricsService;
+  let announced: RevocationEvent[];
+
+  beforeEach(() => {
+    const backend = new MemoryRevocationBackend();
+    store = new MemoryRevocationStore(backend, OPTIONS);
+    metrics = new MetricsService('auth');
+    announced = [];
+    backend.subscribe((e) => announced.push(e));
+  });
+
+  it('re-seeds a store without a generation marker from every live ledger row, in pages, then writes the marker', async () => {
+    const { ledger, pages } = ledgerOf(2500);
+    const outcome = await new RevocationReseeder(dbWithLock(true), store, ledger, metrics).check();
+    expect(outcome?.entries).toBe(2500);
+    expect(pages).toEqual([1000, 1000, 500]);
+    expect(await store.isTokenRevoked('j1')).toBe(true);
+    expect(await store.isTokenRevoked('j2500')).toBe(true);
+    expect(await store.seededGeneration()).toBe(outcome!.generation);
+    // The marker comes last: a verifier that sees it sees every entry.
+    expect(announced[announced.length - 1]).toMatchObject({ kind: 'resync', generation: outcome!.generation });
+    expect(await metric(metrics, 'revocation_reseeds_total')).toBe(1);
+    expect(await metric(metrics, 'revocation_reseed_entries_total')).toBe(2500);
+  });
+
+  it('does nothing while the marker is there', async () => {
+    await store.markSeeded(NOW);
+    const { ledger, pages } = ledgerOf(3);
+    expect(await new RevocationReseeder(dbWithLock(true), store, ledger, metrics).check()).toBeUndefined();
+    expect(pages).toEqual([]);
+  });
+
+  it('treats a store it cannot read as an outage, not as lost data: nothing is written', async () => {
+    let writes = 0;
+    const down = {
+      seededGeneration: async () => {
+        throw new Error('ECONNREFUSED');
+      },
+      apply: async () => {
+        writes++;
+      },
+      markSeeded: async () => {
+        writes++;
+      },
+    } as unknown as RevocationStore;
+    const { ledger, pages } = ledgerOf(3);
+    expect(await new RevocationReseeder(dbWithLock(true), down, ledger, metrics).check()).toBeUndefined();
+    expect(pages).toEqual([]);
+    expect(writes).toBe(0);
+  });
+
+  it('leaves the seed to the instance holding the lock', async () => {
+    const { ledger, pages } = ledgerOf(3);
+    expect(await new RevocationReseeder(dbWithLock(false), store, ledger, metrics).check()).toBeUndefined();
+    expect(pages).toEqual([]);
+    expect(await store.seededGeneration()).toBeUndefined();
+  });
+
+  it('re-checks the marker under the lock: another instance that just finished is not seeded over', async () => {
+    const { ledger, pages } = ledgerOf(3);
+    // The other instance completes between our first read and our lock.
+    const db = dbWithLock(() => {
+      void store.markSeeded(NOW);
+      return true;
+    });
+    expect(await new RevocationReseeder(db, store, ledger, metrics).check()).toBeUndefined();
+    expect(pages).toEqual([]);
+  });
+
+  it('writes no marker when the seed fails half-way, so the next check seeds again from the start', async () => {
+    const { ledger } = ledgerOf(1500);
+    let writes = 0;
+    const flaky = Object.create(store) as MemoryRevocationStore;
+    flaky.apply = async (event) => {
+      if (++writes === 1200) throw new Error('connection lost');
+      return store.apply(event);
+    };
+    const reseeder = new RevocationReseeder(dbWithLock(true), flaky, ledger, metrics);
+    await expect(reseeder.check()).rejects.toThrow('connection lost');
+    expect(await store.seededGeneration()).toBeUndefined();
+    expect((await reseeder.check())?.entries).toBe(1500);
+    expect(await store.seededGeneration()).toBeDefined();
+    expect(await metric(metrics, 'revocation_reseeds_total')).toBe(1);
+  });
+});

@@ -1,0 +1,141 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Counter, Histogram } from 'prom-client';
+import type { DataSource } from 'typeorm';
+import { MetricsService } from '@authmesh/platform';
+import type { RevocationStore } from '@authmesh/revocation';
+import { RevocationLedger } from './revocation-ledger.repository.js';
+import { REVOCATION_STORE } from './revocation-store.provider.js';
+
+/** How often auth checks the generation marker: a flush is noticed within about a second. */
+const CHECK_INTERVAL_MS = 1000;
+/** Ledger rows per SELECT (keyset pagination by id). */
+const SEED_BATCH = 1000;
+/** Store writes in flight at once: enough to fill a Redis round trip, few enough not to flood it. */
+const SEED_CONCURRENCY = 32;
+/**
+ * The re-seed's advisory lock (two-int form, apart from the keyring's single-bigint lock and the
+ * exchange links' (8693, bucket) space).
+ */
+const RESEED_LOCK: readonly [number, number] = [0x7265_766f, 1]; // 'revo'
+
+/** What one re-seed did (for the log line, the metrics and tests). */
+export interface ReseedOutcome {
+  entries: number;
+  ms: number;
+  generation: number;
+}
+
+/**
+ * Self-healing Redis: the blocklist is a cache of auth's revocation ledger (Postgres). The store's
+ * generation marker (`revocation:generation`, no TTL, written only after a complete seed)
+ * disappears with the data — a FLUSHALL, a restart without persistence, a failover to an empty
+ * replica — and is absent on a first start (and always at the start of `npm start`, whose store is
+ * in memory). Whenever it is absent, auth re-writes every live ledger row into the store, then
+ * writes the marker, which announces `resync` to every mirror.
+ *
+ * A store that cannot be read (Redis down) is an outage, not lost data: nothing is done then
+ * (verifiers keep their outage policy; the outbox replays what was revoked meanwhile). Several
+ * auth instances take turns through a transaction-scoped advisory lock and re-check the marker
+ * under it, so one seeds and the others find the marker written.
+ */
+@Injectable()
+export class RevocationReseeder implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('RevocationReseeder');
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<ReseedOutcome | undefined>;
+  private readonly reseeds: Counter;
+  private readonly entries: Counter;
+  private readonly duration: Histogram;
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(REVOCATION_STORE) private readonly store: RevocationStore,
+    private readonly ledger: RevocationLedger,
+    metrics: MetricsService,
+  ) {
+    const registers = [metrics.registry];
+    this.reseeds = new Counter({ name: 'revocation_reseeds_total', help: 'Re-seeds of the revocation store from the ledger', registers });
+    this.entries = new Counter({
+      name: 'revocation_reseed_entries_total',
+      help: 'Ledger entries written into the revocation store by re-seeds',
+      registers,
+    });
+    this.duration = new Histogram({
+      name: 'revocation_reseed_duration_seconds',
+      help: 'How long a re-seed of the revocation store took',
+      buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60],
+      registers,
+    });
+  }
+
+  /**
+   * The first check runs before auth (and, under `npm start`, every service after it) listens: a
+   * fresh in-memory store is seeded before any verifier reads it.
+   */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.check().catch((e: unknown) => this.logger.warn(`revocation re-seed deferred: ${String(e)}`));
+    this.timer = setInterval(() => {
+      void this.check().catch((e: unknown) => this.logger.warn(`revocation re-seed deferred: ${String(e)}`));
+    }, CHECK_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running?.catch(() => undefined);
+  }
+
+  /** Re-seeds when the marker is absent; returns what it did (undefined: nothing to do, or another instance did it). */
+  check(): Promise<ReseedOutcome | undefined> {
+    // One check at a time per instance: a slow seed is not overtaken by the next tick.
+    this.running ??= this.checkOnce().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async checkOnce(): Promise<ReseedOutcome | undefined> {
+    let generation: number | undefined;
+    try {
+      generation = await this.store.seededGeneration();
+    } catch {
+      return undefined; // the store is unreachable: an outage, not lost data
+    }
+    if (generation !== undefined) return undefined;
+    // The transaction-scoped lock (pg_try_advisory_xact_lock) rather than a session lock: it is
+    // released by COMMIT, ROLLBACK or a dropped connection, so a crashed or timed-out seed never
+    // leaves a pooled connection holding it. "try": a second instance does not queue behind the
+    // first, it finds the marker on a later tick.
+    return this.db.transaction(async (tx) => {
+      const [{ locked }] = (await tx.query('SELECT pg_try_advisory_xact_lock($1, $2) AS locked', [...RESEED_LOCK])) as [
+        { locked: boolean },
+      ];
+      if (!locked) return undefined;
+      // Another instance may have completed a seed between our read and the lock.
+      if ((await this.store.seededGeneration()) !== undefined) return undefined;
+      const started = Date.now();
+      const now = new Date(started);
+      let entries = 0;
+      let after = '0';
+      for (;;) {
+        const rows = await this.ledger.liveAfter(tx, after, now, SEED_BATCH);
+        for (let i = 0; i < rows.length; i += SEED_CONCURRENCY) {
+          await Promise.all(rows.slice(i, i + SEED_CONCURRENCY).map((row) => this.store.apply(row.event)));
+        }
+        entries += rows.length;
+        if (rows.length < SEED_BATCH) break;
+        after = rows[rows.length - 1]!.id;
+      }
+      // Only now: a seed that failed half-way leaves no marker and is redone from the start.
+      const seeded = Date.now();
+      await this.store.markSeeded(seeded);
+      const ms = seeded - started;
+      this.reseeds.inc();
+      this.entries.inc(entries);
+      this.duration.observe(ms / 1000);
+      this.logger.log(`revocation store re-seeded from the ledger: ${entries} entries in ${ms} ms (generation ${seeded})`);
+      return { entries, ms, generation: seeded };
+    });
+  }
+}

@@ -1,0 +1,195 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { freePort, waitFor } from '@authmesh/testing';
+
+/**
+ * `npm start` forgets nothing: revocations live in auth's embedded ledger (PGlite in the data
+ * directory), and auth re-seeds the in-memory blocklist from it at start-up, before the verifiers
+ * start. Run against the built suite, stopped and started again on the same data directory and
+ * ports (auth's issuer is its own URL, so the tokens must verify against the same one).
+ */
+
+const SUITE_MAIN = 'dist/apps/suite/src/main.js';
+const AUTHCTL_MAIN = 'dist/apps/authctl/src/main.js';
+const password = 'long enough password!';
+const json = { 'content-type': 'application/json' };
+
+interface Ports {
+  gateway: number;
+  auth: number;
+  orders: number;
+  profiles: number;
+}
+
+interface Suite {
+  child: ChildProcess;
+  output: () => string;
+}
+
+const url = (port: number): string => `http://127.0.0.1:${port}`;
+
+/** Starts the built suite in its own process group and resolves once every service is ready. */
+async function startSuite(dataDir: string, ports: Ports): Promise<Suite> {
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    AUTHMESH_DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+    GATEWAY_PORT: String(ports.gateway),
+    AUTH_PORT: String(ports.auth),
+    ORDERS_PORT: String(ports.orders),
+    PROFILES_PORT: String(ports.profiles),
+    GATEWAY_MANAGEMENT_PORT: '0',
+    AUTH_MANAGEMENT_PORT: '0',
+    ORDERS_MANAGEMENT_PORT: '0',
+    PROFILES_MANAGEMENT_PORT: '0',
+  };
+  // What a fresh clone has: no database or Redis configured, so the suite embeds both.
+  for (const name of ['DATABASE_URL', 'REDIS_URL', 'AUTH_ISSUER', 'AUTH_URL', 'ORDERS_URL', 'PROFILES_URL', 'AUTH_SEED_CLIENTS']) {
+    delete env[name];
+  }
+  const child = spawn(process.execPath, [SUITE_MAIN], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the suite was not ready within 90 s:\n${out}`)), 90_000);
+    child.stdout?.on('data', () => {
+      if (out.includes('suite: all 4 services ready')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the suite exited with ${code} before it was ready:\n${out}`));
+    });
+  });
+  return { child, output: () => out };
+}
+
+/** `signal` to the whole process group (the suite stops its apps and databases), SIGKILL if it hangs. */
+async function stopSuite(suite: Suite, signal: NodeJS.Signals): Promise<void> {
+  const { child } = suite;
+  if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    process.kill(-child.pid, signal);
+    const timer = setTimeout(() => {
+      if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, 'SIGKILL');
+    }, 15_000);
+    await exited;
+    clearTimeout(timer);
+  }
+  child.stdout?.destroy();
+  child.stderr?.destroy();
+}
+
+describe('npm start: a restart forgets no revocation', () => {
+  let dataDir: string;
+  let ports: Ports;
+  let suite: Suite | undefined;
+
+  beforeAll(async () => {
+    if (!existsSync(SUITE_MAIN)) throw new Error(`${SUITE_MAIN} is missing: run \`npm run build\` first (npm test does)`);
+    dataDir = mkdtempSync(join(tmpdir(), 'authmesh-restart-'));
+    ports = { gateway: await freePort(), auth: await freePort(), orders: await freePort(), profiles: await freePort() };
+    suite = await startSuite(dataDir, ports);
+  }, 120_000);
+
+  afterAll(async () => {
+    if (suite) await stopSuite(suite, 'SIGTERM');
+    rmSync(dataDir, { recursive: true, force: true });
+  }, 30_000);
+
+  function authctl(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+    const result = spawnSync(process.execPath, [AUTHCTL_MAIN, ...args, '--json'], {
+      env: { ...process.env, AUTH_URL: url(ports.auth), AUTHMESH_DATA_DIR: dataDir, AUTHCTL_CLIENT_SECRET: undefined },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    if (result.status !== 0) throw new Error(`authctl ${args.join(' ')} exited ${result.status}:\n${result.stdout}\n${result.stderr}`);
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  }
+  async function userToken(): Promise<string> {
+    const email = `restart-${Math.random().toString(36).slice(2)}@example.com`;
+    await fetch(`${url(ports.auth)}/auth/register`, { method: 'POST', headers: json, body: JSON.stringify({ email, password }) });
+    const res = await fetch(`${url(ports.auth)}/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ email, password }) });
+    expect(res.status).toBe(200);
+    return ((await res.json()) as { access_token: string }).access_token;
+  }
+  async function clientToken(clientId: string, secret: string): Promise<Response> {
+    const body = new URLSearchParams({ grant_type: 'client_credentials', scope: 'orders:read', audience: 'orders' });
+    return fetch(`${url(ports.auth)}/oauth/token`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`,
+      },
+      body,
+    });
+  }
+  const status = async (target: string, token: string): Promise<{ status: number; code?: string }> => {
+    const res = await fetch(target, { headers: { authorization: `Bearer ${token}` } });
+    const body = (await res.json().catch(() => ({}))) as { code?: string };
+    return { status: res.status, code: body.code };
+  };
+  const atOrders = (token: string) => status(`${url(ports.orders)}/whoami`, token);
+  /** The token at orders, profiles and through the gateway's /api (each verifies it locally). */
+  const everywhere = async (token: string): Promise<number[]> => [
+    (await atOrders(token)).status,
+    (await status(`${url(ports.profiles)}/whoami`, token)).status,
+    (await status(`${url(ports.gateway)}/api/orders`, token)).status,
+  ];
+
+  it('refuses after a restart: a logged-out token, an authctl revoke --sub, a disabled client, a revoked signing key', async () => {
+    // The signing key first: every token below is signed by its successor, so none is refused for that reason.
+    const signedByRevokedKey = await userToken();
+    expect((await atOrders(signedByRevokedKey)).status).toBe(200);
+    const { kid } = decodeProtectedHeader(signedByRevokedKey);
+    authctl('keys', 'revoke', kid!, '--reason', 'suite restart test');
+    await waitFor(async () => (await atOrders(signedByRevokedKey)).status === 401, 5000, 50);
+
+    const loggedOut = await userToken();
+    expect(decodeProtectedHeader(loggedOut).kid).not.toBe(kid);
+    expect((await atOrders(loggedOut)).status).toBe(200);
+    const logout = await fetch(`${url(ports.auth)}/auth/logout`, {
+      method: 'POST',
+      headers: { ...json, authorization: `Bearer ${loggedOut}` },
+      body: '{}',
+    });
+    expect(logout.status).toBe(200);
+    await waitFor(async () => (await atOrders(loggedOut)).code === 'token_revoked', 2000, 20);
+
+    const subRevoked = await userToken();
+    expect((await atOrders(subRevoked)).status).toBe(200);
+    authctl('revoke', '--sub', decodeJwt(subRevoked).sub!);
+    await waitFor(async () => (await atOrders(subRevoked)).code === 'token_revoked', 2000, 20);
+
+    const created = JSON.parse(authctl('clients', 'create', 'restart-svc', '--scope', 'orders:read', '--audience', 'orders').stdout) as {
+      clientSecret: string;
+    };
+    const issued = await clientToken('restart-svc', created.clientSecret);
+    expect(issued.status).toBe(200);
+    const ofDisabledClient = ((await issued.json()) as { access_token: string }).access_token;
+    expect((await atOrders(ofDisabledClient)).status).toBe(200);
+    authctl('clients', 'disable', 'restart-svc');
+    await waitFor(async () => (await atOrders(ofDisabledClient)).code === 'token_revoked', 2000, 20);
+
+    const revoked = { loggedOut, subRevoked, ofDisabledClient, signedByRevokedKey };
+    const stillValid = await userToken();
+    expect(await everywhere(stillValid)).toEqual([200, 200, 200]);
+
+    await stopSuite(suite!, 'SIGINT');
+    suite = undefined;
+    suite = await startSuite(dataDir, ports);
+
+    // A token issued before the restart still works: the 401s below are the revocations, not a new key or issuer.
+    expect(await everywhere(stillValid)).toEqual([200, 200, 200]);
+    for (const [name, token] of Object.entries(revoked))
+      expect({ name, statuses: await everywhere(token) }).toEqual({ name, statuses: [401, 401, 401] });
+    // The jti and subject revocations are refused as revoked, not for some other reason.
+    for (const token of [loggedOut, subRevoked, ofDisabledClient]) expect((await atOrders(token)).code).toBe('token_revoked');
+  }, 240_000);
+});
