@@ -153,10 +153,10 @@ export class ClientsService {
   }
 
   private async read(clientId: string, cachedWhenDatabaseDown: boolean): Promise<CachedClientRecord | null> {
-    const startedAtMs = this.cache.now();
+    const read = this.cache.beginRead();
     try {
       const row = await this.clients.findOne({ where: { clientId } });
-      if (row) this.cache.remember(row, startedAtMs);
+      if (row) this.cache.remember(row, read);
       else this.cache.forget(clientId);
       return row;
     } catch (e) {
