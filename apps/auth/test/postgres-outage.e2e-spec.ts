@@ -147,6 +147,9 @@ describe('auth while its PostgreSQL is stopped', () => {
       expect(doomed.status).toBe(401);
       expect(await doomed.json()).toMatchObject({ error: 'invalid_client' });
     }
+    // What is served from memory: the keys and the discovery documents.
+    expect((await send('GET', '/.well-known/jwks.json')).status).toBe(200);
+    expect((await send('GET', '/.well-known/openid-configuration')).status).toBe(200);
     // A client auth never read is not guessed at: 503, not 401.
     await expectUnavailable(await clientCredentials({ clientId: 'never-seen', secret: randomBytes(12).toString('hex') }), 'oauth');
     // The logout done before the outage holds while the database is away.
