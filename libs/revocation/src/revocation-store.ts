@@ -11,7 +11,13 @@ export type RevocationEvent =
    * first start): every mirror re-syncs now, merging, never dropping what it holds. Announced only;
    * the marker it names is the `revocation:generation` key.
    */
-  | { kind: 'resync'; /** the new generation marker (ms when the seed completed) */ generation: number; atMs: number };
+  | { kind: 'resync'; /** the new generation marker (ms when the seed completed) */ generation: number; atMs: number }
+  /**
+   * An OAuth client was disabled or its secret, scopes, audiences or grant types changed: every auth
+   * instance drops its cached record of it (client credentials served during a database outage).
+   * Announced only, never stored; verifiers ignore it.
+   */
+  | { kind: 'client'; clientId: string; changedAtMs: number };
 
 /**
  * The blocklist. Redis keys `revoked:jti:<jti>` (TTL = remaining lifetime + clock tolerance) and
@@ -31,6 +37,8 @@ export interface RevocationStore {
   revokeSigningKey(kid: string, at: Date): Promise<void>;
   /** Announces a key-set change (rotation) on the channel; nothing is stored. */
   announceKeysetChange(issuer: string, at: Date): Promise<void>;
+  /** Announces a change to an OAuth client (disabled, new secret or scopes) on the channel; nothing is stored. */
+  announceClientChange(clientId: string, at: Date): Promise<void>;
   /** Applies an event (used by auth's outbox replay). */
   apply(event: RevocationEvent): Promise<void>;
   /**
@@ -61,5 +69,7 @@ export function applyRevocationEvent(store: Omit<RevocationStore, 'apply'>, even
       return store.announceKeysetChange(event.issuer, new Date(event.changedAtMs));
     case 'resync':
       return store.markSeeded(event.generation);
+    case 'client':
+      return store.announceClientChange(event.clientId, new Date(event.changedAtMs));
   }
 }

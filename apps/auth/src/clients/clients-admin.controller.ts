@@ -78,6 +78,8 @@ export class ClientsAdminController {
       if (!(await this.clients.setEnabled(clientId, false, tx))) throw new ClientNotFoundError(clientId);
       await this.revoker.revokeExchangedByClientInTx(tx, clientId);
     });
+    // After commit: every auth instance stops checking its credentials against a cached record.
+    await this.clients.changed(clientId);
     return { clientId, enabled: false };
   }
 }

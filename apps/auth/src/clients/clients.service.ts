@@ -1,10 +1,14 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { GRANT_CLIENT_CREDENTIALS } from '@authmesh/contracts';
+import { isDatabaseUnavailable } from '@authmesh/platform';
+import type { RevocationStore } from '@authmesh/revocation';
 import type { EntityManager, Repository } from 'typeorm';
 import { SecretHasher } from '../crypto/secrets.js';
 import { InvalidClient } from '../oauth/oauth.errors.js';
+import { REVOCATION_STORE } from '../revocation/revocation-store.provider.js';
 import { ClientEntity } from './client.entity.js';
+import { type CachedClientRecord, ClientRecordCache } from './client-record-cache.js';
 
 const UNIQUE_VIOLATION = '23505';
 
@@ -17,12 +21,33 @@ export interface ClientSpec {
   grantTypes?: string[];
 }
 
+/** How `authenticate` may answer when the database can't be read. */
+export interface AuthenticateOptions {
+  /**
+   * Check the credentials against the cached record (at most AUTH_CLIENT_CACHE_MAX_STALE_S old)
+   * when the database is away. Only for grants that need nothing else from the database
+   * (client_credentials): elsewhere the request would fail a step later anyway.
+   */
+  cachedWhenDatabaseDown?: boolean;
+}
+
 @Injectable()
 export class ClientsService {
+  private readonly logger = new Logger('Clients');
+  /** Whether the cache may be trusted now: false while the channel that invalidates it is down. */
+  private cacheListening: () => boolean = () => false;
+
   constructor(
     @InjectRepository(ClientEntity) private readonly clients: Repository<ClientEntity>,
     private readonly hasher: SecretHasher,
+    private readonly cache: ClientRecordCache,
+    @Inject(REVOCATION_STORE) private readonly store: RevocationStore,
   ) {}
+
+  /** Called by the channel subscriber: the cache is used only while `listening()` says it hears every change. */
+  useCacheWhile(listening: () => boolean): void {
+    this.cacheListening = listening;
+  }
 
   /**
    * Creates the client (enabled), or updates its secret, scopes, audiences and grant types when it
@@ -44,6 +69,8 @@ export class ClientsService {
       .values(row)
       .orUpdate(['secret_hash', 'scopes', 'audiences', 'grant_types'], ['client_id'])
       .execute();
+    // The secret or scopes may have changed: no instance may keep checking against the old ones.
+    await this.changed(spec.clientId);
     return (await this.clients.findOneByOrFail({ clientId: spec.clientId }))!;
   }
 
@@ -77,11 +104,85 @@ export class ClientsService {
     return (result.affected ?? 0) > 0;
   }
 
-  /** Checks client credentials; unknown client, wrong secret and disabled client answer the same. */
-  async authenticate(clientId: string, secret: string): Promise<ClientEntity> {
-    const client = await this.clients.findOne({ where: { clientId } });
+  /**
+   * Checks client credentials; unknown client, wrong secret and disabled client answer the same.
+   * The record read is remembered; with `cachedWhenDatabaseDown`, a database outage falls back to it.
+   */
+  async authenticate(clientId: string, secret: string, options: AuthenticateOptions = {}): Promise<CachedClientRecord> {
+    const client = await this.read(clientId, options.cachedWhenDatabaseDown === true);
     const ok = await this.hasher.verify(client?.secretHash, secret);
     if (!ok || !client || !client.enabled) throw new InvalidClient();
     return client;
+  }
+
+  /**
+   * After a change to a client has committed (disabled, new secret, scopes, audiences or grant
+   * types): drops its cached record here, re-reads it (so a client disabled just before an outage is
+   * known as disabled, not merely unknown) and announces the change to every auth instance. Never
+   * throws: the change is committed; an instance that misses the announcement still hears the
+   * subject revocation the outbox replays, and never uses a record older than the staleness bound.
+   */
+  async changed(clientId: string): Promise<void> {
+    this.cache.invalidate(clientId);
+    await this.refresh(clientId);
+    try {
+      await this.store.announceClientChange(clientId, new Date());
+    } catch (e) {
+      this.logger.warn(`could not announce the change to client ${clientId}: ${String(e)}`);
+    }
+  }
+
+  /** The channel was (re)subscribed: whatever was announced meanwhile was missed, so no record is trusted. */
+  forgetCachedClients(): void {
+    this.cache.invalidateAll();
+  }
+
+  /**
+   * A change was announced (by this or another instance): drop the record, then re-read it if the
+   * database answers. `onlyIfCached` for subject revocations: most subjects are users, not clients.
+   */
+  async onAnnouncedChange(clientId: string, onlyIfCached = false): Promise<void> {
+    if (onlyIfCached && !this.cache.has(clientId)) return;
+    this.cache.invalidate(clientId);
+    await this.refresh(clientId);
+  }
+
+  /** Re-reads a client into the cache; a failure (the database away) leaves it uncached. */
+  private async refresh(clientId: string): Promise<void> {
+    await this.read(clientId, false).catch(() => undefined);
+  }
+
+  private async read(clientId: string, cachedWhenDatabaseDown: boolean): Promise<CachedClientRecord | null> {
+    const read = this.cache.beginRead();
+    try {
+      const row = await this.clients.findOne({ where: { clientId } });
+      if (row) this.cache.remember(row, read);
+      else this.cache.forget(clientId);
+      return row;
+    } catch (e) {
+      if (!cachedWhenDatabaseDown || !isDatabaseUnavailable(e) || !this.cacheListening()) throw e;
+      const cached = this.cache.fresh(clientId);
+      if (cached === undefined) throw e;
+      await this.refuseIfRevokedSince(clientId, cached.readAtMs, e);
+      return cached.record;
+    }
+  }
+
+  /**
+   * A subject revocation of the client newer than the cached record means it was disabled (or its
+   * tokens revoked) after we read it, and an announcement was missed: any token issued now would be
+   * refused by every verifier anyway. The revocation store unreachable too: nothing to rely on.
+   */
+  private async refuseIfRevokedSince(clientId: string, readAtMs: number, outage: unknown): Promise<void> {
+    let since: Date | undefined;
+    try {
+      since = await this.store.subjectRevokedAt(clientId);
+    } catch {
+      throw outage;
+    }
+    if (since !== undefined && since.getTime() >= readAtMs) {
+      this.cache.invalidate(clientId);
+      throw new InvalidClient();
+    }
   }
 }

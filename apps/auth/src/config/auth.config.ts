@@ -70,6 +70,8 @@ export interface AuthConfig extends BaseConfig {
     requestsPerMinutePerAddress: number;
     seedAdmin?: { email: string; password: string };
     seedClients: SeedClient[];
+    /** AUTH_CLIENT_CACHE_MAX_STALE_S: how old a cached client record may be when the database can't be read (client credentials). */
+    clientCacheMaxStaleSeconds: number;
     /** Scopes and audiences a client may be given by the admin API: AUTH_KNOWN_* plus those of AUTH_SEED_CLIENTS. */
     knownScopes: string[];
     knownAudiences: string[];
@@ -229,6 +231,10 @@ export const AUTH_ENV = {
     description: 'JSON array of `{ clientId, secret, scopes, audiences, grantTypes? }` created or updated at start-up.',
     secret: true,
   }),
+  clientCacheMaxStaleSeconds: envVar.withDefault('AUTH_CLIENT_CACHE_MAX_STALE_S', int(0, 86400), '300', {
+    description:
+      "While auth's database is unreachable, client credentials are checked against the client record last read, if it is at most this old (0: never; refused with 503).",
+  }),
   emailVerification: envVar.withDefault('AUTH_EMAIL_VERIFICATION', z.enum(['off', 'required'], 'must be off or required'), 'off', {
     description: '`required`: a new account logs in only after `POST /auth/verify-email`.',
   }),
@@ -314,6 +320,7 @@ export function loadAuthConfig(env: Env): AuthConfig {
       requestsPerMinutePerAddress: v.requestsPerMinutePerAddress,
       seedAdmin: v.seedAdminEmail && v.seedAdminPassword ? { email: v.seedAdminEmail, password: v.seedAdminPassword } : undefined,
       seedClients: seeded,
+      clientCacheMaxStaleSeconds: v.clientCacheMaxStaleSeconds,
       knownScopes: [],
       knownAudiences: [],
       emailVerification: v.emailVerification,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { ClientEntity } from '../clients/client.entity.js';
-import { ClientsService } from '../clients/clients.service.js';
+import type { CachedClientRecord } from '../clients/client-record-cache.js';
+import { type AuthenticateOptions, ClientsService } from '../clients/clients.service.js';
 import { InvalidClient, InvalidRequest } from './oauth.errors.js';
 import type { OAuthParams } from './oauth-params.js';
 
@@ -45,9 +45,9 @@ export class ClientAuthenticator {
   }
 
   /** The authenticated client; invalid_client (401) when absent or wrong. */
-  async require(authorization: string | undefined, params: OAuthParams): Promise<ClientEntity> {
+  async require(authorization: string | undefined, params: OAuthParams, options?: AuthenticateOptions): Promise<CachedClientRecord> {
     const presented = this.presented(authorization, params);
     if (!presented) throw new InvalidClient('Client authentication is required');
-    return this.clients.authenticate(presented.clientId, presented.secret);
+    return this.clients.authenticate(presented.clientId, presented.secret, options);
   }
 }

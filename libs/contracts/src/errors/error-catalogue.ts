@@ -170,6 +170,12 @@ export const ERROR_CATALOGUE = {
           'A dependency this request needs (database, Redis, signing keys, another service) is unavailable; retry after `Retry-After`.',
       },
       {
+        code: 'database_unavailable',
+        status: 503,
+        meaning:
+          "The service's PostgreSQL is unreachable or going away (stopped, restarting, out of connections); retry after `Retry-After`. OAuth endpoints answer it as `temporarily_unavailable`.",
+      },
+      {
         code: 'not_ready',
         status: 503,
         meaning: '`GET /health/ready` on the management port: a readiness check failed; retry after `Retry-After`.',

@@ -12,6 +12,8 @@ export interface DatabaseConfig {
   createIfMissing: boolean;
   poolSize: number;
   connectTimeoutMs: number;
+  /** DB_STATEMENT_TIMEOUT_MS: the server cancels a statement running longer (PostgreSQL `statement_timeout`). */
+  statementTimeoutMs: number;
 }
 
 export type RedisConfig = { kind: 'redis'; url: string } | { kind: 'memory' };
@@ -135,6 +137,10 @@ export const BASE_ENV = {
   dbConnectTimeoutMs: envVar.withDefault('DB_CONNECT_TIMEOUT_MS', envSchemas.int(100, 60000), '3000', {
     description: 'Bound on opening a PostgreSQL connection (100-60000 ms).',
   }),
+  dbStatementTimeoutMs: envVar.withDefault('DB_STATEMENT_TIMEOUT_MS', envSchemas.int(100, 600000), '10000', {
+    description:
+      'Bound on one SQL statement (100-600000 ms): the server cancels it; the client gives up 5 s later if the server stopped answering. Either way the request answers 503 `database_unavailable`.',
+  }),
   trustProxy: envVar.withDefault('TRUST_PROXY', trustProxySchema, 'false', {
     description:
       'Which proxies may set X-Forwarded-For (rate limits key on the client address it decides): false, true, a hop count, or addresses/CIDRs (and loopback, linklocal, uniquelocal).',
@@ -174,6 +180,7 @@ export function readBaseConfig(app: AppName, reader: EnvReader, env: Env): BaseC
       createIfMissing: v.appDatabaseUrl === undefined && sharedUrl !== undefined,
       poolSize: v.dbPoolSize,
       connectTimeoutMs: v.dbConnectTimeoutMs,
+      statementTimeoutMs: v.dbStatementTimeoutMs,
     },
     redis: v.redisUrl.startsWith('memory:') ? { kind: 'memory' } : { kind: 'redis', url: v.redisUrl },
     trustProxy: v.trustProxy,

@@ -5,6 +5,9 @@ import type { DatabaseConfig } from '../config/base-config.js';
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 type ClassList = MixedList<Function | string>;
 
+/** How long after the server's statement_timeout the client stops waiting for its answer. */
+const QUERY_TIMEOUT_MARGIN_MS = 5000;
+
 export interface DatabaseOptions {
   entities: ClassList;
   migrations: ClassList;
@@ -35,8 +38,10 @@ export function typeOrmOptions(db: DatabaseConfig, options: DatabaseOptions): Ty
     extra: {
       max: db.poolSize,
       connectionTimeoutMillis: db.connectTimeoutMs,
-      statement_timeout: 10_000,
-      query_timeout: 15_000,
+      statement_timeout: db.statementTimeoutMs,
+      // Client-side backstop for a server that stopped answering (a partition: no RST, no FIN), which
+      // statement_timeout can't cover; past it pg fails the query with "Query read timeout" (a 503).
+      query_timeout: db.statementTimeoutMs + QUERY_TIMEOUT_MARGIN_MS,
       idleTimeoutMillis: 30_000,
     },
   };

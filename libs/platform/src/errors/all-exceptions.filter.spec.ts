@@ -28,6 +28,22 @@ describe('renderError', () => {
     expect(r.headers).toEqual({ 'retry-after': '7' });
   });
 
+  it('answers a database outage (Postgres stopped) with 503 database_unavailable and Retry-After, not a 500', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    const r = renderError(refused, 'r2b', logger);
+    expect(r).toEqual({
+      status: 503,
+      headers: { 'retry-after': '5' },
+      body: { code: 'database_unavailable', message: 'The database is unavailable; try again later', requestId: 'r2b' },
+    });
+    expect(logged.join()).toContain('ECONNREFUSED');
+  });
+
+  it('keeps a constraint violation a 500: a bug is not an outage', () => {
+    const bug = Object.assign(new Error('duplicate key value violates unique constraint'), { code: '23505' });
+    expect(renderError(bug, 'r2c', logger)).toMatchObject({ status: 500, body: { code: 'internal_error' } });
+  });
+
   it('maps Nest HTTP exceptions to a stable code', () => {
     expect(renderError(new NotFoundException('Cannot GET /x'), 'r3', logger).body).toEqual({
       code: 'not_found',
@@ -68,6 +84,15 @@ describe('toRfc6749', () => {
       status: 429,
       headers: { 'retry-after': '12', 'cache-control': 'no-store', pragma: 'no-cache' },
       body: { error: 'temporarily_unavailable', error_description: 'Too many requests; try again later' },
+    });
+  });
+
+  it('answers a database outage as temporarily_unavailable, keeping 503 and Retry-After', () => {
+    const cut = new Error('Connection terminated unexpectedly');
+    expect(toRfc6749(renderError(cut, 'r8b', logger))).toEqual({
+      status: 503,
+      headers: { 'retry-after': '5', 'cache-control': 'no-store', pragma: 'no-cache' },
+      body: { error: 'temporarily_unavailable', error_description: 'The database is unavailable; try again later' },
     });
   });
 

@@ -1,7 +1,8 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger, NotFoundException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { MethodIndex, type RouteRules, routeRulesOf } from '../http/request-rules.js';
-import { AppError, BadUrlError, MethodNotAllowedError } from './app-error.js';
+import { isDatabaseUnavailable } from '../database/database-errors.js';
+import { AppError, BadUrlError, DatabaseUnavailableError, MethodNotAllowedError } from './app-error.js';
 import { codeForStatus, type ErrorBody } from './http-error-body.js';
 
 /** Bodies that carry their own rendering (e.g. OAuth errors in RFC 6749 form). */
@@ -23,6 +24,13 @@ export function renderError(
   // Fastify's router refusing an undecodable path (`/orders/%ff`) would otherwise answer in its raw format.
   if ((exception as { code?: unknown } | null)?.code === 'FST_ERR_BAD_URL') {
     exception = new BadUrlError(exception instanceof Error ? exception.message : undefined);
+  }
+  // A database outage is no bug: every app answers it as 503 with Retry-After, whichever query met it.
+  if (!(exception instanceof AppError) && isDatabaseUnavailable(exception)) {
+    exception = new DatabaseUnavailableError({
+      detail: exception instanceof Error ? exception.message : String(exception),
+      cause: exception,
+    });
   }
   if (exception instanceof AppError) {
     if (exception.detail) logger.warn(`${exception.code}: ${exception.detail} (request ${requestId})`);

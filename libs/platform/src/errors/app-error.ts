@@ -56,6 +56,24 @@ export class DependencyUnavailableError extends AppError {
   }
 }
 
+/** Seconds a client is told to wait when the database is away: about a Postgres restart or failover. */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * The service's PostgreSQL is unreachable or going away (stopped, restarting, failing over, out of
+ * connections): 503 `database_unavailable` with Retry-After. A code of its own rather than
+ * `dependency_unavailable` so a client or an operator reading an answer knows which dependency,
+ * without the log; it is still a DependencyUnavailableError, handled as every outage is.
+ */
+export class DatabaseUnavailableError extends DependencyUnavailableError {
+  static override readonly code = 'database_unavailable';
+  override readonly code = DatabaseUnavailableError.code;
+
+  constructor(options?: { detail?: string; cause?: unknown }) {
+    super('The database is unavailable; try again later', { retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS, ...options });
+  }
+}
+
 /** The service is not ready to take traffic (a readiness check failed). */
 export class NotReadyError extends DependencyUnavailableError {
   static override readonly code = 'not_ready';

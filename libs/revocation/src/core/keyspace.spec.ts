@@ -37,6 +37,15 @@ describe('parseRevocationEvent', () => {
     expect(parseRevocationEvent({ kind: 'sub', sub: 'u', revokedAtMs: 2, extra: true })).toEqual({ kind: 'sub', sub: 'u', revokedAtMs: 2 });
   });
 
+  it("parses auth's client-change announcement, and refuses one without a client id", () => {
+    expect(parseRevocationEvent('{"kind":"client","clientId":"orders","changedAtMs":3}')).toEqual({
+      kind: 'client',
+      clientId: 'orders',
+      changedAtMs: 3,
+    });
+    expect(parseRevocationEvent({ kind: 'client', clientId: '', changedAtMs: 3 })).toBeUndefined();
+  });
+
   it.each([
     ['not json'],
     ['null'],

@@ -97,5 +97,7 @@ export function parseRevocationEvent(input: unknown): RevocationEvent | undefine
   if (v.kind === 'kid' && isId(v.kid) && isMs(v.revokedAtMs)) return { kind: 'kid', kid: v.kid, revokedAtMs: v.revokedAtMs };
   if (v.kind === 'keyset' && isId(v.issuer) && isMs(v.changedAtMs)) return { kind: 'keyset', issuer: v.issuer, changedAtMs: v.changedAtMs };
   if (v.kind === 'resync' && isMs(v.generation) && isMs(v.atMs)) return { kind: 'resync', generation: v.generation, atMs: v.atMs };
+  if (v.kind === 'client' && isId(v.clientId) && isMs(v.changedAtMs))
+    return { kind: 'client', clientId: v.clientId, changedAtMs: v.changedAtMs };
   return undefined;
 }

@@ -137,6 +137,10 @@ export class MemoryRevocationStore implements RevocationStore {
     this.backend.publish({ kind: 'keyset', issuer, changedAtMs: msOf(at, 'at') });
   }
 
+  async announceClientChange(clientId: string, at: Date): Promise<void> {
+    this.backend.publish({ kind: 'client', clientId, changedAtMs: msOf(at, 'at') });
+  }
+
   apply(event: RevocationEvent): Promise<void> {
     return applyRevocationEvent(this, event);
   }

@@ -105,6 +105,11 @@ export class RedisRevocationStore implements RevocationStore {
     await this.bounded('announceKeysetChange', this.client.publish(this.keyspace.channel, JSON.stringify(event)));
   }
 
+  async announceClientChange(clientId: string, at: Date): Promise<void> {
+    const event: RevocationEvent = { kind: 'client', clientId, changedAtMs: msOf(at, 'at') };
+    await this.bounded('announceClientChange', this.client.publish(this.keyspace.channel, JSON.stringify(event)));
+  }
+
   apply(event: RevocationEvent): Promise<void> {
     return applyRevocationEvent(this, event);
   }

@@ -78,6 +78,8 @@ export class RevocationMirror {
     }
     // A re-seed announcement carries no entry: the feed answers it with a full (merging) re-sync.
     if (event.kind === 'resync') return false;
+    // A client change is auth's own business (its client cache): nothing a verifier holds.
+    if (event.kind === 'client') return false;
     if (event.kind === 'keyset') {
       this.emit({ type: 'changed', issuer: event.issuer });
       return false;

@@ -171,6 +171,14 @@ export function describeRevocationStoreContract(name: string, factory: HarnessFa
       expect((await h.keys()).length).toBeLessThanOrEqual(before);
     });
 
+    it('announces a client change on the channel without storing anything', async () => {
+      const before = (await h.keys()).length;
+      const clientId = `client-${randomUUID()}`;
+      await h.store.apply({ kind: 'client', clientId, changedAtMs: Date.now() });
+      await eventually(() => h.published.some((e) => e.kind === 'client' && e.clientId === clientId));
+      expect((await h.keys()).length).toBeLessThanOrEqual(before);
+    });
+
     it('never leaves a key without a TTL', async () => {
       await h.store.revokeToken(randomUUID(), new Date(Date.now() + 10_000));
       await h.store.revokeSubject(`user-${randomUUID()}`, new Date());
