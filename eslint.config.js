@@ -4,7 +4,7 @@ import { URL } from 'node:url';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
-// The layering (docs/architecture.md, "what each lib owns and which way dependencies point"):
+// The layering (docs/architecture.md, "Libraries and dependency direction"):
 // contracts ← platform ← token-verifier ← revocation; service-auth sits on platform; apps sit on
 // libs and never on each other; only e2e/ boots several apps. Encoded as one
 // `no-restricted-imports` configuration per folder, because a later flat-config block replaces a
@@ -21,7 +21,7 @@ const LIB_DEPENDS_ON = {
   platform: ['contracts'],
   'token-verifier': ['platform', 'contracts'],
   revocation: ['token-verifier', 'platform', 'contracts'],
-  // Imports no @authmesh lib today (only undici); platform and contracts are the sane direction.
+  // Calls services over undici; takes the backoff from @authmesh/platform/core and the grant names from contracts.
   'service-auth': ['platform', 'contracts'],
   // Test helpers may build on any lib (a token factory, an app booter), never on an app.
   testing: ['contracts', 'platform', 'token-verifier', 'revocation', 'service-auth'],
