@@ -150,9 +150,9 @@ describe('RedisMirrorFeed and the generation marker (owned redis-server)', () =>
     it('scans again when a new seed completed during the scan', async () => {
       await fill();
       const { v, passes } = slowFeed();
-      await waitFor(() => v.feed.status().connected, 3000, 1);
-      await new Promise((r) => setTimeout(r, 50));
-      expect(passes()).toBe(0); // still scanning
+      // Entries arriving: the pass read the marker and is scanning (5000 steps take a while).
+      await waitFor(() => v.mirror.size.jti > 0, 5000, 1);
+      expect(passes()).toBe(0);
       await writer.set(keyspace.generationKey, String(Date.now() + 1));
       await waitFor(() => v.feed.status().synced, 20_000, 10);
       expect(passes()).toBe(2);
@@ -163,8 +163,8 @@ describe('RedisMirrorFeed and the generation marker (owned redis-server)', () =>
     it('waits for the seed again when the marker vanished during the scan', async () => {
       await fill();
       const { v, passes } = slowFeed();
-      await waitFor(() => v.feed.status().connected, 3000, 1);
-      await new Promise((r) => setTimeout(r, 50));
+      // Entries arriving: the pass read the marker and is scanning (5000 steps take a while).
+      await waitFor(() => v.mirror.size.jti > 0, 5000, 1);
       expect(passes()).toBe(0);
       await writer.del(keyspace.generationKey);
       await waitFor(() => v.feed.status().awaitingSeed === true, 20_000, 10);
