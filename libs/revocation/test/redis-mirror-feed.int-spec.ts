@@ -30,6 +30,8 @@ describe('RedisMirrorFeed (real Redis)', () => {
     const silent = randomUUID();
     await client.set(keyspace.jtiKey(silent), String(Date.now() + 60_000), 'PX', 60_000);
     await client.set(keyspace.subKey('silent-user'), String(Date.now()), 'PX', 60_000);
+    // Auth's seed (no auth here): without the marker the feed would wait for it.
+    await store.markSeeded(Date.now());
 
     mirror = new RevocationMirror({ clockToleranceSeconds: 30 });
     feed = new RedisMirrorFeed(client, mirror, { keyPrefix, heartbeatMs: 200, name: `feedtest-${keyPrefix.slice(5, 13)}` });
@@ -87,6 +89,7 @@ describe('RedisMirrorFeed across a Redis restart (owned redis-server behind a pr
     writer = new Redis(server.url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => 50 });
     writer.on('error', () => undefined);
     await writer.connect();
+    await new RedisRevocationStore(writer, options).markSeeded(Date.now());
     // The verifier's connection, configured as platform's RedisConnection configures it.
     feedClient = new Redis(proxy.url, {
       lazyConnect: true,
@@ -124,6 +127,8 @@ describe('RedisMirrorFeed across a Redis restart (owned redis-server behind a pr
     await store.revokeToken(during, new Date(Date.now() + 60_000)); // its message reaches no one
     await writer.set(`revoked:sub:user-during`, String(Date.now()), 'PX', 60_000);
     expect(mirror.revocationOf(claimsOf(during))).toBeUndefined();
+    // What auth's re-seed ends with; the marker-less case is redis-mirror-feed-seed.int-spec.ts's.
+    await store.markSeeded(Date.now());
 
     await proxy.unblock();
     await waitFor(() => feed.status().synced, 5000, 20);

@@ -1,4 +1,6 @@
 import { type AppDefinition, type BaseConfig, type RunningApp, startApp } from '@authmesh/platform';
+import { RevocationKeyspace, sharedMemoryRevocationBackend } from '@authmesh/revocation';
+import { Redis } from 'ioredis';
 import { createTestDatabase, testRedisUrl } from './test-database.js';
 
 export interface TestApp<C extends BaseConfig = BaseConfig> extends RunningApp<C> {
@@ -16,8 +18,44 @@ const UNTHROTTLED: Readonly<Record<string, string>> = {
   AUTH_LOGIN_MAX_FAILURES_PER_ADDRESS: '100000',
 };
 
+export interface TestAppOptions {
+  /**
+   * Write the blocklist's generation marker before booting, if absent (default true). A verifier's
+   * mirror is complete, hence fresh and ready, only once auth has seeded the blocklist and written
+   * that marker; a test that boots orders, profiles or the gateway without auth stands in for it
+   * this way. `false` for a test of what happens while the marker is missing.
+   */
+  readonly seedRevocationMarker?: boolean;
+}
+
 /**
- * Boots one app on a free port against a fresh database of its own and the real Redis, quietly.
+ * Stands in for auth's seed: `SET revocation:generation <now> NX` on the app's Redis (the
+ * process's in-memory backend for `memory://`). Never overwrites a marker auth wrote. A Redis that
+ * does not answer within a second is left alone: the test is then about that Redis being away, and
+ * seeds it itself (`store.markSeeded`) once it is back.
+ */
+async function seedRevocationMarker(redisUrl: string): Promise<void> {
+  const key = new RevocationKeyspace().generationKey;
+  if (redisUrl.startsWith('memory:')) {
+    const backend = sharedMemoryRevocationBackend();
+    if (backend.get(key, Date.now()) === undefined) backend.set(key, Date.now(), Number.POSITIVE_INFINITY, Date.now());
+    return;
+  }
+  const client = new Redis(redisUrl, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.set(key, String(Date.now()), 'NX');
+  } catch {
+    // Unreachable: see above.
+  } finally {
+    client.disconnect();
+  }
+}
+
+/**
+ * Boots one app on a free port against a fresh database of its own and the real Redis, quietly,
+ * with the blocklist marked as seeded (see `TestAppOptions.seedRevocationMarker`).
  * `close()` stops the app and drops the database.
  *
  * @example
@@ -28,14 +66,17 @@ const UNTHROTTLED: Readonly<Record<string, string>> = {
 export async function newTestApp<C extends BaseConfig>(
   definition: AppDefinition<C>,
   env: Record<string, string | undefined> = {},
+  options: TestAppOptions = {},
 ): Promise<TestApp<C>> {
   const appDbVar = `${definition.name.toUpperCase()}_DATABASE_URL`;
+  const redisUrl = env.REDIS_URL ?? testRedisUrl();
+  if (options.seedRevocationMarker !== false) await seedRevocationMarker(redisUrl);
   const db = env[appDbVar] ? undefined : await createTestDatabase(definition.name);
   try {
     const running = await startApp(
       definition,
       {
-        REDIS_URL: testRedisUrl(),
+        REDIS_URL: redisUrl,
         LOG_LEVEL: 'silent',
         PORT: '0',
         MANAGEMENT_PORT: '0',

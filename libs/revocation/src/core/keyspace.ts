@@ -72,6 +72,11 @@ export class RevocationKeyspace {
   }
 }
 
+/** The generation marker's stored value as a number (ms), or undefined when absent or not ours. */
+export function parseGeneration(value: string | null | undefined): number | undefined {
+  return value !== null && value !== undefined && /^\d{1,16}$/.test(value) ? Number(value) : undefined;
+}
+
 const MAX_ID_LENGTH = 1024;
 
 /**

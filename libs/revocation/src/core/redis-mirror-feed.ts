@@ -1,6 +1,6 @@
 import { type BackoffOptions, backoffDelay } from '@authmesh/platform/core';
 import { Cluster, type Redis } from 'ioredis';
-import { RevocationKeyspace, parseRevocationEvent } from './keyspace.js';
+import { RevocationKeyspace, parseGeneration, parseRevocationEvent } from './keyspace.js';
 import {
   type RevocationFeed,
   type RevocationFeedObserver,
@@ -12,6 +12,20 @@ import type { RevocationMirror } from './revocation-mirror.js';
 
 /** A failed re-sync is retried after 100 ms, doubling to at most 2 s: Redis is back within a heartbeat or two. */
 const RESYNC_BACKOFF: BackoffOptions = { initial: 100, max: 2000 };
+/**
+ * Waiting for auth's seed: the marker is read again after 50 ms, doubling to at most 500 ms, so a
+ * verifier is ready within half a second of the seed even if it missed the `resync` announcement.
+ */
+const SEED_POLL_BACKOFF: BackoffOptions = { initial: 50, max: 500 };
+
+/** What one pass of a re-sync found. */
+type SyncPass =
+  /** The marker stood before and after the scan: the mirror holds everything written before `scanStartedAt`. */
+  | { readonly kind: 'complete'; readonly entries: number; readonly scanStartedAt: number }
+  /** No marker: Redis lost its data or auth is re-seeding it; what a scan reads now may be partial. */
+  | { readonly kind: 'unseeded' }
+  /** The marker changed or vanished during the scan (a re-seed or a flush): scan again. */
+  | { readonly kind: 'changed' };
 
 export interface RedisMirrorFeedOptions {
   /** Namespace of keys and channel; must match the writers' (default none). */
@@ -47,6 +61,14 @@ type Client = Redis | Cluster;
  * dead connection (no RST, a partition) therefore shows up as growing staleness within a heartbeat
  * or two, and after `maxFailedHeartbeats` the connection is re-made.
  *
+ * Completeness: auth writes a generation marker (`revocation:generation`, no TTL) once the blocklist
+ * holds its whole ledger. A re-sync reads it first: absent (a flush, an empty restart, a failover to
+ * an empty replica, a re-seed under way), the scan would read a partial blocklist, so the feed does
+ * not call itself synced (`awaitingSeed`) and reads the marker again at short intervals, or at once
+ * on auth's `resync` announcement. It scans again when the marker changed during the scan. A feed
+ * that stayed subscribed through a flush lost no message, so it stays synced and fresh; it answers
+ * `resync` with a merging pass. The mirror only ever merges: no entry is dropped before it expires.
+ *
  * Works on a single node and behind Sentinel; with a `Cluster` client the subscription uses the
  * cluster's subscriber and the scan visits every master (GETs are pipelined per node, never across
  * slots). Only the single node is exercised by the tests.
@@ -71,6 +93,11 @@ export class RedisMirrorFeed implements RevocationFeed {
   private syncs = 0;
   private lastSyncAt: number | undefined;
   private lastError: string | undefined;
+  private awaitingSeed = false;
+  /** The epoch whose sync loop is running (one per epoch; `resync` announcements join it). */
+  private syncingEpoch: number | undefined;
+  /** A `resync` announcement arrived while a pass ran: the loop makes one more pass (coalesced). */
+  private syncRequested = false;
   private failedHeartbeats = 0;
   private heartbeatInFlight = false;
   private heartbeat: NodeJS.Timeout | undefined;
@@ -117,11 +144,8 @@ export class RedisMirrorFeed implements RevocationFeed {
     this.stopped = true;
     this.epoch++;
     clearInterval(this.heartbeat);
-    for (const sleeper of this.sleeping) {
-      clearTimeout(sleeper.timer);
-      sleeper.resolve();
-    }
-    this.sleeping.clear();
+    this.wakeSleepers();
+    this.setAwaitingSeed(false);
     this.subscriber.disconnect();
     this.commands.disconnect();
   }
@@ -134,10 +158,14 @@ export class RedisMirrorFeed implements RevocationFeed {
       syncs: this.syncs,
       ...(this.lastSyncAt === undefined ? {} : { lastSyncAt: new Date(this.lastSyncAt).toISOString() }),
       ...(this.lastError === undefined ? {} : { lastError: this.lastError }),
+      ...(this.awaitingSeed ? { awaitingSeed: true as const } : {}),
     };
   }
 
-  /** One full pass over the blocklist keys, merged into the mirror. Returns how many entries it read. */
+  /**
+   * One full pass over the blocklist keys, merged into the mirror. Returns how many entries it read.
+   * It does not look at the generation marker: the feed's own re-syncs do (see the class comment).
+   */
   async resync(): Promise<number> {
     const started = this.now();
     let entries = 0;
@@ -176,35 +204,111 @@ export class RedisMirrorFeed implements RevocationFeed {
       await this.bounded(this.subscriber.subscribe(this.keyspace.channel));
     } catch (e) {
       this.noteError(e);
-      if (epoch === this.epoch && !this.stopped) this.subscriber.disconnect(true);
+      if (this.current(epoch)) this.subscriber.disconnect(true);
       return;
     }
-    if (epoch !== this.epoch || this.stopped) return;
+    if (!this.current(epoch)) return;
     this.connected = true;
-    const subscribedAt = this.now();
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const entries = await this.resync();
-        if (epoch !== this.epoch || this.stopped) return;
-        this.syncs++;
-        this.lastSyncAt = this.now();
-        this.logger.info(
-          `revocation mirror in sync: ${entries} entries read from Redis (${this.mirror.size.jti} jti, ${this.mirror.size.sub} sub held)`,
-        );
-        break;
-      } catch (e) {
-        this.observer.syncFailed?.();
-        this.noteError(e);
-        if (epoch !== this.epoch || this.stopped) return;
-        await this.sleep(backoffDelay(attempt + 1, RESYNC_BACKOFF));
-        if (epoch !== this.epoch || this.stopped) return;
+    await this.syncLoop(epoch);
+  }
+
+  /** Answers a `resync` announcement: one more merging pass, joined to the running one if any. */
+  private requestSync(): void {
+    // Not subscribed yet: the connect sync that follows the subscription reads everything anyway.
+    if (this.stopped || !this.connected) return;
+    this.syncRequested = true;
+    // Cut a marker poll (or a retry backoff) short: the seed the announcement reports is there now.
+    this.wakeSleepers();
+    if (this.syncingEpoch !== this.epoch) void this.syncLoop(this.epoch);
+  }
+
+  /**
+   * Passes until one is complete (and no announcement arrived meanwhile), or the epoch ends. A
+   * connect sync that completes marks the mirror synced and fresh as of its scan's start: every
+   * revocation written before it was in Redis (the marker says the blocklist was whole) and read,
+   * every later one comes on the subscription confirmed before the scan.
+   */
+  private async syncLoop(epoch: number): Promise<void> {
+    this.syncingEpoch = epoch;
+    let failures = 0;
+    let polls = 0;
+    try {
+      while (this.current(epoch)) {
+        this.syncRequested = false;
+        let pass: SyncPass;
+        try {
+          pass = await this.syncPass();
+        } catch (e) {
+          this.observer.syncFailed?.();
+          this.noteError(e);
+          if (!this.current(epoch)) return;
+          await this.sleep(backoffDelay(++failures, RESYNC_BACKOFF));
+          continue;
+        }
+        if (!this.current(epoch)) return;
+        failures = 0;
+        if (pass.kind === 'changed') continue;
+        if (pass.kind === 'unseeded') {
+          // Subscribed since the last complete sync (a flush under a running feed): no message was
+          // lost, so the mirror stays synced and fresh; auth's announcement of its seed brings a pass.
+          if (this.synced) {
+            if (this.syncRequested) continue;
+            return;
+          }
+          this.setAwaitingSeed(true);
+          await this.sleep(backoffDelay(++polls, SEED_POLL_BACKOFF));
+          continue;
+        }
+        this.completed(pass);
+        if (!this.syncRequested) return;
       }
+    } finally {
+      if (this.syncingEpoch === epoch) this.syncingEpoch = undefined;
     }
+  }
+
+  /** Marker, scan, marker: complete only if the same seed stood before and after the scan. */
+  private async syncPass(): Promise<SyncPass> {
+    const generation = await this.readGeneration();
+    if (generation === undefined) return { kind: 'unseeded' };
+    const scanStartedAt = this.now();
+    const entries = await this.resync();
+    if ((await this.readGeneration()) !== generation) return { kind: 'changed' };
+    return { kind: 'complete', entries, scanStartedAt };
+  }
+
+  private async readGeneration(): Promise<number | undefined> {
+    return parseGeneration(await this.bounded(this.commands.get(this.keyspace.generationKey)));
+  }
+
+  private completed(pass: Extract<SyncPass, { kind: 'complete' }>): void {
+    this.syncs++;
+    this.lastSyncAt = this.now();
+    this.setAwaitingSeed(false);
+    this.logger.info(
+      `revocation mirror in sync: ${pass.entries} entries read from Redis (${this.mirror.size.jti} jti, ${this.mirror.size.sub} sub held)`,
+    );
+    this.mirror.markFresh(pass.scanStartedAt);
+    if (this.synced) return;
     this.synced = true;
     this.failedHeartbeats = 0;
     this.lastError = undefined;
-    this.mirror.markFresh(subscribedAt);
     this.resolveFirstSync();
+  }
+
+  private setAwaitingSeed(waiting: boolean): void {
+    if (this.awaitingSeed === waiting) return;
+    this.awaitingSeed = waiting;
+    this.observer.awaitingSeed?.(waiting);
+    if (waiting)
+      this.logger.warn(
+        `revocation data is being re-seeded by auth: Redis holds no ${this.keyspace.generationKey} marker (it lost its data, or ` +
+          'the seed is under way); the mirror keeps what it holds and is not fresh until the seed completes',
+      );
+  }
+
+  private current(epoch: number): boolean {
+    return epoch === this.epoch && !this.stopped;
   }
 
   private onClose(): void {
@@ -216,13 +320,16 @@ export class RedisMirrorFeed implements RevocationFeed {
     }
     this.connected = false;
     this.synced = false;
+    // Disconnected is the reason now; the next connect sync reads the marker again.
+    this.setAwaitingSeed(false);
   }
 
   private onMessage(channel: string, message: string): void {
     if (channel !== this.keyspace.channel) return;
     this.observer.eventReceived?.();
     const event = parseRevocationEvent(message);
-    if (event) this.mirror.apply(event);
+    if (event?.kind === 'resync') this.requestSync();
+    else if (event) this.mirror.apply(event);
     else this.logger.warn(`ignored a malformed message on ${channel} (${message.length} bytes)`);
   }
 
@@ -255,6 +362,14 @@ export class RedisMirrorFeed implements RevocationFeed {
       this.lastErrorLogAt = nowMs;
       this.logger.warn(`revocation feed: ${this.lastError}`);
     }
+  }
+
+  private wakeSleepers(): void {
+    for (const sleeper of this.sleeping) {
+      clearTimeout(sleeper.timer);
+      sleeper.resolve();
+    }
+    this.sleeping.clear();
   }
 
   private sleep(ms: number): Promise<void> {

@@ -9,6 +9,11 @@ export interface RevocationFeedStatus {
   readonly syncs: number;
   readonly lastSyncAt?: string;
   readonly lastError?: string;
+  /**
+   * Present (true) while the feed waits for auth's generation marker before it may call its
+   * re-sync complete: the blocklist lost its data or is being re-seeded. Absent otherwise.
+   */
+  readonly awaitingSeed?: true;
 }
 
 /** Hooks for metrics; every one optional. */
@@ -16,6 +21,8 @@ export interface RevocationFeedObserver {
   synced?(entries: number, durationMs: number): void;
   syncFailed?(): void;
   eventReceived?(): void;
+  /** The feed started (true) or stopped (false) waiting for auth's seed of the blocklist. */
+  awaitingSeed?(waiting: boolean): void;
 }
 
 /** Log sink (the Nest layer passes a Nest Logger). */

@@ -10,6 +10,7 @@ import type { RevocationMirror } from '../core/revocation-mirror.js';
  * - `revocation_mirror_entries{kind}`: jti / sub entries held locally
  * - `revocation_data_staleness_seconds`: seconds since the revocation data was last known fresh (+Inf: never)
  * - `revocation_mirror_syncs_total{result}`, `revocation_events_received_total`
+ * - `revocation_mirror_awaiting_seed`: 1 while the feed waits for auth to (re-)seed the blocklist, else 0
  * Counting a check on the hot path is one increment of a plain number.
  */
 export class RevocationMetrics {
@@ -44,7 +45,18 @@ export class RevocationMetrics {
     const events = new Counter({ name: 'revocation_events_received_total', help: 'Revocations received on the channel', registers });
     const ok = syncs.labels({ result: 'ok' });
     const failed = syncs.labels({ result: 'error' });
-    this.observer = { synced: () => ok.inc(), syncFailed: () => failed.inc(), eventReceived: () => events.inc() };
+    const awaitingSeed = new Gauge({
+      name: 'revocation_mirror_awaiting_seed',
+      help: 'Whether the revocation mirror waits for auth to (re-)seed the blocklist before it may be complete (1) or not (0)',
+      registers,
+    });
+    awaitingSeed.set(0);
+    this.observer = {
+      synced: () => ok.inc(),
+      syncFailed: () => failed.inc(),
+      eventReceived: () => events.inc(),
+      awaitingSeed: (waiting) => awaitingSeed.set(waiting ? 1 : 0),
+    };
 
     const entries = new Gauge({
       name: 'revocation_mirror_entries',

@@ -6,7 +6,7 @@ import { MemoryMirrorFeed } from '../core/memory-mirror-feed.js';
 import { sharedMemoryRevocationBackend } from '../core/memory-revocation-store.js';
 import { MirrorRevocationChecker } from '../core/mirror-revocation-checker.js';
 import { RedisMirrorFeed } from '../core/redis-mirror-feed.js';
-import type { RevocationFeed, RevocationLogger } from '../core/revocation-feed.js';
+import type { RevocationFeed, RevocationFeedStatus, RevocationLogger } from '../core/revocation-feed.js';
 import { RevocationMirror } from '../core/revocation-mirror.js';
 import { RevocationMetrics } from './revocation-metrics.js';
 
@@ -30,6 +30,13 @@ export const REVOCATION_FEED = Symbol('REVOCATION_FEED');
 function nestLogger(context: string): RevocationLogger {
   const logger = new Logger(context);
   return { info: (m) => logger.log(m), warn: (m) => logger.warn(m), error: (m) => logger.error(m) };
+}
+
+/** Why a feed is not synced, in the words readiness and the start-up log use. */
+function whyNotSynced(feed: RevocationFeedStatus, otherwise = 'reconnecting'): string {
+  // Waiting for auth's seed is not an error: say so rather than show an old connection error.
+  if (feed.awaitingSeed) return 'revocation data is being re-seeded by auth';
+  return feed.lastError ?? otherwise;
 }
 
 /** Starts the feed with the app (bounded wait for the first sync), reports to /health/ready, stops it on shutdown. */
@@ -56,7 +63,7 @@ class RevocationLifecycle implements OnModuleInit, OnApplicationShutdown {
       if (!status.fresh && status.policy === 'reject') {
         throw new Error(
           `revocation data ${status.stalenessSeconds === null ? 'never loaded' : `is ${status.stalenessSeconds}s old`}, beyond the ` +
-            `${status.maxStalenessSeconds}s bound: authenticated requests answer 503 revocation_unavailable (${feed.lastError ?? 'reconnecting'})`,
+            `${status.maxStalenessSeconds}s bound: authenticated requests answer 503 revocation_unavailable (${whyNotSynced(feed)})`,
         );
       }
       return status.fresh ? details : { ...details, degraded: true, failOpen: true };
@@ -72,7 +79,7 @@ class RevocationLifecycle implements OnModuleInit, OnApplicationShutdown {
     ]).finally(() => clearTimeout(timer));
     const { policy, maxStalenessSeconds } = this.checker.status();
     if (result === 'pending')
-      this.logger.warn(`revocation data not loaded yet (${this.feed.status().lastError ?? 'connecting'}); retrying`);
+      this.logger.warn(`revocation data not loaded yet (${whyNotSynced(this.feed.status(), 'connecting')}); retrying`);
     this.logger.log(
       `revocation: ${this.feed.status().source} mirror, REVOCATION_MAX_STALENESS_S=${maxStalenessSeconds}, REVOCATION_OUTAGE_POLICY=${policy}`,
     );

@@ -1,0 +1,226 @@
+import { randomUUID } from 'node:crypto';
+import { RedisMirrorFeed, RedisRevocationStore, RevocationKeyspace, RevocationMirror } from '@authmesh/revocation';
+import { OwnedRedis, TcpProxy, waitFor } from '@authmesh/testing';
+import { Redis } from 'ioredis';
+
+const claimsOf = (jti: string, sub = 'nobody', iat = Math.floor(Date.now() / 1000) - 5) => ({ jti, sub, iat });
+const keyspace = new RevocationKeyspace();
+const storeOptions = { clockToleranceSeconds: 30, maxTokenLifetimeSeconds: 300 };
+const inAMinute = () => new Date(Date.now() + 60_000);
+
+/** A verifier's feed on its own connection, configured as platform's RedisConnection configures it. */
+function verifierFeed(url: string, name: string): { client: Redis; mirror: RevocationMirror; feed: RedisMirrorFeed; awaiting: boolean[] } {
+  const client = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: () => 50 });
+  client.on('error', () => undefined);
+  const mirror = new RevocationMirror({ clockToleranceSeconds: 30 });
+  const awaiting: boolean[] = [];
+  const feed = new RedisMirrorFeed(client, mirror, {
+    heartbeatMs: 100,
+    commandTimeoutMs: 300,
+    name,
+    observer: { awaitingSeed: (waiting) => awaiting.push(waiting) },
+  });
+  return { client, mirror, feed, awaiting };
+}
+
+// The generation marker auth writes once the blocklist holds its whole ledger: a Redis this file
+// owns is flushed and restarted empty under real feeds, and a writer store stands in for auth.
+describe('RedisMirrorFeed and the generation marker (owned redis-server)', () => {
+  let server: OwnedRedis;
+  let writer: Redis;
+  let store: RedisRevocationStore;
+  const cleanups: (() => Promise<void> | void)[] = [];
+
+  beforeAll(async () => {
+    server = await OwnedRedis.start();
+    writer = new Redis(server.url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => 50 });
+    writer.on('error', () => undefined);
+    await writer.connect();
+    store = new RedisRevocationStore(writer, storeOptions);
+  });
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  afterAll(async () => {
+    writer?.disconnect();
+    await server?.stop();
+  });
+
+  function started(url = server.url, name = `seed-${randomUUID().slice(0, 8)}`): ReturnType<typeof verifierFeed> {
+    const v = verifierFeed(url, name);
+    cleanups.push(async () => {
+      await v.feed.stop();
+      v.client.disconnect();
+    });
+    void v.feed.start();
+    return v;
+  }
+
+  it('a feed started on a Redis without the marker is not synced and says why, and is synced within a second of markSeeded', async () => {
+    await writer.flushall();
+    const early = randomUUID();
+    await store.revokeToken(early, inAMinute());
+    const v = started();
+    await waitFor(() => v.feed.status().awaitingSeed === true, 3000, 10);
+    // Several polls later it still has not called a possibly partial blocklist complete.
+    await new Promise((r) => setTimeout(r, 700));
+    expect(v.feed.status()).toMatchObject({ connected: true, synced: false, syncs: 0, awaitingSeed: true });
+    expect(v.mirror.stalenessMs()).toBe(Number.POSITIVE_INFINITY);
+    expect(v.awaiting).toEqual([true]);
+
+    const seededAt = performance.now();
+    await store.markSeeded(Date.now());
+    await waitFor(() => v.feed.status().synced, 2000, 5);
+    expect(performance.now() - seededAt).toBeLessThan(1000);
+    expect(v.feed.status()).not.toHaveProperty('awaitingSeed');
+    expect(v.awaiting).toEqual([true, false]);
+    expect(v.mirror.revocationOf(claimsOf(early))).toBe('token');
+    expect(v.mirror.stalenessMs()).toBeLessThan(500);
+  });
+
+  it('finds a marker written without its announcement within the poll interval (≤ 500 ms)', async () => {
+    await writer.flushall();
+    const v = started();
+    await waitFor(() => v.feed.status().awaitingSeed === true, 3000, 10);
+    // Long enough for the poll's backoff to reach its cap.
+    await new Promise((r) => setTimeout(r, 1200));
+    const seededAt = performance.now();
+    await writer.set(keyspace.generationKey, String(Date.now()));
+    await waitFor(() => v.feed.status().synced, 2000, 5);
+    expect(performance.now() - seededAt).toBeLessThan(700);
+  });
+
+  it('keeps every entry through a FLUSHALL and stays fresh, and answers the resync announcement with a merging re-sync', async () => {
+    await store.markSeeded(Date.now());
+    const v = started();
+    await waitFor(() => v.feed.status().synced, 3000, 10);
+    const held = randomUUID();
+    await store.revokeToken(held, inAMinute());
+    await store.revokeSubject('user-held', new Date());
+    await waitFor(() => v.mirror.revocationOf(claimsOf(held)) === 'token', 1000, 5);
+    const syncsBefore = v.feed.status().syncs;
+
+    await writer.flushall();
+    // Subscribed throughout: no message lost, so heartbeats keep it fresh and nothing is dropped.
+    await new Promise((r) => setTimeout(r, 600));
+    expect(v.feed.status()).toMatchObject({ connected: true, synced: true, syncs: syncsBefore });
+    expect(v.feed.status()).not.toHaveProperty('awaitingSeed');
+    expect(v.mirror.stalenessMs()).toBeLessThan(300);
+    expect(v.mirror.revocationOf(claimsOf(held))).toBe('token');
+    expect(v.mirror.revocationOf(claimsOf('x', 'user-held'))).toBe('subject');
+
+    // Auth's re-seed writes entries without messages, then announces it: the feed re-syncs and merges.
+    const reseeded = randomUUID();
+    await writer.set(keyspace.jtiKey(reseeded), String(Date.now() + 60_000), 'PX', 60_000);
+    expect(v.mirror.revocationOf(claimsOf(reseeded))).toBeUndefined();
+    await store.markSeeded(Date.now());
+    await waitFor(() => v.mirror.revocationOf(claimsOf(reseeded)) === 'token', 2000, 5);
+    expect(v.feed.status()).toMatchObject({ synced: true, syncs: syncsBefore + 1 });
+    expect(v.mirror.revocationOf(claimsOf(held))).toBe('token');
+    expect(v.mirror.stalenessMs()).toBeLessThan(300);
+  });
+
+  describe('when the marker moves under a scan (5000 keys read one SCAN step at a time)', () => {
+    const fill = async (): Promise<void> => {
+      await writer.flushall();
+      const pipeline = writer.pipeline();
+      for (let i = 0; i < 5000; i++) pipeline.set(keyspace.jtiKey(`bulk-${i}`), String(Date.now() + 60_000), 'PX', 60_000);
+      await pipeline.exec();
+      await store.markSeeded(Date.now());
+    };
+    function slowFeed(): { v: ReturnType<typeof verifierFeed>; passes: () => number } {
+      const client = new Redis(server.url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+      client.on('error', () => undefined);
+      const mirror = new RevocationMirror({ clockToleranceSeconds: 30 });
+      let passes = 0;
+      const feed = new RedisMirrorFeed(client, mirror, {
+        heartbeatMs: 100,
+        scanCount: 1,
+        name: `slow-${randomUUID().slice(0, 8)}`,
+        observer: { synced: () => passes++ },
+      });
+      cleanups.push(async () => {
+        await feed.stop();
+        client.disconnect();
+      });
+      void feed.start();
+      return { v: { client, mirror, feed, awaiting: [] }, passes: () => passes };
+    }
+
+    it('scans again when a new seed completed during the scan', async () => {
+      await fill();
+      const { v, passes } = slowFeed();
+      // Entries arriving: the pass read the marker and is scanning (5000 steps take a while).
+      await waitFor(() => v.mirror.size.jti > 0, 5000, 1);
+      expect(passes()).toBe(0);
+      await writer.set(keyspace.generationKey, String(Date.now() + 1));
+      await waitFor(() => v.feed.status().synced, 20_000, 10);
+      expect(passes()).toBe(2);
+      expect(v.feed.status().syncs).toBe(1);
+      expect(v.mirror.size.jti).toBe(5000);
+    });
+
+    it('waits for the seed again when the marker vanished during the scan', async () => {
+      await fill();
+      const { v, passes } = slowFeed();
+      // Entries arriving: the pass read the marker and is scanning (5000 steps take a while).
+      await waitFor(() => v.mirror.size.jti > 0, 5000, 1);
+      expect(passes()).toBe(0);
+      await writer.del(keyspace.generationKey);
+      await waitFor(() => v.feed.status().awaitingSeed === true, 20_000, 10);
+      expect(v.feed.status()).toMatchObject({ synced: false, syncs: 0 });
+      expect(v.mirror.stalenessMs()).toBe(Number.POSITIVE_INFINITY);
+      // What it read is kept (merged); only calling it complete waits for the seed.
+      expect(v.mirror.size.jti).toBe(5000);
+      await store.markSeeded(Date.now());
+      await waitFor(() => v.feed.status().synced, 20_000, 10);
+    });
+  });
+
+  it('coalesces a burst of resync announcements into a few passes', async () => {
+    await store.markSeeded(Date.now());
+    const v = started();
+    await waitFor(() => v.feed.status().synced, 3000, 10);
+    const before = v.feed.status().syncs;
+    await Promise.all(Array.from({ length: 20 }, (_, i) => store.markSeeded(Date.now() + i)));
+    await waitFor(() => v.feed.status().syncs > before, 2000, 5);
+    await new Promise((r) => setTimeout(r, 300));
+    // One pass for the first announcement, one more for all that arrived meanwhile (and a rescan
+    // when the marker moved under a pass): never one per announcement.
+    expect(v.feed.status().syncs - before).toBeLessThanOrEqual(4);
+  });
+
+  it('after a restart of the server empty: not fresh until the marker is back, and nothing it held is dropped', async () => {
+    await store.markSeeded(Date.now());
+    const proxy = await TcpProxy.start(server.port);
+    cleanups.push(() => proxy.close());
+    const v = started(proxy.url);
+    await waitFor(() => v.feed.status().synced, 3000, 10);
+    const held = randomUUID();
+    await store.revokeToken(held, inAMinute());
+    await waitFor(() => v.mirror.revocationOf(claimsOf(held)) === 'token', 1000, 5);
+
+    await proxy.block();
+    await server.stop();
+    await server.start(); // empty: nothing is persisted, and no marker
+    await waitFor(() => writer.status === 'ready', 5000, 20);
+    const during = randomUUID();
+    await store.revokeToken(during, inAMinute()); // written into the empty Redis, its message reaches no one
+    const lostAt = Date.now();
+    await proxy.unblock();
+
+    await waitFor(() => v.feed.status().connected && v.feed.status().awaitingSeed === true, 5000, 10);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(v.feed.status()).toMatchObject({ connected: true, synced: false, awaitingSeed: true });
+    // Not fresh: its freshness is still the last heartbeat before the restart.
+    expect(v.mirror.lastFreshAtMs).toBeLessThan(lostAt);
+    expect(v.mirror.revocationOf(claimsOf(held))).toBe('token');
+
+    await store.markSeeded(Date.now());
+    await waitFor(() => v.feed.status().synced, 2000, 5);
+    expect(v.mirror.stalenessMs()).toBeLessThan(500);
+    expect(v.mirror.revocationOf(claimsOf(during))).toBe('token');
+    // Gone from Redis with the restart; the mirror merges, so it still knows it.
+    expect(v.mirror.revocationOf(claimsOf(held))).toBe('token');
+  });
+});
