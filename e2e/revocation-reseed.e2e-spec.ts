@@ -10,6 +10,8 @@ import { UNUSED_PROFILES_CLIENT_ENV } from '../apps/orders/test/support/profiles
 const ISSUER = 'http://auth.test';
 const password = 'long enough password!';
 const json = { 'content-type': 'application/json' };
+/** newTestApp writes no stand-in generation marker: auth's own seed is under test. */
+const NO_STAND_IN = { seedRevocationMarker: false } as const;
 
 /** A number from a Prometheus text exposition (0 when absent). */
 async function metric(app: TestApp, name: string): Promise<number> {
@@ -60,14 +62,15 @@ describe('a Redis that lost its data is re-seeded from the revocation ledger', (
 
   beforeAll(async () => {
     redis = await OwnedRedis.start();
-    auth = await newTestApp(authApp, { REDIS_URL: redis.url, AUTH_KEK: kek, AUTH_ISSUER: ISSUER });
+    // No stand-in marker from newTestApp anywhere in this file: auth's own seed is what is under test.
+    auth = await newTestApp(authApp, { REDIS_URL: redis.url, AUTH_KEK: kek, AUTH_ISSUER: ISSUER }, NO_STAND_IN);
     verifierEnv = {
       REDIS_URL: redis.url,
       AUTH_ISSUER: ISSUER,
       AUTH_JWKS_URI: `${auth.url}/.well-known/jwks.json`,
       ...UNUSED_PROFILES_CLIENT_ENV,
     };
-    orders = await newTestApp(ordersApp, verifierEnv);
+    orders = await newTestApp(ordersApp, verifierEnv, NO_STAND_IN);
     probe = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
     probe.on('error', () => undefined);
     await probe.connect();
@@ -98,7 +101,7 @@ describe('a Redis that lost its data is re-seeded from the revocation ledger', (
 
   /** A verifier started now, against the Redis as it is: refuses `token` within 5 s. */
   async function newVerifierRefuses(token: string): Promise<void> {
-    const fresh = await newTestApp(ordersApp, verifierEnv);
+    const fresh = await newTestApp(ordersApp, verifierEnv, NO_STAND_IN);
     extraApps.push(fresh);
     await waitFor(async () => (await whoami(fresh, token)).code === 'token_revoked', 5000, 50);
   }
@@ -136,12 +139,16 @@ describe('a Redis that lost its data is re-seeded from the revocation ledger', (
   });
 
   it('two auth instances on one database and a flushed Redis: one re-seed between them, no entry lost', async () => {
-    const second = await newTestApp(authApp, {
-      REDIS_URL: redis.url,
-      AUTH_KEK: kek,
-      AUTH_ISSUER: ISSUER,
-      AUTH_DATABASE_URL: auth.databaseUrl,
-    });
+    const second = await newTestApp(
+      authApp,
+      {
+        REDIS_URL: redis.url,
+        AUTH_KEK: kek,
+        AUTH_ISSUER: ISSUER,
+        AUTH_DATABASE_URL: auth.databaseUrl,
+      },
+      NO_STAND_IN,
+    );
     extraApps.push(second);
     const tokens = [await revokedToken(), await revokedToken(), await revokedToken()];
     const db = new pg.Client({ connectionString: auth.databaseUrl });
