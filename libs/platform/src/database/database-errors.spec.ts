@@ -18,6 +18,8 @@ describe('isDatabaseUnavailable', () => {
     ['57P03 cannot_connect_now (starting up)', withCode('the database system is starting up', '57P03')],
     ['08006 connection_failure', withCode('connection failure', '08006')],
     ['53300 too_many_connections', withCode('sorry, too many clients already', '53300')],
+    ['57014 query_canceled (our statement timeout fired)', withCode('canceling statement due to statement timeout', '57014')],
+    ['a closed client', new Error('Client was closed and is not queryable')],
   ])('recognises %s', (_label, error) => {
     expect(isDatabaseUnavailable(error)).toBe(true);
   });
@@ -34,6 +36,11 @@ describe('isDatabaseUnavailable', () => {
     ['23505 unique_violation', queryFailed(withCode('duplicate key value violates unique constraint', '23505'))],
     ['42601 syntax_error', queryFailed(withCode('syntax error at or near "SELEC"', '42601'))],
     ['42703 undefined_column', queryFailed(withCode('column "nope" does not exist', '42703'))],
+    [
+      '08P01 protocol_violation (our bind-parameter bug)',
+      queryFailed(withCode('bind message supplies 1 parameters, but prepared statement requires 2', '08P01')),
+    ],
+    ['a message that merely ends like a pg one', new Error('user input: x is not queryable')],
     ['a plain bug', new TypeError("Cannot read properties of undefined (reading 'id')")],
     ['a non-error value', 'Connection terminated unexpectedly'],
     ['null', null],

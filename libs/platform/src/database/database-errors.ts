@@ -38,13 +38,16 @@ const UNAVAILABLE_SQLSTATES: ReadonlySet<string> = new Set([
   '57P02', // crash_shutdown: another backend crashed, every connection is reset
   '57P03', // cannot_connect_now: the server is starting up or in recovery
   '53300', // too_many_connections: no connection slot for us
+  // query_canceled: our own DB_STATEMENT_TIMEOUT_MS fired (nothing else cancels our queries), so
+  // the server is too slow to answer now: an outage to wait out, not a bug.
+  '57014',
 ]);
 
 /** Messages node-postgres and pg-pool use for a connection that failed, died or never came. */
 const UNAVAILABLE_MESSAGES: readonly RegExp[] = [
   /^Connection terminated/, // "… unexpectedly", "… due to connection timeout", plain "Connection terminated"
   /^timeout exceeded when trying to connect$/, // pg-pool: no connection within connectionTimeoutMillis
-  /is not queryable$/, // a client whose connection already failed
+  /^Client (has encountered a connection error|was closed) and is not queryable$/, // a client whose connection already failed
   /^Query read timeout$/, // pg's client-side query_timeout: the server stopped answering
 ];
 
@@ -57,8 +60,9 @@ export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
   const e = error as { code?: unknown; message?: unknown; cause?: unknown; driverError?: unknown; errors?: unknown };
   if (typeof e.code === 'string') {
     if (NETWORK_CODES.has(e.code) || UNAVAILABLE_SQLSTATES.has(e.code)) return true;
-    // Class 08 — Connection Exception (08000, 08003, 08006, 08001, 08004…).
-    if (/^08[0-9A-Z]{3}$/.test(e.code)) return true;
+    // Class 08 — Connection Exception (08000, 08003, 08006, 08001, 08004…), except 08P01
+    // protocol_violation: that one is our bug (e.g. a bind-parameter mismatch), not an outage.
+    if (/^08[0-9A-Z]{3}$/.test(e.code) && e.code !== '08P01') return true;
   }
   if (typeof e.message === 'string' && UNAVAILABLE_MESSAGES.some((m) => m.test(e.message as string))) return true;
   if (Array.isArray(e.errors) && e.errors.some((inner) => isDatabaseUnavailable(inner, depth + 1))) return true;

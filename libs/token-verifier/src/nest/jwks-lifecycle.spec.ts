@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { ReadinessRegistry } from '@authmesh/platform';
 import type { JwksStatus } from '../core/jwks/jwks-cache.js';
 import { JwksLifecycle, type ManagedKeySource } from './jwks-lifecycle.js';
@@ -42,16 +43,27 @@ describe('JwksLifecycle', () => {
   });
 
   it('starts the source with the app without waiting past startupWaitMs, and stops it on shutdown', async () => {
-    let stopped = false;
-    const started = Date.now();
-    const { lifecycle } = await jwksCheck({
-      status: () => healthy,
-      start: () => new Promise(() => undefined),
-      stop: () => (stopped = true),
-    });
-    expect(Date.now() - started).toBeLessThan(1_000);
-    lifecycle.onApplicationShutdown();
-    expect(stopped).toBe(true);
+    // Fake clock: start-up must give up at startupWaitMs (10 ms) on a source that never loads,
+    // however slow the machine (a wall-clock bound here flaked under load).
+    jest.useFakeTimers();
+    try {
+      let stopped = false;
+      let initDone = false;
+      const init = jwksCheck({
+        status: () => healthy,
+        start: () => new Promise(() => undefined),
+        stop: () => (stopped = true),
+      }).then((r) => ((initDone = true), r));
+      await jest.advanceTimersByTimeAsync(9);
+      expect(initDone).toBe(false);
+      await jest.advanceTimersByTimeAsync(1);
+      const { lifecycle } = await init;
+      expect(initDone).toBe(true);
+      lifecycle.onApplicationShutdown();
+      expect(stopped).toBe(true);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('registers no check for a source that cannot report its state', async () => {
