@@ -9,3 +9,4 @@ export * from './errors/index.js';
 export * from './identifiers.js';
 export * from './oauth.js';
 export * from './admin-api.js';
+export * from './limits.js';

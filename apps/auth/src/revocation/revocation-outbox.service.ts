@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { InjectConfig } from '@authmesh/platform';
+import { MAX_CLOCK_TOLERANCE_SECONDS } from '@authmesh/contracts';
 import { type RevocationEvent, type RevocationStore, entryExpiresAtMs } from '@authmesh/revocation';
 import type { AuthConfig } from '../config/auth.config.js';
 import { MAX_ACCESS_TOKEN_LIFETIME_SECONDS, REVOCATION_STORE } from './revocation-store.provider.js';
@@ -60,12 +61,13 @@ export class RevocationOutbox implements OnApplicationBootstrap, OnApplicationSh
   async record(tx: EntityManager, events: RevocationEvent[]): Promise<void> {
     if (events.length === 0) return;
     const now = new Date();
-    // Verifiers accept a token until exp + their clock tolerance: a token that expired within it is still worth blocklisting.
-    const acceptedAfter = new Date(now.getTime() - this.config.auth.clockToleranceSeconds * 1000);
+    // Verifiers accept a token until exp + their clock tolerance (each its own, at most
+    // MAX_CLOCK_TOLERANCE_SECONDS): a token that expired within it is still worth blocklisting.
+    const acceptedAfter = new Date(now.getTime() - MAX_CLOCK_TOLERANCE_SECONDS * 1000);
     const all = await withExchangedTokens(tx, events, acceptedAfter);
     // The row lives as long as the store entry it (re-)seeds could: the store's own TTL rules.
     const lifetimes = {
-      clockToleranceSeconds: this.config.auth.clockToleranceSeconds,
+      clockToleranceSeconds: MAX_CLOCK_TOLERANCE_SECONDS,
       maxTokenLifetimeSeconds: MAX_ACCESS_TOKEN_LIFETIME_SECONDS,
     };
     await this.ledger.insert(tx, all, now, (event) => entryExpiresAtMs(event, lifetimes));

@@ -1,7 +1,7 @@
 import type { Provider } from '@nestjs/common';
-import { APP_CONFIG, RedisConnection } from '@authmesh/platform';
+import { MAX_CLOCK_TOLERANCE_SECONDS } from '@authmesh/contracts';
+import { RedisConnection } from '@authmesh/platform';
 import { createRevocationStore } from '@authmesh/revocation';
-import type { AuthConfig } from '../config/auth.config.js';
 
 /** An access token never lives more than an hour (AUTH_ACCESS_TOKEN_TTL_S is capped there). */
 export const MAX_ACCESS_TOKEN_LIFETIME_SECONDS = 3600;
@@ -11,11 +11,12 @@ export const REVOCATION_STORE = Symbol('REVOCATION_STORE');
 
 export const revocationStoreProvider: Provider = {
   provide: REVOCATION_STORE,
-  useFactory: (redis: RedisConnection, config: AuthConfig) =>
+  useFactory: (redis: RedisConnection) =>
     createRevocationStore(redis, {
-      clockToleranceSeconds: config.auth.clockToleranceSeconds,
+      // Every verifier's tolerance, not auth's own: a service set more leniently must still find it.
+      clockToleranceSeconds: MAX_CLOCK_TOLERANCE_SECONDS,
       // The hard cap, not today's TTL: tokens issued before a TTL change may live that long.
       maxTokenLifetimeSeconds: MAX_ACCESS_TOKEN_LIFETIME_SECONDS,
     }),
-  inject: [RedisConnection, APP_CONFIG],
+  inject: [RedisConnection],
 };

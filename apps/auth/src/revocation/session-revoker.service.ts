@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { type DataSource, type EntityManager, In, IsNull, MoreThan } from 'typeorm';
+import { MAX_CLOCK_TOLERANCE_SECONDS } from '@authmesh/contracts';
 import { InjectConfig } from '@authmesh/platform';
 import type { RevocationEvent } from '@authmesh/revocation';
 import type { AuthConfig } from '../config/auth.config.js';
@@ -52,7 +53,7 @@ export class SessionRevoker {
    * change holds makes a concurrent exchange by the client either seen here or refused.
    */
   async revokeExchangedByClientInTx(tx: EntityManager, clientId: string): Promise<number> {
-    const acceptedAfter = new Date(Date.now() - this.config.auth.clockToleranceSeconds * 1000);
+    const acceptedAfter = new Date(Date.now() - MAX_CLOCK_TOLERANCE_SECONDS * 1000);
     const events = await exchangedByClient(tx, clientId, acceptedAfter);
     await this.outbox.record(tx, events);
     if (events.length) this.logger.log(`revoked ${events.length} token(s) exchanged by client ${clientId}`);
@@ -64,7 +65,8 @@ export class SessionRevoker {
     if (familyIds.length === 0) return;
     await tx.update(RefreshFamilyEntity, { id: In(familyIds), revokedAt: IsNull() }, { revokedAt: now, revokedReason: reason });
     const live = await tx.find(RefreshTokenEntity, {
-      where: { familyId: In(familyIds), accessExpiresAt: MoreThan(now) },
+      // Past exp but within a verifier's tolerance is still accepted somewhere: blocklist it too.
+      where: { familyId: In(familyIds), accessExpiresAt: MoreThan(new Date(now.getTime() - MAX_CLOCK_TOLERANCE_SECONDS * 1000)) },
       select: { accessJti: true, accessExpiresAt: true },
     });
     await this.outbox.record(
@@ -73,9 +75,9 @@ export class SessionRevoker {
     );
   }
 
-  /** Blocklists one access token (admin, RFC 7009). */
+  /** Blocklists one access token (admin, RFC 7009); one past exp is still accepted within a verifier's tolerance. */
   async revokeAccessToken(jti: string, expiresAt: Date): Promise<void> {
-    if (expiresAt.getTime() <= Date.now()) return;
+    if (expiresAt.getTime() + MAX_CLOCK_TOLERANCE_SECONDS * 1000 <= Date.now()) return;
     await this.outbox.recordAndDeliver([jtiEvent(jti, expiresAt)]);
   }
 
