@@ -24,6 +24,10 @@ import { ClientsService } from './clients.service.js';
  * was announced while we were away was missed. Memory mode (`npm start`) hears the one
  * in-process channel and is always listening.
  */
+/** How often the subscription proves itself alive, and how long a PING may take before it is deemed lost. */
+export const SUBSCRIPTION_PING_INTERVAL_MS = 1000;
+export const SUBSCRIPTION_PING_TIMEOUT_MS = 2000;
+
 @Injectable()
 export class ClientChangeSubscriber implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('ClientChangeSubscriber');
@@ -31,6 +35,8 @@ export class ClientChangeSubscriber implements OnApplicationBootstrap, OnApplica
   private unsubscribeMemory?: () => void;
   private listening = false;
   private stopped = false;
+  private pingTimer?: NodeJS.Timeout;
+  private pinging = false;
 
   constructor(
     private readonly clients: ClientsService,
@@ -78,11 +84,42 @@ export class ClientChangeSubscriber implements OnApplicationBootstrap, OnApplica
       if (event) this.onEvent(event);
     });
     subscriber.connect().catch(() => undefined); // ioredis keeps retrying; the cache waits
+    // A connection can die without a `close` (a NAT or firewall dropping an idle pub/sub socket):
+    // then announcements stop arriving while the cache would still be trusted. So the subscription
+    // proves itself every second, as the verifiers' feed does; a PING that doesn't come back in
+    // time stops the cache and forces a reconnect (whose re-subscribe drops every record).
+    this.pingTimer = setInterval(() => void this.checkAlive(subscriber), SUBSCRIPTION_PING_INTERVAL_MS);
+    this.pingTimer.unref();
+  }
+
+  /** One liveness probe of the subscription (exported for the spec through the instance). */
+  async checkAlive(subscriber: Pick<Redis, 'ping' | 'disconnect'>): Promise<void> {
+    if (!this.listening || this.pinging || this.stopped) return;
+    this.pinging = true;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        subscriber.ping(),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error('PING timed out')), SUBSCRIPTION_PING_TIMEOUT_MS);
+        }),
+      ]);
+    } catch (e) {
+      if (this.listening && !this.stopped) {
+        this.logger.warn(`client-change subscription unresponsive (${String(e)}): cached client records are not used until it is back`);
+        this.listening = false;
+        subscriber.disconnect(true);
+      }
+    } finally {
+      clearTimeout(timer);
+      this.pinging = false;
+    }
   }
 
   onApplicationShutdown(): void {
     this.stopped = true;
     this.listening = false;
+    clearInterval(this.pingTimer);
     this.unsubscribeMemory?.();
     this.subscriber?.disconnect();
   }
