@@ -1,8 +1,9 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '@authmesh/testing';
+import { type SuiteProcess, freeSuitePorts, localUrl, startSuiteProcess, stopSuiteProcess } from './support/suite-process.js';
 
 /**
  * The README's "First token in 60 seconds" block is the first thing a new user runs, so it is run
@@ -15,7 +16,6 @@ import { freePort } from '@authmesh/testing';
  * `<APP>_MANAGEMENT_PORT`), so this test never takes 3000–3003 from a developer's `npm start`.
  */
 
-const SUITE_MAIN = 'dist/apps/suite/src/main.js';
 const HEADING = '## First token in 60 seconds';
 
 /** The ```bash block directly under the heading (only blank lines may sit between them). */
@@ -27,72 +27,20 @@ function firstTokenBlock(readme: string): string {
   return match[1];
 }
 
-interface Suite {
-  child: ChildProcess;
+interface Suite extends SuiteProcess {
   gatewayUrl: string;
   dataDir: string;
-  output: () => string;
 }
 
-/** Starts the built suite in its own process group and resolves once every service is ready. */
+/** The built suite on free ports and a temporary data directory, ready. */
 async function startSuite(): Promise<Suite> {
   const dataDir = mkdtempSync(join(tmpdir(), 'authmesh-readme-'));
-  // Real ports for the services: auth signs tokens with `iss` = its own URL, which it computes from
-  // PORT before listening (PORT=0 would give an issuer no verifier accepts).
-  const [gatewayPort, authPort, ordersPort, profilesPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
-  const env: Record<string, string | undefined> = {
-    ...process.env,
-    AUTHMESH_DATA_DIR: dataDir,
-    LOG_LEVEL: 'warn',
-    GATEWAY_PORT: String(gatewayPort),
-    AUTH_PORT: String(authPort),
-    ORDERS_PORT: String(ordersPort),
-    PROFILES_PORT: String(profilesPort),
-    // Nothing is derived from the management listeners' ports: any free one will do.
-    GATEWAY_MANAGEMENT_PORT: '0',
-    AUTH_MANAGEMENT_PORT: '0',
-    ORDERS_MANAGEMENT_PORT: '0',
-    PROFILES_MANAGEMENT_PORT: '0',
-  };
-  // What a fresh clone has: no database or Redis configured, so the suite embeds both.
-  for (const name of ['DATABASE_URL', 'REDIS_URL', 'AUTH_ISSUER', 'AUTH_URL', 'ORDERS_URL', 'PROFILES_URL', 'AUTH_SEED_CLIENTS']) {
-    delete env[name];
-  }
-  const child = spawn(process.execPath, [SUITE_MAIN], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the suite was not ready within 90 s:\n${out}`)), 90_000);
-    const onData = (): void => {
-      if (out.includes('suite: all 4 services ready')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the suite exited with ${code} before it was ready:\n${out}`));
-    });
-  });
-  return { child, gatewayUrl: `http://127.0.0.1:${gatewayPort}`, dataDir, output: () => out };
+  const suite = await startSuiteProcess(dataDir, await freeSuitePorts());
+  return { ...suite, gatewayUrl: localUrl(suite.ports.gateway), dataDir };
 }
 
-/** SIGTERM to the whole process group (the suite stops its apps and databases), SIGKILL if it hangs. */
 async function stopSuite(suite: Suite): Promise<void> {
-  const { child } = suite;
-  if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    process.kill(-child.pid, 'SIGTERM');
-    const timer = setTimeout(() => {
-      if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, 'SIGKILL');
-    }, 15_000);
-    await exited;
-    clearTimeout(timer);
-  }
-  child.stdout?.destroy();
-  child.stderr?.destroy();
+  await stopSuiteProcess(suite, 'SIGTERM');
   rmSync(suite.dataDir, { recursive: true, force: true });
 }
 
@@ -100,7 +48,6 @@ describe('README "First token in 60 seconds"', () => {
   let suite: Suite | undefined;
 
   beforeAll(async () => {
-    if (!existsSync(SUITE_MAIN)) throw new Error(`${SUITE_MAIN} is missing: run \`npm run build\` first (npm test does)`);
     suite = await startSuite();
   }, 120_000);
 

@@ -1,9 +1,17 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import { freePort, waitFor } from '@authmesh/testing';
+import { waitFor } from '@authmesh/testing';
+import {
+  type SuitePorts,
+  type SuiteProcess,
+  freeSuitePorts,
+  localUrl,
+  startSuiteProcess,
+  stopSuiteProcess,
+} from './support/suite-process.js';
 
 /**
  * `npm start` forgets nothing: revocations live in auth's embedded ledger (PGlite in the data
@@ -12,94 +20,24 @@ import { freePort, waitFor } from '@authmesh/testing';
  * ports (auth's issuer is its own URL, so the tokens must verify against the same one).
  */
 
-const SUITE_MAIN = 'dist/apps/suite/src/main.js';
 const AUTHCTL_MAIN = 'dist/apps/authctl/src/main.js';
 const password = 'long enough password!';
 const json = { 'content-type': 'application/json' };
-
-interface Ports {
-  gateway: number;
-  auth: number;
-  orders: number;
-  profiles: number;
-}
-
-interface Suite {
-  child: ChildProcess;
-  output: () => string;
-}
-
-const url = (port: number): string => `http://127.0.0.1:${port}`;
-
-/** Starts the built suite in its own process group and resolves once every service is ready. */
-async function startSuite(dataDir: string, ports: Ports): Promise<Suite> {
-  const env: Record<string, string | undefined> = {
-    ...process.env,
-    AUTHMESH_DATA_DIR: dataDir,
-    LOG_LEVEL: 'warn',
-    GATEWAY_PORT: String(ports.gateway),
-    AUTH_PORT: String(ports.auth),
-    ORDERS_PORT: String(ports.orders),
-    PROFILES_PORT: String(ports.profiles),
-    GATEWAY_MANAGEMENT_PORT: '0',
-    AUTH_MANAGEMENT_PORT: '0',
-    ORDERS_MANAGEMENT_PORT: '0',
-    PROFILES_MANAGEMENT_PORT: '0',
-  };
-  // What a fresh clone has: no database or Redis configured, so the suite embeds both.
-  for (const name of ['DATABASE_URL', 'REDIS_URL', 'AUTH_ISSUER', 'AUTH_URL', 'ORDERS_URL', 'PROFILES_URL', 'AUTH_SEED_CLIENTS']) {
-    delete env[name];
-  }
-  const child = spawn(process.execPath, [SUITE_MAIN], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the suite was not ready within 90 s:\n${out}`)), 90_000);
-    child.stdout?.on('data', () => {
-      if (out.includes('suite: all 4 services ready')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the suite exited with ${code} before it was ready:\n${out}`));
-    });
-  });
-  return { child, output: () => out };
-}
-
-/** `signal` to the whole process group (the suite stops its apps and databases), SIGKILL if it hangs. */
-async function stopSuite(suite: Suite, signal: NodeJS.Signals): Promise<void> {
-  const { child } = suite;
-  if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    process.kill(-child.pid, signal);
-    const timer = setTimeout(() => {
-      if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, 'SIGKILL');
-    }, 15_000);
-    await exited;
-    clearTimeout(timer);
-  }
-  child.stdout?.destroy();
-  child.stderr?.destroy();
-}
+const url = localUrl;
 
 describe('npm start: a restart forgets no revocation', () => {
   let dataDir: string;
-  let ports: Ports;
-  let suite: Suite | undefined;
+  let ports: SuitePorts;
+  let suite: SuiteProcess | undefined;
 
   beforeAll(async () => {
-    if (!existsSync(SUITE_MAIN)) throw new Error(`${SUITE_MAIN} is missing: run \`npm run build\` first (npm test does)`);
     dataDir = mkdtempSync(join(tmpdir(), 'authmesh-restart-'));
-    ports = { gateway: await freePort(), auth: await freePort(), orders: await freePort(), profiles: await freePort() };
-    suite = await startSuite(dataDir, ports);
+    ports = await freeSuitePorts();
+    suite = await startSuiteProcess(dataDir, ports);
   }, 120_000);
 
   afterAll(async () => {
-    if (suite) await stopSuite(suite, 'SIGTERM');
+    if (suite) await stopSuiteProcess(suite, 'SIGTERM');
     rmSync(dataDir, { recursive: true, force: true });
   }, 30_000);
 
@@ -181,9 +119,9 @@ describe('npm start: a restart forgets no revocation', () => {
     const stillValid = await userToken();
     expect(await everywhere(stillValid)).toEqual([200, 200, 200]);
 
-    await stopSuite(suite!, 'SIGINT');
+    await stopSuiteProcess(suite!, 'SIGINT');
     suite = undefined;
-    suite = await startSuite(dataDir, ports);
+    suite = await startSuiteProcess(dataDir, ports);
 
     // A token issued before the restart still works: the 401s below are the revocations, not a new key or issuer.
     expect(await everywhere(stillValid)).toEqual([200, 200, 200]);
