@@ -14,7 +14,9 @@ import { Redis } from 'ioredis';
 import { describeRevocationStoreContract } from './support/store-contract.js';
 
 describeRevocationStoreContract('Redis (single node)', async (options) => {
-  const client = new Redis(testRedisUrl(), { lazyConnect: true, maxRetriesPerRequest: 1 });
+  // A server of its own: the contract flushes it (FLUSHALL mid-seed), which a shared Redis must not see.
+  const server = await OwnedRedis.start();
+  const client = new Redis(server.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
   await client.connect();
   const store = new RedisRevocationStore(client, options);
   const subscriber = client.duplicate();
@@ -27,6 +29,9 @@ describeRevocationStoreContract('Redis (single node)', async (options) => {
     published,
     pttl: (key) => client.pttl(key),
     rawValue: async (key) => (await client.get(key)) ?? undefined,
+    flushAll: async () => {
+      await client.flushall();
+    },
     keys: async () => {
       const keys: string[] = [];
       let cursor = '0';
@@ -40,6 +45,7 @@ describeRevocationStoreContract('Redis (single node)', async (options) => {
     close: async () => {
       subscriber.disconnect();
       client.disconnect();
+      await server.stop();
     },
   };
 });
@@ -59,6 +65,7 @@ describeRevocationStoreContract('memory', async (options) => {
       return v === undefined ? undefined : String(v);
     },
     keys: async () => [...backend.scan(Date.now())].map(([key]) => key).filter((key) => key.startsWith(store.keyspace.prefix)),
+    flushAll: async () => backend.flush(),
     close: async () => {
       unsubscribe();
     },

@@ -25,7 +25,7 @@ describe('MemoryMirrorFeed (npm start: one process, one backend)', () => {
   it('is live at once when auth already seeded the backend, with what the backend holds', async () => {
     const jti = randomUUID();
     await store.revokeToken(jti, inAMinute());
-    await store.markSeeded(Date.now());
+    await store.markSeeded(Date.now(), await store.beginSeed());
     await feed.start();
     expect(feed.status()).toEqual({ source: 'memory', connected: true, synced: true, syncs: 1 });
     expect(mirror.lastFreshAtMs).toBe(Number.POSITIVE_INFINITY);
@@ -48,7 +48,7 @@ describe('MemoryMirrorFeed (npm start: one process, one backend)', () => {
     expect(mirror.revocationOf(claimsOf(before))).toBe('token');
     expect(mirror.revocationOf(claimsOf(during))).toBe('token');
 
-    await store.markSeeded(Date.now());
+    await store.markSeeded(Date.now(), await store.beginSeed());
     await Promise.resolve();
     expect(started).toBe(true);
     expect(feed.status()).toEqual({ source: 'memory', connected: true, synced: true, syncs: 1 });
