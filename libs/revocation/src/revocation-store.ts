@@ -22,7 +22,7 @@ export type RevocationEvent =
 /**
  * The blocklist. Redis keys `revoked:jti:<jti>` (TTL = remaining lifetime + clock tolerance) and
  * `revoked:sub:<sub>` = a timestamp (TTL = longest access-token lifetime + tolerance). Every write
- * is published on a channel. Implementations: Redis (single node, Sentinel, Cluster) and memory
+ * is published on a channel, except a seed's (`seedEntries`: its one `resync` stands for them). Implementations: Redis (single node, Sentinel, Cluster) and memory
  * (single-process `npm start`), held to one contract test suite.
  */
 export interface RevocationStore {

@@ -48,7 +48,7 @@ const SEED_WRITES_IN_FLIGHT = 256;
 /**
  * The blocklist in Redis: `SET revoked:jti:<jti> <expMs> PX <ttl>`, `revoked:sub:<sub>` keeping the
  * latest ms timestamp, each write published on `authmesh:revocations` as the JSON of its
- * `RevocationEvent`. Single-key commands only, so a `Redis` (single node or Sentinel) and a
+ * `RevocationEvent` (a seed's `seedEntries` excepted: its final `resync` is its one message). Single-key commands only, so a `Redis` (single node or Sentinel) and a
  * `Cluster` client both work. Every Redis failure surfaces as `RevocationStoreUnavailableError`.
  *
  * @example
