@@ -78,6 +78,18 @@ describe('RedisMirrorFeed and the generation marker (owned redis-server)', () =>
     expect(v.mirror.stalenessMs()).toBeLessThan(500);
   });
 
+  it('reads a seed under way (the marker key holding seeding:<token>) as no marker: keeps waiting until markSeeded', async () => {
+    await writer.flushall();
+    const token = await store.beginSeed();
+    expect(await writer.get(keyspace.generationKey)).toBe(`seeding:${token}`);
+    const v = started();
+    await waitFor(() => v.feed.status().awaitingSeed === true, 3000, 10);
+    await new Promise((r) => setTimeout(r, 700)); // several polls
+    expect(v.feed.status()).toMatchObject({ connected: true, synced: false, syncs: 0, awaitingSeed: true });
+    await store.markSeeded(Date.now(), token);
+    await waitFor(() => v.feed.status().synced, 2000, 5);
+  });
+
   it('finds a marker written without its announcement within the poll interval (≤ 500 ms)', async () => {
     await writer.flushall();
     const v = started();

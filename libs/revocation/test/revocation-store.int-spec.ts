@@ -4,6 +4,7 @@ import {
   MemoryRevocationStore,
   RedisRevocationStore,
   RevocationStoreUnavailableError,
+  SEED_CLAIM_TTL_MS,
   createRevocationStore,
   sharedMemoryRevocationBackend,
 } from '@authmesh/revocation';
@@ -90,6 +91,23 @@ describe('Redis store: failures and servers', () => {
       expect(error).toMatchObject({ code: 'revocation_store_unavailable', status: 503 });
       await expect(store.revokeSubject('u', new Date())).rejects.toBeInstanceOf(RevocationStoreUnavailableError);
       await expect(store.isTokenRevoked('x')).rejects.toBeInstanceOf(RevocationStoreUnavailableError);
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  it("claims the marker's key for a seed as seeding:<token> with a TTL of about ten minutes, so a crashed seeder's claim lapses", async () => {
+    const client = new Redis(testRedisUrl(), { lazyConnect: true, maxRetriesPerRequest: 1 });
+    try {
+      await client.connect();
+      const store = new RedisRevocationStore(client, { ...options, keyPrefix: `test:${randomUUID()}:` });
+      const token = await store.beginSeed();
+      expect(await client.get(store.keyspace.generationKey)).toBe(`seeding:${token}`);
+      const ttl = await client.pttl(store.keyspace.generationKey);
+      expect(ttl).toBeGreaterThan(SEED_CLAIM_TTL_MS - 5_000);
+      expect(ttl).toBeLessThanOrEqual(SEED_CLAIM_TTL_MS);
+      expect(await store.seededGeneration()).toBeUndefined();
+      await client.del(store.keyspace.generationKey);
     } finally {
       client.disconnect();
     }

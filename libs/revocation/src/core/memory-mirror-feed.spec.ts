@@ -56,6 +56,18 @@ describe('MemoryMirrorFeed (npm start: one process, one backend)', () => {
     expect(awaiting).toEqual([true, false]);
   });
 
+  it('is not live while a seed is under way (a claim is no marker), and goes live when it completes', async () => {
+    const token = await store.beginSeed();
+    let started = false;
+    void feed.start().then(() => (started = true));
+    await new Promise((r) => setTimeout(r, 120)); // past a few polls
+    expect(started).toBe(false);
+    expect(feed.status()).toMatchObject({ synced: false, awaitingSeed: true });
+    await store.markSeeded(Date.now(), token);
+    await Promise.resolve();
+    expect(started).toBe(true);
+  });
+
   it('also finds a marker written without an announcement (a test standing in for auth)', async () => {
     const done = feed.start();
     backend.set('revocation:generation', Date.now(), Number.POSITIVE_INFINITY, Date.now());
