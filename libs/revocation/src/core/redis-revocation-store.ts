@@ -42,14 +42,17 @@ redis.call('PUBLISH', ARGV[3], ARGV[4])
 return 1
 `);
 
-/** Seed writes in flight at once: they share the connection's write buffer (pipelined) without queueing the whole ledger. */
+/**
+ * Seed writes in flight at once: sent back to back on the connection (pipelined) without queueing
+ * a whole ledger batch in the client.
+ */
 const SEED_WRITES_IN_FLIGHT = 256;
 
 /**
  * The blocklist in Redis: `SET revoked:jti:<jti> <expMs> PX <ttl>`, `revoked:sub:<sub>` keeping the
  * latest ms timestamp, each write published on `authmesh:revocations` as the JSON of its
- * `RevocationEvent` (a seed's `seedEntries` excepted: its final `resync` is its one message). Single-key commands only, so a `Redis` (single node or Sentinel) and a
- * `Cluster` client both work. Every Redis failure surfaces as `RevocationStoreUnavailableError`.
+ * `RevocationEvent` (a seed's `seedEntries` excepted: its final `resync` is its one message).
+ * Single-key commands only, so a `Redis` (single node or Sentinel) and a `Cluster` client both work. Every Redis failure surfaces as `RevocationStoreUnavailableError`.
  *
  * @example
  * const store = new RedisRevocationStore(redis, { clockToleranceSeconds: 30, maxTokenLifetimeSeconds: 3600 });
