@@ -130,7 +130,7 @@ describe('orders: revocation during a Redis outage (e2e)', () => {
     await waitFor(() => writer.status === 'ready', 5000, 20);
     // What auth's re-seed ends with (this file runs no auth): until then the verifiers, back on an
     // empty Redis, would not call their mirrors complete.
-    await store.markSeeded(Date.now());
+    await store.markSeeded(Date.now(), await store.beginSeed());
     const duringJti = randomUUID();
     const duringToken = token({ jti: duringJti });
     await store.revokeToken(duringJti, new Date((nowS() + 300) * 1000));

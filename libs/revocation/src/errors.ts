@@ -31,3 +31,20 @@ export class RevocationUnavailableError extends DependencyUnavailableError {
     super('Revocation data is unavailable; try again shortly', { retryAfterSeconds, detail });
   }
 }
+
+/**
+ * A re-seed lost its claim on the generation marker before it could write it: Redis was flushed,
+ * restarted empty or failed over while the seed was writing (so the early batches may be gone), or
+ * another auth instance took the seed over after this one's claim lapsed. No marker is written, so
+ * no verifier trusts a partial blocklist; auth logs it and seeds again from the start on its next
+ * check. Internal: never answered over HTTP.
+ */
+export class SeedInterruptedError extends Error {
+  static readonly code = 'revocation_seed_interrupted';
+  readonly code = SeedInterruptedError.code;
+
+  constructor(readonly detail: string) {
+    super(`The revocation re-seed was interrupted: ${detail}`);
+    this.name = 'SeedInterruptedError';
+  }
+}

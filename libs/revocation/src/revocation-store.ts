@@ -22,7 +22,7 @@ export type RevocationEvent =
 /**
  * The blocklist. Redis keys `revoked:jti:<jti>` (TTL = remaining lifetime + clock tolerance) and
  * `revoked:sub:<sub>` = a timestamp (TTL = longest access-token lifetime + tolerance). Every write
- * is published on a channel. Implementations: Redis (single node, Sentinel, Cluster) and memory
+ * is published on a channel, except a seed's (`seedEntries`: its one `resync` stands for them). Implementations: Redis (single node, Sentinel, Cluster) and memory
  * (single-process `npm start`), held to one contract test suite.
  */
 export interface RevocationStore {
@@ -47,17 +47,38 @@ export interface RevocationStore {
    * replica) or was never seeded. Auth writes it; verifiers read it to know a re-sync is complete.
    */
   seededGeneration(): Promise<number | undefined>;
-  /** After a complete seed: writes the marker (no TTL) and announces `resync` on the channel. */
-  markSeeded(generation: number): Promise<void>;
+  /**
+   * Starts a seed: claims the marker's key (`seeding:<token>`, which verifiers read as "no marker",
+   * lapsing after `SEED_CLAIM_TTL_MS` so a crashed seeder's claim does not outlive it) and returns
+   * the token `markSeeded` needs. A later `beginSeed` takes the claim over.
+   */
+  beginSeed(): Promise<string>;
+  /**
+   * Writes entries for a seed quietly: the same keys, TTLs and keep-the-latest rules as the
+   * ordinary writes, nothing announced (the final `resync` is the one message a seed sends, so a
+   * seed of N rows does not send N messages to every verifier). Announcement-only events are skipped.
+   */
+  seedEntries(events: readonly RevocationEvent[]): Promise<void>;
+  /**
+   * After a complete seed: only if the marker's key still holds this seed's claim, writes the
+   * marker (no TTL) and announces `resync` on the channel, atomically. Throws
+   * `SeedInterruptedError` when the claim is gone (the data was lost mid-seed, or another seed took
+   * over): the entries written before the loss may be missing, so no marker may vouch for them.
+   */
+  markSeeded(generation: number, token: string): Promise<void>;
   isTokenRevoked(jti: string): Promise<boolean>;
   subjectRevokedAt(sub: string): Promise<Date | undefined>;
 }
 
 /**
  * `store.apply(event)` for every store: the event replayed through the store's own write, so a
- * replay (auth's outbox) behaves exactly like the original call.
+ * replay (auth's outbox) behaves exactly like the original call. A `resync` writes nothing (see
+ * `markSeeded`); a `client` is announced again and stores nothing.
  */
-export function applyRevocationEvent(store: Omit<RevocationStore, 'apply'>, event: RevocationEvent): Promise<void> {
+export function applyRevocationEvent(
+  store: Pick<RevocationStore, 'revokeToken' | 'revokeSubject' | 'revokeSigningKey' | 'announceKeysetChange' | 'announceClientChange'>,
+  event: RevocationEvent,
+): Promise<void> {
   switch (event.kind) {
     case 'jti':
       return store.revokeToken(event.jti, new Date(event.expiresAtMs));
@@ -68,7 +89,9 @@ export function applyRevocationEvent(store: Omit<RevocationStore, 'apply'>, even
     case 'keyset':
       return store.announceKeysetChange(event.issuer, new Date(event.changedAtMs));
     case 'resync':
-      return store.markSeeded(event.generation);
+      // Only the reseeder, holding a claim, may write the marker: a replayed `resync` would vouch
+      // for a blocklist nobody seeded.
+      return Promise.resolve();
     case 'client':
       return store.announceClientChange(event.clientId, new Date(event.changedAtMs));
   }

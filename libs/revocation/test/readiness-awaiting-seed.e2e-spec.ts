@@ -68,7 +68,8 @@ describe('a verifier waiting for auth to seed the blocklist', () => {
     });
     expect(await awaitingGauge()).toBe('1');
 
-    await new RedisRevocationStore(writer, { clockToleranceSeconds: 30, maxTokenLifetimeSeconds: 3600 }).markSeeded(Date.now());
+    const seeder = new RedisRevocationStore(writer, { clockToleranceSeconds: 30, maxTokenLifetimeSeconds: 3600 });
+    await seeder.markSeeded(Date.now(), await seeder.beginSeed());
     await waitFor(async () => (await ready()).status === 200, 2000, 20);
     expect((await ready()).body.info?.revocation).toMatchObject({ status: 'up', fresh: true, synced: true, syncs: 1 });
     expect((await ready()).body.info?.revocation).not.toHaveProperty('awaitingSeed');

@@ -69,13 +69,25 @@ describe('RedisMirrorFeed and the generation marker (owned redis-server)', () =>
     expect(v.awaiting).toEqual([true]);
 
     const seededAt = performance.now();
-    await store.markSeeded(Date.now());
+    await store.markSeeded(Date.now(), await store.beginSeed());
     await waitFor(() => v.feed.status().synced, 2000, 5);
     expect(performance.now() - seededAt).toBeLessThan(1000);
     expect(v.feed.status()).not.toHaveProperty('awaitingSeed');
     expect(v.awaiting).toEqual([true, false]);
     expect(v.mirror.revocationOf(claimsOf(early))).toBe('token');
     expect(v.mirror.stalenessMs()).toBeLessThan(500);
+  });
+
+  it('reads a seed under way (the marker key holding seeding:<token>) as no marker: keeps waiting until markSeeded', async () => {
+    await writer.flushall();
+    const token = await store.beginSeed();
+    expect(await writer.get(keyspace.generationKey)).toBe(`seeding:${token}`);
+    const v = started();
+    await waitFor(() => v.feed.status().awaitingSeed === true, 3000, 10);
+    await new Promise((r) => setTimeout(r, 700)); // several polls
+    expect(v.feed.status()).toMatchObject({ connected: true, synced: false, syncs: 0, awaitingSeed: true });
+    await store.markSeeded(Date.now(), token);
+    await waitFor(() => v.feed.status().synced, 2000, 5);
   });
 
   it('finds a marker written without its announcement within the poll interval (≤ 500 ms)', async () => {
@@ -91,7 +103,7 @@ describe('RedisMirrorFeed and the generation marker (owned redis-server)', () =>
   });
 
   it('keeps every entry through a FLUSHALL and stays fresh, and answers the resync announcement with a merging re-sync', async () => {
-    await store.markSeeded(Date.now());
+    await store.markSeeded(Date.now(), await store.beginSeed());
     const v = started();
     await waitFor(() => v.feed.status().synced, 3000, 10);
     const held = randomUUID();
@@ -113,8 +125,9 @@ describe('RedisMirrorFeed and the generation marker (owned redis-server)', () =>
     const reseeded = randomUUID();
     await writer.set(keyspace.jtiKey(reseeded), String(Date.now() + 60_000), 'PX', 60_000);
     expect(v.mirror.revocationOf(claimsOf(reseeded))).toBeUndefined();
-    await store.markSeeded(Date.now());
-    await waitFor(() => v.mirror.revocationOf(claimsOf(reseeded)) === 'token', 2000, 5);
+    await store.markSeeded(Date.now(), await store.beginSeed());
+    // The scan merges entries before the pass reads the marker again and counts itself: wait for both.
+    await waitFor(() => v.mirror.revocationOf(claimsOf(reseeded)) === 'token' && v.feed.status().syncs > syncsBefore, 2000, 5);
     expect(v.feed.status()).toMatchObject({ synced: true, syncs: syncsBefore + 1 });
     expect(v.mirror.revocationOf(claimsOf(held))).toBe('token');
     expect(v.mirror.stalenessMs()).toBeLessThan(300);
@@ -126,7 +139,7 @@ describe('RedisMirrorFeed and the generation marker (owned redis-server)', () =>
       const pipeline = writer.pipeline();
       for (let i = 0; i < 5000; i++) pipeline.set(keyspace.jtiKey(`bulk-${i}`), String(Date.now() + 60_000), 'PX', 60_000);
       await pipeline.exec();
-      await store.markSeeded(Date.now());
+      await store.markSeeded(Date.now(), await store.beginSeed());
     };
     function slowFeed(): { v: ReturnType<typeof verifierFeed>; passes: () => number } {
       const client = new Redis(server.url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
@@ -172,17 +185,18 @@ describe('RedisMirrorFeed and the generation marker (owned redis-server)', () =>
       expect(v.mirror.stalenessMs()).toBe(Number.POSITIVE_INFINITY);
       // What it read is kept (merged); only calling it complete waits for the seed.
       expect(v.mirror.size.jti).toBe(5000);
-      await store.markSeeded(Date.now());
+      await store.markSeeded(Date.now(), await store.beginSeed());
       await waitFor(() => v.feed.status().synced, 20_000, 10);
     });
   });
 
   it('coalesces a burst of resync announcements into a few passes', async () => {
-    await store.markSeeded(Date.now());
+    await store.markSeeded(Date.now(), await store.beginSeed());
     const v = started();
     await waitFor(() => v.feed.status().synced, 3000, 10);
     const before = v.feed.status().syncs;
-    await Promise.all(Array.from({ length: 20 }, (_, i) => store.markSeeded(Date.now() + i)));
+    // Back to back: each seed claims the marker, so concurrent seeds would refuse each other.
+    for (let i = 0; i < 20; i++) await store.markSeeded(Date.now() + i, await store.beginSeed());
     await waitFor(() => v.feed.status().syncs > before, 2000, 5);
     await new Promise((r) => setTimeout(r, 300));
     // One pass for the first announcement, one more for all that arrived meanwhile (and a rescan
@@ -191,7 +205,7 @@ describe('RedisMirrorFeed and the generation marker (owned redis-server)', () =>
   });
 
   it('after a restart of the server empty: not fresh until the marker is back, and nothing it held is dropped', async () => {
-    await store.markSeeded(Date.now());
+    await store.markSeeded(Date.now(), await store.beginSeed());
     const proxy = await TcpProxy.start(server.port);
     cleanups.push(() => proxy.close());
     const v = started(proxy.url);
@@ -216,7 +230,7 @@ describe('RedisMirrorFeed and the generation marker (owned redis-server)', () =>
     expect(v.mirror.lastFreshAtMs).toBeLessThan(lostAt);
     expect(v.mirror.revocationOf(claimsOf(held))).toBe('token');
 
-    await store.markSeeded(Date.now());
+    await store.markSeeded(Date.now(), await store.beginSeed());
     await waitFor(() => v.feed.status().synced, 2000, 5);
     expect(v.mirror.stalenessMs()).toBeLessThan(500);
     expect(v.mirror.revocationOf(claimsOf(during))).toBe('token');

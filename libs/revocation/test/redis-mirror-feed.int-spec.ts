@@ -31,7 +31,7 @@ describe('RedisMirrorFeed (real Redis)', () => {
     await client.set(keyspace.jtiKey(silent), String(Date.now() + 60_000), 'PX', 60_000);
     await client.set(keyspace.subKey('silent-user'), String(Date.now()), 'PX', 60_000);
     // Auth's seed (no auth here): without the marker the feed would wait for it.
-    await store.markSeeded(Date.now());
+    await store.markSeeded(Date.now(), await store.beginSeed());
 
     mirror = new RevocationMirror({ clockToleranceSeconds: 30 });
     feed = new RedisMirrorFeed(client, mirror, { keyPrefix, heartbeatMs: 200, name: `feedtest-${keyPrefix.slice(5, 13)}` });
@@ -89,7 +89,8 @@ describe('RedisMirrorFeed across a Redis restart (owned redis-server behind a pr
     writer = new Redis(server.url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => 50 });
     writer.on('error', () => undefined);
     await writer.connect();
-    await new RedisRevocationStore(writer, options).markSeeded(Date.now());
+    const seeder = new RedisRevocationStore(writer, options);
+    await seeder.markSeeded(Date.now(), await seeder.beginSeed());
     // The verifier's connection, configured as platform's RedisConnection configures it.
     feedClient = new Redis(proxy.url, {
       lazyConnect: true,
@@ -128,7 +129,7 @@ describe('RedisMirrorFeed across a Redis restart (owned redis-server behind a pr
     await writer.set(`revoked:sub:user-during`, String(Date.now()), 'PX', 60_000);
     expect(mirror.revocationOf(claimsOf(during))).toBeUndefined();
     // What auth's re-seed ends with; the marker-less case is redis-mirror-feed-seed.int-spec.ts's.
-    await store.markSeeded(Date.now());
+    await store.markSeeded(Date.now(), await store.beginSeed());
 
     await proxy.unblock();
     await waitFor(() => feed.status().synced, 5000, 20);

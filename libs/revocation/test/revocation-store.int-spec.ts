@@ -4,6 +4,7 @@ import {
   MemoryRevocationStore,
   RedisRevocationStore,
   RevocationStoreUnavailableError,
+  SEED_CLAIM_TTL_MS,
   createRevocationStore,
   sharedMemoryRevocationBackend,
 } from '@authmesh/revocation';
@@ -14,7 +15,9 @@ import { Redis } from 'ioredis';
 import { describeRevocationStoreContract } from './support/store-contract.js';
 
 describeRevocationStoreContract('Redis (single node)', async (options) => {
-  const client = new Redis(testRedisUrl(), { lazyConnect: true, maxRetriesPerRequest: 1 });
+  // A server of its own: the contract flushes it (FLUSHALL mid-seed), which a shared Redis must not see.
+  const server = await OwnedRedis.start();
+  const client = new Redis(server.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
   await client.connect();
   const store = new RedisRevocationStore(client, options);
   const subscriber = client.duplicate();
@@ -27,6 +30,9 @@ describeRevocationStoreContract('Redis (single node)', async (options) => {
     published,
     pttl: (key) => client.pttl(key),
     rawValue: async (key) => (await client.get(key)) ?? undefined,
+    flushAll: async () => {
+      await client.flushall();
+    },
     keys: async () => {
       const keys: string[] = [];
       let cursor = '0';
@@ -40,6 +46,7 @@ describeRevocationStoreContract('Redis (single node)', async (options) => {
     close: async () => {
       subscriber.disconnect();
       client.disconnect();
+      await server.stop();
     },
   };
 });
@@ -59,6 +66,7 @@ describeRevocationStoreContract('memory', async (options) => {
       return v === undefined ? undefined : String(v);
     },
     keys: async () => [...backend.scan(Date.now())].map(([key]) => key).filter((key) => key.startsWith(store.keyspace.prefix)),
+    flushAll: async () => backend.flush(),
     close: async () => {
       unsubscribe();
     },
@@ -83,6 +91,23 @@ describe('Redis store: failures and servers', () => {
       expect(error).toMatchObject({ code: 'revocation_store_unavailable', status: 503 });
       await expect(store.revokeSubject('u', new Date())).rejects.toBeInstanceOf(RevocationStoreUnavailableError);
       await expect(store.isTokenRevoked('x')).rejects.toBeInstanceOf(RevocationStoreUnavailableError);
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  it("claims the marker's key for a seed as seeding:<token> with a TTL of about ten minutes, so a crashed seeder's claim lapses", async () => {
+    const client = new Redis(testRedisUrl(), { lazyConnect: true, maxRetriesPerRequest: 1 });
+    try {
+      await client.connect();
+      const store = new RedisRevocationStore(client, { ...options, keyPrefix: `test:${randomUUID()}:` });
+      const token = await store.beginSeed();
+      expect(await client.get(store.keyspace.generationKey)).toBe(`seeding:${token}`);
+      const ttl = await client.pttl(store.keyspace.generationKey);
+      expect(ttl).toBeGreaterThan(SEED_CLAIM_TTL_MS - 5_000);
+      expect(ttl).toBeLessThanOrEqual(SEED_CLAIM_TTL_MS);
+      expect(await store.seededGeneration()).toBeUndefined();
+      await client.del(store.keyspace.generationKey);
     } finally {
       client.disconnect();
     }

@@ -60,14 +60,15 @@ describe('RevocationReseeder', () => {
     expect(await store.isTokenRevoked('j1')).toBe(true);
     expect(await store.isTokenRevoked('j2500')).toBe(true);
     expect(await store.seededGeneration()).toBe(outcome!.generation);
-    // The marker comes last: a verifier that sees it sees every entry.
-    expect(announced[announced.length - 1]).toMatchObject({ kind: 'resync', generation: outcome!.generation });
+    // One message for the whole seed, and last: a verifier that sees it sees every entry, and no
+    // verifier is sent one message per ledger row.
+    expect(announced).toEqual([{ kind: 'resync', generation: outcome!.generation, atMs: expect.any(Number) }]);
     expect(await metric(metrics, 'revocation_reseeds_total')).toBe(1);
     expect(await metric(metrics, 'revocation_reseed_entries_total')).toBe(2500);
   });
 
   it('does nothing while the marker is there', async () => {
-    await store.markSeeded(NOW);
+    await store.markSeeded(NOW, await store.beginSeed());
     const { ledger, pages } = ledgerOf(3);
     expect(await new RevocationReseeder(dbWithLock(true), store, ledger, metrics).check()).toBeUndefined();
     expect(pages).toEqual([]);
@@ -79,7 +80,11 @@ describe('RevocationReseeder', () => {
       seededGeneration: async () => {
         throw new Error('ECONNREFUSED');
       },
-      apply: async () => {
+      beginSeed: async () => {
+        writes++;
+        return 'token';
+      },
+      seedEntries: async () => {
         writes++;
       },
       markSeeded: async () => {
@@ -103,7 +108,7 @@ describe('RevocationReseeder', () => {
     const { ledger, pages } = ledgerOf(3);
     // The other instance completes between our first read and our lock.
     const db = dbWithLock(() => {
-      void store.markSeeded(NOW);
+      store.backend.set(store.keyspace.generationKey, NOW, Number.POSITIVE_INFINITY, NOW);
       return true;
     });
     expect(await new RevocationReseeder(db, store, ledger, metrics).check()).toBeUndefined();
@@ -112,17 +117,40 @@ describe('RevocationReseeder', () => {
 
   it('writes no marker when the seed fails half-way, so the next check seeds again from the start', async () => {
     const { ledger } = ledgerOf(1500);
-    let writes = 0;
+    let batches = 0;
     const flaky = Object.create(store) as MemoryRevocationStore;
-    flaky.apply = async (event) => {
-      if (++writes === 1200) throw new Error('connection lost');
-      return store.apply(event);
+    flaky.seedEntries = async (events) => {
+      if (++batches === 2) throw new Error('connection lost');
+      return store.seedEntries(events);
     };
     const reseeder = new RevocationReseeder(dbWithLock(true), flaky, ledger, metrics);
     await expect(reseeder.check()).rejects.toThrow('connection lost');
     expect(await store.seededGeneration()).toBeUndefined();
     expect((await reseeder.check())?.entries).toBe(1500);
     expect(await store.seededGeneration()).toBeDefined();
+    expect(await metric(metrics, 'revocation_reseeds_total')).toBe(1);
+  });
+
+  it('writes no marker when Redis loses its data mid-seed (the early batches are gone), and seeds again on the next check', async () => {
+    const { ledger } = ledgerOf(2500);
+    let batches = 0;
+    const wiped = Object.create(store) as MemoryRevocationStore;
+    wiped.seedEntries = async (events) => {
+      // A FLUSHALL (or a restart empty, a failover) after the first batch: later batches still land.
+      if (++batches === 2) store.backend.flush();
+      return store.seedEntries(events);
+    };
+    const reseeder = new RevocationReseeder(dbWithLock(true), wiped, ledger, metrics);
+    expect(await reseeder.check()).toBeUndefined();
+    expect(await store.seededGeneration()).toBeUndefined();
+    expect(await store.isTokenRevoked('j1')).toBe(false); // what the wipe took: no marker may vouch for it
+    expect(announced.filter((e) => e.kind === 'resync')).toEqual([]);
+    expect(await metric(metrics, 'revocation_reseeds_total')).toBe(0);
+
+    const outcome = await reseeder.check();
+    expect(outcome?.entries).toBe(2500);
+    expect(await store.isTokenRevoked('j1')).toBe(true);
+    expect(await store.seededGeneration()).toBe(outcome!.generation);
     expect(await metric(metrics, 'revocation_reseeds_total')).toBe(1);
   });
 });

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Counter, Histogram } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { MetricsService } from '@authmesh/platform';
-import type { RevocationStore } from '@authmesh/revocation';
+import { type RevocationStore, SeedInterruptedError } from '@authmesh/revocation';
 import { RevocationLedger } from './revocation-ledger.repository.js';
 import { REVOCATION_STORE } from './revocation-store.provider.js';
 
@@ -11,8 +11,6 @@ import { REVOCATION_STORE } from './revocation-store.provider.js';
 const CHECK_INTERVAL_MS = 1000;
 /** Ledger rows per SELECT (keyset pagination by id). */
 const SEED_BATCH = 1000;
-/** Store writes in flight at once: enough to fill a Redis round trip, few enough not to flood it. */
-const SEED_CONCURRENCY = 32;
 /**
  * The re-seed's advisory lock (two-int form, apart from the keyring's single-bigint lock and the
  * exchange links' (8693, bucket) space).
@@ -31,8 +29,10 @@ export interface ReseedOutcome {
  * generation marker (`revocation:generation`, no TTL, written only after a complete seed)
  * disappears with the data — a FLUSHALL, a restart without persistence, a failover to an empty
  * replica — and is absent on a first start (and always at the start of `npm start`, whose store is
- * in memory). Whenever it is absent, auth re-writes every live ledger row into the store, then
- * writes the marker, which announces `resync` to every mirror.
+ * in memory). Whenever it is absent, auth claims the marker's key (`beginSeed`), re-writes every
+ * live ledger row into the store without announcing them (`seedEntries`), then turns its claim into
+ * the marker, which announces `resync` to every mirror. A claim lost mid-seed (the data wiped again,
+ * so early batches may be gone) writes no marker: logged, and seeded again on the next check.
  *
  * A store that cannot be read (Redis down) is an outage, not lost data: nothing is done then
  * (verifiers keep their outage policy; the outbox replays what was revoked meanwhile). Several
@@ -116,20 +116,29 @@ export class RevocationReseeder implements OnApplicationBootstrap, OnApplication
       if ((await this.store.seededGeneration()) !== undefined) return undefined;
       const started = Date.now();
       const now = new Date(started);
+      // Claims the marker's key first: a Redis wiped while the batches are written loses the claim
+      // with the data, and markSeeded then refuses to vouch for what is left.
+      const token = await this.store.beginSeed();
       let entries = 0;
       let after = '0';
       for (;;) {
         const rows = await this.ledger.liveAfter(tx, after, now, SEED_BATCH);
-        for (let i = 0; i < rows.length; i += SEED_CONCURRENCY) {
-          await Promise.all(rows.slice(i, i + SEED_CONCURRENCY).map((row) => this.store.apply(row.event)));
-        }
+        // Quiet writes: one channel message per row would be O(ledger) messages to every verifier
+        // (and a risk to Redis's pub/sub output buffers); the final `resync` makes mirrors re-sync.
+        await this.store.seedEntries(rows.map((row) => row.event));
         entries += rows.length;
         if (rows.length < SEED_BATCH) break;
         after = rows[rows.length - 1]!.id;
       }
       // Only now: a seed that failed half-way leaves no marker and is redone from the start.
       const seeded = Date.now();
-      await this.store.markSeeded(seeded);
+      try {
+        await this.store.markSeeded(seeded, token);
+      } catch (e) {
+        if (!(e instanceof SeedInterruptedError)) throw e;
+        this.logger.warn(`revocation re-seed interrupted, seeding again on the next check: ${e.detail}`);
+        return undefined;
+      }
       const ms = seeded - started;
       this.reseeds.inc();
       this.entries.inc(entries);

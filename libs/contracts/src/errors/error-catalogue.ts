@@ -369,6 +369,11 @@ export const ERROR_CATALOGUE = {
         meaning: 'A stored signing key does not decrypt with AUTH_KEK; auth stops at start-up with `config_invalid`.',
       },
       {
+        code: 'revocation_seed_interrupted',
+        meaning:
+          'Redis lost its data (or another auth instance took over) while auth re-seeded it from the ledger; no generation marker was written, and auth seeds again on its next check.',
+      },
+      {
         code: 'token_fetch_failed',
         meaning: 'A service could not get its client-credentials token from auth; answered as `dependency_unavailable`.',
       },

@@ -14,6 +14,15 @@ export const REVOKED_KID_PREFIX = 'revoked:kid:';
  * a re-sync's SCAN never mistakes it for an entry.
  */
 export const GENERATION_KEY = 'revocation:generation';
+/**
+ * While auth seeds, the marker's key holds `seeding:<random token>` instead of a number: verifiers
+ * read it as "no marker" (`parseGeneration`), and `markSeeded` turns it into the generation only if
+ * it is still this seed's claim, so a Redis wiped mid-seed (the claim gone with the data) is never
+ * vouched for. One key, so it works unchanged on Redis Cluster.
+ */
+export const SEED_CLAIM_PREFIX = 'seeding:';
+/** A claim lapses after this (ms): a seeder that crashed does not leave one behind for long. */
+export const SEED_CLAIM_TTL_MS = 10 * 60_000;
 
 /**
  * The names the blocklist uses in Redis. Everything is a single key (no multi-key command, no hash
@@ -72,7 +81,10 @@ export class RevocationKeyspace {
   }
 }
 
-/** The generation marker's stored value as a number (ms), or undefined when absent or not ours. */
+/**
+ * The generation marker's stored value as a number (ms), or undefined when absent, not ours, or a
+ * seed's claim (`seeding:<token>`): a seed under way is not a complete blocklist.
+ */
 export function parseGeneration(value: string | null | undefined): number | undefined {
   return value !== null && value !== undefined && /^\d{1,16}$/.test(value) ? Number(value) : undefined;
 }

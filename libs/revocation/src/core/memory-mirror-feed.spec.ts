@@ -25,7 +25,7 @@ describe('MemoryMirrorFeed (npm start: one process, one backend)', () => {
   it('is live at once when auth already seeded the backend, with what the backend holds', async () => {
     const jti = randomUUID();
     await store.revokeToken(jti, inAMinute());
-    await store.markSeeded(Date.now());
+    await store.markSeeded(Date.now(), await store.beginSeed());
     await feed.start();
     expect(feed.status()).toEqual({ source: 'memory', connected: true, synced: true, syncs: 1 });
     expect(mirror.lastFreshAtMs).toBe(Number.POSITIVE_INFINITY);
@@ -48,12 +48,24 @@ describe('MemoryMirrorFeed (npm start: one process, one backend)', () => {
     expect(mirror.revocationOf(claimsOf(before))).toBe('token');
     expect(mirror.revocationOf(claimsOf(during))).toBe('token');
 
-    await store.markSeeded(Date.now());
+    await store.markSeeded(Date.now(), await store.beginSeed());
     await Promise.resolve();
     expect(started).toBe(true);
     expect(feed.status()).toEqual({ source: 'memory', connected: true, synced: true, syncs: 1 });
     expect(mirror.lastFreshAtMs).toBe(Number.POSITIVE_INFINITY);
     expect(awaiting).toEqual([true, false]);
+  });
+
+  it('is not live while a seed is under way (a claim is no marker), and goes live when it completes', async () => {
+    const token = await store.beginSeed();
+    let started = false;
+    void feed.start().then(() => (started = true));
+    await new Promise((r) => setTimeout(r, 120)); // past a few polls
+    expect(started).toBe(false);
+    expect(feed.status()).toMatchObject({ synced: false, awaitingSeed: true });
+    await store.markSeeded(Date.now(), token);
+    await Promise.resolve();
+    expect(started).toBe(true);
   });
 
   it('also finds a marker written without an announcement (a test standing in for auth)', async () => {

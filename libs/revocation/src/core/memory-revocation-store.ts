@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
+import { SeedInterruptedError } from '../errors.js';
 import { type RevocationEvent, type RevocationStore, applyRevocationEvent } from '../revocation-store.js';
 import { type RevocationStoreOptions, checkStoreOptions, msOf, subjectEntryTtlMs, tokenEntryTtlMs } from './entry-ttl.js';
-import { RevocationKeyspace } from './keyspace.js';
+import { RevocationKeyspace, SEED_CLAIM_TTL_MS } from './keyspace.js';
 
 export type RevocationListener = (event: RevocationEvent) => void;
 
@@ -17,11 +19,17 @@ interface Entry {
  */
 export class MemoryRevocationBackend {
   private readonly entries = new Map<string, Entry>();
+  /**
+   * Seed claims (`seeding:<token>` in Redis), apart from `entries` because those hold numbers only.
+   * A key holds either an entry or a claim, as one Redis key holds one value: writing one drops the other.
+   */
+  private readonly claims = new Map<string, { token: string; expiresAtMs: number }>();
   private readonly listeners = new Set<RevocationListener>();
   private lastSweepAt = 0;
 
   /** SET key value PX ttl. */
   set(key: string, value: number, ttlMs: number, nowMs: number): void {
+    this.claims.delete(key);
     this.entries.set(key, { value, expiresAtMs: nowMs + ttlMs });
     this.maybeSweep(nowMs);
   }
@@ -30,6 +38,26 @@ export class MemoryRevocationBackend {
   setIfGreater(key: string, value: number, ttlMs: number, nowMs: number): void {
     const current = this.get(key, nowMs);
     if (current === undefined || current < value) this.set(key, value, ttlMs, nowMs);
+  }
+
+  /** SET key seeding:<token> PX ttl: `get` then answers undefined, as `parseGeneration` does for a claim. */
+  claim(key: string, token: string, ttlMs: number, nowMs: number): void {
+    this.entries.delete(key);
+    this.claims.set(key, { token, expiresAtMs: nowMs + ttlMs });
+  }
+
+  /** The marker's compare-and-set: sets `value` without TTL only while `key` holds `token`'s live claim. */
+  setIfClaimed(key: string, token: string, value: number, nowMs: number): boolean {
+    const claim = this.claims.get(key);
+    if (claim === undefined || claim.token !== token || claim.expiresAtMs <= nowMs) return false;
+    this.set(key, value, Number.POSITIVE_INFINITY, nowMs);
+    return true;
+  }
+
+  /** FLUSHALL: every key and claim gone (what a Redis restarted empty looks like). */
+  flush(): void {
+    this.entries.clear();
+    this.claims.clear();
   }
 
   get(key: string, nowMs: number): number | undefined {
@@ -149,9 +177,35 @@ export class MemoryRevocationStore implements RevocationStore {
     return this.backend.get(this.keyspace.generationKey, this.now());
   }
 
-  async markSeeded(generation: number): Promise<void> {
+  async beginSeed(): Promise<string> {
+    const token = randomBytes(16).toString('hex');
+    this.backend.claim(this.keyspace.generationKey, token, SEED_CLAIM_TTL_MS, this.now());
+    return token;
+  }
+
+  async seedEntries(events: readonly RevocationEvent[]): Promise<void> {
+    const nowMs = this.now();
+    const { clockToleranceSeconds: tol, maxTokenLifetimeSeconds: max } = this.options;
+    // The ordinary writes' rules, unannounced: the seed's one `resync` stands for them all.
+    for (const event of events) {
+      if (event.kind === 'jti') {
+        const ttlMs = tokenEntryTtlMs(event.expiresAtMs, nowMs, tol);
+        if (ttlMs > 0) this.backend.set(this.keyspace.jtiKey(event.jti), event.expiresAtMs, ttlMs, nowMs);
+      } else if (event.kind === 'sub' || event.kind === 'kid') {
+        const ttlMs = subjectEntryTtlMs(event.revokedAtMs, nowMs, max, tol);
+        const key = event.kind === 'sub' ? this.keyspace.subKey(event.sub) : this.keyspace.kidKey(event.kid);
+        if (ttlMs > 0) this.backend.setIfGreater(key, event.revokedAtMs, ttlMs, nowMs);
+      }
+    }
+  }
+
+  async markSeeded(generation: number, token: string): Promise<void> {
     // No TTL, like the Redis key: only losing the backend (a restart of the process) loses it.
-    this.backend.set(this.keyspace.generationKey, generation, Number.POSITIVE_INFINITY, this.now());
+    if (!this.backend.setIfClaimed(this.keyspace.generationKey, token, generation, this.now())) {
+      throw new SeedInterruptedError(
+        `${this.keyspace.generationKey} no longer holds this seed's claim (the data was lost, or another seed took over)`,
+      );
+    }
     this.backend.publish({ kind: 'resync', generation, atMs: this.now() });
   }
 

@@ -1,5 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { RevocationEvent, RevocationKeyspace, RevocationStore, RevocationStoreOptions } from '@authmesh/revocation';
+import {
+  type RevocationEvent,
+  type RevocationKeyspace,
+  type RevocationStore,
+  type RevocationStoreOptions,
+  SeedInterruptedError,
+} from '@authmesh/revocation';
 
 /** One store under test, with what the contract needs to look inside it. */
 export interface StoreHarness {
@@ -13,6 +19,8 @@ export interface StoreHarness {
   keys(): Promise<string[]>;
   /** Every event seen on the channel since the harness started, in order. */
   published: RevocationEvent[];
+  /** Loses every key at once, as FLUSHALL (or a restart empty, a failover to an empty replica) does. */
+  flushAll(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -187,16 +195,113 @@ export function describeRevocationStoreContract(name: string, factory: HarnessFa
       for (const key of keys) expect(await h.pttl(key)).toBeGreaterThan(0);
     });
 
-    it('has no generation marker until seeded; markSeeded writes it without a TTL and announces resync', async () => {
+    it('has no generation marker until seeded; beginSeed then markSeeded with its token writes it without a TTL and announces resync', async () => {
+      expect(await h.store.seededGeneration()).toBeUndefined();
+      const token = await h.store.beginSeed();
+      // A seed under way is not a complete blocklist: its claim reads as no marker.
       expect(await h.store.seededGeneration()).toBeUndefined();
       const generation = Date.now();
-      await h.store.markSeeded(generation);
+      await h.store.markSeeded(generation, token);
       expect(await h.store.seededGeneration()).toBe(generation);
       expect(await h.rawValue(h.keyspace.generationKey)).toBe(String(generation));
       // No TTL (Redis -1; the memory backend's "never" is an infinite one): only losing the data loses it.
       const ttl = await h.pttl(h.keyspace.generationKey);
       expect(ttl === -1 || ttl === Number.POSITIVE_INFINITY).toBe(true);
       await eventually(() => h.published.some((e) => e.kind === 'resync' && e.generation === generation));
+    });
+
+    it('refuses a second markSeeded with a used token: the marker is written once per claim', async () => {
+      const token = await h.store.beginSeed();
+      const generation = Date.now() + 11;
+      await h.store.markSeeded(generation, token);
+      await expect(h.store.markSeeded(generation + 1, token)).rejects.toBeInstanceOf(SeedInterruptedError);
+      expect(await h.store.seededGeneration()).toBe(generation);
+    });
+
+    it('a second beginSeed takes the seed over: the first token is refused, the second writes the marker', async () => {
+      const first = await h.store.beginSeed();
+      const second = await h.store.beginSeed();
+      const generation = Date.now() + 13;
+      const error = await h.store.markSeeded(generation, first).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(SeedInterruptedError);
+      expect(error).toMatchObject({ code: 'revocation_seed_interrupted' });
+      expect(await h.store.seededGeneration()).toBeUndefined();
+      await h.store.markSeeded(generation + 1, second);
+      expect(await h.store.seededGeneration()).toBe(generation + 1);
+    });
+
+    it('apply() of a replayed resync writes no marker and announces nothing: only a seed holding a claim may', async () => {
+      await h.store.beginSeed(); // the marker's key now holds a claim, not a generation
+      const generation = Date.now() + 17;
+      await h.store.apply({ kind: 'resync', generation, atMs: Date.now() });
+      const probe = randomUUID();
+      await h.store.revokeToken(probe, new Date(Date.now() + 60_000));
+      await eventually(() => h.published.some((e) => e.kind === 'jti' && e.jti === probe));
+      expect(h.published.some((e) => e.kind === 'resync' && e.generation === generation)).toBe(false);
+      expect(await h.store.seededGeneration()).toBeUndefined();
+    });
+
+    it('seedEntries writes the same keys, values and TTLs as the ordinary writes, keeps the latest timestamp, and publishes nothing', async () => {
+      const expiresAtMs = Date.now() + 1500;
+      const at = Date.now();
+      const [jtiA, jtiB, stale] = [randomUUID(), randomUUID(), randomUUID()];
+      const [subA, subB, kidA, kidB] = [`user-${randomUUID()}`, `user-${randomUUID()}`, `kid-${randomUUID()}`, `kid-${randomUUID()}`];
+      await h.store.revokeToken(jtiA, new Date(expiresAtMs));
+      await h.store.revokeSubject(subA, new Date(at));
+      await h.store.revokeSigningKey(kidA, new Date(at));
+      const newer = at + 50;
+      await h.store.revokeSubject(subB, new Date(newer));
+      await h.store.seedEntries([
+        { kind: 'jti', jti: jtiB, expiresAtMs },
+        { kind: 'jti', jti: stale, expiresAtMs: Date.now() - TOLERANCE_S * 1000 - 1 },
+        { kind: 'sub', sub: subA, revokedAtMs: at },
+        { kind: 'sub', sub: subB, revokedAtMs: at }, // older than what is stored: kept at `newer`
+        { kind: 'kid', kid: kidB, revokedAtMs: at },
+        { kind: 'keyset', issuer: 'https://seed.example', changedAtMs: at }, // an announcement: nothing to seed
+      ]);
+      // Same values and TTLs (to within the few ms between the writes) as the announced writes.
+      expect(await h.rawValue(h.keyspace.jtiKey(jtiB))).toBe(String(expiresAtMs));
+      expect(Math.abs((await h.pttl(h.keyspace.jtiKey(jtiB))) - (await h.pttl(h.keyspace.jtiKey(jtiA))))).toBeLessThan(200);
+      expect(await h.rawValue(h.keyspace.subKey(subA))).toBe(String(at));
+      expect(await h.pttl(h.keyspace.subKey(subA))).toBeGreaterThan((MAX_LIFETIME_S + TOLERANCE_S) * 1000 - 500);
+      expect(await h.pttl(h.keyspace.subKey(subA))).toBeLessThanOrEqual((MAX_LIFETIME_S + TOLERANCE_S) * 1000);
+      expect(await h.store.subjectRevokedAt(subB)).toEqual(new Date(newer));
+      expect(await h.rawValue(h.keyspace.kidKey(kidB))).toBe(String(at));
+      expect(Math.abs((await h.pttl(h.keyspace.kidKey(kidB))) - (await h.pttl(h.keyspace.kidKey(kidA))))).toBeLessThan(200);
+      expect(await h.pttl(h.keyspace.jtiKey(stale))).toBe(-2);
+      expect(await h.store.isTokenRevoked(jtiB)).toBe(true);
+
+      // The channel is ordered: once a later write's message is in, a seeded entry's would be too.
+      const probe = randomUUID();
+      await h.store.revokeToken(probe, new Date(Date.now() + 60_000));
+      await eventually(() => h.published.some((e) => e.kind === 'jti' && e.jti === probe));
+      const seeded = (e: RevocationEvent): boolean =>
+        (e.kind === 'jti' && (e.jti === jtiB || e.jti === stale)) ||
+        (e.kind === 'sub' && e.sub === subB && e.revokedAtMs === at) ||
+        (e.kind === 'kid' && e.kid === kidB) ||
+        (e.kind === 'keyset' && e.issuer === 'https://seed.example');
+      expect(h.published.filter(seeded)).toEqual([]);
+      // subA was announced once by revokeSubject, never again by the seed.
+      expect(h.published.filter((e) => e.kind === 'sub' && e.sub === subA)).toHaveLength(1);
+    });
+
+    it('a FLUSHALL between beginSeed and markSeeded: markSeeded throws SeedInterruptedError, writes no marker and announces nothing', async () => {
+      const token = await h.store.beginSeed();
+      await h.store.seedEntries([{ kind: 'jti', jti: randomUUID(), expiresAtMs: Date.now() + 60_000 }]);
+      await h.flushAll(); // the early batches are gone
+      const late = randomUUID();
+      await h.store.seedEntries([{ kind: 'jti', jti: late, expiresAtMs: Date.now() + 60_000 }]);
+      const generation = Date.now() + 19;
+      await expect(h.store.markSeeded(generation, token)).rejects.toMatchObject({ code: 'revocation_seed_interrupted' });
+      expect(await h.store.seededGeneration()).toBeUndefined();
+      expect(await h.rawValue(h.keyspace.generationKey)).toBeUndefined();
+      const probe = randomUUID();
+      await h.store.revokeToken(probe, new Date(Date.now() + 60_000));
+      await eventually(() => h.published.some((e) => e.kind === 'jti' && e.jti === probe));
+      expect(h.published.some((e) => e.kind === 'resync' && e.generation === generation)).toBe(false);
+      // The next seed (auth's next check) claims again and completes.
+      await h.store.markSeeded(generation + 1, await h.store.beginSeed());
+      expect(await h.store.seededGeneration()).toBe(generation + 1);
     });
 
     it('refuses an invalid date (a caller bug) instead of writing a key that never expires', async () => {
