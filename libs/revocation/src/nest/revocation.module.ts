@@ -70,15 +70,28 @@ class RevocationLifecycle implements OnModuleInit, OnApplicationShutdown {
     });
     // The service starts even when Redis is down: it is not ready (and, under `reject`, refuses
     // tokens) until the first sync; the feed keeps retrying. Waiting briefly covers the usual case.
+    // A feed waiting for auth's seed stops the wait at once: the seed may be auth's own, made only
+    // after this app has started (auth's store is empty at every `npm start`), so waiting here would
+    // only delay start-up; readiness says why until the mirror is complete.
     let timer: NodeJS.Timeout | undefined;
+    let seedPoll: NodeJS.Timeout | undefined;
     const result = await Promise.race([
       this.feed.start().then(() => 'synced' as const),
       new Promise<'pending'>((resolve) => {
         timer = setTimeout(() => resolve('pending'), this.options.startupWaitMs ?? 2000);
       }),
-    ]).finally(() => clearTimeout(timer));
+      new Promise<'awaiting_seed'>((resolve) => {
+        seedPoll = setInterval(() => {
+          if (this.feed.status().awaitingSeed) resolve('awaiting_seed');
+        }, 20);
+      }),
+    ]).finally(() => {
+      clearTimeout(timer);
+      clearInterval(seedPoll);
+    });
     const { policy, maxStalenessSeconds } = this.checker.status();
-    if (result === 'pending')
+    if (result === 'awaiting_seed') this.logger.log('revocation data is being seeded by auth: not ready until the mirror is complete');
+    else if (result === 'pending')
       this.logger.warn(`revocation data not loaded yet (${whyNotSynced(this.feed.status(), 'connecting')}); retrying`);
     this.logger.log(
       `revocation: ${this.feed.status().source} mirror, REVOCATION_MAX_STALENESS_S=${maxStalenessSeconds}, REVOCATION_OUTAGE_POLICY=${policy}`,
