@@ -5,3 +5,10 @@
  * configured more leniently than auth must still find the entry.
  */
 export const MAX_CLOCK_TOLERANCE_SECONDS = 300;
+
+/**
+ * The longest an access token may live (`AUTH_ACCESS_TOKEN_TTL_S` is capped here). Revocations of
+ * a subject or a signing key are kept this long (+ tolerance): a token issued just before one may
+ * live that long, whatever today's TTL.
+ */
+export const MAX_ACCESS_TOKEN_LIFETIME_SECONDS = 3600;

@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { AUDIENCE_PATTERN, CLIENT_GRANT_TYPES, CLIENT_ID_PATTERN, CLIENT_ID_RULE, SCOPE_TOKEN_PATTERN } from '@authmesh/contracts';
+import {
+  AUDIENCE_PATTERN,
+  CLIENT_GRANT_TYPES,
+  CLIENT_ID_PATTERN,
+  CLIENT_ID_RULE,
+  MAX_ACCESS_TOKEN_LIFETIME_SECONDS,
+  MAX_CLOCK_TOLERANCE_SECONDS,
+  SCOPE_TOKEN_PATTERN,
+} from '@authmesh/contracts';
 import { type BaseConfig, type Env, EnvReader, type EnvTable, envSchemas, envVar, readBaseConfig } from '@authmesh/platform';
 import { type RevocationConfig, readRevocationConfig } from '@authmesh/revocation';
 import { reservedClientIdProblems } from '../clients/client-id-rules.js';
@@ -123,7 +131,7 @@ const proxySecret = z.string().min(32, 'must be at least 32 characters (openssl 
 
 /** Auth's own variables (the shared ones are platform's BASE_ENV); problems are reported in this order. */
 export const AUTH_ENV = {
-  accessTokenTtlSeconds: envVar.withDefault('AUTH_ACCESS_TOKEN_TTL_S', int(30, 3600), '300', {
+  accessTokenTtlSeconds: envVar.withDefault('AUTH_ACCESS_TOKEN_TTL_S', int(30, MAX_ACCESS_TOKEN_LIFETIME_SECONDS), '300', {
     description: 'Lifetime of an access token (30-3600 s).',
   }),
   // An admin token is the strongest token auth issues: short-lived, and never outliving a login token.
@@ -172,7 +180,7 @@ export const AUTH_ENV = {
   checkIntervalSeconds: envVar.withDefault('AUTH_KEY_CHECK_INTERVAL_S', z.coerce.number().min(0.05).max(3600), '5', {
     description: 'How often each instance advances key states and reloads its keyring (the backstop to the Redis announcement).',
   }),
-  clockToleranceSeconds: envVar.withDefault('JWT_CLOCK_TOLERANCE_S', int(0, 300), '30', {
+  clockToleranceSeconds: envVar.withDefault('JWT_CLOCK_TOLERANCE_S', int(0, MAX_CLOCK_TOLERANCE_SECONDS), '30', {
     description: 'Leeway on `exp`, `nbf` and `iat` of the tokens auth itself checks; also added to blocklist TTLs.',
   }),
   userClientId: envVar.withDefault('AUTH_USER_CLIENT_ID', z.string().regex(CLIENT_ID_PATTERN, `must be ${CLIENT_ID_RULE}`), 'authmesh', {

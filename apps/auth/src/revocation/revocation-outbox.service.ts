@@ -2,10 +2,10 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { InjectConfig } from '@authmesh/platform';
-import { MAX_CLOCK_TOLERANCE_SECONDS } from '@authmesh/contracts';
+import { MAX_ACCESS_TOKEN_LIFETIME_SECONDS, MAX_CLOCK_TOLERANCE_SECONDS } from '@authmesh/contracts';
 import { type RevocationEvent, type RevocationStore, entryExpiresAtMs } from '@authmesh/revocation';
 import type { AuthConfig } from '../config/auth.config.js';
-import { MAX_ACCESS_TOKEN_LIFETIME_SECONDS, REVOCATION_STORE } from './revocation-store.provider.js';
+import { REVOCATION_STORE } from './revocation-store.provider.js';
 import { Inject } from '@nestjs/common';
 import { purgeExpiredLinks, withExchangedTokens } from './exchanged-token-links.js';
 import { RevocationLedger } from './revocation-ledger.repository.js';

@@ -1,10 +1,7 @@
 import type { Provider } from '@nestjs/common';
-import { MAX_CLOCK_TOLERANCE_SECONDS } from '@authmesh/contracts';
+import { MAX_ACCESS_TOKEN_LIFETIME_SECONDS, MAX_CLOCK_TOLERANCE_SECONDS } from '@authmesh/contracts';
 import { RedisConnection } from '@authmesh/platform';
 import { createRevocationStore } from '@authmesh/revocation';
-
-/** An access token never lives more than an hour (AUTH_ACCESS_TOKEN_TTL_S is capped there). */
-export const MAX_ACCESS_TOKEN_LIFETIME_SECONDS = 3600;
 
 /** Injection token of auth's RevocationStore. */
 export const REVOCATION_STORE = Symbol('REVOCATION_STORE');

@@ -1,8 +1,9 @@
 import type { SigningKeyEvent } from '@authmesh/token-verifier';
 import type { RevocationEvent } from '../revocation-store.js';
 
-/** Auth never issues an access token for longer (`exp` is never more than 1 h: AUTH_ACCESS_TOKEN_TTL_S is capped at 3600). */
-export const MAX_ACCESS_TOKEN_LIFETIME_SECONDS = 3600;
+import { MAX_ACCESS_TOKEN_LIFETIME_SECONDS } from '@authmesh/contracts';
+
+export { MAX_ACCESS_TOKEN_LIFETIME_SECONDS };
 
 export interface RevocationMirrorOptions {
   /** The verifier's clock tolerance (s): a revoked jti is remembered until its `exp` plus this. */

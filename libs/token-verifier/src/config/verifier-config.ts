@@ -1,3 +1,4 @@
+import { MAX_CLOCK_TOLERANCE_SECONDS } from '@authmesh/contracts';
 import { type AppName, type EnvReader, type EnvTable, envSchemas, envVar } from '@authmesh/platform';
 import { z } from 'zod';
 
@@ -38,7 +39,7 @@ export const VERIFIER_ENV = {
     description: "Where auth's signing keys are fetched from.",
     derivedDefault: '`${AUTH_ISSUER}/.well-known/jwks.json`',
   }),
-  clockToleranceSeconds: envVar.withDefault('JWT_CLOCK_TOLERANCE_S', envSchemas.int(0, 300), '30', {
+  clockToleranceSeconds: envVar.withDefault('JWT_CLOCK_TOLERANCE_S', envSchemas.int(0, MAX_CLOCK_TOLERANCE_SECONDS), '30', {
     description: 'Leeway on `exp`, `nbf` and `iat` (0-300 s).',
   }),
   jwksCooldownSeconds: envVar.withDefault('JWKS_COOLDOWN_S', envSchemas.int(1, 3600), '30', {
