@@ -1,0 +1,74 @@
+import { ConfigError, EnvReader } from '@authmesh/platform';
+import { resolve } from 'node:path';
+import { DEFAULT_BALANCER_PORTS, DEFAULT_REPLICAS, SERVICES, type ServiceName, type Topology, startTopology } from './topology.js';
+import { TOPOLOGY_ENV } from './topology-env.js';
+
+/**
+ * `npm run start:topology`: auth ×2, orders ×2, profiles ×1, gateway ×2, each its own process
+ * from `dist/`, behind a round-robin per service on `npm start`'s ports, against the real
+ * PostgreSQL and Redis of DATABASE_URL and REDIS_URL. Ctrl-C (or SIGTERM) stops every process group.
+ */
+function readOptions(env: NodeJS.ProcessEnv): {
+  databaseUrl: string;
+  redisUrl: string;
+  dataDir: string;
+  ports: Record<ServiceName, number>;
+  replicas: Record<ServiceName, number>;
+} {
+  const reader = new EnvReader(env);
+  const v = reader.read({ databaseUrl: TOPOLOGY_ENV.databaseUrl, redisUrl: TOPOLOGY_ENV.redisUrl, dataDir: TOPOLOGY_ENV.dataDir });
+  const ports = { ...DEFAULT_BALANCER_PORTS };
+  const replicas = { ...DEFAULT_REPLICAS };
+  for (const service of SERVICES) {
+    const name = service.toUpperCase();
+    const per = reader.read({
+      port: { ...TOPOLOGY_ENV.appPort, name: `${name}_PORT` },
+      replicas: { ...TOPOLOGY_ENV.appReplicas, name: `${name}_REPLICAS` },
+    });
+    if (per?.port !== undefined) ports[service] = per.port;
+    if (per?.replicas !== undefined) replicas[service] = per.replicas;
+  }
+  const parts = reader.finish('topology', { v });
+  return { ...parts.v, dataDir: resolve(parts.v.dataDir), ports, replicas };
+}
+
+async function main(): Promise<void> {
+  let options: ReturnType<typeof readOptions>;
+  try {
+    options = readOptions(process.env);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${e.message}\n`);
+      process.exit(1);
+    }
+    throw e;
+  }
+  const running: { topology?: Topology } = {};
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`topology: ${signal}: stopping every process\n`);
+    // Mid-start, the processes are stopped once startTopology returns them (below).
+    if (running.topology) void running.topology.stop().then(() => process.exit(0));
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  const topology = await startTopology({ ...options, log: (line) => process.stdout.write(`${line}\n`) });
+  if (stopping) {
+    await topology.stop();
+    process.exit(0);
+  }
+  running.topology = topology;
+  const count = Object.values(topology.replicas).reduce((n, r) => n + r.length, 0);
+  for (const service of SERVICES) {
+    if (topology.urls[service])
+      process.stdout.write(`topology: ${service} ×${topology.replicas[service].length} on ${topology.urls[service]}\n`);
+  }
+  process.stdout.write(`topology: all ${count} processes ready (Ctrl-C to stop)\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`topology failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
