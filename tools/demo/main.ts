@@ -72,7 +72,15 @@ async function main(): Promise<number> {
   const stopSuite = async (): Promise<void> => {
     if (suite) await stopSuiteProcess(suite);
   };
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stopSuite().then(() => process.exit(130)));
+  // `on`, not `once`: a wrapper's forwarded copy of the signal must not kill the demo mid-stop.
+  let interrupted = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (interrupted) return;
+      interrupted = true;
+      void stopSuite().then(() => process.exit(130));
+    });
+  }
   try {
     const reports = await runStory(
       {

@@ -52,8 +52,11 @@ async function main(): Promise<void> {
     // Mid-start, the processes are stopped once startTopology returns them (below).
     if (running.topology) void running.topology.stop().then(() => process.exit(0));
   };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
+  // `on`, not `once`: a wrapper (npm, timeout) forwards the signal it got to its child's whole
+  // group, so the same signal arrives twice; the default action of the second would kill this
+  // process mid-stop and orphan the replicas, which lead process groups of their own.
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
   const topology = await startTopology({ ...options, log: (line) => process.stdout.write(`${line}\n`) });
   if (stopping) {
     await topology.stop();

@@ -2,7 +2,7 @@ import { appDatabaseUrl } from '@authmesh/platform';
 import { forwardingEnv } from '../../apps/suite/src/forwarding-env.js';
 import { RoundRobin } from './round-robin.js';
 import { topologySecrets, type TopologySecrets } from './secrets.js';
-import { type ServiceName, ServiceProcess } from './service-process.js';
+import { type ServiceName, ServiceProcess, killGroup } from './service-process.js';
 
 export type { ServiceName } from './service-process.js';
 
@@ -83,6 +83,12 @@ export async function startTopology(options: TopologyOptions): Promise<Topology>
   const replicas: Record<ServiceName, Replica[]> = { auth: [], orders: [], profiles: [], gateway: [] };
   const databaseUrls = Object.fromEntries(SERVICES.map((s) => [s, appDatabaseUrl(options.databaseUrl, s)])) as Record<ServiceName, string>;
   let stopped = false;
+  // Last resort if this process ends without stop() (an uncaught error, process.exit mid-stop):
+  // the replicas lead process groups of their own, so nothing else would end them.
+  const killLeftovers = (): void => {
+    for (const r of Object.values(replicas).flat()) killGroup(r.process.child, 'SIGKILL');
+  };
+  process.on('exit', killLeftovers);
 
   const stop = async (): Promise<void> => {
     if (stopped) return;
@@ -91,6 +97,7 @@ export async function startTopology(options: TopologyOptions): Promise<Topology>
       await Promise.all(replicas[service].map((r) => r.process.stop()));
     }
     await Promise.all([...balancers.values()].map((b) => b.close()));
+    process.off('exit', killLeftovers);
   };
 
   try {
