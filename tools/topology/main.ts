@@ -1,41 +1,16 @@
-import { ConfigError, EnvReader } from '@authmesh/platform';
-import { resolve } from 'node:path';
-import { DEFAULT_BALANCER_PORTS, DEFAULT_REPLICAS, SERVICES, type ServiceName, type Topology, startTopology } from './topology.js';
-import { TOPOLOGY_ENV } from './topology-env.js';
+import { ConfigError } from '@authmesh/platform';
+import { SERVICES, type Topology, startTopology } from './topology.js';
+import { type TopologyCliOptions, readTopologyOptions } from './topology-env.js';
 
 /**
  * `npm run start:topology`: auth ×2, orders ×2, profiles ×1, gateway ×2, each its own process
  * from `dist/`, behind a round-robin per service on `npm start`'s ports, against the real
  * PostgreSQL and Redis of DATABASE_URL and REDIS_URL. Ctrl-C (or SIGTERM) stops every process group.
  */
-function readOptions(env: NodeJS.ProcessEnv): {
-  databaseUrl: string;
-  redisUrl: string;
-  dataDir: string;
-  ports: Record<ServiceName, number>;
-  replicas: Record<ServiceName, number>;
-} {
-  const reader = new EnvReader(env);
-  const v = reader.read({ databaseUrl: TOPOLOGY_ENV.databaseUrl, redisUrl: TOPOLOGY_ENV.redisUrl, dataDir: TOPOLOGY_ENV.dataDir });
-  const ports = { ...DEFAULT_BALANCER_PORTS };
-  const replicas = { ...DEFAULT_REPLICAS };
-  for (const service of SERVICES) {
-    const name = service.toUpperCase();
-    const per = reader.read({
-      port: { ...TOPOLOGY_ENV.appPort, name: `${name}_PORT` },
-      replicas: { ...TOPOLOGY_ENV.appReplicas, name: `${name}_REPLICAS` },
-    });
-    if (per?.port !== undefined) ports[service] = per.port;
-    if (per?.replicas !== undefined) replicas[service] = per.replicas;
-  }
-  const parts = reader.finish('topology', { v });
-  return { ...parts.v, dataDir: resolve(parts.v.dataDir), ports, replicas };
-}
-
 async function main(): Promise<void> {
-  let options: ReturnType<typeof readOptions>;
+  let options: TopologyCliOptions;
   try {
-    options = readOptions(process.env);
+    options = readTopologyOptions(process.env);
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`${e.message}\n`);

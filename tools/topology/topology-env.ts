@@ -1,5 +1,7 @@
-import { BASE_ENV, type EnvTable, envSchemas, envVar } from '@authmesh/platform';
+import { BASE_ENV, type Env, EnvReader, type EnvTable, envSchemas, envVar } from '@authmesh/platform';
+import { resolve } from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_BALANCER_PORTS, DEFAULT_REPLICAS, SERVICES, type ServiceName } from './topology.js';
 
 /**
  * What `npm run start:topology` reads. Unlike `npm start` it has no embedded defaults: every
@@ -10,7 +12,7 @@ export const TOPOLOGY_ENV = {
   databaseUrl: envVar.required('DATABASE_URL', BASE_ENV.databaseUrl.schema, {
     description:
       'The real PostgreSQL server; each service uses (and creates) its own database `<db>_<app>` on it, both auth replicas the same one.',
-    hint: 'e.g. postgres://postgres@127.0.0.1:5432/authmesh (the topology runs no embedded database)',
+    hint: 'the topology runs no embedded database; e.g. postgres://postgres@127.0.0.1:5432/authmesh',
     secret: true,
   }),
   redisUrl: envVar.required(
@@ -37,3 +39,31 @@ export const TOPOLOGY_ENV = {
     derivedDefault: 'auth 2, orders 2, profiles 1, gateway 2',
   }),
 } satisfies EnvTable;
+
+/** What `npm run start:topology` runs, read from the environment. */
+export interface TopologyCliOptions {
+  databaseUrl: string;
+  redisUrl: string;
+  dataDir: string;
+  ports: Record<ServiceName, number>;
+  replicas: Record<ServiceName, number>;
+}
+
+/** Reads TOPOLOGY_ENV; throws one ConfigError naming every missing or bad variable (memory:// included). */
+export function readTopologyOptions(env: Env): TopologyCliOptions {
+  const reader = new EnvReader(env);
+  const v = reader.read({ databaseUrl: TOPOLOGY_ENV.databaseUrl, redisUrl: TOPOLOGY_ENV.redisUrl, dataDir: TOPOLOGY_ENV.dataDir });
+  const ports = { ...DEFAULT_BALANCER_PORTS };
+  const replicas = { ...DEFAULT_REPLICAS };
+  for (const service of SERVICES) {
+    const name = service.toUpperCase();
+    const per = reader.read({
+      port: { ...TOPOLOGY_ENV.appPort, name: `${name}_PORT` },
+      replicas: { ...TOPOLOGY_ENV.appReplicas, name: `${name}_REPLICAS` },
+    });
+    if (per?.port !== undefined) ports[service] = per.port;
+    if (per?.replicas !== undefined) replicas[service] = per.replicas;
+  }
+  const parts = reader.finish('topology', { v });
+  return { ...parts.v, dataDir: resolve(parts.v.dataDir), ports, replicas };
+}
