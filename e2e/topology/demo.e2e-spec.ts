@@ -1,27 +1,14 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freeSuitePorts, localUrl } from '../support/suite-process.js';
+import { runDemo } from './support.js';
 
 // `npm run demo` as CI and a new user run it: the BUILT script (npm test builds first), with no
 // suite answering at its URLs, so it starts the built suite itself (npm start's embedded defaults:
 // PGlite, the in-memory Redis stand-in) on those ports — free ones here, never 3000–3003 — tells
 // the story and stops the suite. Against the multi-process topology on real Redis (the FLUSHALL
-// step included), CI runs it too (.ci/run); a FLUSHALL here would empty the Redis other test files share.
-const DEMO = 'dist/tools/demo/main.js';
-
-function runDemo(env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const childEnv: Record<string, string | undefined> = { ...process.env, ...env };
-    delete childEnv.REDIS_URL;
-    delete childEnv.AUTHCTL_CLIENT_SECRET;
-    execFile(process.execPath, [DEMO], { env: childEnv, timeout: 85_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr }),
-    );
-  });
-}
-
+// step included), demo-topology.e2e-spec.ts runs it on a Redis of its own, and CI (.ci/run) too.
 describe('npm run demo (e2e: the built script, starting the built suite itself)', () => {
   let dataDir: string;
   beforeAll(() => {

@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -76,4 +77,22 @@ export async function newAccount(authUrl: string, label: string): Promise<string
   });
   if (res.status !== 202) throw new Error(`register answered ${res.status}: ${await res.text()}`);
   return email;
+}
+
+/** The built `npm run demo` (npm test builds first). */
+const DEMO = 'dist/tools/demo/main.js';
+
+/**
+ * Runs the built demo with `env` over the test's environment minus REDIS_URL and
+ * AUTHCTL_CLIENT_SECRET (the tests' Redis and secrets are not the suite's unless `env` says so).
+ */
+export function runDemo(env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const childEnv: Record<string, string | undefined> = { ...process.env };
+    delete childEnv.REDIS_URL;
+    delete childEnv.AUTHCTL_CLIENT_SECRET;
+    execFile(process.execPath, [DEMO], { env: { ...childEnv, ...env }, timeout: 85_000 }, (error, stdout, stderr) =>
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr }),
+    );
+  });
 }
