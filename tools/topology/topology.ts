@@ -164,7 +164,7 @@ export async function startTopology(options: TopologyOptions): Promise<Topology>
       replicas[service].push({ service, index, process: proc, url: proc.url, managementUrl: proc.managementUrl });
       replicas[service].sort((a, b) => a.index - b.index);
       balancers.get(service)!.setUpstreams(replicas[service].map((r) => r.url));
-      sink(`topology: ${label} (pid ${proc.pid}) ready on ${proc.url}, management ${proc.managementUrl}, behind ${urlOf(service)}`);
+      sink(`${label} | started: pid ${proc.pid}, ${proc.url} (management ${proc.managementUrl}), behind ${urlOf(service)}`);
     };
 
     for (const service of SERVICES) {
