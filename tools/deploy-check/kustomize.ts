@@ -159,8 +159,8 @@ function applyPatch(objects: K8sObject[], p: unknown, where: string, dir: string
 
 function applyOp(target: K8sObject, op: Op, where: string): void {
   if (!isRecord(op)) throw new KustomizeError(`${where}: an operation must be a mapping`);
-  refuseUnknown(`${where} op`, op as unknown as Record<string, unknown>, ['op', 'path', 'value']);
   if (!['add', 'replace', 'remove'].includes(op.op)) throw new KustomizeError(`${where}: op "${op.op}" is not implemented`);
+  refuseUnknown(`${where} op`, op as unknown as Record<string, unknown>, ['op', 'path', 'value']);
   // RFC 6901 pointer: "/a/b~1c" → ["a", "b/c"].
   const parts = op.path
     .split('/')
