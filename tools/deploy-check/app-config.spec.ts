@@ -1,4 +1,4 @@
-import type { AppDefinition } from '@authmesh/platform';
+import type { Env } from '@authmesh/platform';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { authApp } from '../../apps/auth/src/auth.app.js';
@@ -10,7 +10,13 @@ import { COMPOSE_ENV_DIR, composeEnvFiles } from '../compose-init/compose-env.js
 import { ROOT, readCompose, render } from './deploy-files.js';
 import { podSpecOf } from './kustomize.js';
 
-const APPS: Record<string, AppDefinition> = { auth: authApp, orders: ordersApp, profiles: profilesApp, gateway: gatewayApp };
+/** Each app's config loader (all that is used of its definition). */
+const APPS: Record<string, { loadConfig(env: Env): unknown }> = {
+  auth: authApp,
+  orders: ordersApp,
+  profiles: profilesApp,
+  gateway: gatewayApp,
+};
 
 /** The ENV line of the Dockerfile's last stage: what every container starts with. */
 function imageEnv(): Record<string, string> {

@@ -48,7 +48,7 @@ patches:
       - { op: add, path: /spec/template/spec/containers/0/env/-, value: { name: B, value: '2' } }
       - { op: replace, path: /spec/template/spec/containers/0/env/0/value, value: '9' }
       - { op: remove, path: /metadata/labels/app }
-`) as [Record<string, any>]; // eslint-disable-line @typescript-eslint/no-explicit-any -- reading rendered YAML
+`) as unknown as [Record<string, any>]; // eslint-disable-line @typescript-eslint/no-explicit-any -- reading rendered YAML
     expect(web.metadata).toEqual({ name: 'web', namespace: 'shop', labels: { team: 'a' } });
     expect(web.spec.replicas).toBe(5);
     expect(web.spec.selector).toEqual({ matchLabels: { app: 'web' } });
