@@ -1,13 +1,11 @@
 import type { Env } from '@authmesh/platform';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { authApp } from '../../apps/auth/src/auth.app.js';
 import { loadAuthctlConfig } from '../../apps/authctl/src/config/authctl.config.js';
 import { gatewayApp } from '../../apps/gateway/src/gateway.app.js';
 import { ordersApp } from '../../apps/orders/src/orders.app.js';
 import { profilesApp } from '../../apps/profiles/src/profiles.app.js';
 import { COMPOSE_ENV_DIR, composeEnvFiles } from '../compose-init/compose-env.js';
-import { ROOT, readCompose, render } from './deploy-files.js';
+import { imageEnv, readCompose, render } from './deploy-files.js';
 import { podSpecOf } from './kustomize.js';
 
 /** Each app's config loader (all that is used of its definition). */
@@ -17,15 +15,6 @@ const APPS: Record<string, { loadConfig(env: Env): unknown }> = {
   profiles: profilesApp,
   gateway: gatewayApp,
 };
-
-/** The ENV line of the Dockerfile's last stage: what every container starts with. */
-function imageEnv(): Record<string, string> {
-  const final = readFileSync(join(ROOT, 'deploy/Dockerfile'), 'utf8')
-    .split(/^FROM /m)
-    .pop()!;
-  const line = final.match(/^ENV (.+)$/m)![1]!;
-  return Object.fromEntries(line.split(/\s+/).map((kv) => kv.split('=') as [string, string]));
-}
 
 /**
  * Each service's own configuration loader, fed exactly what the container would get: the image's

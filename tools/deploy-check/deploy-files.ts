@@ -20,8 +20,17 @@ export const OVERLAYS: Record<string, Partial<Record<DeployedApp, number>>> = {
 
 export const render = (overlay: string): K8sObject[] => renderKustomization(join(ROOT, 'deploy/k8s', overlay));
 
+/** The ENV line of deploy/Dockerfile's last stage: what every container of the image starts with. */
+export function imageEnv(): Record<string, string> {
+  const final = readFileSync(join(ROOT, 'deploy/Dockerfile'), 'utf8')
+    .split(/^FROM /m)
+    .pop()!;
+  const line = final.match(/^ENV (.+)$/m)![1]!;
+  return Object.fromEntries(line.split(/\s+/).map((kv) => kv.split('=') as [string, string]));
+}
+
 export function manifestExpectations(overlay: string): ManifestExpectations {
-  return { minReplicas: OVERLAYS[overlay]!, required: requiredVariables, secrets: secretVariables() };
+  return { minReplicas: OVERLAYS[overlay]!, required: requiredVariables, secrets: secretVariables(), imageEnv: imageEnv() };
 }
 
 /** docker-compose.yml as compose reads it (merge keys resolved). */

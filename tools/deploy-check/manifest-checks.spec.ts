@@ -28,6 +28,21 @@ describe('the manifest checker fails, naming what is wrong', () => {
     expect(problems).toEqual(['Deployment profiles: container profiles: readinessProbe must ask the management port (got http)']);
   });
 
+  it('a probed listener on loopback, a port that is not the one the app listens on, a Service aiming at no port', () => {
+    const problems = problemsAfter((o) => {
+      delete find(o, 'ConfigMap', 'authmesh-common').data.MANAGEMENT_HOST;
+      container(o, 'gateway').ports[0].containerPort = 8080;
+      find(o, 'Service', 'profiles').spec.ports[0].targetPort = 'web';
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        "Deployment orders: container orders: probes ask the management port, but MANAGEMENT_HOST is unset (127.0.0.1): the kubelet probes the pod's address",
+        'Deployment gateway: container gateway: port http is 8080 but PORT is 3000',
+        'Service profiles: targetPort web is not a port of the pods it selects',
+      ]),
+    );
+  });
+
   it('a removed memory limit', () => {
     expect(problemsAfter((o) => void delete container(o, 'gateway').resources.limits.memory)).toEqual([
       'Deployment gateway: container gateway has no resources.limits.memory',

@@ -44,6 +44,8 @@ export interface ManifestExpectations {
   required: (app: DeployedApp) => readonly string[];
   /** Variables that hold secrets (config-vars.ts). */
   secrets: ReadonlySet<string>;
+  /** The ENV of deploy/Dockerfile's runtime stage: what every container of our image starts with. */
+  imageEnv: Readonly<Record<string, string>>;
 }
 
 /** The apps that take traffic from outside the namespace. */
@@ -84,8 +86,13 @@ export function selects(selector: Selector | undefined, labels: Labels): boolean
 }
 
 /** Every variable a container gets and where from: its env, and the ConfigMaps it imports whole. */
-function environment(c: Container, configMaps: Map<string, Labels>): Map<string, { value?: string; from: string }> {
+function environment(
+  c: Container,
+  configMaps: Map<string, Labels>,
+  imageEnv: Readonly<Labels> = {},
+): Map<string, { value?: string; from: string }> {
   const env = new Map<string, { value?: string; from: string }>();
+  for (const [k, v] of Object.entries(imageEnv)) env.set(k, { value: v, from: 'the image' });
   for (const src of c.envFrom ?? []) {
     if (src.configMapRef)
       for (const [k, v] of Object.entries(configMaps.get(src.configMapRef.name) ?? {}))
@@ -138,7 +145,9 @@ export function manifestProblems(objects: readonly K8sObject[], expect: Manifest
         problems.push(`${at}: capabilities.drop does not include ALL`);
       if (sc.privileged === true) problems.push(`${at}: is privileged`);
 
-      const env = environment(c, configMaps);
+      const ours = appOf(c) !== undefined;
+      const env = environment(c, configMaps, ours ? expect.imageEnv : {});
+      if (ours) problems.push(...listenerProblems(at, c, env));
       for (const e of c.env ?? []) {
         if (expect.secrets.has(e.name) && e.valueFrom?.secretKeyRef === undefined)
           problems.push(`${at}: ${e.name} is a secret and must come from a secretKeyRef`);
@@ -186,7 +195,46 @@ export function manifestProblems(objects: readonly K8sObject[], expect: Manifest
       problems.push(`${id(s)}: type ${type} exposes it outside the cluster; only the gateway may be`);
   }
 
+  for (const s of byKind('Service')) {
+    const selected = workloads.filter((w) => selects({ matchLabels: (s.spec as Rec).selector as Labels }, podLabels(w)));
+    if (selected.length === 0) problems.push(`${id(s)}: selects no pod`);
+    for (const port of ((s.spec as Rec).ports as { name?: string; targetPort?: number | string }[] | undefined) ?? []) {
+      const target = port.targetPort;
+      if (typeof target === 'string' && !selected.every((w) => containers(w).some((c) => c.ports?.some((p) => p.name === target)))) {
+        problems.push(`${id(s)}: targetPort ${target} is not a port of the pods it selects`);
+      }
+    }
+  }
+
   problems.push(...networkProblems(objects, workloads, configMaps));
+  return problems;
+}
+
+const WILDCARD = new Set(['0.0.0.0', '::']);
+
+/**
+ * The listeners must be where the manifest says: each named port is the one the app listens on
+ * (PORT, MANAGEMENT_PORT), and a port the kubelet probes listens on the pod's address, not on
+ * loopback (MANAGEMENT_HOST defaults to 127.0.0.1, which no probe can reach).
+ */
+function listenerProblems(at: string, c: Container, env: Map<string, { value?: string }>): string[] {
+  const problems: string[] = [];
+  const listeners = { http: { port: 'PORT', host: 'HOST' }, management: { port: 'MANAGEMENT_PORT', host: 'MANAGEMENT_HOST' } } as const;
+  const probed = new Set(
+    [c.startupProbe, c.livenessProbe, c.readinessProbe].map((p) => (p?.httpGet as { port?: string } | undefined)?.port).filter(Boolean),
+  );
+  for (const [name, vars] of Object.entries(listeners)) {
+    const declared = c.ports?.find((p) => p.name === name)?.containerPort;
+    const port = env.get(vars.port)?.value;
+    if (declared !== undefined && String(declared) !== port)
+      problems.push(`${at}: port ${name} is ${declared} but ${vars.port} is ${port ?? 'unset'}`);
+    const host = env.get(vars.host)?.value;
+    if (probed.has(name) && !WILDCARD.has(host ?? '')) {
+      problems.push(
+        `${at}: probes ask the ${name} port, but ${vars.host} is ${host ?? 'unset (127.0.0.1)'}: the kubelet probes the pod's address`,
+      );
+    }
+  }
   return problems;
 }
 
