@@ -1,11 +1,11 @@
 import 'reflect-metadata';
-import { CLIENT_GRANT_TYPES } from '@authmesh/contracts';
 import { type AppDefinition, type RunningApp, exitOnStartupError, startApp } from '@authmesh/platform';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { EmbeddedPostgres } from './embedded-postgres.js';
 import { forwardingEnv } from './forwarding-env.js';
+import { SERVICE_CLIENTS } from './service-clients.js';
 import { SUITE_ENV } from './suite-env.js';
 
 /**
@@ -44,19 +44,8 @@ function embeddedKek(): string {
 function embeddedClients(): string {
   const file = join(dataDir, 'suite-clients.json');
   const secret = (): string => randomBytes(32).toString('base64url');
-  const wanted = [
-    { clientId: 'orders', scopes: ['profiles:read'], audiences: ['profiles'] },
-    {
-      clientId: 'gateway',
-      scopes: ['orders:read', 'orders:write', 'profiles:read', 'profiles:write'],
-      audiences: ['orders', 'profiles'],
-      grantTypes: [...CLIENT_GRANT_TYPES],
-    },
-    // The ops CLI talks to auth's admin API with this client (`npm run authctl -- keys list`).
-    { clientId: 'authctl', scopes: ['auth:admin'], audiences: ['auth'] },
-  ];
   const existing = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { clientId: string; secret: string }[]) : [];
-  const clients = wanted.map((w) => ({ ...w, secret: existing.find((c) => c.clientId === w.clientId)?.secret ?? secret() }));
+  const clients = SERVICE_CLIENTS.map((w) => ({ ...w, secret: existing.find((c) => c.clientId === w.clientId)?.secret ?? secret() }));
   const json = JSON.stringify(clients);
   if (!existsSync(file) || readFileSync(file, 'utf8') !== json) {
     mkdirSync(dataDir, { recursive: true });
