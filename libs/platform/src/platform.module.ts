@@ -13,7 +13,7 @@ import { MethodIndex } from './http/request-rules.js';
 import { ReadinessRegistry } from './health/readiness-registry.js';
 import { loggerParams } from './logging/logger-options.js';
 import { MetricsService } from './metrics/metrics.service.js';
-import { type DatabaseOptions, typeOrmOptions } from './database/typeorm-options.js';
+import { type DatabaseOptions, typeOrmModuleOptions } from './database/typeorm-options.js';
 import { RedisConnection } from './redis/redis-connection.js';
 
 export interface PlatformModuleOptions {
@@ -34,7 +34,7 @@ class RedisLifecycle implements OnModuleInit, OnApplicationShutdown {
 
 /**
  * What every app shares: validated config, JSON logs with request ids, the database (migrations
- * at start), Redis, health, metrics, the one exception filter and input validation.
+ * at start, under an advisory lock), Redis, health, metrics, the one exception filter and input validation.
  */
 @Global()
 @Module({})
@@ -45,7 +45,7 @@ export class PlatformModule {
       module: PlatformModule,
       imports: [
         LoggerModule.forRoot(loggerParams(config)),
-        TypeOrmModule.forRoot(typeOrmOptions(config.database, options.database)),
+        TypeOrmModule.forRootAsync(typeOrmModuleOptions(config.database, options.database)),
         TerminusModule.forRoot({ logger: false }),
       ],
       // /metrics and /health/ready are not controllers: the management listener serves them (start-app.ts).
