@@ -10,7 +10,7 @@ import { createValidationPipe } from './errors/validation.js';
 import { HealthController } from './health/health.controller.js';
 import { HealthService } from './health/health.service.js';
 import { MethodIndex } from './http/request-rules.js';
-import { ReadinessRegistry } from './health/readiness-registry.js';
+import { ReadinessRegistry, type ReadinessRegistryOptions } from './health/readiness-registry.js';
 import { loggerParams } from './logging/logger-options.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { type DatabaseOptions, typeOrmModuleOptions } from './database/typeorm-options.js';
@@ -19,6 +19,8 @@ import { RedisConnection } from './redis/redis-connection.js';
 export interface PlatformModuleOptions {
   config: BaseConfig;
   database: DatabaseOptions;
+  /** Registered readiness checks this app reports without failing readiness on (ReadinessRegistryOptions). */
+  readiness?: ReadinessRegistryOptions;
 }
 
 /** Opens and closes the Redis connection with the app. */
@@ -55,7 +57,7 @@ export class PlatformModule {
         { provide: RedisConnection, useFactory: () => new RedisConnection(config.redis, config.app) },
         { provide: MetricsService, useFactory: () => new MetricsService(config.app) },
         { provide: RedisLifecycle, useFactory: (r: RedisConnection) => new RedisLifecycle(r), inject: [RedisConnection] },
-        ReadinessRegistry,
+        { provide: ReadinessRegistry, useFactory: () => new ReadinessRegistry(options.readiness) },
         HealthService,
         { provide: MethodIndex, useValue: new MethodIndex() },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
