@@ -1,5 +1,6 @@
-import { MIGRATION_LOCK_KEY, MigrationLockTimeoutError, runMigrationsUnderLock } from '@authmesh/platform';
-import { createTestDatabase, type TestDatabase } from '@authmesh/testing';
+import { randomBytes } from 'node:crypto';
+import { MIGRATION_LOCK_KEY, MigrationLockTimeoutError, ensureDatabaseExists, runMigrationsUnderLock } from '@authmesh/platform';
+import { createTestDatabase, testDatabaseServerUrl, type TestDatabase } from '@authmesh/testing';
 import pg from 'pg';
 import { DataSource, type MigrationInterface, type QueryRunner } from 'typeorm';
 
@@ -59,5 +60,24 @@ describe('runMigrationsUnderLock', () => {
     const { rows } = await holder.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [MIGRATION_LOCK_KEY.toString()]);
     expect(rows[0]?.locked).toBe(true);
     await holder.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY.toString()]);
+  });
+});
+
+/** Replicas on a shared server (DATABASE_URL) each create their database if missing, at the same moment. */
+describe('ensureDatabaseExists', () => {
+  it('succeeds in every one of several concurrent calls for a database that does not exist yet', async () => {
+    const name = `authmesh_concurrent_${randomBytes(4).toString('hex')}`;
+    const url = new URL(testDatabaseServerUrl());
+    url.pathname = `/${name}`;
+    const admin = new pg.Client({ connectionString: testDatabaseServerUrl() });
+    await admin.connect();
+    try {
+      const results = await Promise.allSettled(Array.from({ length: 4 }, () => ensureDatabaseExists(url.toString())));
+      expect(results.map((r) => (r.status === 'rejected' ? String(r.reason) : 'ok'))).toEqual(['ok', 'ok', 'ok', 'ok']);
+      expect((await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount).toBe(1);
+    } finally {
+      await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await admin.end();
+    }
   });
 });
