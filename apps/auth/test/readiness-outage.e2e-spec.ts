@@ -50,7 +50,10 @@ describe('auth: readiness while Redis or Postgres is stopped (e2e)', () => {
     await pg.stop();
     const down = await ready();
     expect(down.status).toBe(200);
-    expect(down.body).toMatchObject({ status: 'degraded', details: { database: { status: 'degraded', down: true }, jwks: { status: 'up' } } });
+    expect(down.body).toMatchObject({
+      status: 'degraded',
+      details: { database: { status: 'degraded', down: true }, jwks: { status: 'up' } },
+    });
     expect((await fetch(`${app.url}/.well-known/jwks.json`)).status).toBe(200);
     expect((await clientCredentials()).status).toBe(200);
     await pg.start();

@@ -67,11 +67,17 @@ describe('orders: readiness while Postgres or Redis is stopped (e2e)', () => {
     await pg.stop();
     const down = await ready();
     expect(down.status).toBe(200);
-    expect(down.body).toMatchObject({ status: 'degraded', details: { database: { status: 'degraded', down: true }, revocation: { status: 'up' } } });
+    expect(down.body).toMatchObject({
+      status: 'degraded',
+      details: { database: { status: 'degraded', down: true }, revocation: { status: 'up' } },
+    });
     expect((await fetch(`${app.url}/health/ready`)).status).toBe(200);
     expect((await get('/whoami')).status).toBe(200);
     const orders = await get('/orders');
-    expect({ status: orders.status, code: ((await orders.json()) as { code?: string }).code }).toEqual({ status: 503, code: 'database_unavailable' });
+    expect({ status: orders.status, code: ((await orders.json()) as { code?: string }).code }).toEqual({
+      status: 503,
+      code: 'database_unavailable',
+    });
     expect(orders.headers.get('retry-after')).toBe('5');
     await pg.start();
     await waitFor(async () => (await ready()).body.status === 'ok', 20_000, 250);

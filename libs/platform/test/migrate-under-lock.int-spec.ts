@@ -36,9 +36,13 @@ describe('runMigrationsUnderLock', () => {
     await holder.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY.toString()]);
     const logs: string[] = [];
     const started = Date.now();
-    const error = await runMigrationsUnderLock(dataSource, { url: db.url, connectTimeoutMs: 2000, waitMs: 600, pollMs: 50, log: (m) => logs.push(m) }).catch(
-      (e: unknown) => e,
-    );
+    const error = await runMigrationsUnderLock(dataSource, {
+      url: db.url,
+      connectTimeoutMs: 2000,
+      waitMs: 600,
+      pollMs: 50,
+      log: (m) => logs.push(m),
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MigrationLockTimeoutError);
     expect((error as MigrationLockTimeoutError).code).toBe('migration_lock_timeout');
     expect(Date.now() - started).toBeGreaterThanOrEqual(600);

@@ -32,7 +32,8 @@ describe('readiness reports real outages of Postgres and Redis without failing o
   });
 
   const ready = async (): Promise<Response> => fetch(`${app.managementUrl}/health/ready`, { signal: AbortSignal.timeout(5000) });
-  const status = async (name: string): Promise<unknown> => ((await (await ready()).json()) as { details: Record<string, { status: string }> }).details[name]?.status;
+  const status = async (name: string): Promise<unknown> =>
+    ((await (await ready()).json()) as { details: Record<string, { status: string }> }).details[name]?.status;
 
   it('answers 200 degraded with database down while Postgres is stopped, within the check timeout, and ok again after it is back', async () => {
     expect(await (await ready()).json()).toMatchObject({ status: 'ok', info: { database: { status: 'up' }, redis: { status: 'up' } } });

@@ -55,7 +55,10 @@ describe('HealthService: readiness follows what the instance can serve, not the 
 
   it('is ok when everything answers', async () => {
     const { health, close } = await healthWith(new ReadinessRegistry());
-    expect(await outcome(health)).toMatchObject({ status: 'ok', info: { database: { status: 'up' }, redis: { status: 'up', mode: 'redis' } } });
+    expect(await outcome(health)).toMatchObject({
+      status: 'ok',
+      info: { database: { status: 'up' }, redis: { status: 'up', mode: 'redis' } },
+    });
     await close();
   });
 
@@ -85,7 +88,10 @@ describe('HealthService: readiness follows what the instance can serve, not the 
     const { health, close } = await healthWith(registry);
     expect(await outcome(health)).toBe('not_ready');
     const error = (await health.ready().catch((e: unknown) => e)) as NotReadyError;
-    expect(error.details).toMatchObject({ status: 'error', error: { revocation: { status: 'down', message: expect.stringMatching(/beyond/) } } });
+    expect(error.details).toMatchObject({
+      status: 'error',
+      error: { revocation: { status: 'down', message: expect.stringMatching(/beyond/) } },
+    });
     await close();
   });
 
