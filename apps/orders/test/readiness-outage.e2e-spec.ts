@@ -29,7 +29,7 @@ interface ReadyBody {
  * would take every pod out of the Service at the same moment.
  */
 describe('orders: readiness while Postgres or Redis is stopped (e2e)', () => {
-  const STALENESS_S = 3;
+  const STALENESS_S = 4;
   const key = generateSigningKey('auth-key-1');
   let pg: OwnedPostgres;
   let redis: OwnedRedis;
