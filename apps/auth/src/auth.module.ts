@@ -65,7 +65,15 @@ export class AuthModule {
     return {
       module: AuthModule,
       imports: [
-        PlatformModule.forRoot({ config, database: { entities: ENTITIES, migrations: MIGRATIONS } }),
+        PlatformModule.forRoot({
+          config,
+          database: { entities: ENTITIES, migrations: MIGRATIONS },
+          // Past the staleness bound the mirror only refuses the tokens auth's own routes take
+          // (logout, /admin); issuing, login, refresh and the JWKS need no fresh mirror. Every
+          // replica shares Redis, so failing readiness on it would take all of them out of the
+          // Service at once (docs/operations.md, "Outages").
+          readiness: { reportOnly: ['revocation'] },
+        }),
         RevocationMirrorModule.forRoot(config),
         KeysModule,
         AccountsModule,

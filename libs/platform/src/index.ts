@@ -15,6 +15,7 @@ export * from './metrics/metrics.service.js';
 export * from './redis/redis-connection.js';
 export * from './database/ensure-database.js';
 export * from './database/typeorm-options.js';
+export * from './database/migrate-under-lock.js';
 export * from './database/database-errors.js';
 export * from './bootstrap/app-definition.js';
 export * from './bootstrap/start-app.js';
