@@ -124,7 +124,7 @@ export const BASE_ENV = {
   }),
   redisUrl: envVar.required('REDIS_URL', redisUrlSchema, {
     description:
-      'Redis (revocation blocklist, sessions, rate limits, key announcements): `redis://[user:password@]host:port[/db]` or `rediss://` (one server); `redis+sentinel://[user:password@]host:port[,host:port…]/<masterName>[/<db>][?sentinelUsername=…&sentinelPassword=…]` (Sentinel: the sentinels, default port 26379, and the monitored name; the credentials before @ are the data nodes\'); `redis+cluster://[user:password@]host:port[,host:port…]` (Cluster seed nodes, default port 6379); `rediss+sentinel://` / `rediss+cluster://` for TLS to every node; `memory://` only when every app runs in one process. See docs/operations.md, "Redis topologies".',
+      'Redis (revocation blocklist, sessions, rate limits, key announcements): one server (`redis://`, `rediss://`), Sentinel (`redis+sentinel://host:port,…/<masterName>`), Cluster (`redis+cluster://host:port,…`), or `memory://` only when every app runs in one process. Every form, with credentials and TLS: docs/operations.md, "Redis topologies".',
     hint: REDIS_URL_FORMS,
     // It may carry the data nodes' and the sentinels' passwords: a parse problem never echoes it.
     secret: true,

@@ -17,6 +17,7 @@ export class RedisConnection {
   /** CLIENT SETNAME of the app's connection: `authmesh-<app>`. */
   readonly connectionName: string;
   private lastErrorLog = 0;
+  private closing = false;
 
   constructor(config: RedisConfig, appName: string) {
     this.mode = config.kind === 'memory' ? 'memory' : 'redis';
@@ -31,6 +32,15 @@ export class RedisConnection {
     }
     // Fail-fast options (no offline queue, bounded retries): see createRedisClient.
     this.client = createRedisClient(config, { connectionName: this.connectionName });
+    // ioredis gives up for good (status `end`) when a connect attempt itself rejects, e.g. one cut
+    // short mid-way through asking the sentinels for the master; an app that outlives a Redis
+    // failover must not be left without Redis until it is restarted, so start again.
+    this.client.on('end', () => {
+      if (this.closing) return;
+      setTimeout(() => {
+        if (!this.closing && this.client?.status === 'end') this.client.connect().catch(() => undefined);
+      }, 1000).unref();
+    });
     // Without a listener ioredis reports "Unhandled error event"; log at most every 10 s.
     this.client.on('error', (err: Error) => {
       const now = Date.now();
@@ -84,6 +94,7 @@ export class RedisConnection {
 
   async close(): Promise<void> {
     if (!this.client) return;
+    this.closing = true;
     this.client.disconnect();
   }
 }
