@@ -6,6 +6,7 @@ import { Browser } from './gateway/support/browser.js';
 import { registerUser } from './gateway/support/gateway-fixture.js';
 import {
   type Suite,
+  allReady,
   failoverScenario,
   logout,
   newUserToken,
@@ -32,6 +33,7 @@ describe('the suite on Redis Cluster (e2e)', () => {
   });
 
   it('revokes through auth and refuses at orders', async () => {
+    expect(await allReady(suite)).toBe(true);
     const token = await newUserToken(suite, 'rc-revoke');
     expect((await whoami(suite, token)).status).toBe(200);
     expect(await logout(suite, token)).toBe(200);

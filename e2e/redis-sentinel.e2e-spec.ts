@@ -1,5 +1,5 @@
 import { OwnedRedisSentinel } from '@authmesh/testing';
-import { type Suite, failoverScenario, logout, newUserToken, startSuite, whoami } from './support/redis-failover-scenario.js';
+import { type Suite, allReady, failoverScenario, logout, newUserToken, startSuite, whoami } from './support/redis-failover-scenario.js';
 
 // The suite behind Redis Sentinel this test owns (a primary, a replica, 3 sentinels with quorum 2):
 // every app asks the sentinels for the master (REDIS_URL=redis+sentinel://…/<name>), and a
@@ -18,6 +18,7 @@ describe('the suite on Redis Sentinel (e2e)', () => {
   });
 
   it('revokes through auth and refuses at orders', async () => {
+    expect(await allReady(suite)).toBe(true);
     const token = await newUserToken(suite, 'rs-revoke');
     expect((await whoami(suite, token)).status).toBe(200);
     expect(await logout(suite, token)).toBe(200);

@@ -54,6 +54,13 @@ export async function startSuite(redisUrl: string): Promise<Suite> {
   };
 }
 
+/** Every app's /health/ready is 200: its Redis ping (on a Cluster, every master) and its checks pass. */
+export async function allReady(suite: Suite): Promise<boolean> {
+  const apps = [suite.auth, suite.orders, suite.profiles, suite.gateway];
+  const statuses = await Promise.all(apps.map(async (app) => (await fetch(`${app.managementUrl}/health/ready`)).status));
+  return statuses.every((s) => s === 200);
+}
+
 export interface Answer {
   readonly status: number;
   readonly code?: string;
@@ -178,6 +185,8 @@ export async function failoverScenario(suite: Suite, topology: RedisTopologyUnde
       100,
     );
     expect((await whoami(suite, bystander)).status).toBe(200);
+    // Every app's connection found the new master: ready again.
+    await waitFor(() => allReady(suite), 10_000, 100);
 
     // The session made before the failover was replicated before it: it survived, and (its access
     // token now due) is refreshed under its lock on the new master.
