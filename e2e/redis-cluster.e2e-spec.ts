@@ -1,5 +1,6 @@
 import { RevocationKeyspace } from '@authmesh/revocation';
 import { OwnedRedisCluster } from '@authmesh/testing';
+import { Cluster } from 'ioredis';
 import { sessionHash } from '../apps/gateway/src/session/session-seal.js';
 import { storeKey } from '../apps/gateway/src/session/session.service.js';
 import { Browser } from './gateway/support/browser.js';
@@ -41,6 +42,23 @@ describe('the suite on Redis Cluster (e2e)', () => {
     const deadline = Date.now() + 5000;
     while ((await whoami(suite, token)).code !== 'token_revoked' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(await whoami(suite, token)).toEqual({ status: 401, code: 'token_revoked' });
+  });
+
+  it('keeps rate-limit counters in the cluster, not in the per-instance fallback', async () => {
+    // rate-limiter-flexible falls back to memory (its insurance limiter) on any store error, so a
+    // limiter that could not use a Cluster client would pass every other test unnoticed.
+    const browser = new Browser(suite.gateway);
+    expect((await browser.login(await registerUser(suite.auth.url, 'rc-limits'))).status).toBe(200);
+    const client = new Cluster(cluster.seeds, { lazyConnect: true });
+    client.on('error', () => undefined);
+    await client.connect();
+    try {
+      const keys = async (pattern: string) => (await Promise.all(client.nodes('master').map((n) => n.keys(pattern)))).flat();
+      expect(await keys('auth:rate:addr:*')).not.toEqual([]);
+      expect(await keys(`${suite.gateway.config.gateway.redisKeyPrefix}rate:*`)).not.toEqual([]);
+    } finally {
+      client.disconnect();
+    }
   });
 
   it('keeps every revocation across the failover of the master holding the revocation data', async () => {
