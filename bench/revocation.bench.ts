@@ -95,8 +95,11 @@ function verifierApp(variant: Variant): AppDefinition<VerifierAppConfig> {
           : variant === 'lookup'
             ? {
                 revocation: {
-                  useFactory: (redis: RedisConnection) =>
-                    new LookupRevocationChecker(redis.client!.duplicate({ enableAutoPipelining: true, lazyConnect: false })),
+                  useFactory: (redis: RedisConnection) => {
+                    const client = redis.duplicate('lookup', { enableAutoPipelining: true })!;
+                    client.connect().catch(() => undefined); // as before: connect now, not on the first check
+                    return new LookupRevocationChecker(client);
+                  },
                   inject: [RedisConnection],
                 },
               }

@@ -13,6 +13,8 @@ export * from './health/health.service.js';
 export * from './management/management-server.js';
 export * from './metrics/metrics.service.js';
 export * from './redis/redis-connection.js';
+export * from './redis/redis-url.js';
+export * from './redis/redis-client-factory.js';
 export * from './database/ensure-database.js';
 export * from './database/typeorm-options.js';
 export * from './database/migrate-under-lock.js';

@@ -27,7 +27,7 @@ function subscriberWith(fake: FakeSubscriber) {
     forgetCachedClients: () => forgotten++,
     onAnnouncedChange: async () => undefined,
   } as unknown as ClientsService;
-  const redis = { client: { duplicate: () => fake } } as unknown as RedisConnection;
+  const redis = { client: {}, duplicate: () => fake } as unknown as RedisConnection;
   const subscriber = new ClientChangeSubscriber(clients, redis, {} as RevocationStore);
   return { subscriber, cacheUsable: () => cacheUsable(), forgotten: () => forgotten };
 }

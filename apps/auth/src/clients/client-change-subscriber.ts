@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { RedisConnection } from '@authmesh/platform';
+import { type RedisClient, RedisConnection } from '@authmesh/platform';
 import {
   MemoryRevocationStore,
   REVOCATION_CHANNEL,
@@ -31,7 +31,7 @@ export const SUBSCRIPTION_PING_TIMEOUT_MS = 2000;
 @Injectable()
 export class ClientChangeSubscriber implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('ClientChangeSubscriber');
-  private subscriber?: Redis;
+  private subscriber?: RedisClient;
   private unsubscribeMemory?: () => void;
   private listening = false;
   private stopped = false;
@@ -54,14 +54,11 @@ export class ClientChangeSubscriber implements OnApplicationBootstrap, OnApplica
     }
     if (this.redis.client === undefined) return;
     const channel = this.store instanceof RedisRevocationStore ? this.store.keyspace.channel : REVOCATION_CHANNEL;
-    const subscriber = this.redis.client.duplicate({
-      connectionName: 'authmesh-auth-client-changes',
-      lazyConnect: true,
-      enableOfflineQueue: false,
+    const subscriber = this.redis.duplicate('client-changes', {
       // We SUBSCRIBE ourselves on every ready, so we know when the subscription is confirmed.
       autoResubscribe: false,
       autoResendUnfulfilledCommands: false,
-    });
+    })!;
     this.subscriber = subscriber;
     subscriber.on('error', () => undefined); // the main connection logs Redis trouble
     subscriber.on('close', () => {

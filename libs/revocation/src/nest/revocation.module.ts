@@ -143,7 +143,7 @@ export class RevocationModule {
               ...common,
               // A healthy mirror is up to one heartbeat old: keep that well inside the bound.
               heartbeatMs: options.heartbeatMs ?? Math.min(1000, options.maxStalenessSeconds * 250),
-              name: redis.client.options.connectionName?.replace(/^authmesh-/, ''),
+              name: redis.connectionName.replace(/^authmesh-/, ''),
               logger: nestLogger('RevocationFeed'),
             });
           },
