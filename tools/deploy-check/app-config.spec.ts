@@ -38,8 +38,7 @@ describe('the apps accept the configuration the deploy files give them', () => {
     expect(loadAuthctlConfig(env, () => undefined).authUrl).toBe('http://auth:3000');
   });
 
-  // prod is left out on purpose: its REDIS_URL (redis+sentinel://) needs the Sentinel support of issue 15.
-  it.each(['base', 'overlays/dev'])('kubernetes %s: every Deployment', (overlay) => {
+  it.each(['base', 'overlays/dev', 'overlays/prod'])('kubernetes %s: every Deployment', (overlay) => {
     const objects = render(overlay);
     const configMaps = new Map(
       objects.filter((o) => o.kind === 'ConfigMap').map((o) => [o.metadata.name, o.data as Record<string, string>]),
