@@ -210,7 +210,7 @@ export class MemoryRevocationStore implements RevocationStore {
   }
 
   /** One process, no replica, no persistence to regress to: nothing it acknowledged can go missing. */
-  async verifyDelivered(): Promise<DeliveryCheck> {
+  async verifyDelivered(_ids: readonly string[]): Promise<DeliveryCheck> {
     return { missing: [], lastId: undefined };
   }
 
