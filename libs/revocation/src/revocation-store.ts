@@ -53,7 +53,7 @@ export interface RevocationStore {
   /**
    * The generation marker: when the blocklist was last completely seeded from auth's ledger (ms),
    * or undefined when the blocklist lost its data (a flush, an empty restart, a failover to an empty
-   * replica) or was never seeded. Auth writes it; verifiers read it to know a re-sync is complete.
+   * replica) or was never seeded. Auth writes it; verifiers read it to know a read of the stream is complete.
    */
   seededGeneration(): Promise<number | undefined>;
   /**

@@ -6,7 +6,7 @@ export interface RevocationStoreOptions {
   readonly clockToleranceSeconds: number;
   /** The longest access-token lifetime auth issues (seconds): how long a subject revocation must last. */
   readonly maxTokenLifetimeSeconds: number;
-  /** Namespace for keys and channel (default none); writers and verifiers must agree. */
+  /** Namespace for the keys, inside their hash tag (default none); writers and verifiers must agree. */
   readonly keyPrefix?: string;
   /** Redis store only: a command that takes longer fails as unavailable (default 2000 ms). */
   readonly commandTimeoutMs?: number;

@@ -13,7 +13,7 @@ interface Entry {
 
 /**
  * What Redis is to the Redis store, in one process: keys with a value and an absolute expiry, and
- * a channel. Expired keys are invisible at once and swept lazily. `npm start` (`REDIS_URL=memory://`)
+ * a channel. Expired keys are invisible at once and swept lazily; listeners stand in for the event stream. `npm start` (`REDIS_URL=memory://`)
  * runs every service in one process, and they all share the one backend `sharedMemoryRevocationBackend()`
  * returns, so a revocation auth writes reaches the orders and profiles verifiers.
  */

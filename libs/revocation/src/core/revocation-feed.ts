@@ -13,7 +13,7 @@ export interface RevocationFeedStatus {
   readonly lastError?: string;
   /**
    * Present (true) while the feed waits for auth's generation marker before it may call its
-   * re-sync complete: the blocklist lost its data or is being re-seeded. Absent otherwise.
+   * read complete: the blocklist lost its data or is being re-seeded. Absent otherwise.
    */
   readonly awaitingSeed?: true;
   /** Redis: the last stream id applied (where a reconnect resumes). */
