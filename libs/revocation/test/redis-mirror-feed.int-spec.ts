@@ -75,6 +75,11 @@ class SnapshotRedis {
     probe.disconnect();
   }
 
+  /** SIGSTOP / SIGCONT: the process stops answering with its sockets open (a host frozen, a partition). */
+  freeze(frozen: boolean): void {
+    this.child?.kill(frozen ? 'SIGSTOP' : 'SIGCONT');
+  }
+
   /** SIGKILL: whatever was written since the last SAVE is gone. */
   async stop(): Promise<void> {
     const child = this.child;
@@ -339,6 +344,8 @@ describe('RedisMirrorFeed: Redis going back in time (a restart from an older sna
   let writer: Redis;
   let feedClient: Redis | undefined;
   let feed: RedisMirrorFeed | undefined;
+  let theMirror: RevocationMirror | undefined;
+  const mirror = (): RevocationMirror => theMirror!;
 
   beforeAll(async () => {
     server = await SnapshotRedis.start();
@@ -348,6 +355,7 @@ describe('RedisMirrorFeed: Redis going back in time (a restart from an older sna
     await writer.connect();
   });
   afterAll(async () => {
+    server?.freeze(false);
     await feed?.stop();
     feedClient?.disconnect();
     writer?.disconnect();
@@ -364,6 +372,7 @@ describe('RedisMirrorFeed: Redis going back in time (a restart from an older sna
     feedClient = new Redis(proxy.url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: () => 50 });
     feedClient.on('error', () => undefined);
     const mirror = new RevocationMirror({ clockToleranceSeconds: 30 });
+    theMirror = mirror;
     feed = new RedisMirrorFeed(feedClient, mirror, { heartbeatMs: 100, commandTimeoutMs: 300 });
     await feed.start();
     const lost = randomUUID();
@@ -382,5 +391,20 @@ describe('RedisMirrorFeed: Redis going back in time (a restart from an older sna
     expect(mirror.revocationOf(claimsOf(kept))).toBe('token');
     // Redis forgot it; the mirror merges, so it still refuses it (auth re-seeds Redis: its own test).
     expect(mirror.revocationOf(claimsOf(lost))).toBe('token');
+  });
+
+  it('on a connection that goes silent (Redis frozen, sockets open): grows stale from the first missed heartbeat, reconnects, and is fresh again once Redis answers', async () => {
+    // The feed of the test above: synced, heartbeat 100 ms, command timeout 300 ms, 3 missed heartbeats.
+    expect(feed!.status().synced).toBe(true);
+    server.freeze(true);
+    try {
+      await waitFor(() => mirror().stalenessMs() > 400, 3000, 10);
+      await waitFor(() => /unanswered/.test(feed!.status().lastError ?? ''), 3000, 10);
+      // Three missed heartbeats: the connection is re-made (and cannot complete while Redis is frozen).
+      await waitFor(() => !feed!.status().synced, 3000, 10);
+    } finally {
+      server.freeze(false);
+    }
+    await waitFor(() => feed!.status().synced && mirror().stalenessMs() < 300, 10_000, 10);
   });
 });
