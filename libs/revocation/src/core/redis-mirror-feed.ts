@@ -224,6 +224,9 @@ export class RedisMirrorFeed implements RevocationFeed {
         failures = 0;
       } catch (e) {
         if (!this.current(epoch)) return;
+        // A read that failed without a close (a Cluster node gone behind the client, a timeout)
+        // broke the continuity that "synced" stands for: the next locate decides afresh.
+        this.synced = false;
         this.observer.syncFailed?.();
         this.noteError(e);
         await this.sleep(backoffDelay(++failures, RETRY_BACKOFF));
