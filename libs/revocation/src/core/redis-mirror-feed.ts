@@ -279,7 +279,8 @@ export class RedisMirrorFeed implements RevocationFeed {
     }
     const started = this.now();
     let entries = 0;
-    // A resume under a running feed (after an older `resync`) is caught up already.
+    // A resume under a running feed (a `resync` whose seed has already lost its marker again, read
+    // on a connection that never broke) is caught up already.
     let caughtUp = this.synced && position.kind === 'resume';
     // Complete once it has applied up to the stream's end as located: the marker stood then, so
     // everything written before the LOCATE is in the mirror. A reconnect that missed nothing is
