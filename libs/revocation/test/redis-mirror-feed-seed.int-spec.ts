@@ -117,7 +117,9 @@ describe('RedisMirrorFeed and the generation marker (owned redis-server)', () =>
     await new Promise((r) => setTimeout(r, 600));
     expect(v.feed.status()).toMatchObject({ connected: true, synced: true, syncs: syncsBefore });
     expect(v.feed.status()).not.toHaveProperty('awaitingSeed');
-    expect(v.mirror.stalenessMs()).toBeLessThan(300);
+    // Up to the 100 ms block time plus two of Redis's timer ticks (100 ms at hz 10: a block timeout
+    // fires on a tick), plus scheduling on a loaded machine.
+    expect(v.mirror.stalenessMs()).toBeLessThan(500);
     expect(v.mirror.revocationOf(claimsOf(held))).toBe('token');
     expect(v.mirror.revocationOf(claimsOf('x', 'user-held'))).toBe('subject');
 
@@ -130,7 +132,7 @@ describe('RedisMirrorFeed and the generation marker (owned redis-server)', () =>
     await waitFor(() => v.mirror.revocationOf(claimsOf(reseeded)) === 'token' && v.feed.status().syncs > syncsBefore, 2000, 5);
     expect(v.feed.status()).toMatchObject({ synced: true, syncs: syncsBefore + 1, fullReads: fullReadsBefore + 1 });
     expect(v.mirror.revocationOf(claimsOf(held))).toBe('token');
-    expect(v.mirror.stalenessMs()).toBeLessThan(300);
+    expect(v.mirror.stalenessMs()).toBeLessThan(500);
   });
 
   describe('when the marker moves under a full read (5000 events read one per XREAD)', () => {

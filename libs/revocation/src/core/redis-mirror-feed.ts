@@ -82,9 +82,9 @@ type Client = Redis | Cluster;
  * connection of its own: `XREAD BLOCK <heartbeatMs> COUNT <n> STREAMS <stream> <last id>` in a loop,
  * applying each event and remembering the last id.
  *
- * Freshness: a reply with fewer than `readCount` events (or none, at the block timeout) means the
- * mirror held every event written before that XREAD was sent, so the mirror is marked fresh as of
- * the send. A silently dead connection (no RST, a partition) shows as a read that does not come
+ * Freshness: a reply with fewer than `readCount` events means the mirror held every event written
+ * before that XREAD was sent, so the mirror is marked fresh as of the send; an empty reply (the block
+ * timed out) as of the send plus the block time (Redis waited that long and nothing came). A silently dead connection (no RST, a partition) shows as a read that does not come
  * back: staleness grows from the first missed heartbeat, and after `maxFailedHeartbeats` the
  * connection is re-made. A slow reader reads a bigger batch; nothing is dropped for it (no pub/sub
  * output buffer to overflow).
@@ -319,7 +319,11 @@ export class RedisMirrorFeed implements RevocationFeed {
       // All there is, yet short of the end the LOCATE saw: the stream lost entries under the read
       // (a flush, a restart): read the marker again rather than call a partial mirror complete.
       if (!caughtUp) return 'relocate';
-      this.mirror.markFresh(sentAt);
+      // Events in the reply: complete as of when Redis replied, known only to be after the send.
+      // None (the block timed out): Redis waited at least the block time after receiving the read,
+      // so nothing was written before send + block, or before the reply if it came sooner. Without
+      // that, a mirror would read up to two block times stale between idle replies.
+      this.mirror.markFresh(batch.length > 0 ? sentAt : Math.min(sentAt + this.heartbeatMs, this.now()));
     }
     return 'ended';
   }
