@@ -204,8 +204,9 @@ describe('RedisMirrorFeed and the generation marker (owned redis-server)', () =>
     for (let i = 0; i < 20; i++) await store.markSeeded(Date.now() + i, await store.beginSeed());
     await waitFor(() => v.feed.status().syncs > before, 2000, 5);
     await new Promise((r) => setTimeout(r, 300));
-    // Events are read in batches: one full read per batch that held a new resync, never one per seed.
-    expect(v.feed.status().syncs - before).toBeLessThanOrEqual(4);
+    // Events are read in batches: one full read per batch that held a newer resync (how many batches
+    // the 20 seeds fall into depends on scheduling), never one per seed.
+    expect(v.feed.status().syncs - before).toBeLessThanOrEqual(10);
   });
 
   it('after a restart of the server empty: not fresh until the marker is back, and nothing it held is dropped', async () => {
