@@ -186,7 +186,8 @@ async function main(): Promise<void> {
   const base = new URL(server);
   base.pathname = `/authmesh_bench_${randomBytes(4).toString('hex')}`;
   const adminPassword = randomBytes(18).toString('base64url');
-  const common = { DATABASE_URL: base.toString(), REDIS_URL: redisUrl, LOG_LEVEL: 'silent', PORT: '0' };
+  // MANAGEMENT_PORT 0 as well: the default management ports (3100-3103) collide with any suite running on this machine.
+  const common = { DATABASE_URL: base.toString(), REDIS_URL: redisUrl, LOG_LEVEL: 'silent', PORT: '0', MANAGEMENT_PORT: '0' };
   const running: RunningApp[] = [];
   const databases = new Set<string>();
   const redis = new RedisConnection({ kind: 'redis', url: redisUrl }, 'bench');
