@@ -95,8 +95,11 @@ function verifierApp(variant: Variant): AppDefinition<VerifierAppConfig> {
           : variant === 'lookup'
             ? {
                 revocation: {
-                  useFactory: (redis: RedisConnection) =>
-                    new LookupRevocationChecker(redis.client!.duplicate({ enableAutoPipelining: true, lazyConnect: false })),
+                  useFactory: (redis: RedisConnection) => {
+                    const client = redis.duplicate('lookup', { enableAutoPipelining: true })!;
+                    client.connect().catch(() => undefined); // as before: connect now, not on the first check
+                    return new LookupRevocationChecker(client);
+                  },
                   inject: [RedisConnection],
                 },
               }
@@ -183,7 +186,8 @@ async function main(): Promise<void> {
   const base = new URL(server);
   base.pathname = `/authmesh_bench_${randomBytes(4).toString('hex')}`;
   const adminPassword = randomBytes(18).toString('base64url');
-  const common = { DATABASE_URL: base.toString(), REDIS_URL: redisUrl, LOG_LEVEL: 'silent', PORT: '0' };
+  // MANAGEMENT_PORT 0 as well: the default management ports (3100-3103) collide with any suite running on this machine.
+  const common = { DATABASE_URL: base.toString(), REDIS_URL: redisUrl, LOG_LEVEL: 'silent', PORT: '0', MANAGEMENT_PORT: '0' };
   const running: RunningApp[] = [];
   const databases = new Set<string>();
   const redis = new RedisConnection({ kind: 'redis', url: redisUrl }, 'bench');

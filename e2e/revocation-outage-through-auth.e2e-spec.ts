@@ -1,10 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { Redis } from 'ioredis';
+import { RevocationKeyspace } from '@authmesh/revocation';
 import { OwnedRedis, newTestApp, type TestApp, waitFor } from '@authmesh/testing';
 import { authApp } from '../apps/auth/src/auth.app.js';
 import { ordersApp } from '../apps/orders/src/orders.app.js';
 import { UNUSED_PROFILES_CLIENT_ENV } from '../apps/orders/test/support/profiles-client-env.js';
+
+/** The names auth's store gives the blocklist in Redis (one hash tag, see RevocationKeyspace). */
+const keyspace = new RevocationKeyspace();
 
 // A Redis server this test owns is killed while revocations are written at auth and requests are
 // verified at orders, then restarted: the outage policy holds, nothing accepted is lost, and orders
@@ -69,8 +73,8 @@ describe('a Redis outage between auth and orders', () => {
     const probe = new Redis(redis.url);
     try {
       // auth's outbox replays what it accepted during the outage…
-      await waitFor(async () => (await probe.exists(`revoked:jti:${decodeJwt(loggedOut).jti}`)) === 1, 20_000, 100);
-      await waitFor(async () => (await probe.exists(`revoked:sub:${decodeJwt(everywhere).sub}`)) === 1, 20_000, 100);
+      await waitFor(async () => (await probe.exists(keyspace.jtiKey(decodeJwt(loggedOut).jti!))) === 1, 20_000, 100);
+      await waitFor(async () => (await probe.exists(keyspace.subKey(decodeJwt(everywhere).sub!))) === 1, 20_000, 100);
       // …and orders, re-synced, honours every one of them while others pass again.
       await waitFor(async () => (await whoami(bystander)).status === 200, 20_000, 100);
       await waitFor(

@@ -1,11 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { Redis } from 'ioredis';
+import { RevocationKeyspace } from '@authmesh/revocation';
 import pg from 'pg';
 import { OwnedRedis, newTestApp, type TestApp, waitFor } from '@authmesh/testing';
 import { authApp } from '../apps/auth/src/auth.app.js';
 import { ordersApp } from '../apps/orders/src/orders.app.js';
 import { UNUSED_PROFILES_CLIENT_ENV } from '../apps/orders/test/support/profiles-client-env.js';
+
+/** The names auth's store gives the blocklist in Redis (one hash tag, see RevocationKeyspace). */
+const keyspace = new RevocationKeyspace();
 
 const ISSUER = 'http://auth.test';
 const password = 'long enough password!';
@@ -108,13 +112,13 @@ describe('a Redis that lost its data is re-seeded from the revocation ledger', (
 
   it('after FLUSHALL: the running verifier never accepts the token, a new one refuses it within 5 s, auth counts one re-seed', async () => {
     const token = await revokedToken();
-    await waitFor(async () => (await probe.exists('revocation:generation')) === 1, 5000);
+    await waitFor(async () => (await probe.exists(keyspace.generationKey)) === 1, 5000);
     const before = await metric(auth, 'revocation_reseeds_total');
     const poller = poll(orders, token);
 
     await probe.flushall();
     await newVerifierRefuses(token);
-    await waitFor(async () => (await probe.exists(`revoked:jti:${decodeJwt(token).jti}`)) === 1, 5000, 50);
+    await waitFor(async () => (await probe.exists(keyspace.jtiKey(decodeJwt(token).jti!))) === 1, 5000, 50);
 
     const statuses = await poller.stop();
     expect(statuses.length).toBeGreaterThan(10);
@@ -130,7 +134,7 @@ describe('a Redis that lost its data is re-seeded from the revocation ledger', (
     await redis.stop();
     await new Promise((r) => setTimeout(r, 500));
     await redis.start();
-    await waitFor(async () => (await probe.exists(`revoked:jti:${decodeJwt(token).jti}`).catch(() => 0)) === 1, 10_000, 50);
+    await waitFor(async () => (await probe.exists(keyspace.jtiKey(decodeJwt(token).jti!)).catch(() => 0)) === 1, 10_000, 50);
     await newVerifierRefuses(token);
 
     const statuses = await poller.stop();
@@ -162,7 +166,7 @@ describe('a Redis that lost its data is re-seeded from the revocation ledger', (
     const [reseedsBefore, entriesBefore] = [await reseeds(), await entries()];
 
     await probe.flushall();
-    await waitFor(async () => (await probe.exists('revocation:generation')) === 1, 5000, 50);
+    await waitFor(async () => (await probe.exists(keyspace.generationKey)) === 1, 5000, 50);
     // Let a second instance's next check (1 s) run: it must find the marker, not seed again.
     await new Promise((r) => setTimeout(r, 2500));
 
@@ -170,6 +174,6 @@ describe('a Redis that lost its data is re-seeded from the revocation ledger', (
     const written = (await entries()) - entriesBefore;
     expect(written).toBeGreaterThanOrEqual(tokens.length);
     expect(written).toBeLessThanOrEqual(live);
-    for (const token of tokens) expect(await probe.exists(`revoked:jti:${decodeJwt(token).jti}`)).toBe(1);
+    for (const token of tokens) expect(await probe.exists(keyspace.jtiKey(decodeJwt(token).jti!))).toBe(1);
   });
 });

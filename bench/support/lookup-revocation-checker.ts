@@ -1,6 +1,6 @@
 import { RevocationKeyspace } from '@authmesh/revocation';
 import { type AccessTokenClaims, type RevocationChecker, TokenRevokedError } from '@authmesh/token-verifier';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@authmesh/platform';
 
 /**
  * The alternative the mirror was measured against (bench only, not shipped): a per-request lookup
@@ -11,7 +11,7 @@ import type { Redis } from 'ioredis';
 export class LookupRevocationChecker implements RevocationChecker {
   private readonly keyspace = new RevocationKeyspace();
 
-  constructor(private readonly client: Redis) {}
+  constructor(private readonly client: RedisClient) {}
 
   async check(claims: AccessTokenClaims): Promise<void> {
     const [jti, sub] = await Promise.all([

@@ -2,6 +2,7 @@ import type { TestApp } from '@authmesh/testing';
 import { Redis } from 'ioredis';
 import { testRedisUrl, requestsServed } from '@authmesh/testing';
 import { openSession, sessionHash } from '../../apps/gateway/src/session/session-seal.js';
+import { storeKey } from '../../apps/gateway/src/session/session.service.js';
 import { Browser } from './support/browser.js';
 import { ADDRESS, CART, PASSWORD, call, registerUser, startAuth, startGateway, startServices } from './support/gateway-fixture.js';
 
@@ -164,7 +165,7 @@ describe('gateway BFF sessions (e2e)', () => {
     const browser = await loggedIn('bff-logout');
     const cookie = browser.cookie!;
     const prefix = gateway.config.gateway.redisKeyPrefix;
-    const sealed = await redis.get(`${prefix}session:${sessionHash(cookie)}`);
+    const sealed = await redis.get(`${prefix}${storeKey(sessionHash(cookie))}`);
     // Redis holds neither the cookie nor a readable token: only the cookie opens the session.
     expect(sealed).not.toContain(cookie);
     const refreshToken = openSession(cookie, sealed!)!.refreshToken;
@@ -176,7 +177,7 @@ describe('gateway BFF sessions (e2e)', () => {
     expect(res.status).toBe(200);
     expect(browser.lastSetCookie).toMatch(/^authmesh_session=;/);
     expect(browser.lastSetCookie).toMatch(/Expires=Thu, 01 Jan 1970|Max-Age=0/i);
-    expect(await redis.exists(`${prefix}session:${sessionHash(cookie)}`)).toBe(0);
+    expect(await redis.exists(`${prefix}${storeKey(sessionHash(cookie))}`)).toBe(0);
 
     browser.cookie = cookie;
     const after = await browser.send('GET', '/api/orders');
@@ -229,7 +230,7 @@ describe('gateway BFF sessions (e2e)', () => {
     // The lazy gateway does not refresh ahead of time: its next request verifies the same access token.
     const browser = await loggedIn('bff-revoked', lazy);
     const cookie = browser.cookie!;
-    const key = `${lazy.config.gateway.redisKeyPrefix}session:${sessionHash(cookie)}`;
+    const key = `${lazy.config.gateway.redisKeyPrefix}${storeKey(sessionHash(cookie))}`;
     const refreshToken = openSession(cookie, (await redis.get(key))!)!.refreshToken;
     expect((await browser.send('GET', '/api/orders')).status).toBe(200);
 

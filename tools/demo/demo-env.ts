@@ -1,7 +1,12 @@
-import { BASE_ENV, type EnvTable, envSchemas, envVar } from '@authmesh/platform';
+import { type EnvTable, envSchemas, envVar, parseRedisUrl } from '@authmesh/platform';
 import { z } from 'zod';
 
 const httpUrl = envSchemas.url(['http', 'https']);
+/** Any form the services take, kept as written (the flush step parses it again to connect). */
+const redisUrl = z.string().superRefine((v, ctx) => {
+  const parsed = parseRedisUrl(v);
+  if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.problem });
+});
 
 /**
  * What `npm run demo` reads: where the suite answers (npm start's ports by default; the
@@ -20,7 +25,7 @@ export const DEMO_ENV = {
   profilesUrl: envVar.withDefault('PROFILES_URL', httpUrl, 'http://127.0.0.1:3003', {
     description: 'Profiles, called directly likewise.',
   }),
-  redisUrl: envVar.optional('REDIS_URL', BASE_ENV.redisUrl.schema, {
+  redisUrl: envVar.optional('REDIS_URL', redisUrl, {
     description:
       "The suite's Redis: the last step FLUSHALLs it and checks the revocations hold (auth re-seeds from its ledger). Unset or `memory://`: that step is skipped, saying why.",
     derivedDefault: 'unset (the flush step is skipped)',

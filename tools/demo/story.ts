@@ -1,6 +1,6 @@
 import type { RevokeKeyResult, RotateResult } from '@authmesh/contracts';
+import { createRedisClient, parseRedisUrl } from '@authmesh/platform';
 import { RevocationKeyspace } from '@authmesh/revocation';
-import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { type Answer, authctl, bearer, call } from './http.js';
 
@@ -212,11 +212,16 @@ export async function runStory(target: DemoTarget, print: (line: string) => void
     [
       'FLUSHALL Redis: the revocations still hold',
       async () => {
-        if (!target.redisUrl || target.redisUrl.startsWith('memory:')) {
+        const parsed = target.redisUrl === undefined ? undefined : parseRedisUrl(target.redisUrl);
+        if (!parsed?.ok || parsed.config.kind === 'memory') {
           return { skipped: 'the suite runs on the in-memory stand-in (REDIS_URL unset or memory://): there is no Redis to flush' };
         }
+        if (parsed.config.kind === 'cluster') {
+          return { skipped: 'REDIS_URL is a Cluster: FLUSHALL empties one node at a time, not the data set at once' };
+        }
         const keyspace = new RevocationKeyspace();
-        const redis = new Redis(target.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 2000 });
+        // The services' own client factory: one server or the master a Sentinel names.
+        const redis = createRedisClient(parsed.config, { connectionName: 'authmesh-demo' });
         redis.on('error', () => undefined);
         try {
           await redis.connect();

@@ -1,7 +1,19 @@
-import { BASE_ENV, type Env, EnvReader, type EnvTable, envSchemas, envVar } from '@authmesh/platform';
+import { BASE_ENV, type Env, EnvReader, type EnvTable, envSchemas, envVar, parseRedisUrl } from '@authmesh/platform';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_BALANCER_PORTS, DEFAULT_REPLICAS, SERVICES, type ServiceName } from './topology.js';
+
+/**
+ * A REDIS_URL the services accept (every form: one server, Sentinel, Cluster), kept as written
+ * since each replica parses it itself, and not the in-process stand-in.
+ */
+const realRedisUrl = z.string().superRefine((v, ctx) => {
+  const parsed = parseRedisUrl(v);
+  if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.problem });
+  else if (parsed.config.kind === 'memory') {
+    ctx.addIssue({ code: 'custom', message: 'must be a real Redis: memory:// lives in one process, and the topology runs seven' });
+  }
+});
 
 /**
  * What `npm run start:topology` reads. Unlike `npm start` it has no embedded defaults: every
@@ -15,17 +27,11 @@ export const TOPOLOGY_ENV = {
     hint: 'the topology runs no embedded database; e.g. postgres://postgres@127.0.0.1:5432/authmesh',
     secret: true,
   }),
-  redisUrl: envVar.required(
-    'REDIS_URL',
-    BASE_ENV.redisUrl.schema.refine(
-      (v) => !v.startsWith('memory:'),
-      'must be a real Redis: memory:// lives in one process, and the topology runs seven',
-    ),
-    {
-      description: 'The real Redis every replica shares (blocklist, announcements, sessions, rate limits); `memory://` is refused.',
-      hint: 'e.g. redis://127.0.0.1:6379',
-    },
-  ),
+  redisUrl: envVar.required('REDIS_URL', realRedisUrl, {
+    description:
+      'The real Redis every replica shares (blocklist, announcements, sessions, rate limits), in any form the services take; `memory://` is refused.',
+    hint: 'e.g. redis://127.0.0.1:6379',
+  }),
   dataDir: envVar.withDefault('AUTHMESH_DATA_DIR', z.string(), '.data', {
     description:
       "Where the generated AUTH_KEK, client secrets and admin password are kept: `npm start`'s files (`auth-kek`, `suite-clients.json`), so `authctl` and `npm run demo` find them.",

@@ -64,11 +64,11 @@ export interface Topology {
  * token from either replica names the same issuer, and verifiers fetch the JWKS through it); the
  * gateways share one public origin (their round-robin's), hence one session cookie and CSRF origin.
  *
- * Order: the first auth replica starts alone, because it creates the database, runs the
- * migrations (TypeORM's `migrationsRun` takes no lock) and creates the first signing key; the other
- * replica of each service starts once the first is up, for the same reason (each service's
- * migrations run in its first replica). Profiles before orders, orders before the gateway: each
- * is ready before anything calls it.
+ * Order: the first replica of each service starts alone and the others once it is up, as a
+ * rolling first install would: it creates the database, runs the migrations and (auth) creates the
+ * first signing key and seeds the clients, so the others start against a ready schema (migrations
+ * and the first key are under advisory locks anyway; this keeps a failed start attributable to one
+ * process). Profiles before orders, orders before the gateway: each is ready before anything calls it.
  */
 export async function startTopology(options: TopologyOptions): Promise<Topology> {
   const replicasOf = { ...DEFAULT_REPLICAS, ...options.replicas };

@@ -22,6 +22,7 @@ import { ExchangedTokens1764000000004 } from './migrations/1764000000004-exchang
 import { EmailVerification1764000000030 } from './migrations/1764000000030-email-verification.js';
 import { UnlockTokens1764000000040 } from './migrations/1764000000040-unlock-tokens.js';
 import { RevocationLedger1764000000050 } from './migrations/1764000000050-revocation-ledger.js';
+import { RevocationStreamIds1764000000060 } from './migrations/1764000000060-revocation-stream-ids.js';
 import { OAuthModule } from './oauth/oauth.module.js';
 import { ExchangedTokenEntity } from './revocation/exchanged-token.entity.js';
 import { RevocationMirrorModule } from './revocation/revocation-mirror.module.js';
@@ -53,6 +54,7 @@ const MIGRATIONS = [
   EmailVerification1764000000030,
   UnlockTokens1764000000040,
   RevocationLedger1764000000050,
+  RevocationStreamIds1764000000060,
 ];
 
 /**
@@ -65,7 +67,15 @@ export class AuthModule {
     return {
       module: AuthModule,
       imports: [
-        PlatformModule.forRoot({ config, database: { entities: ENTITIES, migrations: MIGRATIONS } }),
+        PlatformModule.forRoot({
+          config,
+          database: { entities: ENTITIES, migrations: MIGRATIONS },
+          // Past the staleness bound the mirror only refuses the tokens auth's own routes take
+          // (logout, /admin); issuing, login, refresh and the JWKS need no fresh mirror. Every
+          // replica shares Redis, so failing readiness on it would take all of them out of the
+          // Service at once (docs/operations.md, "Outages").
+          readiness: { reportOnly: ['revocation'] },
+        }),
         RevocationMirrorModule.forRoot(config),
         KeysModule,
         AccountsModule,

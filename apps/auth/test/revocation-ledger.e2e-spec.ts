@@ -1,10 +1,14 @@
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { Redis } from 'ioredis';
+import { RevocationKeyspace } from '@authmesh/revocation';
 import pg from 'pg';
 import { OwnedRedis, type TestApp, waitFor } from '@authmesh/testing';
 import type { AuthConfig } from '../src/config/auth.config.js';
 import { RevocationLedgerPurger } from '../src/revocation/revocation-ledger-purger.service.js';
 import { MULTI_CLIENT, basic, form, newAuthApp, post, uniqueEmail } from './auth-fixture.js';
+
+/** The names auth's store gives the blocklist in Redis (one hash tag, see RevocationKeyspace). */
+const keyspace = new RevocationKeyspace();
 
 const password = 'correct horse battery';
 const ADMIN = { email: 'root@example.com', password: 'root password 1234' };
@@ -92,7 +96,7 @@ describe('auth: the revocation ledger in Postgres (every live revocation, delive
       expect(row.delivered).toBe(true);
       expect(new Date(row.expires_at!).getTime()).toBe(exp! * 1000 + TOLERANCE_MS);
     }
-    expect(await probe.exists(`revoked:jti:${jti}`)).toBe(1);
+    expect(await probe.exists(keyspace.jtiKey(jti!))).toBe(1);
   });
 
   it('records a subject revocation, a disabled client and an emergency-revoked signing key, each for the longest token lifetime plus tolerance', async () => {
@@ -133,13 +137,13 @@ describe('auth: the revocation ledger in Postgres (every live revocation, delive
     const token = await loginToken(email);
     expect((await post(`${app.url}/auth/logout`, {}, bearer(token))).status).toBe(200);
     const { jti } = decodeJwt(token);
-    await waitFor(async () => (await probe.exists('revocation:generation')) === 1, 5000);
+    await waitFor(async () => (await probe.exists(keyspace.generationKey)) === 1, 5000);
     const reseeds = await metricValue(app.managementUrl, 'revocation_reseeds_total');
 
     await probe.flushall();
-    await waitFor(async () => (await probe.exists(`revoked:jti:${jti}`)) === 1, 5000, 50);
-    await waitFor(async () => (await probe.exists('revocation:generation')) === 1, 5000, 50);
-    const ttl = await probe.pttl(`revoked:jti:${jti}`);
+    await waitFor(async () => (await probe.exists(keyspace.jtiKey(jti!))) === 1, 5000, 50);
+    await waitFor(async () => (await probe.exists(keyspace.generationKey)) === 1, 5000, 50);
+    const ttl = await probe.pttl(keyspace.jtiKey(jti!));
     expect(ttl).toBeGreaterThan(0);
     expect(await metricValue(app.managementUrl, 'revocation_reseeds_total')).toBe(reseeds + 1);
     expect(await metricValue(app.managementUrl, 'revocation_reseed_entries_total')).toBeGreaterThanOrEqual(4);

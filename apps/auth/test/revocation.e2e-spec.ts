@@ -1,10 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { Redis } from 'ioredis';
+import { RevocationKeyspace } from '@authmesh/revocation';
 import pg from 'pg';
 import { OwnedRedis, type TestApp, waitFor } from '@authmesh/testing';
 import type { AuthConfig } from '../src/config/auth.config.js';
 import { ORDERS_CLIENT, basic, form, newAuthApp, post, uniqueEmail } from './auth-fixture.js';
+
+/** The names auth's store gives the blocklist in Redis (one hash tag, see RevocationKeyspace). */
+const keyspace = new RevocationKeyspace();
 
 const password = 'correct horse battery';
 const ADMIN = { email: 'root@example.com', password: 'root password 1234' };
@@ -66,7 +70,7 @@ describe('auth: revocation endpoints, and the outbox that survives a Redis outag
     const res = await post(`${app.url}/auth/logout`, {}, bearer(tokens.access_token));
     expect(res.status).toBe(200);
     const { jti, exp } = decodeJwt(tokens.access_token);
-    const ttl = await probe.pttl(`revoked:jti:${jti}`);
+    const ttl = await probe.pttl(keyspace.jtiKey(jti!));
     expect(ttl).toBeGreaterThan(0);
     // exp + the most tolerance any verifier may have (300 s), not auth's own 30 s.
     expect(ttl).toBeGreaterThan((exp! + 290) * 1000 - Date.now());
@@ -81,8 +85,8 @@ describe('auth: revocation endpoints, and the outbox that survives a Redis outag
     const b = await user();
     expect((await post(`${app.url}/auth/logout-all`, {}, bearer(a.tokens.access_token))).status).toBe(200);
     const sub = decodeJwt(a.tokens.access_token).sub!;
-    expect(Number(await probe.get(`revoked:sub:${sub}`))).toBeGreaterThan(0);
-    expect(await probe.pttl(`revoked:sub:${sub}`)).toBeGreaterThan(0);
+    expect(Number(await probe.get(keyspace.subKey(sub!)))).toBeGreaterThan(0);
+    expect(await probe.pttl(keyspace.subKey(sub!))).toBeGreaterThan(0);
     for (const t of [a.tokens, a2]) {
       expect(await introspect(t.access_token)).toBe(false);
       expect((await refresh(t.refresh_token)).status).toBe(400);
@@ -210,9 +214,9 @@ describe('auth: revocation endpoints, and the outbox that survives a Redis outag
     await waitFor(async () => (await pending()) === 0, 20_000, 200);
     await db.end();
     if (probe.status !== 'ready') await waitFor(() => probe.status === 'ready', 10_000);
-    expect(await probe.exists(`revoked:jti:${decodeJwt(users[0]!.tokens.access_token).jti}`)).toBe(1);
-    expect(await probe.exists(`revoked:sub:${decodeJwt(users[1]!.tokens.access_token).sub}`)).toBe(1);
-    expect(await probe.exists(`revoked:jti:${jti}`)).toBe(1);
+    expect(await probe.exists(keyspace.jtiKey(decodeJwt(users[0]!.tokens.access_token).jti!))).toBe(1);
+    expect(await probe.exists(keyspace.subKey(decodeJwt(users[1]!.tokens.access_token).sub!))).toBe(1);
+    expect(await probe.exists(keyspace.jtiKey(jti!))).toBe(1);
     expect(await introspect(users[2]!.tokens.access_token)).toBe(false);
   });
 
@@ -222,6 +226,6 @@ describe('auth: revocation endpoints, and the outbox that survives a Redis outag
     expect(
       (await post(`${app.url}/admin/revocations`, { jti, exp: Math.floor(Date.now() / 1000) - 3600 }, bearer(admin.access_token))).status,
     ).toBe(200);
-    expect(await probe.exists(`revoked:jti:${jti}`)).toBe(0);
+    expect(await probe.exists(keyspace.jtiKey(jti!))).toBe(0);
   });
 });

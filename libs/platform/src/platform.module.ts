@@ -10,15 +10,17 @@ import { createValidationPipe } from './errors/validation.js';
 import { HealthController } from './health/health.controller.js';
 import { HealthService } from './health/health.service.js';
 import { MethodIndex } from './http/request-rules.js';
-import { ReadinessRegistry } from './health/readiness-registry.js';
+import { ReadinessRegistry, type ReadinessRegistryOptions } from './health/readiness-registry.js';
 import { loggerParams } from './logging/logger-options.js';
 import { MetricsService } from './metrics/metrics.service.js';
-import { type DatabaseOptions, typeOrmOptions } from './database/typeorm-options.js';
+import { type DatabaseOptions, typeOrmModuleOptions } from './database/typeorm-options.js';
 import { RedisConnection } from './redis/redis-connection.js';
 
 export interface PlatformModuleOptions {
   config: BaseConfig;
   database: DatabaseOptions;
+  /** Registered readiness checks this app reports without failing readiness on (ReadinessRegistryOptions). */
+  readiness?: ReadinessRegistryOptions;
 }
 
 /** Opens and closes the Redis connection with the app. */
@@ -34,7 +36,7 @@ class RedisLifecycle implements OnModuleInit, OnApplicationShutdown {
 
 /**
  * What every app shares: validated config, JSON logs with request ids, the database (migrations
- * at start), Redis, health, metrics, the one exception filter and input validation.
+ * at start, under an advisory lock), Redis, health, metrics, the one exception filter and input validation.
  */
 @Global()
 @Module({})
@@ -45,7 +47,7 @@ export class PlatformModule {
       module: PlatformModule,
       imports: [
         LoggerModule.forRoot(loggerParams(config)),
-        TypeOrmModule.forRoot(typeOrmOptions(config.database, options.database)),
+        TypeOrmModule.forRootAsync(typeOrmModuleOptions(config.database, options.database)),
         TerminusModule.forRoot({ logger: false }),
       ],
       // /metrics and /health/ready are not controllers: the management listener serves them (start-app.ts).
@@ -55,7 +57,7 @@ export class PlatformModule {
         { provide: RedisConnection, useFactory: () => new RedisConnection(config.redis, config.app) },
         { provide: MetricsService, useFactory: () => new MetricsService(config.app) },
         { provide: RedisLifecycle, useFactory: (r: RedisConnection) => new RedisLifecycle(r), inject: [RedisConnection] },
-        ReadinessRegistry,
+        { provide: ReadinessRegistry, useFactory: () => new ReadinessRegistry(options.readiness) },
         HealthService,
         { provide: MethodIndex, useValue: new MethodIndex() },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },

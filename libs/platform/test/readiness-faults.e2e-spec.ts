@@ -14,8 +14,10 @@ const bareApp: AppDefinition = {
   rootModule: (c) => BareModule.forRoot(c),
 };
 
-// Faults are real: the test owns a PostgreSQL and a Redis server and stops them.
-describe('readiness follows real outages of Postgres and Redis', () => {
+// Faults are real: the test owns a PostgreSQL and a Redis server and stops them. This app registers
+// no check of its own, so nothing it serves depends on either: readiness reports the outage and
+// stays 200 (every replica shares both; failing readiness would empty the Service at once).
+describe('readiness reports real outages of Postgres and Redis without failing on them', () => {
   let pg: OwnedPostgres;
   let redis: OwnedRedis;
   let app: TestApp;
@@ -30,33 +32,43 @@ describe('readiness follows real outages of Postgres and Redis', () => {
   });
 
   const ready = async (): Promise<Response> => fetch(`${app.managementUrl}/health/ready`, { signal: AbortSignal.timeout(5000) });
+  const status = async (name: string): Promise<unknown> =>
+    ((await (await ready()).json()) as { details: Record<string, { status: string }> }).details[name]?.status;
 
-  it('answers 503 with Retry-After while Postgres is stopped, and 200 again after it is back, without a restart', async () => {
-    expect((await ready()).status).toBe(200);
+  it('answers 200 degraded with database down while Postgres is stopped, within the check timeout, and ok again after it is back', async () => {
+    expect(await (await ready()).json()).toMatchObject({ status: 'ok', info: { database: { status: 'up' }, redis: { status: 'up' } } });
     await pg.stop();
     const started = Date.now();
     const down = await ready();
-    expect(down.status).toBe(503);
     expect(Date.now() - started).toBeLessThan(3000);
-    expect(down.headers.get('retry-after')).toBe('5');
-    expect(await down.json()).toMatchObject({ code: 'not_ready', details: { error: { database: { status: 'down' } } } });
+    expect(down.status).toBe(200);
+    expect(await down.json()).toMatchObject({
+      status: 'degraded',
+      info: { database: { status: 'degraded', down: true }, redis: { status: 'up' } },
+    });
+    // The main port's bare answer says ready too: that is what a load balancer asks.
+    expect((await fetch(`${app.url}/health/ready`)).status).toBe(200);
     await pg.start();
-    await waitFor(async () => (await ready()).status === 200, 20_000, 250);
+    await waitFor(async () => (await status('database')) === 'up', 20_000, 250);
   });
 
-  it('answers 503 while Redis is stopped, and 200 again after it is back', async () => {
+  it('answers 200 degraded with redis down while Redis is stopped, and ok again after it is back', async () => {
     await redis.stop();
-    await waitFor(async () => (await ready()).status === 503, 5000, 100);
+    await waitFor(async () => (await status('redis')) === 'degraded', 5000, 100);
     const down = await ready();
-    expect(await down.json()).toMatchObject({ details: { error: { redis: { status: 'down' } }, info: { database: { status: 'up' } } } });
+    expect(down.status).toBe(200);
+    expect(await down.json()).toMatchObject({
+      status: 'degraded',
+      info: { redis: { status: 'degraded', down: true, message: expect.any(String) }, database: { status: 'up' } },
+    });
     await redis.start();
-    await waitFor(async () => (await ready()).status === 200, 20_000, 250);
+    await waitFor(async () => (await status('redis')) === 'up', 20_000, 250);
   });
 
   it('keeps answering liveness 200 during an outage (a DB outage must not restart pods)', async () => {
     await pg.stop();
     expect((await fetch(`${app.url}/health/live`)).status).toBe(200);
     await pg.start();
-    await waitFor(async () => (await ready()).status === 200, 20_000, 250);
+    await waitFor(async () => (await status('database')) === 'up', 20_000, 250);
   });
 });

@@ -3,9 +3,11 @@ import {
   MemoryRevocationBackend,
   MemoryRevocationStore,
   RedisRevocationStore,
+  type RevocationEvent,
   RevocationStoreUnavailableError,
   SEED_CLAIM_TTL_MS,
   createRevocationStore,
+  parseRevocationEvent,
   sharedMemoryRevocationBackend,
 } from '@authmesh/revocation';
 import { RedisConnection } from '@authmesh/platform';
@@ -20,14 +22,27 @@ describeRevocationStoreContract('Redis (single node)', async (options) => {
   const client = new Redis(server.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
   await client.connect();
   const store = new RedisRevocationStore(client, options);
-  const subscriber = client.duplicate();
-  const published: ReturnType<typeof JSON.parse>[] = [];
-  subscriber.on('message', (_channel: string, message: string) => published.push(JSON.parse(message)));
-  await subscriber.subscribe(store.keyspace.channel);
+  // What a verifier's feed reads: the event stream, followed from its start on a connection of its own.
+  const reader = client.duplicate();
+  const published: RevocationEvent[] = [];
+  let reading = true;
+  const follow = async (): Promise<void> => {
+    let from = '0-0';
+    while (reading) {
+      const reply = await reader.xread('BLOCK', 100, 'STREAMS', store.keyspace.streamKey, from).catch(() => null);
+      for (const [id, fields] of reply?.[0]?.[1] ?? []) {
+        from = id;
+        const event = parseRevocationEvent(fields[1]);
+        if (event) published.push(event);
+      }
+    }
+  };
+  const following = follow();
   return {
     store,
     keyspace: store.keyspace,
     published,
+    seedsAreEvents: true,
     pttl: (key) => client.pttl(key),
     rawValue: async (key) => (await client.get(key)) ?? undefined,
     flushAll: async () => {
@@ -37,14 +52,16 @@ describeRevocationStoreContract('Redis (single node)', async (options) => {
       const keys: string[] = [];
       let cursor = '0';
       do {
-        const [next, batch] = await client.scan(cursor, 'MATCH', store.keyspace.scanPattern, 'COUNT', 1000);
+        const [next, batch] = await client.scan(cursor, 'MATCH', `${store.keyspace.tag}revoked:*`, 'COUNT', 1000);
         cursor = next;
         keys.push(...batch);
       } while (cursor !== '0');
       return keys;
     },
     close: async () => {
-      subscriber.disconnect();
+      reading = false;
+      await following;
+      reader.disconnect();
       client.disconnect();
       await server.stop();
     },
@@ -60,12 +77,13 @@ describeRevocationStoreContract('memory', async (options) => {
     store,
     keyspace: store.keyspace,
     published,
+    seedsAreEvents: false,
     pttl: async (key) => backend.pttl(key, Date.now()),
     rawValue: async (key) => {
       const v = backend.get(key, Date.now());
       return v === undefined ? undefined : String(v);
     },
-    keys: async () => [...backend.scan(Date.now())].map(([key]) => key).filter((key) => key.startsWith(store.keyspace.prefix)),
+    keys: async () => [...backend.scan(Date.now())].map(([key]) => key).filter((key) => key.startsWith(store.keyspace.tag)),
     flushAll: async () => backend.flush(),
     close: async () => {
       unsubscribe();
@@ -135,6 +153,57 @@ describe('Redis store: failures and servers', () => {
       client.disconnect();
       await server.stop();
     }
+  });
+});
+
+describe('Redis store: the event stream', () => {
+  let server: OwnedRedis;
+  let client: Redis;
+
+  beforeAll(async () => {
+    server = await OwnedRedis.start();
+    client = new Redis(server.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    await client.connect();
+  });
+  afterAll(async () => {
+    client?.disconnect();
+    await server?.stop();
+  });
+
+  it('returns the stream id of each write, and verifyDelivered finds them, and reports an id the stream lost', async () => {
+    const store = new RedisRevocationStore(client, { clockToleranceSeconds: 30, maxTokenLifetimeSeconds: 300, keyPrefix: 'ids:' });
+    const jti = randomUUID();
+    const ids = [
+      await store.revokeToken(jti, new Date(Date.now() + 60_000)),
+      await store.revokeSubject('u-ids', new Date()),
+      await store.announceClientChange('c-ids', new Date()),
+    ];
+    for (const id of ids) expect(id).toMatch(/^\d+-\d+$/);
+    const [[, fields]] = (await client.xrange(store.keyspace.streamKey, ids[0]!, ids[0]!)) as [string, string[]][];
+    expect(parseRevocationEvent(fields![1])).toMatchObject({ kind: 'jti', jti });
+    expect(await store.verifyDelivered(ids as string[])).toEqual({ missing: [], lastId: ids[2] });
+    // Nothing written, no id: a token already past exp + tolerance.
+    expect(await store.revokeToken(randomUUID(), new Date(Date.now() - 31_000))).toBeUndefined();
+    // An id Redis never held (or lost): reported.
+    expect(await store.verifyDelivered(['1-0', ids[1]!])).toEqual({ missing: ['1-0'], lastId: ids[2] });
+  });
+
+  it("trims the stream (XADD MINID ~, on Redis's clock) to the longest token lifetime plus tolerance and margin", async () => {
+    // One entry per stream node, so the approximate trim (~) can drop single entries.
+    await client.config('SET', 'stream-node-max-entries', '1');
+    const store = new RedisRevocationStore(client, {
+      clockToleranceSeconds: 0,
+      maxTokenLifetimeSeconds: 1,
+      streamMarginMs: 0,
+      keyPrefix: 'trim:',
+    });
+    expect(store.streamWindowMs).toBe(1000);
+    const old = await store.announceKeysetChange('https://old.example', new Date());
+    await new Promise((r) => setTimeout(r, 1200));
+    const recent = await store.revokeSubject('u-trim', new Date());
+    const ids = ((await client.xrange(store.keyspace.streamKey, '-', '+')) as [string, string[]][]).map(([id]) => id);
+    expect(ids).not.toContain(old);
+    expect(ids).toContain(recent);
   });
 });
 

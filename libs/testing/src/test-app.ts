@@ -1,6 +1,5 @@
-import { type AppDefinition, type BaseConfig, type RunningApp, startApp } from '@authmesh/platform';
+import { type AppDefinition, type BaseConfig, type RunningApp, createRedisClient, parseRedisUrl, startApp } from '@authmesh/platform';
 import { RevocationKeyspace, sharedMemoryRevocationBackend } from '@authmesh/revocation';
-import { Redis } from 'ioredis';
 import { createTestDatabase, testRedisUrl } from './test-database.js';
 
 export interface TestApp<C extends BaseConfig = BaseConfig> extends RunningApp<C> {
@@ -29,19 +28,23 @@ export interface TestAppOptions {
 }
 
 /**
- * Stands in for auth's seed: `SET revocation:generation <now> NX` on the app's Redis (the
- * process's in-memory backend for `memory://`). Never overwrites a marker auth wrote. A Redis that
- * does not answer within a second is left alone: the test is then about that Redis being away, and
- * seeds it itself (`store.markSeeded`) once it is back.
+ * Stands in for auth's seed: `SET <generation marker> <now> NX` on the app's Redis (the
+ * process's in-memory backend for `memory://`), the marker's name taken from the revocation
+ * keyspace. Never overwrites a marker auth wrote. The client comes from the apps' own factory, so
+ * a Sentinel or Cluster REDIS_URL reaches the same master the app will. A Redis that does not
+ * answer within a second is left alone: the test is then about that Redis being away, and seeds
+ * it itself (`store.markSeeded`) once it is back.
  */
 async function seedRevocationMarker(redisUrl: string): Promise<void> {
   const key = new RevocationKeyspace().generationKey;
-  if (redisUrl.startsWith('memory:')) {
+  const parsed = parseRedisUrl(redisUrl);
+  if (!parsed.ok) return; // the app's start-up names the bad REDIS_URL
+  if (parsed.config.kind === 'memory') {
     const backend = sharedMemoryRevocationBackend();
     if (backend.get(key, Date.now()) === undefined) backend.set(key, Date.now(), Number.POSITIVE_INFINITY, Date.now());
     return;
   }
-  const client = new Redis(redisUrl, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const client = createRedisClient(parsed.config, { connectionName: 'authmesh-test-seed', oneShot: true });
   client.on('error', () => undefined);
   try {
     await client.connect();

@@ -1,72 +1,84 @@
-import { EventEmitter } from 'node:events';
-import { jest } from '@jest/globals';
-import type { RedisConnection } from '@authmesh/platform';
-import type { RevocationStore } from '@authmesh/revocation';
-import { ClientChangeSubscriber, SUBSCRIPTION_PING_TIMEOUT_MS } from './client-change-subscriber.js';
+import type { RevocationFeed, RevocationFeedListener, RevocationFeedStatus } from '@authmesh/revocation';
+import { RevocationMirror } from '@authmesh/revocation';
+import { CLIENT_CACHE_MAX_FEED_STALENESS_MS, ClientChangeSubscriber } from './client-change-subscriber.js';
 import type { ClientsService } from './clients.service.js';
 
-/** A stand-in for ioredis's subscriber connection: a unit test of the liveness rule, no socket. */
-class FakeSubscriber extends EventEmitter {
-  answerPings = true;
-  disconnects: boolean[] = [];
-  connect = async (): Promise<void> => {
-    queueMicrotask(() => this.emit('ready'));
-  };
-  subscribe = async (): Promise<number> => 1;
-  ping = (): Promise<'PONG'> => (this.answerPings ? Promise.resolve('PONG') : new Promise<'PONG'>(() => undefined));
-  disconnect = (reconnect = false): void => {
-    this.disconnects.push(reconnect);
-  };
+/** A stand-in for auth's revocation feed: a unit test of the cache's trust rule, no socket. */
+class FakeFeed implements RevocationFeed {
+  synced = false;
+  readonly listeners = new Set<RevocationFeedListener>();
+  start = async (): Promise<void> => undefined;
+  stop = async (): Promise<void> => undefined;
+  status = (): RevocationFeedStatus => ({ source: 'redis', connected: this.synced, synced: this.synced, syncs: 0 });
+  listen(listener: RevocationFeedListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+  emit(fn: (l: RevocationFeedListener) => void): void {
+    for (const l of this.listeners) fn(l);
+  }
 }
 
-function subscriberWith(fake: FakeSubscriber) {
+function subscriberWith(feed: FakeFeed) {
+  let nowMs = 1_700_000_000_000;
+  const mirror = new RevocationMirror({ clockToleranceSeconds: 30, now: () => nowMs });
   let cacheUsable: () => boolean = () => false;
   let forgotten = 0;
+  const announced: [string, boolean][] = [];
   const clients = {
     useCacheWhile: (fn: () => boolean) => (cacheUsable = fn),
     forgetCachedClients: () => forgotten++,
-    onAnnouncedChange: async () => undefined,
+    onAnnouncedChange: async (id: string, onlyIfCached = false) => void announced.push([id, onlyIfCached]),
   } as unknown as ClientsService;
-  const redis = { client: { duplicate: () => fake } } as unknown as RedisConnection;
-  const subscriber = new ClientChangeSubscriber(clients, redis, {} as RevocationStore);
-  return { subscriber, cacheUsable: () => cacheUsable(), forgotten: () => forgotten };
+  const subscriber = new ClientChangeSubscriber(clients, feed, mirror);
+  return {
+    subscriber,
+    mirror,
+    advance: (ms: number) => (nowMs += ms),
+    now: () => nowMs,
+    cacheUsable: () => cacheUsable(),
+    forgotten: () => forgotten,
+    announced,
+  };
 }
 
-describe('ClientChangeSubscriber', () => {
-  beforeEach(() => jest.useFakeTimers());
-  afterEach(() => jest.useRealTimers());
-
-  it('trusts the client cache only once subscribed, dropping every record on subscribe', async () => {
-    const fake = new FakeSubscriber();
-    const s = subscriberWith(fake);
-    expect(s.cacheUsable()).toBe(false);
-    s.subscriber.onApplicationBootstrap();
-    await jest.advanceTimersByTimeAsync(0);
+describe('ClientChangeSubscriber (on the revocation feed)', () => {
+  it('trusts the client cache only while the feed is synced and fresh', () => {
+    const feed = new FakeFeed();
+    const s = subscriberWith(feed);
+    expect(s.cacheUsable()).toBe(false); // never synced
+    feed.synced = true;
+    expect(s.cacheUsable()).toBe(false); // synced, but the mirror was never marked fresh
+    s.mirror.markFresh(s.now());
     expect(s.cacheUsable()).toBe(true);
+    feed.synced = false; // the connection closed
+    expect(s.cacheUsable()).toBe(false);
+  });
+
+  it('stops trusting the cache when the feed stops proving itself fresh (a silently dropped socket)', () => {
+    const feed = new FakeFeed();
+    const s = subscriberWith(feed);
+    feed.synced = true;
+    s.mirror.markFresh(s.now());
+    s.advance(CLIENT_CACHE_MAX_FEED_STALENESS_MS);
+    expect(s.cacheUsable()).toBe(true);
+    s.advance(1);
+    expect(s.cacheUsable()).toBe(false);
+  });
+
+  it('drops every record when the feed reads the whole stream (events may have been lost), and one record per announcement', () => {
+    const feed = new FakeFeed();
+    const s = subscriberWith(feed);
+    feed.emit((l) => l.reset?.());
     expect(s.forgotten()).toBe(1);
+    feed.emit((l) => l.event({ kind: 'client', clientId: 'orders', changedAtMs: 1 }));
+    feed.emit((l) => l.event({ kind: 'sub', sub: 'orders', revokedAtMs: 2 }));
+    feed.emit((l) => l.event({ kind: 'jti', jti: 'x', expiresAtMs: 3 }));
+    expect(s.announced).toEqual([
+      ['orders', false],
+      ['orders', true],
+    ]);
     s.subscriber.onApplicationShutdown();
-  });
-
-  it('stops trusting the cache and reconnects when the subscription stops answering PING (a silently dropped socket)', async () => {
-    const fake = new FakeSubscriber();
-    const s = subscriberWith(fake);
-    s.subscriber.onApplicationBootstrap();
-    await jest.advanceTimersByTimeAsync(3000);
-    expect(s.cacheUsable()).toBe(true); // pings answered: still trusted
-    fake.answerPings = false;
-    await jest.advanceTimersByTimeAsync(1000 + SUBSCRIPTION_PING_TIMEOUT_MS);
-    expect(s.cacheUsable()).toBe(false);
-    expect(fake.disconnects).toEqual([true]);
-    s.subscriber.onApplicationShutdown();
-  });
-
-  it('stops trusting the cache when the connection closes', async () => {
-    const fake = new FakeSubscriber();
-    const s = subscriberWith(fake);
-    s.subscriber.onApplicationBootstrap();
-    await jest.advanceTimersByTimeAsync(0);
-    fake.emit('close');
-    expect(s.cacheUsable()).toBe(false);
-    s.subscriber.onApplicationShutdown();
+    expect(feed.listeners.size).toBe(0);
   });
 });

@@ -1,127 +1,51 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { RedisConnection } from '@authmesh/platform';
-import {
-  MemoryRevocationStore,
-  REVOCATION_CHANNEL,
-  RedisRevocationStore,
-  type RevocationEvent,
-  type RevocationStore,
-  parseRevocationEvent,
-} from '@authmesh/revocation';
-import type { Redis } from 'ioredis';
-import { REVOCATION_STORE } from '../revocation/revocation-store.provider.js';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { REVOCATION_FEED, type RevocationEvent, type RevocationFeed, RevocationMirror } from '@authmesh/revocation';
 import { ClientsService } from './clients.service.js';
 
 /**
- * Keeps this instance's client cache honest: listens on the revocation channel for `client`
- * announcements (a client disabled, or its secret or scopes changed, on any auth instance) and
- * for subject revocations (disabling a client revokes its `sub`, and the outbox replays that
- * until Redis took it, so it arrives even when the announcement was lost), and drops the record.
- *
- * Its own subscriber connection (a Redis connection in subscriber mode takes no other command),
- * rather than the verifier's feed: the feed's events are the mirror's business. The cache is used
- * only while the subscription stands; every (re)subscription drops every record, since whatever
- * was announced while we were away was missed. Memory mode (`npm start`) hears the one
- * in-process channel and is always listening.
+ * The cache is trusted only while the feed is this fresh: a read that has not come back within a
+ * heartbeat plus the command timeout (1 s + 2 s) may be on a silently dead connection (a NAT or
+ * firewall dropping an idle socket), and announcements would then stop arriving unnoticed.
  */
-/** How often the subscription proves itself alive, and how long a PING may take before it is deemed lost. */
-export const SUBSCRIPTION_PING_INTERVAL_MS = 1000;
-export const SUBSCRIPTION_PING_TIMEOUT_MS = 2000;
+export const CLIENT_CACHE_MAX_FEED_STALENESS_MS = 3000;
 
+/**
+ * Keeps this instance's client cache honest: listens to auth's revocation feed (the one event
+ * stream reader auth runs for its own mirror) for `client` announcements (a client disabled, or
+ * its secret or scopes changed, on any auth instance) and for subject revocations (disabling a
+ * client revokes its `sub`, and the outbox replays that until Redis took it, so it arrives even if
+ * the announcement was lost), and drops the record.
+ *
+ * The cache is used only while the feed is synced and fresh. A reconnect resumes the stream where it
+ * left off, so the events missed meanwhile still arrive (and drop their records) before the feed is
+ * synced again; when the feed reads the whole stream instead (its first sync, Redis lost events, a
+ * re-seed), announcements may have been lost with the data, so every record is dropped. Memory
+ * mode (`npm start`) hears the one in-process backend and is live once auth has seeded it.
+ */
 @Injectable()
-export class ClientChangeSubscriber implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger('ClientChangeSubscriber');
-  private subscriber?: Redis;
-  private unsubscribeMemory?: () => void;
-  private listening = false;
-  private stopped = false;
-  private pingTimer?: NodeJS.Timeout;
-  private pinging = false;
+export class ClientChangeSubscriber implements OnApplicationShutdown {
+  private unlisten?: () => void;
 
   constructor(
     private readonly clients: ClientsService,
-    private readonly redis: RedisConnection,
-    @Inject(REVOCATION_STORE) private readonly store: RevocationStore,
+    @Inject(REVOCATION_FEED) private readonly feed: RevocationFeed,
+    private readonly mirror: RevocationMirror,
   ) {
-    clients.useCacheWhile(() => this.listening);
+    clients.useCacheWhile(() => this.listening());
+    // From construction, before the feed starts (its module initialises first): no event between.
+    this.unlisten = this.feed.listen({
+      event: (event) => this.onEvent(event),
+      reset: () => this.clients.forgetCachedClients(),
+    });
   }
 
-  onApplicationBootstrap(): void {
-    if (this.store instanceof MemoryRevocationStore) {
-      this.unsubscribeMemory = this.store.backend.subscribe((event) => this.onEvent(event));
-      this.listening = true;
-      return;
-    }
-    if (this.redis.client === undefined) return;
-    const channel = this.store instanceof RedisRevocationStore ? this.store.keyspace.channel : REVOCATION_CHANNEL;
-    const subscriber = this.redis.client.duplicate({
-      connectionName: 'authmesh-auth-client-changes',
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      // We SUBSCRIBE ourselves on every ready, so we know when the subscription is confirmed.
-      autoResubscribe: false,
-      autoResendUnfulfilledCommands: false,
-    });
-    this.subscriber = subscriber;
-    subscriber.on('error', () => undefined); // the main connection logs Redis trouble
-    subscriber.on('close', () => {
-      if (this.listening) this.logger.warn('client-change subscription lost: cached client records are not used until it is back');
-      this.listening = false;
-    });
-    subscriber.on('ready', () => {
-      subscriber.subscribe(channel).then(
-        () => {
-          if (this.stopped) return;
-          this.clients.forgetCachedClients();
-          this.listening = true;
-        },
-        () => subscriber.disconnect(true),
-      );
-    });
-    subscriber.on('message', (from: string, message: string) => {
-      if (from !== channel) return;
-      const event = parseRevocationEvent(message);
-      if (event) this.onEvent(event);
-    });
-    subscriber.connect().catch(() => undefined); // ioredis keeps retrying; the cache waits
-    // A connection can die without a `close` (a NAT or firewall dropping an idle pub/sub socket):
-    // then announcements stop arriving while the cache would still be trusted. So the subscription
-    // proves itself every second, as the verifiers' feed does; a PING that doesn't come back in
-    // time stops the cache and forces a reconnect (whose re-subscribe drops every record).
-    this.pingTimer = setInterval(() => void this.checkAlive(subscriber), SUBSCRIPTION_PING_INTERVAL_MS);
-    this.pingTimer.unref();
-  }
-
-  /** One liveness probe of the subscription (exported for the spec through the instance). */
-  async checkAlive(subscriber: Pick<Redis, 'ping' | 'disconnect'>): Promise<void> {
-    if (!this.listening || this.pinging || this.stopped) return;
-    this.pinging = true;
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        subscriber.ping(),
-        new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error('PING timed out')), SUBSCRIPTION_PING_TIMEOUT_MS);
-        }),
-      ]);
-    } catch (e) {
-      if (this.listening && !this.stopped) {
-        this.logger.warn(`client-change subscription unresponsive (${String(e)}): cached client records are not used until it is back`);
-        this.listening = false;
-        subscriber.disconnect(true);
-      }
-    } finally {
-      clearTimeout(timer);
-      this.pinging = false;
-    }
+  /** Whether announcements are reaching this instance now: the feed is synced and fresh. */
+  listening(): boolean {
+    return this.feed.status().synced && this.mirror.stalenessMs() <= CLIENT_CACHE_MAX_FEED_STALENESS_MS;
   }
 
   onApplicationShutdown(): void {
-    this.stopped = true;
-    this.listening = false;
-    clearInterval(this.pingTimer);
-    this.unsubscribeMemory?.();
-    this.subscriber?.disconnect();
+    this.unlisten?.();
   }
 
   private onEvent(event: RevocationEvent): void {

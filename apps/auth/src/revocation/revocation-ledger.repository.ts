@@ -11,6 +11,12 @@ export interface LedgerRow {
   attempts: number;
 }
 
+/** A row the store accepted, with the stream id its event got (undefined: nothing written, or no stream). */
+export interface DeliveredRow {
+  id: string;
+  streamId: string | undefined;
+}
+
 /** What the purge job needs of the ledger (the seam its unit spec fakes in memory). */
 export interface ExpiringLedger {
   /** Deletes at most `limit` rows whose entry expired before `now`; returns how many. */
@@ -67,11 +73,28 @@ export class RevocationLedger implements ExpiringLedger {
     return rows.map((r) => ({ id: String(r.id), event: r.event, attempts: Number(r.attempts) }));
   }
 
-  /** Marks rows delivered; announcements have no ledger life and are deleted. */
-  async markDelivered(tx: EntityManager, ids: string[], now: Date): Promise<void> {
-    if (ids.length === 0) return;
+  /** Marks rows delivered with their stream ids; announcements have no ledger life and are deleted. */
+  async markDelivered(tx: EntityManager, rows: readonly DeliveredRow[], now: Date): Promise<void> {
+    if (rows.length === 0) return;
+    const ids = rows.map((r) => r.id);
     await tx.query('DELETE FROM revocation_outbox WHERE id = ANY($1::bigint[]) AND expires_at IS NULL', [ids]);
-    await tx.query('UPDATE revocation_outbox SET delivered_at = $2 WHERE id = ANY($1::bigint[])', [ids, now]);
+    await tx.query(
+      `UPDATE revocation_outbox o SET delivered_at = $3, stream_id = d.stream_id
+         FROM unnest($1::bigint[], $2::text[]) AS d(id, stream_id) WHERE o.id = d.id`,
+      [ids, rows.map((r) => r.streamId ?? null), now],
+    );
+  }
+
+  /**
+   * The stream ids of the newest rows delivered after `since` (at most `limit`): what Redis
+   * acknowledged most recently, for the reseeder's check that it still holds it.
+   */
+  async recentStreamIds(since: Date, limit: number): Promise<string[]> {
+    const rows = (await this.db.query(
+      `SELECT stream_id FROM revocation_outbox WHERE stream_id IS NOT NULL AND delivered_at > $1 ORDER BY delivered_at DESC LIMIT $2`,
+      [since, limit],
+    )) as { stream_id: string }[];
+    return rows.map((r) => r.stream_id);
   }
 
   async countFailedAttempt(tx: EntityManager, id: string): Promise<void> {

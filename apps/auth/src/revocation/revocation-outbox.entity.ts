@@ -18,4 +18,6 @@ export class RevocationOutboxEntity {
   @Column({ name: 'delivered_at', type: 'timestamptz', nullable: true }) deliveredAt!: Date | null;
   /** When its blocklist entry would expire (exp/revokedAt + lifetime + tolerance); NULL: an announcement. */
   @Column({ name: 'expires_at', type: 'timestamptz', nullable: true }) expiresAt!: Date | null;
+  /** The id Redis gave its event in the revocation stream when delivered (NULL: pending, or the memory store). */
+  @Column({ name: 'stream_id', type: 'text', nullable: true }) streamId!: string | null;
 }

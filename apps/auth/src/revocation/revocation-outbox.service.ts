@@ -8,7 +8,7 @@ import type { AuthConfig } from '../config/auth.config.js';
 import { REVOCATION_STORE } from './revocation-store.provider.js';
 import { Inject } from '@nestjs/common';
 import { purgeExpiredLinks, withExchangedTokens } from './exchanged-token-links.js';
-import { RevocationLedger } from './revocation-ledger.repository.js';
+import { type DeliveredRow, RevocationLedger } from './revocation-ledger.repository.js';
 
 const REPLAY_INTERVAL_MS = 1000;
 const BATCH = 500;
@@ -110,11 +110,11 @@ export class RevocationOutbox implements OnApplicationBootstrap, OnApplicationSh
   private async deliverBatch(): Promise<{ fetched: number; pending: number }> {
     return this.db.transaction(async (tx) => {
       const rows = await this.ledger.lockPending(tx, BATCH);
-      const delivered: string[] = [];
+      const delivered: DeliveredRow[] = [];
       for (const row of rows) {
         try {
-          await this.store.apply(row.event);
-          delivered.push(row.id);
+          // The stream id is kept with the row: RevocationReseeder checks Redis still holds it.
+          delivered.push({ id: row.id, streamId: await this.store.apply(row.event) });
         } catch (e) {
           await this.ledger.countFailedAttempt(tx, row.id);
           if (row.attempts % 30 === 0)

@@ -8,8 +8,11 @@ import { RevocationReseeder } from './revocation-reseeder.service.js';
 const NOW = Date.now();
 const OPTIONS = { clockToleranceSeconds: 30, maxTokenLifetimeSeconds: 3600 };
 
-/** A ledger of `n` live jti rows, paged by id as the SQL does; counts the pages asked for. */
-function ledgerOf(n: number): { ledger: RevocationLedger; pages: number[] } {
+/**
+ * A ledger of `n` live jti rows, paged by id as the SQL does; counts the pages asked for. `delivered`:
+ * the stream ids of its newest delivered rows, with when they were delivered (ms).
+ */
+function ledgerOf(n: number, delivered: { streamId: string; at: number }[] = []): { ledger: RevocationLedger; pages: number[] } {
   const rows: LedgerRow[] = Array.from({ length: n }, (_, i) => ({
     id: String(i + 1),
     event: { kind: 'jti', jti: `j${i + 1}`, expiresAtMs: NOW + 600_000 },
@@ -22,6 +25,12 @@ function ledgerOf(n: number): { ledger: RevocationLedger; pages: number[] } {
       pages.push(page.length);
       return page;
     },
+    recentStreamIds: async (since: Date, limit: number) =>
+      delivered
+        .filter((d) => d.at > since.getTime())
+        .sort((a, b) => b.at - a.at)
+        .slice(0, limit)
+        .map((d) => d.streamId),
   } as unknown as RevocationLedger;
   return { ledger, pages };
 }
@@ -152,5 +161,56 @@ describe('RevocationReseeder', () => {
     expect(await store.isTokenRevoked('j1')).toBe(true);
     expect(await store.seededGeneration()).toBe(outcome!.generation);
     expect(await metric(metrics, 'revocation_reseeds_total')).toBe(1);
+  });
+
+  describe('when Redis kept its marker but lost events it had acknowledged', () => {
+    /** The memory store, answering verifyDelivered as a Redis whose stream holds `held` and ends at `lastId`. */
+    function redisHolding(held: string[], lastId: string): { store: MemoryRevocationStore; asked: string[][] } {
+      const asked: string[][] = [];
+      const regressed = Object.create(store) as MemoryRevocationStore;
+      regressed.verifyDelivered = async (ids) => {
+        asked.push([...ids]);
+        return { missing: ids.filter((id) => !held.includes(id)), lastId };
+      };
+      return { store: regressed, asked };
+    }
+
+    it('re-seeds under a new generation when a recently delivered event is gone from the stream', async () => {
+      const old = NOW - 60_000;
+      await store.markSeeded(old, await store.beginSeed());
+      const { ledger } = ledgerOf(3, [
+        { streamId: `${NOW - 2000}-0`, at: NOW - 2000 },
+        { streamId: `${NOW - 1000}-0`, at: NOW - 1000 },
+      ]);
+      const regressed = redisHolding([`${NOW - 2000}-0`], `${NOW - 2000}-0`);
+      const outcome = await new RevocationReseeder(dbWithLock(true), regressed.store, ledger, metrics).check();
+      expect(outcome?.entries).toBe(3);
+      expect(outcome!.generation).toBeGreaterThan(old);
+      expect(await store.seededGeneration()).toBe(outcome!.generation);
+      expect(regressed.asked).toEqual([[`${NOW - 1000}-0`, `${NOW - 2000}-0`]]);
+      expect(await metric(metrics, 'revocation_reseeds_total')).toBe(1);
+    });
+
+    it('re-seeds when the stream ends before the newest delivered id (Redis went back in time)', async () => {
+      await store.markSeeded(NOW - 60_000, await store.beginSeed());
+      const { ledger } = ledgerOf(1, [{ streamId: `${NOW - 1000}-5`, at: NOW - 1000 }]);
+      // Held, by id, yet the stream's end is before it: ids regress, which only a lost tail explains.
+      const regressed = redisHolding([`${NOW - 1000}-5`], `${NOW - 1000}-4`);
+      expect((await new RevocationReseeder(dbWithLock(true), regressed.store, ledger, metrics).check())?.entries).toBe(1);
+    });
+
+    it('does nothing while the stream holds every recently delivered id, and never looks at rows from before the generation', async () => {
+      const generation = NOW - 5000;
+      await store.markSeeded(generation, await store.beginSeed());
+      const { ledger, pages } = ledgerOf(3, [
+        { streamId: `${NOW - 9000}-0`, at: NOW - 9000 }, // before the last seed: its id may be long gone
+        { streamId: `${NOW - 1000}-0`, at: NOW - 1000 },
+      ]);
+      const healthy = redisHolding([`${NOW - 1000}-0`], `${NOW - 500}-0`);
+      expect(await new RevocationReseeder(dbWithLock(true), healthy.store, ledger, metrics).check()).toBeUndefined();
+      expect(healthy.asked).toEqual([[`${NOW - 1000}-0`]]);
+      expect(pages).toEqual([]);
+      expect(await store.seededGeneration()).toBe(generation);
+    });
   });
 });

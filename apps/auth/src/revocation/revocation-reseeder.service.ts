@@ -3,12 +3,21 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Counter, Histogram } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { MetricsService } from '@authmesh/platform';
-import { type RevocationStore, SeedInterruptedError } from '@authmesh/revocation';
+import { type RevocationStore, SeedInterruptedError, compareStreamIds } from '@authmesh/revocation';
 import { RevocationLedger } from './revocation-ledger.repository.js';
 import { REVOCATION_STORE } from './revocation-store.provider.js';
 
 /** How often auth checks the generation marker: a flush is noticed within about a second. */
 const CHECK_INTERVAL_MS = 1000;
+/**
+ * The loss check looks at the newest delivered rows, at most this many and this old. Redis loses
+ * a tail (the newest writes: a lagging replica promoted, AOF `everysec`, an older snapshot), so the
+ * newest rows are the ones to look at: a loss goes unnoticed only if more than LOSS_CHECK_ROWS rows
+ * were delivered to the regressed Redis before the next check (1 s). Far inside the stream's
+ * window (longest token lifetime + tolerance), so a row is never "missing" only because it was trimmed.
+ */
+const LOSS_CHECK_ROWS = 1000;
+const LOSS_CHECK_MAX_AGE_MS = 10 * 60_000;
 /** Ledger rows per SELECT (keyset pagination by id). */
 const SEED_BATCH = 1000;
 /**
@@ -25,19 +34,25 @@ export interface ReseedOutcome {
 }
 
 /**
- * Self-healing Redis: the blocklist is a cache of auth's revocation ledger (Postgres). The store's
- * generation marker (`revocation:generation`, no TTL, written only after a complete seed)
- * disappears with the data — a FLUSHALL, a restart without persistence, a failover to an empty
- * replica — and is absent on a first start (and always at the start of `npm start`, whose store is
- * in memory). Whenever it is absent, auth claims the marker's key (`beginSeed`), re-writes every
- * live ledger row into the store without announcing them (`seedEntries`), then turns its claim into
- * the marker, which announces `resync` to every mirror. A claim lost mid-seed (the data wiped again,
- * so early batches may be gone) writes no marker: logged, and seeded again on the next check.
+ * Self-healing Redis: the blocklist and its event stream are a cache of auth's revocation ledger
+ * (Postgres). The store's generation marker (`revocation:generation`, no TTL, written only after a
+ * complete seed) disappears with the data — a FLUSHALL, a restart without persistence, a failover
+ * to an empty replica — and is absent on a first start (and always at the start of `npm start`,
+ * whose store is in memory). Redis can also keep its marker and lose only its newest writes (a
+ * lagging replica promoted, an AOF `everysec` loss, a restart from an older snapshot): every
+ * second auth checks that the stream still holds the ids of the newest delivered ledger rows and
+ * ends no earlier than the newest of them (`store.verifyDelivered`).
+ *
+ * Either way auth claims the marker's key (`beginSeed`), re-writes every live ledger row into the
+ * store and its stream (`seedEntries`), then turns its claim into a new marker with a `resync`
+ * event: every verifier, seeing a new generation, reads the whole stream and merges it. A claim
+ * lost mid-seed (the data wiped again, so early batches may be gone) writes no marker: logged, and
+ * seeded again on the next check.
  *
  * A store that cannot be read (Redis down) is an outage, not lost data: nothing is done then
  * (verifiers keep their outage policy; the outbox replays what was revoked meanwhile). Several
  * auth instances take turns through a transaction-scoped advisory lock and re-check the marker
- * under it, so one seeds and the others find the marker written.
+ * under it, so one seeds and the others find the new marker written.
  */
 @Injectable()
 export class RevocationReseeder implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -86,7 +101,7 @@ export class RevocationReseeder implements OnApplicationBootstrap, OnApplication
     await this.running?.catch(() => undefined);
   }
 
-  /** Re-seeds when the marker is absent; returns what it did (undefined: nothing to do, or another instance did it). */
+  /** Re-seeds when the marker is absent or Redis lost delivered events; returns what it did (undefined: nothing to do, or another instance did it). */
   check(): Promise<ReseedOutcome | undefined> {
     // One check at a time per instance: a slow seed is not overtaken by the next tick.
     this.running ??= this.checkOnce().finally(() => {
@@ -97,12 +112,14 @@ export class RevocationReseeder implements OnApplicationBootstrap, OnApplication
 
   private async checkOnce(): Promise<ReseedOutcome | undefined> {
     let generation: number | undefined;
+    let loss: string | undefined;
     try {
       generation = await this.store.seededGeneration();
+      if (generation !== undefined) loss = await this.lostEvents(generation);
     } catch {
       return undefined; // the store is unreachable: an outage, not lost data
     }
-    if (generation !== undefined) return undefined;
+    if (generation !== undefined && loss === undefined) return undefined;
     // The transaction-scoped lock (pg_try_advisory_xact_lock) rather than a session lock: it is
     // released by COMMIT, ROLLBACK or a dropped connection, so a crashed or timed-out seed never
     // leaves a pooled connection holding it. "try": a second instance does not queue behind the
@@ -112,8 +129,9 @@ export class RevocationReseeder implements OnApplicationBootstrap, OnApplication
         { locked: boolean },
       ];
       if (!locked) return undefined;
-      // Another instance may have completed a seed between our read and the lock.
-      if ((await this.store.seededGeneration()) !== undefined) return undefined;
+      // Another instance may have completed a seed between our read and the lock (a new marker).
+      if ((await this.store.seededGeneration()) !== generation) return undefined;
+      if (loss !== undefined) this.logger.warn(`Redis lost revocation events it had acknowledged (${loss}): re-seeding it from the ledger`);
       const started = Date.now();
       const now = new Date(started);
       // Claims the marker's key first: a Redis wiped while the batches are written loses the claim
@@ -123,8 +141,8 @@ export class RevocationReseeder implements OnApplicationBootstrap, OnApplication
       let after = '0';
       for (;;) {
         const rows = await this.ledger.liveAfter(tx, after, now, SEED_BATCH);
-        // Quiet writes: one channel message per row would be O(ledger) messages to every verifier
-        // (and a risk to Redis's pub/sub output buffers); the final `resync` makes mirrors re-sync.
+        // Each entry goes into the stream too (batched scripts): the final `resync`'s new generation
+        // makes every mirror read the whole stream, which then holds the whole ledger.
         await this.store.seedEntries(rows.map((row) => row.event));
         entries += rows.length;
         if (rows.length < SEED_BATCH) break;
@@ -146,5 +164,23 @@ export class RevocationReseeder implements OnApplicationBootstrap, OnApplication
       this.logger.log(`revocation store re-seeded from the ledger: ${entries} entries in ${ms} ms (generation ${seeded})`);
       return { entries, ms, generation: seeded };
     });
+  }
+
+  /**
+   * Why Redis no longer holds what it acknowledged, or undefined when it does: ids of the newest
+   * rows delivered since this generation (an older row's id may be gone with a data loss the seed
+   * already repaired) missing from the stream, or the stream ending before the newest of them.
+   */
+  private async lostEvents(generation: number): Promise<string | undefined> {
+    const since = new Date(Math.max(Date.now() - LOSS_CHECK_MAX_AGE_MS, generation));
+    const ids = await this.ledger.recentStreamIds(since, LOSS_CHECK_ROWS);
+    if (ids.length === 0) return undefined;
+    const { missing, lastId } = await this.store.verifyDelivered(ids);
+    if (lastId === undefined) return undefined; // a store without a stream (memory)
+    if (missing.length > 0)
+      return `${missing.length} of the ${ids.length} newest delivered events are gone from the stream, e.g. ${missing[0]}`;
+    const newest = ids.reduce((a, b) => (compareStreamIds(a, b) >= 0 ? a : b));
+    if (compareStreamIds(lastId, newest) < 0) return `the stream ends at ${lastId}, before ${newest}`;
+    return undefined;
   }
 }

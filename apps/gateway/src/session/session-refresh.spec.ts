@@ -4,7 +4,7 @@ import { AuthUnavailableError } from '../errors/gateway-errors.js';
 import type { ForwardContext } from '../proxy/forward-headers.js';
 import { sealSession, sessionHash } from './session-seal.js';
 import { MemorySessionStore } from './session-store.js';
-import { type ActiveSession, SessionService } from './session.service.js';
+import { type ActiveSession, SessionService, sessionLockKey, storeKey } from './session.service.js';
 
 /** A memory store whose refresh lock a test can take over, as another replica would once it expired. */
 class TakeoverStore extends MemorySessionStore {
@@ -82,7 +82,7 @@ describe('session refresh under the lock', () => {
 
   it('does not store refreshed tokens once the lock is lost, and re-reads the session instead', async () => {
     const session = await sessionNeedingRefresh();
-    const lockKey = `session-lock:${sessionHash(session.id)}`;
+    const lockKey = sessionLockKey(sessionHash(session.id));
     refresh = async () => {
       await store.takeOver(lockKey);
       return tokenAnswer(jwt('user-1', now / 1000 + 60), 'refresh-2');
@@ -103,8 +103,8 @@ describe('session refresh under the lock', () => {
     };
     refresh = async () => {
       // Meanwhile the lock expired, another replica took it, refreshed and stored its result.
-      await store.takeOver(`session-lock:${hash}`);
-      await store.set(`session:${hash}`, sealSession(session.id, fresh), 60_000);
+      await store.takeOver(sessionLockKey(hash));
+      await store.set(storeKey(hash), sealSession(session.id, fresh), 60_000);
       return tokenAnswer(jwt('user-1', now / 1000 + 60), 'refresh-2');
     };
     expect(await service.accessToken(session, ctx)).toBe(fresh.accessToken);

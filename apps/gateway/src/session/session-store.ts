@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@authmesh/platform';
 import { LRUCache } from 'lru-cache';
 import { randomBytes } from 'node:crypto';
 import { SessionStoreUnavailableError } from '../errors/gateway-errors.js';
@@ -38,7 +38,8 @@ const SET_IF_LOCKED_SCRIPT = `if redis.call("get", KEYS[2]) == ARGV[2] then redi
 /** Sessions in Redis, shared by every gateway replica. Any Redis failure is a 503 (sessions fail closed). */
 export class RedisSessionStore implements SessionStore {
   constructor(
-    private readonly redis: Redis,
+    /** One server, Sentinel's master or a Cluster: the two keys of SET_IF_LOCKED share a hash tag. */
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

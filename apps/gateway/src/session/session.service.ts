@@ -146,7 +146,7 @@ export class SessionService {
   }
 
   private async refreshUnderLock(session: ActiveSession, ctx: ForwardContext): Promise<SessionRecord> {
-    const lockKey = `session-lock:${session.hash}`;
+    const lockKey = sessionLockKey(session.hash);
     // The refresh gets ONE deadline (GATEWAY_UPSTREAM_TIMEOUT_MS, from the moment the lock is
     // taken: connect, headers and body together) and the lock outlives it by LOCK_MARGIN_MS; if
     // this replica dies, the lock frees itself.
@@ -257,8 +257,19 @@ export class SessionService {
   }
 }
 
-function storeKey(hash: string): string {
-  return `session:${hash}`;
+/**
+ * The store key of a session: `session:{<hash>}`. The braces are a Redis Cluster hash tag (Cluster
+ * spec, "Hash tags"): only `<hash>` picks the slot, so the session and its refresh lock
+ * (`sessionLockKey`) live in one slot and SET_IF_LOCKED, a script touching both, runs on a
+ * cluster (a script's keys must share a slot, else CROSSSLOT). On one server they are just names.
+ */
+export function storeKey(hash: string): string {
+  return `session:{${hash}}`;
+}
+
+/** The refresh lock of a session: `session-lock:{<hash>}`, in its session's slot (see `storeKey`). */
+export function sessionLockKey(hash: string): string {
+  return `session-lock:{${hash}}`;
 }
 
 function viewOf(record: SessionRecord): SessionView {

@@ -369,6 +369,11 @@ export const ERROR_CATALOGUE = {
         meaning: 'A stored signing key does not decrypt with AUTH_KEK; auth stops at start-up with `config_invalid`.',
       },
       {
+        code: 'migration_lock_timeout',
+        meaning:
+          'An instance waited 120 s for the migration lock another instance of the same app held (it was running migrations); it stops at start-up and is restarted.',
+      },
+      {
         code: 'revocation_seed_interrupted',
         meaning:
           'Redis lost its data (or another auth instance took over) while auth re-seeded it from the ledger; no generation marker was written, and auth seeds again on its next check.',

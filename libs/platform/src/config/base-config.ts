@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { REDIS_URL_FORMS, type RedisConfig, parseRedisUrl } from '../redis/redis-url.js';
 import { type Env, EnvReader, type EnvTable, envSchemas, envVar } from './env-reader.js';
 
 export type AppName = 'auth' | 'orders' | 'profiles' | 'gateway';
@@ -16,7 +17,7 @@ export interface DatabaseConfig {
   statementTimeoutMs: number;
 }
 
-export type RedisConfig = { kind: 'redis'; url: string } | { kind: 'memory' };
+export type { RedisConfig } from '../redis/redis-url.js';
 
 /**
  * TRUST_PROXY, exactly what Fastify's `trustProxy` accepts: `false` (trust nothing: `request.ip` is
@@ -98,6 +99,14 @@ const trustProxySchema = z.string().transform((v, ctx): TrustProxy => {
 
 const postgresUrl = envSchemas.url(['postgres', 'postgresql']);
 
+/** REDIS_URL: one of the forms `parseRedisUrl` documents; a bad one stops start-up saying what is wrong. */
+const redisUrlSchema = z.string().transform((v, ctx): RedisConfig => {
+  const parsed = parseRedisUrl(v);
+  if (parsed.ok) return parsed.config;
+  ctx.addIssue({ code: 'custom', message: parsed.problem });
+  return z.NEVER;
+});
+
 /**
  * The variables every app reads, declared once (`docs/configuration.md` is generated from this).
  * Order matters: problems are reported in it.
@@ -113,10 +122,12 @@ export const BASE_ENV = {
       'A shared PostgreSQL server; each app uses (and creates if missing) the database `<db>_<app>` on it, e.g. `authmesh_auth`. Required unless `<APP>_DATABASE_URL` is set.',
     secret: true,
   }),
-  redisUrl: envVar.required('REDIS_URL', envSchemas.url(['redis', 'rediss', 'memory']), {
+  redisUrl: envVar.required('REDIS_URL', redisUrlSchema, {
     description:
-      'Redis (revocation blocklist, sessions, rate limits, key announcements); `memory://` only when every app runs in one process.',
-    hint: 'redis://host:6379, or memory:// for a single process',
+      'Redis (revocation blocklist, sessions, rate limits, key announcements): one server (`redis://`, `rediss://`), Sentinel (`redis+sentinel://host:port,…/<masterName>`), Cluster (`redis+cluster://host:port,…`), or `memory://` only when every app runs in one process. Every form, with credentials and TLS: docs/operations.md, "Redis topologies".',
+    hint: REDIS_URL_FORMS,
+    // It may carry the data nodes' and the sentinels' passwords: a parse problem never echoes it.
+    secret: true,
   }),
   port: envVar.optional('PORT', envSchemas.port, {
     description: 'The main HTTP port (0: any free port).',
@@ -182,7 +193,7 @@ export function readBaseConfig(app: AppName, reader: EnvReader, env: Env): BaseC
       connectTimeoutMs: v.dbConnectTimeoutMs,
       statementTimeoutMs: v.dbStatementTimeoutMs,
     },
-    redis: v.redisUrl.startsWith('memory:') ? { kind: 'memory' } : { kind: 'redis', url: v.redisUrl },
+    redis: v.redisUrl,
     trustProxy: v.trustProxy,
   };
 }

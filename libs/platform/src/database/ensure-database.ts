@@ -20,8 +20,10 @@ export async function ensureDatabaseExists(url: string, connectTimeoutMs = 3000)
       try {
         await client.query(`CREATE DATABASE "${name}"`);
       } catch (e) {
-        // 42P04 duplicate_database: another instance created it first; that is fine.
-        if ((e as { code?: string }).code !== '42P04') throw e;
+        // Another instance created it first; that is fine. 42P04 duplicate_database when its
+        // CREATE DATABASE had committed; 23505 on pg_database_datname_index when both ran at once.
+        const code = (e as { code?: string }).code;
+        if (code !== '42P04' && code !== '23505') throw e;
       }
     }
   } finally {

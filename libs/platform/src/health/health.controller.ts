@@ -24,9 +24,12 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Readiness, yes or no: the same checks as the management listener's, none of their details. */
+  /** Readiness, yes or no: the same answer as the management listener's (HealthService), none of its details; `degraded` is a yes. */
   @Get('ready')
-  @ApiOperation({ summary: 'Readiness, yes or no: 503 not_ready with Retry-After when a check fails (details: management listener)' })
+  @ApiOperation({
+    summary:
+      'Readiness, yes or no: 503 not_ready with Retry-After when this instance cannot serve under its outage policy; a shared database or Redis outage alone is not one (details: management listener)',
+  })
   @ApiOkResponse({ schema: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } } } })
   async ready(): Promise<{ status: 'ok' }> {
     try {

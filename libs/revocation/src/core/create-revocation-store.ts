@@ -8,7 +8,7 @@ import { RedisRevocationStore } from './redis-revocation-store.js';
  * The store for an app's Redis connection: the Redis store on a real connection, or, with
  * `REDIS_URL=memory://`, the process-wide in-memory store (the same instance for the same options,
  * and every memory store of the process shares one backend: every service of `npm start` reads and
- * writes the same data and channel). Writes fail with
+ * writes the same data and hears the same events). Writes fail with
  * `RevocationStoreUnavailableError` when Redis is unreachable (the memory store never fails).
  *
  * @example

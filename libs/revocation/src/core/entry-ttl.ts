@@ -6,10 +6,15 @@ export interface RevocationStoreOptions {
   readonly clockToleranceSeconds: number;
   /** The longest access-token lifetime auth issues (seconds): how long a subject revocation must last. */
   readonly maxTokenLifetimeSeconds: number;
-  /** Namespace for keys and channel (default none); writers and verifiers must agree. */
+  /** Namespace for the keys, inside their hash tag (default none); writers and verifiers must agree. */
   readonly keyPrefix?: string;
   /** Redis store only: a command that takes longer fails as unavailable (default 2000 ms). */
   readonly commandTimeoutMs?: number;
+  /**
+   * Redis store only: how much longer than the longest token lifetime + tolerance the event stream
+   * keeps an event, for clock skew between auth and Redis (default `STREAM_SKEW_MARGIN_MS`, 60 s).
+   */
+  readonly streamMarginMs?: number;
   /** The clock, ms since the epoch (default `Date.now`). */
   readonly now?: () => number;
 }

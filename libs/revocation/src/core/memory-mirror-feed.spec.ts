@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { MemoryMirrorFeed } from './memory-mirror-feed.js';
+import { RevocationKeyspace } from './keyspace.js';
 import { MemoryRevocationBackend, MemoryRevocationStore } from './memory-revocation-store.js';
 import { RevocationMirror } from './revocation-mirror.js';
 
@@ -70,7 +71,7 @@ describe('MemoryMirrorFeed (npm start: one process, one backend)', () => {
 
   it('also finds a marker written without an announcement (a test standing in for auth)', async () => {
     const done = feed.start();
-    backend.set('revocation:generation', Date.now(), Number.POSITIVE_INFINITY, Date.now());
+    backend.set(new RevocationKeyspace().generationKey, Date.now(), Number.POSITIVE_INFINITY, Date.now());
     await done;
     expect(feed.status().synced).toBe(true);
   });

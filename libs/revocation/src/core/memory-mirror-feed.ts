@@ -1,6 +1,12 @@
 import { RevocationKeyspace } from './keyspace.js';
 import type { MemoryRevocationBackend } from './memory-revocation-store.js';
-import type { RevocationFeed, RevocationFeedObserver, RevocationFeedStatus } from './revocation-feed.js';
+import {
+  type RevocationFeed,
+  type RevocationFeedListener,
+  type RevocationFeedObserver,
+  type RevocationFeedStatus,
+  notifyListeners,
+} from './revocation-feed.js';
 import type { RevocationMirror } from './revocation-mirror.js';
 
 /** How often the backend is checked for auth's marker while waiting for its seed (the `resync` event usually comes first). */
@@ -18,6 +24,7 @@ export class MemoryMirrorFeed implements RevocationFeed {
   private readonly keyspace: RevocationKeyspace;
   private readonly now: () => number;
   private readonly observer: RevocationFeedObserver;
+  private readonly listeners = new Set<RevocationFeedListener>();
   private live = false;
   private poll: NodeJS.Timeout | undefined;
   private resolveLive!: () => void;
@@ -41,6 +48,7 @@ export class MemoryMirrorFeed implements RevocationFeed {
       this.observer.eventReceived?.();
       if (event.kind === 'resync') this.goLiveIfSeeded();
       else this.mirror.apply(event);
+      notifyListeners(this.listeners, (l) => l.event(event));
     });
     if (!this.goLiveIfSeeded()) {
       // Entries written before the seed are merged now; the mirror keeps them whatever comes next.
@@ -56,6 +64,11 @@ export class MemoryMirrorFeed implements RevocationFeed {
     clearInterval(this.poll);
     this.unsubscribe?.();
     this.unsubscribe = undefined;
+  }
+
+  listen(listener: RevocationFeedListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   status(): RevocationFeedStatus {
@@ -77,6 +90,8 @@ export class MemoryMirrorFeed implements RevocationFeed {
     const wasWaiting = this.poll !== undefined;
     this.poll = undefined;
     const entries = this.copy();
+    // Events before now were copied as entries, not heard: listeners start from a clean slate.
+    notifyListeners(this.listeners, (l) => l.reset?.());
     this.live = true;
     this.mirror.markLive();
     if (wasWaiting) this.observer.awaitingSeed?.(false);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { SeedInterruptedError } from '../errors.js';
-import { type RevocationEvent, type RevocationStore, applyRevocationEvent } from '../revocation-store.js';
+import { type DeliveryCheck, type RevocationEvent, type RevocationStore, applyRevocationEvent } from '../revocation-store.js';
 import { type RevocationStoreOptions, checkStoreOptions, msOf, subjectEntryTtlMs, tokenEntryTtlMs } from './entry-ttl.js';
 import { RevocationKeyspace, SEED_CLAIM_TTL_MS } from './keyspace.js';
 
@@ -13,7 +13,7 @@ interface Entry {
 
 /**
  * What Redis is to the Redis store, in one process: keys with a value and an absolute expiry, and
- * a channel. Expired keys are invisible at once and swept lazily. `npm start` (`REDIS_URL=memory://`)
+ * a channel. Expired keys are invisible at once and swept lazily; listeners stand in for the event stream. `npm start` (`REDIS_URL=memory://`)
  * runs every service in one process, and they all share the one backend `sharedMemoryRevocationBackend()`
  * returns, so a revocation auth writes reaches the orders and profiles verifiers.
  */
@@ -134,42 +134,42 @@ export class MemoryRevocationStore implements RevocationStore {
     this.now = options.now ?? Date.now;
   }
 
-  async revokeToken(jti: string, expiresAt: Date): Promise<void> {
+  async revokeToken(jti: string, expiresAt: Date): Promise<undefined> {
     const expiresAtMs = msOf(expiresAt, 'expiresAt');
     const nowMs = this.now();
     const ttlMs = tokenEntryTtlMs(expiresAtMs, nowMs, this.options.clockToleranceSeconds);
-    if (ttlMs <= 0) return;
+    if (ttlMs <= 0) return undefined;
     this.backend.set(this.keyspace.jtiKey(jti), expiresAtMs, ttlMs, nowMs);
     this.backend.publish({ kind: 'jti', jti, expiresAtMs });
   }
 
-  async revokeSubject(sub: string, at: Date): Promise<void> {
+  async revokeSubject(sub: string, at: Date): Promise<undefined> {
     const revokedAtMs = msOf(at, 'at');
     const nowMs = this.now();
     const ttlMs = subjectEntryTtlMs(revokedAtMs, nowMs, this.options.maxTokenLifetimeSeconds, this.options.clockToleranceSeconds);
-    if (ttlMs <= 0) return;
+    if (ttlMs <= 0) return undefined;
     this.backend.setIfGreater(this.keyspace.subKey(sub), revokedAtMs, ttlMs, nowMs);
     this.backend.publish({ kind: 'sub', sub, revokedAtMs });
   }
 
-  async revokeSigningKey(kid: string, at: Date): Promise<void> {
+  async revokeSigningKey(kid: string, at: Date): Promise<undefined> {
     const revokedAtMs = msOf(at, 'at');
     const nowMs = this.now();
     const ttlMs = subjectEntryTtlMs(revokedAtMs, nowMs, this.options.maxTokenLifetimeSeconds, this.options.clockToleranceSeconds);
-    if (ttlMs <= 0) return;
+    if (ttlMs <= 0) return undefined;
     this.backend.setIfGreater(this.keyspace.kidKey(kid), revokedAtMs, ttlMs, nowMs);
     this.backend.publish({ kind: 'kid', kid, revokedAtMs });
   }
 
-  async announceKeysetChange(issuer: string, at: Date): Promise<void> {
+  async announceKeysetChange(issuer: string, at: Date): Promise<undefined> {
     this.backend.publish({ kind: 'keyset', issuer, changedAtMs: msOf(at, 'at') });
   }
 
-  async announceClientChange(clientId: string, at: Date): Promise<void> {
+  async announceClientChange(clientId: string, at: Date): Promise<undefined> {
     this.backend.publish({ kind: 'client', clientId, changedAtMs: msOf(at, 'at') });
   }
 
-  apply(event: RevocationEvent): Promise<void> {
+  apply(event: RevocationEvent): Promise<string | undefined> {
     return applyRevocationEvent(this, event);
   }
 
@@ -207,6 +207,11 @@ export class MemoryRevocationStore implements RevocationStore {
       );
     }
     this.backend.publish({ kind: 'resync', generation, atMs: this.now() });
+  }
+
+  /** One process, no replica, no persistence to regress to: nothing it acknowledged can go missing. */
+  async verifyDelivered(_ids: readonly string[]): Promise<DeliveryCheck> {
+    return { missing: [], lastId: undefined };
   }
 
   async isTokenRevoked(jti: string): Promise<boolean> {

@@ -1,44 +1,72 @@
+import { createHash } from 'node:crypto';
 import { type BackoffOptions, backoffDelay } from '@authmesh/platform/core';
 import { Cluster, type Redis } from 'ioredis';
-import { RevocationKeyspace, parseGeneration, parseRevocationEvent } from './keyspace.js';
+import type { RevocationEvent } from '../revocation-store.js';
+import { EVENT_FIELD, RevocationKeyspace, compareStreamIds, parseGeneration, parseRevocationEvent } from './keyspace.js';
 import {
   type RevocationFeed,
+  type RevocationFeedListener,
   type RevocationFeedObserver,
   type RevocationFeedStatus,
   type RevocationLogger,
+  notifyListeners,
   silentLogger,
 } from './revocation-feed.js';
 import type { RevocationMirror } from './revocation-mirror.js';
 
-/** A failed re-sync is retried after 100 ms, doubling to at most 2 s: Redis is back within a heartbeat or two. */
-const RESYNC_BACKOFF: BackoffOptions = { initial: 100, max: 2000 };
+/** A failed read is retried after 100 ms, doubling to at most 2 s: Redis is back within a heartbeat or two. */
+const RETRY_BACKOFF: BackoffOptions = { initial: 100, max: 2000 };
 /**
  * Waiting for auth's seed: the marker is read again after 50 ms, doubling to at most 500 ms, so a
- * verifier is ready within half a second of the seed even if it missed the `resync` announcement.
+ * verifier is ready within half a second of the seed.
  */
 const SEED_POLL_BACKOFF: BackoffOptions = { initial: 50, max: 500 };
 
-/** What one pass of a re-sync found. */
-type SyncPass =
-  /** The marker stood before and after the scan: the mirror holds everything written before `scanStartedAt`. */
-  | { readonly kind: 'complete'; readonly entries: number; readonly scanStartedAt: number }
-  /** No marker: Redis lost its data or auth is re-seeding it; what a scan reads now may be partial. */
+/**
+ * The marker and the stream's last id in one round trip (both keys carry the hash tag: one slot).
+ * KEYS: marker, stream. Returns [marker or nil, last id or '0-0'].
+ */
+const LOCATE = `local last = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)
+return {redis.call('GET', KEYS[1]), last[1] and last[1][1] or '0-0'}`;
+const LOCATE_SHA = createHash('sha1').update(LOCATE).digest('hex');
+
+/** What the marker and the stream's end were when the feed last looked (its LOCATE script). */
+interface Located {
+  /** The stream's last id then: a read is complete once it has applied up to here. */
+  readonly lastId: string;
+  /** When the script was sent: a read complete up to `lastId` holds everything written before this. */
+  readonly locatedAt: number;
+}
+
+/** Where a (re)connect reads from. */
+type Position =
+  /** No marker: Redis lost its data or auth is re-seeding it; what the stream holds now may be partial. */
   | { readonly kind: 'unseeded' }
-  /** The marker changed or vanished during the scan (a re-seed or a flush): scan again. */
-  | { readonly kind: 'changed' };
+  /** The marker this mirror synced against, and the stream reaches at least its position: read what came after. */
+  | (Located & { readonly kind: 'resume'; readonly generation: number; readonly from: string })
+  /** A new generation (a re-seed), a first sync, or the stream behind the mirror's position: read it all. */
+  | (Located & { readonly kind: 'full'; readonly generation: number; readonly regression: boolean });
+
+type StreamEntry = [id: string, fields: string[]];
 
 export interface RedisMirrorFeedOptions {
-  /** Namespace of keys and channel; must match the writers' (default none). */
+  /** Namespace of the keys; must match the writers' (default none). */
   readonly keyPrefix?: string;
-  /** How often the subscription is proven alive with a PING on it (default 1000 ms). */
+  /**
+   * How long one XREAD blocks waiting for events (default 1000 ms): a reply, even an empty one at
+   * the timeout, proves the mirror complete as of when the read was sent, so a healthy mirror is at
+   * most this old.
+   */
   readonly heartbeatMs?: number;
-  /** A PING or re-sync command taking longer counts as failed (default 2000 ms). */
+  /** An XREAD unanswered this long past its block time, or another command this slow, counts as failed (default 2000 ms). */
   readonly commandTimeoutMs?: number;
-  /** Consecutive failed heartbeats before the subscriber connection is dropped and re-made (default 3). */
+  /** Consecutive failed reads (one per further heartbeat without a reply) before the connection is re-made (default 3). */
   readonly maxFailedHeartbeats?: number;
-  /** SCAN batch size (default 1000). */
+  /** Events per XREAD (default 1000). */
+  readonly readCount?: number;
+  /** @deprecated the feed no longer SCANs; read as `readCount`. */
   readonly scanCount?: number;
-  /** Suffix of the Redis CLIENT names, e.g. `orders` → `authmesh-orders-revocation-sub`. */
+  /** Suffix of the Redis CLIENT name, e.g. `orders` → `authmesh-orders-revocation-stream`. */
   readonly name?: string;
   readonly logger?: RevocationLogger;
   readonly observer?: RevocationFeedObserver;
@@ -49,41 +77,48 @@ export interface RedisMirrorFeedOptions {
 type Client = Redis | Cluster;
 
 /**
- * Feeds a mirror from Redis: SUBSCRIBE to the revocation channel on a connection of its own, and
- * after every (re)connect a full re-sync (SCAN `revoked:*` + GET) through a second connection,
- * started only once the subscription is confirmed, so a revocation written at any moment is seen
- * by the scan or the channel (or both; applying twice is harmless).
+ * Feeds a mirror from Redis's revocation event stream (`{tag}revocation:events`, trimmed to the
+ * window in which an event can still matter, so the stream is the whole snapshot), on one
+ * connection of its own: `XREAD BLOCK <heartbeatMs> COUNT <n> STREAMS <stream> <last id>` in a loop,
+ * applying each event and remembering the last id.
  *
- * Freshness: the mirror is "fresh at T" when a subscription confirmed at or before T was followed
- * by a complete re-sync and stayed up. A PING on the subscriber connection every `heartbeatMs`
- * proves that: Redis answers it on the same connection after every message published before it,
- * so a PONG for a PING sent at T means nothing published before T is still in flight. A silently
- * dead connection (no RST, a partition) therefore shows up as growing staleness within a heartbeat
- * or two, and after `maxFailedHeartbeats` the connection is re-made.
+ * Freshness: a reply with fewer than `readCount` events means the mirror held every event written
+ * before that XREAD was sent, so the mirror is marked fresh as of the send; an empty reply (the block
+ * timed out) as of the send plus the block time (Redis waited that long and nothing came). A silently dead connection (no RST, a partition) shows as a read that does not come
+ * back: staleness grows from the first missed heartbeat, and after `maxFailedHeartbeats` the
+ * connection is re-made. A slow reader reads a bigger batch; nothing is dropped for it (no pub/sub
+ * output buffer to overflow).
  *
- * Completeness: auth writes a generation marker (`revocation:generation`, no TTL) once the blocklist
- * holds its whole ledger. A re-sync reads it first: absent (a flush, an empty restart, a failover to
- * an empty replica, a re-seed under way), the scan would read a partial blocklist, so the feed does
- * not call itself synced (`awaitingSeed`) and reads the marker again at short intervals, or at once
- * on auth's `resync` announcement. It scans again when the marker changed during the scan. A feed
- * that stayed subscribed through a flush lost no message, so it stays synced and fresh; it answers
- * `resync` with a merging pass. The mirror only ever merges: no entry is dropped before it expires.
+ * (Re)connect: one script reads the generation marker (auth writes it once the stream holds its
+ * whole ledger) and the stream's last id.
+ * - No marker (a flush, an empty restart, a failover to an empty replica, a re-seed under way): the
+ *   feed is not synced (`awaitingSeed`) and reads the marker again every 50–500 ms.
+ * - The marker this mirror synced against, and the stream's last id at or after the mirror's
+ *   position: read from that position on. A reconnect that missed nothing costs that script and one
+ *   XREAD, whatever the size of the blocklist.
+ * - A new marker (auth re-seeded), or the stream's last id below the mirror's position (Redis went
+ *   back in time: a failover to a lagging replica, an AOF `everysec` loss, an older snapshot): read
+ *   the whole stream from the start. A full read is complete once it catches up and the marker still
+ *   stands. The mirror only ever merges: nothing is dropped before it expires.
+ * A `resync` event of another generation in the stream (auth re-seeded under a running feed) sends
+ * the feed through the same check. A loss the reconnect cannot see (Redis lost events, then new
+ * ones overtook the mirror's position before it reconnected) is auth's to notice: it re-seeds, and
+ * the new generation makes every reader read in full (RevocationReseeder).
  *
- * Works on a single node and behind Sentinel; with a `Cluster` client the subscription uses the
- * cluster's subscriber and the scan visits every master (GETs are pipelined per node, never across
- * slots). Only the single node is exercised by the tests.
+ * Every key carries one hash tag, so the same commands run on one node, behind Sentinel and on a
+ * Cluster (routed to the slot's master).
  */
 export class RedisMirrorFeed implements RevocationFeed {
   private readonly keyspace: RevocationKeyspace;
-  private readonly subscriber: Client;
-  private readonly commands: Client;
+  private readonly reader: Client;
   private readonly heartbeatMs: number;
   private readonly timeoutMs: number;
   private readonly maxFailedHeartbeats: number;
-  private readonly scanCount: number;
+  private readonly readCount: number;
   private readonly logger: RevocationLogger;
   private readonly observer: RevocationFeedObserver;
   private readonly now: () => number;
+  private readonly listeners = new Set<RevocationFeedListener>();
 
   /** Bumped on every (re)connect and disconnect: work started in an older epoch is dropped. */
   private epoch = 0;
@@ -91,16 +126,15 @@ export class RedisMirrorFeed implements RevocationFeed {
   private synced = false;
   private stopped = false;
   private syncs = 0;
+  private fullReads = 0;
+  private regressions = 0;
   private lastSyncAt: number | undefined;
   private lastError: string | undefined;
   private awaitingSeed = false;
-  /** The epoch whose sync loop is running (one per epoch; `resync` announcements join it). */
-  private syncingEpoch: number | undefined;
-  /** A `resync` announcement arrived while a pass ran: the loop makes one more pass (coalesced). */
-  private syncRequested = false;
-  private failedHeartbeats = 0;
-  private heartbeatInFlight = false;
-  private heartbeat: NodeJS.Timeout | undefined;
+  /** The marker the mirror was last completely read against. */
+  private generation: number | undefined;
+  /** The last stream id applied: where a reconnect resumes. */
+  private position: string | undefined;
   private lastErrorLogAt = 0;
   private readonly sleeping = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
   private resolveFirstSync!: () => void;
@@ -114,40 +148,32 @@ export class RedisMirrorFeed implements RevocationFeed {
     options: RedisMirrorFeedOptions = {},
   ) {
     this.keyspace = new RevocationKeyspace(options.keyPrefix);
-    this.heartbeatMs = options.heartbeatMs ?? 1000;
+    this.heartbeatMs = Math.max(1, Math.round(options.heartbeatMs ?? 1000));
     this.timeoutMs = options.commandTimeoutMs ?? 2000;
     this.maxFailedHeartbeats = options.maxFailedHeartbeats ?? 3;
-    this.scanCount = options.scanCount ?? 1000;
+    this.readCount = options.readCount ?? options.scanCount ?? 1000;
     this.logger = options.logger ?? silentLogger;
     this.observer = options.observer ?? {};
     this.now = options.now ?? Date.now;
-    const name = options.name ?? 'verifier';
-    this.subscriber = duplicate(client, `authmesh-${name}-revocation-sub`);
-    this.commands = duplicate(client, `authmesh-${name}-revocation-sync`);
-
-    this.subscriber.on('ready', () => void this.onReady());
-    this.subscriber.on('close', () => this.onClose());
-    this.subscriber.on('message', (channel: string, message: string) => this.onMessage(channel, message));
-    // Without listeners ioredis reports "Unhandled error event"; connection errors show up as staleness.
-    for (const connection of [this.subscriber, this.commands]) connection.on('error', (e: Error) => this.noteError(e));
+    this.reader = duplicate(client, `authmesh-${options.name ?? 'verifier'}-revocation-stream`);
+    this.reader.on('ready', () => void this.onReady());
+    this.reader.on('close', () => this.onClose());
+    // Without a listener ioredis reports "Unhandled error event"; connection errors show up as staleness.
+    this.reader.on('error', (e: Error) => this.noteError(e));
   }
 
   start(): Promise<void> {
-    this.heartbeat = setInterval(() => void this.beat(), this.heartbeatMs);
-    this.heartbeat.unref();
     // A failed first connect is retried by ioredis's retryStrategy; the mirror stays stale meanwhile.
-    for (const connection of [this.subscriber, this.commands]) connection.connect().catch((e: unknown) => this.noteError(e));
+    this.reader.connect().catch((e: unknown) => this.noteError(e));
     return this.firstSync;
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.epoch++;
-    clearInterval(this.heartbeat);
     this.wakeSleepers();
     this.setAwaitingSeed(false);
-    this.subscriber.disconnect();
-    this.commands.disconnect();
+    this.reader.disconnect();
   }
 
   status(): RevocationFeedStatus {
@@ -159,139 +185,186 @@ export class RedisMirrorFeed implements RevocationFeed {
       ...(this.lastSyncAt === undefined ? {} : { lastSyncAt: new Date(this.lastSyncAt).toISOString() }),
       ...(this.lastError === undefined ? {} : { lastError: this.lastError }),
       ...(this.awaitingSeed ? { awaitingSeed: true as const } : {}),
+      ...(this.position === undefined ? {} : { position: this.position }),
+      ...(this.generation === undefined ? {} : { generation: this.generation }),
+      fullReads: this.fullReads,
+      regressions: this.regressions,
     };
   }
 
-  /**
-   * One full pass over the blocklist keys, merged into the mirror. Returns how many entries it read.
-   * It does not look at the generation marker: the feed's own re-syncs do (see the class comment).
-   */
-  async resync(): Promise<number> {
-    const started = this.now();
-    let entries = 0;
-    for (const node of this.scanNodes()) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await this.bounded(node.scan(cursor, 'MATCH', this.keyspace.scanPattern, 'COUNT', this.scanCount));
-        cursor = next;
-        if (keys.length === 0) continue;
-        // One GET per key, pipelined to the node that holds them (no multi-key command: Cluster-safe).
-        const replies = await this.bounded(node.pipeline(keys.map((key) => ['get', key])).exec());
-        keys.forEach((key, i) => {
-          const [err, value] = replies?.[i] ?? [null, null];
-          // A key that expired between SCAN and GET reads as null: nothing to apply.
-          const event = err ? undefined : this.keyspace.eventOf(key, value as string | null);
-          if (event) {
-            this.mirror.apply(event);
-            entries++;
-          }
-        });
-      } while (cursor !== '0');
-    }
-    this.observer.synced?.(entries, this.now() - started);
-    return entries;
-  }
-
-  private scanNodes(): Redis[] {
-    return this.commands instanceof Cluster ? this.commands.nodes('master') : [this.commands];
+  listen(listener: RevocationFeedListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   private async onReady(): Promise<void> {
     const epoch = ++this.epoch;
-    this.synced = false;
-    try {
-      // Our own SUBSCRIBE on every ready (autoResubscribe is off), so we know when it is confirmed.
-      await this.bounded(this.subscriber.subscribe(this.keyspace.channel));
-    } catch (e) {
-      this.noteError(e);
-      if (this.current(epoch)) this.subscriber.disconnect(true);
-      return;
-    }
-    if (!this.current(epoch)) return;
     this.connected = true;
-    await this.syncLoop(epoch);
+    this.synced = false;
+    await this.run(epoch);
   }
 
-  /** Answers a `resync` announcement: one more merging pass, joined to the running one if any. */
-  private requestSync(): void {
-    // Not subscribed yet: the connect sync that follows the subscription reads everything anyway.
-    if (this.stopped || !this.connected) return;
-    this.syncRequested = true;
-    // Cut a marker poll (or a retry backoff) short: the seed the announcement reports is there now.
-    this.wakeSleepers();
-    if (this.syncingEpoch !== this.epoch) void this.syncLoop(this.epoch);
-  }
-
-  /**
-   * Passes until one is complete (and no announcement arrived meanwhile), or the epoch ends. A
-   * connect sync that completes marks the mirror synced and fresh as of its scan's start: every
-   * revocation written before it was in Redis (the marker says the blocklist was whole) and read,
-   * every later one comes on the subscription confirmed before the scan.
-   */
-  private async syncLoop(epoch: number): Promise<void> {
-    this.syncingEpoch = epoch;
+  /** Locate, read until told to locate again, until the epoch ends (a disconnect or stop). */
+  private async run(epoch: number): Promise<void> {
     let failures = 0;
     let polls = 0;
-    try {
-      while (this.current(epoch)) {
-        this.syncRequested = false;
-        let pass: SyncPass;
-        try {
-          pass = await this.syncPass();
-        } catch (e) {
-          this.observer.syncFailed?.();
-          this.noteError(e);
-          if (!this.current(epoch)) return;
-          await this.sleep(backoffDelay(++failures, RESYNC_BACKOFF));
-          continue;
-        }
+    while (this.current(epoch)) {
+      let outcome: 'ended' | 'relocate';
+      try {
+        const position = await this.locate();
         if (!this.current(epoch)) return;
-        failures = 0;
-        if (pass.kind === 'changed') continue;
-        if (pass.kind === 'unseeded') {
-          // Subscribed since the last complete sync (a flush under a running feed): no message was
-          // lost, so the mirror stays synced and fresh; auth's announcement of its seed brings a pass.
-          if (this.synced) {
-            if (this.syncRequested) continue;
-            return;
-          }
+        if (position.kind === 'unseeded') {
           this.setAwaitingSeed(true);
           await this.sleep(backoffDelay(++polls, SEED_POLL_BACKOFF));
           continue;
         }
-        this.completed(pass);
-        if (!this.syncRequested) return;
+        polls = 0;
+        this.setAwaitingSeed(false);
+        outcome = await this.read(epoch, position);
+        failures = 0;
+      } catch (e) {
+        if (!this.current(epoch)) return;
+        // A read that failed without a close (a Cluster node gone behind the client, a timeout)
+        // broke the continuity that "synced" stands for: the next locate decides afresh.
+        this.synced = false;
+        this.observer.syncFailed?.();
+        this.noteError(e);
+        await this.sleep(backoffDelay(++failures, RETRY_BACKOFF));
+        continue;
       }
-    } finally {
-      if (this.syncingEpoch === epoch) this.syncingEpoch = undefined;
+      if (outcome === 'ended') return;
     }
   }
 
-  /** Marker, scan, marker: complete only if the same seed stood before and after the scan. */
-  private async syncPass(): Promise<SyncPass> {
-    const generation = await this.readGeneration();
-    if (generation === undefined) return { kind: 'unseeded' };
-    const scanStartedAt = this.now();
-    const entries = await this.resync();
-    if ((await this.readGeneration()) !== generation) return { kind: 'changed' };
-    return { kind: 'complete', entries, scanStartedAt };
+  private async locate(): Promise<Position> {
+    const locatedAt = this.now();
+    const [marker, lastId] = (await this.bounded(
+      this.script(LOCATE, LOCATE_SHA, [this.keyspace.generationKey, this.keyspace.streamKey]),
+    )) as [string | null, string];
+    const generation = parseGeneration(marker);
+    if (generation === undefined) {
+      // Connected and caught up since before the marker went (a flush under a running feed, or a
+      // re-seed's claim): nothing was missed on this connection, so it keeps reading where it is.
+      if (this.synced && this.position !== undefined && this.generation !== undefined) {
+        return { kind: 'resume', generation: this.generation, from: this.position, lastId, locatedAt };
+      }
+      return { kind: 'unseeded' };
+    }
+    if (generation === this.generation && this.position !== undefined) {
+      if (compareStreamIds(lastId, this.position) >= 0) return { kind: 'resume', generation, from: this.position, lastId, locatedAt };
+      return { kind: 'full', generation, regression: true, lastId, locatedAt };
+    }
+    return { kind: 'full', generation, regression: false, lastId, locatedAt };
   }
 
-  private async readGeneration(): Promise<number | undefined> {
-    return parseGeneration(await this.bounded(this.commands.get(this.keyspace.generationKey)));
+  /**
+   * Reads from the position until the epoch ends ('ended') or the marker must be read again
+   * ('relocate': a `resync` of another generation, or a read that could not reach the stream's end
+   * as located because the stream lost it meanwhile).
+   */
+  private async read(epoch: number, position: Exclude<Position, { kind: 'unseeded' }>): Promise<'ended' | 'relocate'> {
+    let from = position.kind === 'resume' ? position.from : '0-0';
+    if (position.kind === 'full') {
+      if (position.regression) {
+        this.regressions++;
+        this.observer.regression?.();
+        this.logger.warn(
+          `Redis holds revocation events only up to ${position.lastId}, behind ${this.position} which this mirror applied ` +
+            '(a failover to a lagging replica, or a restart that lost writes): reading the whole stream',
+        );
+      }
+      this.generation = position.generation;
+      this.fullReads++;
+      notifyListeners(this.listeners, (l) => l.reset?.());
+    }
+    const started = this.now();
+    let entries = 0;
+    // A resume under a running feed (a `resync` whose seed has already lost its marker again, read
+    // on a connection that never broke) is caught up already.
+    let caughtUp = this.synced && position.kind === 'resume';
+    // Complete once it has applied up to the stream's end as located: the marker stood then, so
+    // everything written before the LOCATE is in the mirror. A reconnect that missed nothing is
+    // complete at once, without waiting for an XREAD.
+    const reachedEnd = (): void => {
+      if (caughtUp || compareStreamIds(from, position.lastId) < 0) return;
+      caughtUp = true;
+      this.mirror.markFresh(position.locatedAt);
+      this.completed(position.kind, entries, this.now() - started);
+    };
+    reachedEnd();
+    while (this.current(epoch)) {
+      const sentAt = this.now();
+      const batch = await this.readBatch(epoch, from);
+      if (!this.current(epoch)) return 'ended';
+      let relocate = false;
+      for (const [id, fields] of batch) {
+        from = id;
+        this.position = id;
+        const event = eventOf(fields);
+        this.observer.eventReceived?.();
+        if (event === undefined) {
+          this.logger.warn(`ignored a malformed revocation event ${id} on ${this.keyspace.streamKey}`);
+          continue;
+        }
+        this.mirror.apply(event);
+        notifyListeners(this.listeners, (l) => l.event(event));
+        // Auth re-seeded since the LOCATE (a resync up to the located end is an older seed's, which
+        // the marker read then already accounts for): read the marker again.
+        if (event.kind === 'resync' && event.generation !== this.generation && compareStreamIds(id, position.lastId) > 0) relocate = true;
+      }
+      entries += batch.length;
+      if (relocate) return 'relocate';
+      reachedEnd();
+      if (batch.length >= this.readCount) continue; // more are waiting
+      // All there is, yet short of the end the LOCATE saw: the stream lost entries under the read
+      // (a flush, a restart): read the marker again rather than call a partial mirror complete.
+      if (!caughtUp) return 'relocate';
+      // Events in the reply: complete as of when Redis replied, known only to be after the send.
+      // None (the block timed out): Redis waited at least the block time after receiving the read,
+      // so nothing was written before send + block, or before the reply if it came sooner. Without
+      // that, a mirror would read up to two block times stale between idle replies.
+      this.mirror.markFresh(batch.length > 0 ? sentAt : Math.min(sentAt + this.heartbeatMs, this.now()));
+    }
+    return 'ended';
   }
 
-  private completed(pass: Extract<SyncPass, { kind: 'complete' }>): void {
+  /** One XREAD, waiting through up to `maxFailedHeartbeats` late heartbeats, then re-making the connection. */
+  private async readBatch(epoch: number, from: string): Promise<StreamEntry[]> {
+    const reply = this.reader.xread('COUNT', this.readCount, 'BLOCK', this.heartbeatMs, 'STREAMS', this.keyspace.streamKey, from);
+    // Abandoned after a reconnect, it rejects later: nobody awaits it then.
+    reply.catch(() => undefined);
+    let waitMs = this.heartbeatMs + this.timeoutMs;
+    for (let failed = 1; ; failed++) {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => {
+        timer = setTimeout(() => resolve('late'), waitMs);
+      });
+      const outcome = await Promise.race([reply, late]).finally(() => clearTimeout(timer));
+      if (outcome !== 'late') return (outcome?.[0]?.[1] ?? []) as StreamEntry[];
+      if (!this.current(epoch)) return [];
+      this.noteError(new Error(`revocation stream read unanswered ${failed} heartbeat(s) past its block time`));
+      if (failed >= this.maxFailedHeartbeats) {
+        this.logger.warn(`revocation stream answered no XREAD for ${failed} heartbeats; reconnecting`);
+        this.reader.disconnect(true);
+        throw new Error('revocation stream read timed out');
+      }
+      waitMs = this.heartbeatMs;
+    }
+  }
+
+  private completed(mode: 'resume' | 'full', entries: number, durationMs: number): void {
     this.syncs++;
     this.lastSyncAt = this.now();
-    this.setAwaitingSeed(false);
+    this.observer.synced?.(entries, durationMs);
+    this.observer.caughtUp?.(mode, entries);
+    const held = `${this.mirror.size.jti} jti, ${this.mirror.size.sub} sub held`;
     this.logger.info(
-      `revocation mirror in sync: ${pass.entries} entries read from Redis (${this.mirror.size.jti} jti, ${this.mirror.size.sub} sub held)`,
+      mode === 'full'
+        ? `revocation mirror in sync: read the whole event stream, ${entries} events (${held})`
+        : `revocation mirror caught up from ${this.position ?? 'the start'}: ${entries} events missed (${held})`,
     );
-    this.mirror.markFresh(pass.scanStartedAt);
     if (this.synced) return;
     this.synced = true;
-    this.failedHeartbeats = 0;
     this.lastError = undefined;
     this.resolveFirstSync();
   }
@@ -316,43 +389,12 @@ export class RedisMirrorFeed implements RevocationFeed {
     this.epoch++;
     if (this.connected) {
       const age = Math.round(this.mirror.stalenessMs(this.now()) / 1000);
-      this.logger.warn(`revocation channel lost; verifying on revocation data last known fresh ${age}s ago until it is back`);
+      this.logger.warn(`revocation stream connection lost; verifying on revocation data last known fresh ${age}s ago until it is back`);
     }
     this.connected = false;
     this.synced = false;
-    // Disconnected is the reason now; the next connect sync reads the marker again.
+    // Disconnected is the reason now; the next connect reads the marker again.
     this.setAwaitingSeed(false);
-  }
-
-  private onMessage(channel: string, message: string): void {
-    if (channel !== this.keyspace.channel) return;
-    this.observer.eventReceived?.();
-    const event = parseRevocationEvent(message);
-    if (event?.kind === 'resync') this.requestSync();
-    else if (event) this.mirror.apply(event);
-    else this.logger.warn(`ignored a malformed message on ${channel} (${message.length} bytes)`);
-  }
-
-  private async beat(): Promise<void> {
-    if (this.stopped || !this.synced || this.heartbeatInFlight) return;
-    const epoch = this.epoch;
-    const sentAt = this.now();
-    this.heartbeatInFlight = true;
-    try {
-      await this.bounded(this.subscriber.ping());
-      if (epoch !== this.epoch || !this.synced) return;
-      this.failedHeartbeats = 0;
-      this.mirror.markFresh(sentAt);
-    } catch (e) {
-      this.noteError(e);
-      if (epoch === this.epoch && ++this.failedHeartbeats >= this.maxFailedHeartbeats && !this.stopped) {
-        this.logger.warn(`revocation subscriber answered no PING ${this.failedHeartbeats} times; reconnecting`);
-        this.failedHeartbeats = 0;
-        this.subscriber.disconnect(true);
-      }
-    } finally {
-      this.heartbeatInFlight = false;
-    }
   }
 
   private noteError(e: unknown): void {
@@ -386,6 +428,16 @@ export class RedisMirrorFeed implements RevocationFeed {
     });
   }
 
+  /** EVALSHA, or EVAL once when the server does not know the script (first use, a restart, SCRIPT FLUSH). */
+  private async script(source: string, sha: string, keys: string[]): Promise<unknown> {
+    try {
+      return await this.reader.evalsha(sha, keys.length, ...keys);
+    } catch (e) {
+      if (!/NOSCRIPT/.test(String(e))) throw e;
+      return this.reader.eval(source, keys.length, ...keys);
+    }
+  }
+
   private async bounded<T>(command: Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -401,6 +453,12 @@ export class RedisMirrorFeed implements RevocationFeed {
   }
 }
 
+/** The event a stream entry carries (field `e`), or undefined for an entry that is not ours. */
+function eventOf(fields: string[]): RevocationEvent | undefined {
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === EVENT_FIELD) return parseRevocationEvent(fields[i + 1]);
+  return undefined;
+}
+
 /** A connection of our own with the app client's address and options, connected by `start()`. */
 function duplicate(client: Client, connectionName: string): Client {
   if (client instanceof Cluster) {
@@ -409,9 +467,12 @@ function duplicate(client: Client, connectionName: string): Client {
   return client.duplicate({
     connectionName,
     lazyConnect: true,
-    // Fail fast while disconnected (the feed retries on its own); re-subscribe ourselves on ready.
+    // Fail fast while disconnected (the feed retries on its own); a blocked XREAD is never resent
+    // by ioredis after a reconnect: the feed reads the marker first and decides where to read from.
     enableOfflineQueue: false,
-    autoResubscribe: false,
     autoResendUnfulfilledCommands: false,
+    // No INFO ready check: its reply is kilobytes, times every verifier reconnecting after a
+    // failover. A Redis still loading answers LOADING to the LOCATE, which is retried with backoff.
+    enableReadyCheck: false,
   });
 }

@@ -27,11 +27,11 @@ export interface RevocableClaims {
 
 /**
  * A verifier's local copy of the blocklist: what it checks on every request, synchronously, with
- * two Map lookups and no I/O. Fed by a `RevocationFeed` (the Redis channel plus a full re-sync after
+ * two Map lookups and no I/O. Fed by a `RevocationFeed` (the Redis event stream, read on from its last id after
  * every (re)connect, or the in-process backend), and knowing how fresh it is: `lastFreshAtMs` is
  * the latest moment at which the mirror is known to have held every revocation written so far.
  *
- * Entries are only ever added or extended, never removed before they expire: a re-sync is merged,
+ * Entries are only ever added or extended, never removed before they expire: a read is merged,
  * not swapped in, so a Redis that restarted empty cannot make a verifier forget a revocation it
  * already knew.
  */
@@ -77,7 +77,7 @@ export class RevocationMirror {
       this.tokens.set(event.jti, event.expiresAtMs);
       return true;
     }
-    // A re-seed announcement carries no entry: the feed answers it with a full (merging) re-sync.
+    // A re-seed announcement carries no entry: the feed answers it with a full (merging) read of the stream.
     if (event.kind === 'resync') return false;
     // A client change is auth's own business (its client cache): nothing a verifier holds.
     if (event.kind === 'client') return false;
@@ -131,7 +131,7 @@ export class RevocationMirror {
   }
 
   /**
-   * Called for every newly revoked signing key (from the channel or a re-sync) and every key-set
+   * Called for every newly revoked signing key (from the stream, as it comes or in a full read) and every key-set
    * announcement, so the verifier's JWKS cache can drop the key or refetch now rather than at its
    * next scheduled refresh.
    */

@@ -10,6 +10,9 @@ import type { RevocationMirror } from '../core/revocation-mirror.js';
  * - `revocation_mirror_entries{kind}`: jti / sub entries held locally
  * - `revocation_data_staleness_seconds`: seconds since the revocation data was last known fresh (+Inf: never)
  * - `revocation_mirror_syncs_total{result}`, `revocation_events_received_total`
+ * - `revocation_mirror_catchups_total{mode=resume|full}` and `revocation_mirror_catchup_events_total{mode}`:
+ *   how each (re)connect caught up and how many events it read (resume: what it missed; full: the stream)
+ * - `revocation_stream_regressions_total`: reconnects that found Redis's stream behind the mirror (Redis lost events)
  * - `revocation_mirror_awaiting_seed`: 1 while the feed waits for auth to (re-)seed the blocklist, else 0
  * Counting a check on the hot path is one increment of a plain number.
  */
@@ -38,11 +41,28 @@ export class RevocationMetrics {
 
     const syncs = new Counter({
       name: 'revocation_mirror_syncs_total',
-      help: 'Full re-syncs of the revocation mirror, by result',
+      help: 'Catch-ups of the revocation mirror after a (re)connect or re-read (ok), and failed reads (error)',
       labelNames: ['result'],
       registers,
     });
-    const events = new Counter({ name: 'revocation_events_received_total', help: 'Revocations received on the channel', registers });
+    const events = new Counter({ name: 'revocation_events_received_total', help: 'Revocation events read from the stream', registers });
+    const catchUps = new Counter({
+      name: 'revocation_mirror_catchups_total',
+      help: 'Times the revocation mirror caught up, by mode (resume: from its last stream id; full: the whole stream)',
+      labelNames: ['mode'],
+      registers,
+    });
+    const catchUpEvents = new Counter({
+      name: 'revocation_mirror_catchup_events_total',
+      help: 'Events read while catching up, by mode',
+      labelNames: ['mode'],
+      registers,
+    });
+    const regressions = new Counter({
+      name: 'revocation_stream_regressions_total',
+      help: "Reconnects that found Redis's revocation stream behind the mirror's position (Redis lost events; read in full)",
+      registers,
+    });
     const ok = syncs.labels({ result: 'ok' });
     const failed = syncs.labels({ result: 'error' });
     const awaitingSeed = new Gauge({
@@ -55,6 +75,11 @@ export class RevocationMetrics {
       synced: () => ok.inc(),
       syncFailed: () => failed.inc(),
       eventReceived: () => events.inc(),
+      caughtUp: (mode, n) => {
+        catchUps.inc({ mode });
+        catchUpEvents.inc({ mode }, n);
+      },
+      regression: () => regressions.inc(),
       awaitingSeed: (waiting) => awaitingSeed.set(waiting ? 1 : 0),
     };
 

@@ -14,11 +14,11 @@ import { RevocationMetrics } from './revocation-metrics.js';
 export interface RevocationModuleOptions extends RevocationConfig {
   /** The verifier's clock tolerance (JWT_CLOCK_TOLERANCE_S): revoked jtis are kept until exp + this. */
   readonly clockToleranceSeconds: number;
-  /** Namespace of keys and channel; must match auth's store (default none). Tests use it to stay apart. */
+  /** Namespace of the keys; must match auth's store (default none). Tests use it to stay apart. */
   readonly keyPrefix?: string;
   /** How long start-up waits for the first sync before listening anyway (default 2000 ms). */
   readonly startupWaitMs?: number;
-  /** Subscription heartbeat (default 1000 ms, or a quarter of the staleness bound if that is shorter). */
+  /** How long each XREAD on the event stream blocks: the heartbeat (default 1000 ms, or a quarter of the staleness bound if that is shorter). */
   readonly heartbeatMs?: number;
   /** The clock (ms since the epoch), for tests. */
   readonly now?: () => number;
@@ -108,7 +108,7 @@ class RevocationLifecycle implements OnModuleInit, OnApplicationShutdown {
 
 /**
  * The verifier side of revocation (docs/architecture.md, "Revocation"): a local mirror of the blocklist fed by
- * the Redis channel and re-synced after every reconnect (or the in-process backend with
+ * the Redis event stream, read on from its last id after every reconnect (or the in-process backend with
  * `REDIS_URL=memory://`), a synchronous `RevocationChecker` over it with the outage policy,
  * metrics on the app's registry and a `revocation` readiness check. Needs platform's
  * PlatformModule (RedisConnection, MetricsService, ReadinessRegistry) in the same app.
@@ -143,7 +143,7 @@ export class RevocationModule {
               ...common,
               // A healthy mirror is up to one heartbeat old: keep that well inside the bound.
               heartbeatMs: options.heartbeatMs ?? Math.min(1000, options.maxStalenessSeconds * 250),
-              name: redis.client.options.connectionName?.replace(/^authmesh-/, ''),
+              name: redis.connectionName.replace(/^authmesh-/, ''),
               logger: nestLogger('RevocationFeed'),
             });
           },

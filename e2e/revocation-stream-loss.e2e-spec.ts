@@ -1,0 +1,163 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeJwt } from 'jose';
+import { Redis } from 'ioredis';
+import { RevocationKeyspace } from '@authmesh/revocation';
+import { freePort, newTestApp, type TestApp, waitFor } from '@authmesh/testing';
+import { authApp } from '../apps/auth/src/auth.app.js';
+import { ordersApp } from '../apps/orders/src/orders.app.js';
+import { UNUSED_PROFILES_CLIENT_ENV } from '../apps/orders/test/support/profiles-client-env.js';
+
+const ISSUER = 'http://auth.test';
+const password = 'long enough password!';
+const json = { 'content-type': 'application/json' };
+/** newTestApp writes no stand-in generation marker: auth's own seed is under test. */
+const NO_STAND_IN = { seedRevocationMarker: false } as const;
+const keyspace = new RevocationKeyspace();
+
+/**
+ * A redis-server persisting to a directory of its own only on `SAVE`, so the test can restart it
+ * from an older snapshot: what Redis acknowledged after the SAVE is lost, while the generation
+ * marker (in the snapshot) survives. The same partial loss as a failover to a lagging replica or
+ * an AOF `everysec` loss.
+ */
+class SnapshotRedis {
+  private child?: ChildProcess;
+  private readonly dir = mkdtempSync(join(tmpdir(), 'authmesh-e2e-rdb-'));
+  private constructor(readonly port: number) {}
+
+  static async start(): Promise<SnapshotRedis> {
+    const r = new SnapshotRedis(await freePort());
+    await r.start();
+    return r;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--dbfilename', 'dump.rdb'];
+    this.child = spawn('redis-server', [...args, '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const probe = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    probe.on('error', () => undefined);
+    await waitFor(
+      async () =>
+        (await probe
+          .connect()
+          .then(() => probe.ping())
+          .catch(() => 'down')) === 'PONG',
+      10_000,
+      20,
+    );
+    probe.disconnect();
+  }
+
+  /** SIGKILL: nothing is saved on the way down. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    this.child = undefined;
+    if (!child || child.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGKILL');
+    });
+  }
+
+  async destroy(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** A number from a Prometheus text exposition (0 when absent). */
+async function metric(app: TestApp, name: string): Promise<number> {
+  const text = await (await fetch(`${app.managementUrl}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
+  return line ? Number(line.split(' ').pop()) : 0;
+}
+
+const whoami = async (app: TestApp, token: string): Promise<{ status: number; code?: string }> => {
+  const res = await fetch(`${app.url}/whoami`, { headers: { authorization: `Bearer ${token}` } });
+  return { status: res.status, code: ((await res.json()) as { code?: string }).code };
+};
+
+// Redis keeps its generation marker but loses its newest events: only auth can notice (it kept
+// the stream id of every delivered row), and its re-seed makes every verifier read in full.
+describe('a Redis that lost delivered revocations but kept its marker is re-seeded from the ledger', () => {
+  const kek = randomBytes(32).toString('base64');
+  let redis: SnapshotRedis;
+  let probe: Redis;
+  let auth: TestApp;
+  let orders: TestApp;
+  let late: TestApp | undefined;
+  let verifierEnv: Record<string, string>;
+
+  beforeAll(async () => {
+    redis = await SnapshotRedis.start();
+    auth = await newTestApp(authApp, { REDIS_URL: redis.url, AUTH_KEK: kek, AUTH_ISSUER: ISSUER }, NO_STAND_IN);
+    verifierEnv = {
+      REDIS_URL: redis.url,
+      AUTH_ISSUER: ISSUER,
+      AUTH_JWKS_URI: `${auth.url}/.well-known/jwks.json`,
+      ...UNUSED_PROFILES_CLIENT_ENV,
+    };
+    orders = await newTestApp(ordersApp, verifierEnv, NO_STAND_IN);
+    probe = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => 50 });
+    probe.on('error', () => undefined);
+    await probe.connect();
+  });
+  afterAll(async () => {
+    probe?.disconnect();
+    await late?.close().catch(() => undefined);
+    await orders?.close();
+    await auth?.close();
+    await redis?.destroy();
+  });
+
+  async function revokedToken(): Promise<string> {
+    const email = `loss-${randomBytes(5).toString('hex')}@example.com`;
+    await fetch(`${auth.url}/auth/register`, { method: 'POST', headers: json, body: JSON.stringify({ email, password }) });
+    const login = await fetch(`${auth.url}/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ email, password }) });
+    const token = ((await login.json()) as { access_token: string }).access_token;
+    expect((await whoami(orders, token)).status).toBe(200);
+    const res = await fetch(`${auth.url}/auth/logout`, {
+      method: 'POST',
+      headers: { ...json, authorization: `Bearer ${token}` },
+      body: '{}',
+    });
+    expect(res.status).toBe(200);
+    await waitFor(async () => (await whoami(orders, token)).code === 'token_revoked', 2000, 10);
+    return token;
+  }
+
+  it('restart from an older snapshot: the revocation made after it is refused again by a new verifier within seconds', async () => {
+    await waitFor(async () => (await probe.exists(keyspace.generationKey)) === 1, 5000, 50);
+    const before = await revokedToken();
+    await probe.save();
+    const generation = await probe.get(keyspace.generationKey);
+    const after = await revokedToken(); // acknowledged by Redis, then lost with the restart
+    const reseeds = await metric(auth, 'revocation_reseeds_total');
+
+    await redis.stop();
+    await redis.start();
+    const restartedAt = Date.now();
+
+    // Auth notices the lost tail (the marker alone says nothing is wrong) and re-seeds: a new generation.
+    await waitFor(async () => ((await probe.get(keyspace.generationKey).catch(() => null)) ?? generation) !== generation, 10_000, 50);
+    expect(await metric(auth, 'revocation_reseeds_total')).toBe(reseeds + 1);
+    expect(await probe.exists(keyspace.jtiKey(decodeJwt(after).jti!))).toBe(1);
+    const healedInMs = Date.now() - restartedAt;
+    expect(healedInMs).toBeLessThan(5000);
+
+    // A verifier that starts now knows nothing but what Redis holds: it must refuse both.
+    late = await newTestApp(ordersApp, verifierEnv, NO_STAND_IN);
+    await waitFor(async () => (await whoami(late!, after)).code === 'token_revoked', 5000, 50);
+    expect((await whoami(late, before)).code).toBe('token_revoked');
+    // The running one never forgot (its mirror merges): it refuses both throughout.
+    for (const token of [before, after]) expect((await whoami(orders, token)).code).toBe('token_revoked');
+  });
+});

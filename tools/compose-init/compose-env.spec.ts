@@ -1,0 +1,47 @@
+import { COMPOSE_ENV_FILES, composeEnvFiles, parseEnvFile, renderEnvFile } from './compose-env.js';
+
+/** A deterministic stand-in for randomBytes: distinct, well-formed values, one per call. */
+function counter(): (bytes: number, encoding: 'base64' | 'base64url') => string {
+  let n = 0;
+  return (bytes, encoding) => Buffer.alloc(bytes, ++n).toString(encoding);
+}
+
+describe('compose env files', () => {
+  it('gives each service the secrets it needs, consistent with one another', () => {
+    const files = composeEnvFiles({}, counter());
+    const clients = JSON.parse(files.auth.AUTH_SEED_CLIENTS!) as { clientId: string; secret: string }[];
+    const secretOf = (id: string) => clients.find((c) => c.clientId === id)?.secret;
+    expect(secretOf('orders')).toBe(files.orders.ORDERS_CLIENT_SECRET);
+    expect(secretOf('gateway')).toBe(files.gateway.GATEWAY_CLIENT_SECRET);
+    expect(secretOf('authctl')).toBe(files.authctl.AUTHCTL_CLIENT_SECRET);
+    expect(files.gateway.GATEWAY_PROXY_SECRET).toBe(files.auth.AUTH_PROXY_SECRET);
+    for (const app of ['auth', 'orders', 'profiles', 'gateway'] as const) {
+      expect(files[app].DATABASE_URL).toBe(`postgres://postgres:${files.postgres.POSTGRES_PASSWORD}@postgres:5432/authmesh`);
+    }
+    expect(Buffer.from(files.auth.AUTH_KEK!, 'base64')).toHaveLength(32);
+    expect(files.auth.AUTH_SEED_ADMIN_PASSWORD!.length).toBeGreaterThanOrEqual(12);
+    expect(files.auth.AUTH_PROXY_SECRET!.length).toBeGreaterThanOrEqual(32);
+  });
+
+  it('keeps every secret on a second run (the Postgres volume and the KEK-encrypted keys depend on them)', () => {
+    const first = composeEnvFiles({}, counter());
+    const reread = Object.fromEntries(COMPOSE_ENV_FILES.map((f) => [f, parseEnvFile(renderEnvFile(first[f]))]));
+    const second = composeEnvFiles(reread, () => {
+      throw new Error('nothing should be generated');
+    });
+    expect(second).toEqual(first);
+  });
+
+  it('generates only what a partial set of files lacks', () => {
+    const first = composeEnvFiles({}, counter());
+    const second = composeEnvFiles({ postgres: first.postgres }, (bytes, enc) => Buffer.alloc(bytes, 200).toString(enc));
+    expect(second.postgres).toEqual(first.postgres);
+    expect(second.auth.AUTH_KEK).not.toBe(first.auth.AUTH_KEK);
+  });
+
+  it('refuses a value an env-file reader would not take literally', () => {
+    expect(() => renderEnvFile({ A: 'has space' })).toThrow('A:');
+    expect(() => renderEnvFile({ B: 'a$b' })).toThrow('B:');
+    expect(() => renderEnvFile({ C: "'quoted'" })).toThrow('C:');
+  });
+});

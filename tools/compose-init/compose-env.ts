@@ -1,0 +1,110 @@
+import { SERVICE_CLIENTS } from '../../apps/suite/src/service-clients.js';
+
+/** The git-ignored folder `npm run compose:init` writes and docker-compose.yml's `env_file`s read. */
+export const COMPOSE_ENV_DIR = '.env.compose';
+
+/** One env file per container that needs secrets: each gets its own and nothing else's. */
+export const COMPOSE_ENV_FILES = ['postgres', 'auth', 'orders', 'profiles', 'gateway', 'authctl'] as const;
+export type ComposeEnvFile = (typeof COMPOSE_ENV_FILES)[number];
+export type EnvFileContents = Readonly<Record<string, string>>;
+
+/** The administrator account auth seeds in the compose stack (its password is generated). */
+export const COMPOSE_ADMIN_EMAIL = 'admin@example.com';
+
+/**
+ * What a value may contain so that every env-file reader takes it literally: compose expands `$`
+ * and strips ` #…` comments and surrounding quotes, while `docker run --env-file` and
+ * `kubectl create secret --from-env-file` strip nothing. Generated values (base64, base64url,
+ * compact JSON, URLs) stay inside this set; renderEnvFile refuses anything else.
+ */
+const LITERAL_VALUE = /^[A-Za-z0-9+/=_\-.:@,"{}[\]]+$/;
+
+/** Random bytes as a string: base64 for the KEK (its format), base64url for the rest (URL-safe). */
+export type RandomSecret = (bytes: number, encoding: 'base64' | 'base64url') => string;
+
+interface Secrets {
+  postgresPassword: string;
+  kek: string;
+  adminPassword: string;
+  proxySecret: string;
+  clientSecrets: Record<string, string>;
+}
+
+/** The secrets already written, so a second run keeps them (the Postgres volume was initialised with the password). */
+function existingSecrets(existing: Partial<Record<ComposeEnvFile, EnvFileContents>>): Partial<Secrets> {
+  const auth = existing.auth ?? {};
+  const clientSecrets: Record<string, string> = {};
+  try {
+    const seeded = JSON.parse(auth.AUTH_SEED_CLIENTS ?? '[]') as { clientId?: unknown; secret?: unknown }[];
+    for (const c of seeded) if (typeof c.clientId === 'string' && typeof c.secret === 'string') clientSecrets[c.clientId] = c.secret;
+  } catch {
+    // A hand-broken file: new client secrets (auth overwrites seeded clients at its next start).
+  }
+  return {
+    postgresPassword: existing.postgres?.POSTGRES_PASSWORD,
+    kek: auth.AUTH_KEK,
+    adminPassword: auth.AUTH_SEED_ADMIN_PASSWORD,
+    proxySecret: auth.AUTH_PROXY_SECRET,
+    clientSecrets,
+  };
+}
+
+/**
+ * The env files of the compose stack: the secrets of docker-compose.yml, which itself holds none.
+ * Values already in `existing` are kept and only missing ones generated, so running it again
+ * after `docker compose up` never changes the Postgres password the volume was created with, nor
+ * the KEK that encrypts auth's signing keys (auth would refuse to start).
+ */
+export function composeEnvFiles(
+  existing: Partial<Record<ComposeEnvFile, EnvFileContents>>,
+  random: RandomSecret,
+): Record<ComposeEnvFile, EnvFileContents> {
+  const had = existingSecrets(existing);
+  const s: Secrets = {
+    postgresPassword: had.postgresPassword ?? random(24, 'base64url'),
+    kek: had.kek ?? random(32, 'base64'),
+    adminPassword: had.adminPassword ?? random(18, 'base64url'),
+    proxySecret: had.proxySecret ?? random(32, 'base64url'),
+    clientSecrets: Object.fromEntries(SERVICE_CLIENTS.map((c) => [c.clientId, had.clientSecrets?.[c.clientId] ?? random(32, 'base64url')])),
+  };
+  // One shared server, each app its own database on it (`authmesh_<app>`, created at first start).
+  const databaseUrl = `postgres://postgres:${s.postgresPassword}@postgres:5432/authmesh`;
+  const seedClients = JSON.stringify(SERVICE_CLIENTS.map((c) => ({ ...c, secret: s.clientSecrets[c.clientId] })));
+  return {
+    postgres: { POSTGRES_PASSWORD: s.postgresPassword },
+    auth: {
+      DATABASE_URL: databaseUrl,
+      AUTH_KEK: s.kek,
+      AUTH_SEED_CLIENTS: seedClients,
+      AUTH_SEED_ADMIN_EMAIL: COMPOSE_ADMIN_EMAIL,
+      AUTH_SEED_ADMIN_PASSWORD: s.adminPassword,
+      AUTH_PROXY_SECRET: s.proxySecret,
+    },
+    orders: { DATABASE_URL: databaseUrl, ORDERS_CLIENT_SECRET: s.clientSecrets.orders! },
+    profiles: { DATABASE_URL: databaseUrl },
+    gateway: { DATABASE_URL: databaseUrl, GATEWAY_CLIENT_SECRET: s.clientSecrets.gateway!, GATEWAY_PROXY_SECRET: s.proxySecret },
+    authctl: { AUTHCTL_CLIENT_SECRET: s.clientSecrets.authctl! },
+  };
+}
+
+/** `KEY=value` lines, unquoted (see LITERAL_VALUE for why that is safe and what is refused). */
+export function renderEnvFile(contents: EnvFileContents): string {
+  const lines = ['# Written by `npm run compose:init`: secrets of the compose stack. Never commit or bake into an image.'];
+  for (const [key, value] of Object.entries(contents)) {
+    if (!LITERAL_VALUE.test(value)) throw new Error(`${key}: its value has a character an env-file reader would not take literally`);
+    lines.push(`${key}=${value}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Reads what renderEnvFile wrote (comments and blank lines skipped). */
+export function parseEnvFile(text: string): EnvFileContents {
+  const out: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const t = line.trim();
+    if (!t || t.startsWith('#')) continue;
+    const eq = t.indexOf('=');
+    if (eq > 0) out[t.slice(0, eq)] = t.slice(eq + 1);
+  }
+  return out;
+}

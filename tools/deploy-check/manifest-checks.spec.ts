@@ -1,0 +1,140 @@
+import { manifestExpectations, render } from './deploy-files.js';
+import type { K8sObject } from './kustomize.js';
+import { manifestProblems } from './manifest-checks.js';
+
+type Rec = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- in-memory surgery on rendered YAML
+
+/** The base rendered afresh, changed in memory by `mutate`, then checked: the checker must name the change. */
+function problemsAfter(mutate: (objects: K8sObject[]) => K8sObject[] | void, overlay = 'base'): string[] {
+  const objects = render(overlay);
+  return manifestProblems(mutate(objects) ?? objects, manifestExpectations(overlay));
+}
+const find = (objects: K8sObject[], kind: string, name: string): Rec => objects.find((o) => o.kind === kind && o.metadata.name === name)!;
+const container = (objects: K8sObject[], name: string): Rec => find(objects, 'Deployment', name).spec.template.spec.containers[0];
+
+describe('the manifest checker fails, naming what is wrong', () => {
+  it('passes the manifests as committed (the cases below each change one thing)', () => {
+    expect(problemsAfter(() => undefined)).toEqual([]);
+  });
+
+  it.each(['startupProbe', 'livenessProbe', 'readinessProbe'])('a removed %s', (probe) => {
+    expect(problemsAfter((o) => void delete container(o, 'orders')[probe])).toEqual([
+      `Deployment orders: container orders has no ${probe}`,
+    ]);
+  });
+
+  it('readiness asked on the main port instead of the management listener', () => {
+    const problems = problemsAfter((o) => void (container(o, 'profiles').readinessProbe.httpGet.port = 'http'));
+    expect(problems).toEqual(['Deployment profiles: container profiles: readinessProbe must ask the management port (got http)']);
+  });
+
+  it('a probed listener on loopback, a port that is not the one the app listens on, a Service aiming at no port', () => {
+    const problems = problemsAfter((o) => {
+      delete find(o, 'ConfigMap', 'authmesh-common').data.MANAGEMENT_HOST;
+      container(o, 'gateway').ports[0].containerPort = 8080;
+      find(o, 'Service', 'profiles').spec.ports[0].targetPort = 'web';
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        "Deployment orders: container orders: probes ask the management port, but MANAGEMENT_HOST is unset (127.0.0.1): the kubelet probes the pod's address",
+        'Deployment gateway: container gateway: port http is 8080 but PORT is 3000',
+        'Service profiles: targetPort web is not a port of the pods it selects',
+      ]),
+    );
+  });
+
+  it('a removed memory limit', () => {
+    expect(problemsAfter((o) => void delete container(o, 'gateway').resources.limits.memory)).toEqual([
+      'Deployment gateway: container gateway has no resources.limits.memory',
+    ]);
+  });
+
+  it('a writable root filesystem, a root-capable container, kept capabilities', () => {
+    const problems = problemsAfter((o) => {
+      const c = container(o, 'auth');
+      c.securityContext.readOnlyRootFilesystem = false;
+      c.securityContext.allowPrivilegeEscalation = true;
+      c.securityContext.capabilities.drop = ['NET_RAW'];
+      delete c.securityContext.runAsNonRoot;
+      delete find(o, 'Deployment', 'auth').spec.template.spec.securityContext.runAsNonRoot;
+    });
+    expect(problems).toEqual([
+      'Deployment auth: container auth: runAsNonRoot is not true',
+      'Deployment auth: container auth: readOnlyRootFilesystem is not true',
+      'Deployment auth: container auth: allowPrivilegeEscalation is not false',
+      'Deployment auth: container auth: capabilities.drop does not include ALL',
+    ]);
+  });
+
+  it('every NetworkPolicy removed', () => {
+    expect(problemsAfter((o) => o.filter((x) => x.kind !== 'NetworkPolicy'))).toEqual([
+      'no NetworkPolicy: every pod accepts traffic from anywhere and may call anything',
+    ]);
+  });
+
+  it("orders' NetworkPolicy removed: orders takes traffic from anywhere and calls anything", () => {
+    const problems = problemsAfter((o) => o.filter((x) => !(x.kind === 'NetworkPolicy' && x.metadata.name === 'orders')));
+    expect(problems).toEqual(expect.arrayContaining(['Deployment orders: calls profiles (PROFILES_URL) but no NetworkPolicy lets it']));
+    // default-deny still isolates it, so the message is about what it can no longer do.
+    const noDefault = problemsAfter((o) =>
+      o.filter((x) => !(x.kind === 'NetworkPolicy' && ['orders', 'default-deny'].includes(x.metadata.name))),
+    );
+    expect(noDefault).toEqual(
+      expect.arrayContaining(['Deployment orders: no NetworkPolicy restricts its ingress, so anything may reach it']),
+    );
+  });
+
+  it('outside traffic admitted to a service other than the gateway', () => {
+    const problems = problemsAfter((o) => void delete find(o, 'NetworkPolicy', 'profiles').spec.ingress[0].from);
+    expect(problems).toEqual([
+      'NetworkPolicy profiles: admits traffic from outside the namespace to Deployment profiles; only the gateway may take outside traffic',
+    ]);
+  });
+
+  it('a service allowed to reach one it never calls, and a caller its callee refuses', () => {
+    const reach = problemsAfter(
+      (o) =>
+        void find(o, 'NetworkPolicy', 'profiles').spec.egress[0].to.push({
+          podSelector: { matchLabels: { 'app.kubernetes.io/name': 'orders' } },
+        }),
+    );
+    expect(reach).toEqual(['Deployment profiles: may reach orders, which it never calls']);
+    const refused = problemsAfter((o) => void find(o, 'NetworkPolicy', 'profiles').spec.ingress[0].from.pop());
+    expect(refused).toEqual(['Deployment profiles: its NetworkPolicy refuses orders, which calls it (PROFILES_URL)']);
+  });
+
+  it('a secret in the repository: a Secret object, a KEK in a ConfigMap, a client secret by value', () => {
+    const problems = problemsAfter((o) => {
+      o.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'auth-secrets' }, stringData: { AUTH_KEK: 'x' } });
+      find(o, 'ConfigMap', 'auth-config').data.AUTH_KEK = 'x';
+      const env = container(o, 'orders').env as Rec[];
+      env[env.findIndex((e) => e.name === 'ORDERS_CLIENT_SECRET')] = { name: 'ORDERS_CLIENT_SECRET', value: 'x' };
+      return o;
+    });
+    expect(problems).toEqual([
+      'Secret auth-secrets: secret values are in the repository; reference a Secret created outside it (deploy/README.md)',
+      'ConfigMap auth-config: sets the secret AUTH_KEK in plain text; use a secretKeyRef',
+      'Deployment orders: container orders: ORDERS_CLIENT_SECRET is a secret and must come from a secretKeyRef',
+    ]);
+  });
+
+  it('a required variable nobody sets', () => {
+    const problems = problemsAfter((o) => void delete find(o, 'ConfigMap', 'orders-config').data.PROFILES_URL);
+    expect(problems).toEqual(
+      expect.arrayContaining(['Deployment orders: container orders: orders needs PROFILES_URL, which nothing sets']),
+    );
+  });
+
+  it('too few replicas, an autoscaler that disagrees, a missing PDB, a missing rotation CronJob', () => {
+    const problems = problemsAfter((o) => {
+      find(o, 'Deployment', 'gateway').spec.replicas = 1;
+      return o.filter((x) => !(x.kind === 'PodDisruptionBudget' && x.metadata.name === 'orders') && x.kind !== 'CronJob');
+    });
+    expect(problems).toEqual([
+      'Deployment orders: no PodDisruptionBudget covers it',
+      'Deployment gateway: 1 replica(s), fewer than 2',
+      "HorizontalPodAutoscaler gateway: minReplicas 2 differs from the Deployment's 1 replicas (the autoscaler would override them)",
+      'no CronJob runs `authctl keys rotate`',
+    ]);
+  });
+});

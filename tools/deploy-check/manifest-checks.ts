@@ -1,0 +1,329 @@
+import type { DeployedApp } from './config-vars.js';
+import { type K8sObject, podSpecOf } from './kustomize.js';
+
+type Rec = Record<string, unknown>;
+type Labels = Record<string, string>;
+interface Container {
+  name: string;
+  image?: string;
+  ports?: { name?: string; containerPort: number }[];
+  env?: { name: string; value?: string; valueFrom?: Rec }[];
+  envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string } }[];
+  resources?: { requests?: Rec; limits?: Rec };
+  securityContext?: Rec;
+  startupProbe?: Rec;
+  livenessProbe?: Rec;
+  readinessProbe?: Rec;
+}
+interface Selector {
+  matchLabels?: Labels;
+  matchExpressions?: { key: string; operator: string; values?: string[] }[];
+}
+interface Peer {
+  podSelector?: Selector;
+  namespaceSelector?: Selector;
+  ipBlock?: Rec;
+}
+interface PolicyRule {
+  from?: Peer[];
+  to?: Peer[];
+  ports?: { port?: number | string; protocol?: string }[];
+}
+interface PolicySpec {
+  podSelector: Selector;
+  policyTypes?: string[];
+  ingress?: PolicyRule[];
+  egress?: PolicyRule[];
+}
+
+/** What the rendered manifests of one overlay must hold; the spec passes the replica floor per overlay. */
+export interface ManifestExpectations {
+  /** The fewest replicas each app's Deployment may have (dev: 1, base and prod: 2 or more). */
+  minReplicas: Partial<Record<DeployedApp, number>>;
+  /** Each app's required variables (config-vars.ts). */
+  required: (app: DeployedApp) => readonly string[];
+  /** Variables that hold secrets (config-vars.ts). */
+  secrets: ReadonlySet<string>;
+  /** The ENV of deploy/Dockerfile's runtime stage: what every container of our image starts with. */
+  imageEnv: Readonly<Record<string, string>>;
+}
+
+/** The apps that take traffic from outside the namespace. */
+const PUBLIC_APPS = new Set(['gateway']);
+/** Workloads any service may reach without calling them by URL (their URLs are in Secrets). */
+const DATASTORES = new Set(['postgres', 'redis']);
+const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'CronJob']);
+const NAME_LABEL = 'app.kubernetes.io/name';
+
+const id = (o: K8sObject): string => `${o.kind} ${o.metadata.name}`;
+const containers = (o: K8sObject): Container[] => (podSpecOf(o)?.containers as Container[] | undefined) ?? [];
+
+function podLabels(o: K8sObject): Labels {
+  const spec = o.spec as Rec;
+  const template = o.kind === 'CronJob' ? ((spec.jobTemplate as Rec).spec as Rec).template : spec.template;
+  return ((template as { metadata?: { labels?: Labels } }).metadata?.labels ?? {}) as Labels;
+}
+
+/** The app a container runs: its APP variable, or authctl for the CLI's command. */
+function appOf(c: Container): DeployedApp | undefined {
+  const app = c.env?.find((e) => e.name === 'APP')?.value;
+  if (app) return app as DeployedApp;
+  const cmd = ((c as unknown as { command?: string[] }).command ?? []).join(' ');
+  return cmd.includes('apps/authctl/') ? 'authctl' : undefined;
+}
+
+export function selects(selector: Selector | undefined, labels: Labels): boolean {
+  if (!selector) return true;
+  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (labels[k] !== v) return false;
+  for (const e of selector.matchExpressions ?? []) {
+    const has = e.key in labels;
+    const inValues = has && (e.values ?? []).includes(labels[e.key]!);
+    const ok = { In: inValues, NotIn: !inValues, Exists: has, DoesNotExist: !has }[e.operator];
+    if (ok === undefined) throw new Error(`matchExpressions operator ${e.operator} is not implemented`);
+    if (!ok) return false;
+  }
+  return true;
+}
+
+/** Every variable a container gets and where from: its env, and the ConfigMaps it imports whole. */
+function environment(
+  c: Container,
+  configMaps: Map<string, Labels>,
+  imageEnv: Readonly<Labels> = {},
+): Map<string, { value?: string; from: string }> {
+  const env = new Map<string, { value?: string; from: string }>();
+  for (const [k, v] of Object.entries(imageEnv)) env.set(k, { value: v, from: 'the image' });
+  for (const src of c.envFrom ?? []) {
+    if (src.configMapRef)
+      for (const [k, v] of Object.entries(configMaps.get(src.configMapRef.name) ?? {}))
+        env.set(k, { value: v, from: `ConfigMap ${src.configMapRef.name}` });
+  }
+  for (const e of c.env ?? []) env.set(e.name, { value: e.value, from: e.valueFrom ? 'a reference' : 'its env' });
+  return env;
+}
+
+/**
+ * The rules a rendered overlay must satisfy, as messages naming the object and what is wrong
+ * (empty: all hold). Data only: no cluster, no kubectl.
+ */
+export function manifestProblems(objects: readonly K8sObject[], expect: ManifestExpectations): string[] {
+  const problems: string[] = [];
+  const byKind = (kind: string) => objects.filter((o) => o.kind === kind);
+  const configMaps = new Map(byKind('ConfigMap').map((o) => [o.metadata.name, (o.data ?? {}) as Labels]));
+  const workloads = objects.filter((o) => WORKLOAD_KINDS.has(o.kind));
+
+  // Secrets: references only. A Secret object in the repo means its values are in the repo.
+  for (const s of byKind('Secret'))
+    problems.push(`${id(s)}: secret values are in the repository; reference a Secret created outside it (deploy/README.md)`);
+  for (const [name, data] of configMaps) {
+    for (const key of Object.keys(data))
+      if (expect.secrets.has(key)) problems.push(`ConfigMap ${name}: sets the secret ${key} in plain text; use a secretKeyRef`);
+  }
+
+  for (const w of workloads) {
+    const pod = podSpecOf(w) ?? {};
+    const podSecurity = (pod.securityContext ?? {}) as Rec;
+    for (const c of containers(w)) {
+      const at = `${id(w)}: container ${c.name}`;
+      if (w.kind !== 'CronJob') {
+        for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe'] as const)
+          if (!c[probe]) problems.push(`${at} has no ${probe}`);
+        // Readiness details (database, Redis, JWKS, revocation) are on the management listener.
+        const managed = c.ports?.some((p) => p.name === 'management');
+        const readyPort = (c.readinessProbe?.httpGet as Rec | undefined)?.port;
+        if (managed && c.readinessProbe && readyPort !== 'management')
+          problems.push(`${at}: readinessProbe must ask the management port (got ${String(readyPort)})`);
+      }
+      for (const kind of ['requests', 'limits'] as const) {
+        for (const r of ['cpu', 'memory']) if (c.resources?.[kind]?.[r] === undefined) problems.push(`${at} has no resources.${kind}.${r}`);
+      }
+      const sc = c.securityContext ?? {};
+      if (sc.runAsNonRoot !== true && podSecurity.runAsNonRoot !== true) problems.push(`${at}: runAsNonRoot is not true`);
+      if (sc.readOnlyRootFilesystem !== true) problems.push(`${at}: readOnlyRootFilesystem is not true`);
+      if (sc.allowPrivilegeEscalation !== false) problems.push(`${at}: allowPrivilegeEscalation is not false`);
+      if (!((sc.capabilities as { drop?: string[] } | undefined)?.drop ?? []).includes('ALL'))
+        problems.push(`${at}: capabilities.drop does not include ALL`);
+      if (sc.privileged === true) problems.push(`${at}: is privileged`);
+
+      const ours = appOf(c) !== undefined;
+      const env = environment(c, configMaps, ours ? expect.imageEnv : {});
+      if (ours) problems.push(...listenerProblems(at, c, env));
+      for (const e of c.env ?? []) {
+        if (expect.secrets.has(e.name) && e.valueFrom?.secretKeyRef === undefined)
+          problems.push(`${at}: ${e.name} is a secret and must come from a secretKeyRef`);
+      }
+      for (const [name, v] of env)
+        if (v.value && /:\/\/[^/@\s]*:[^/@\s]*@/.test(v.value))
+          problems.push(`${at}: ${name} (from ${v.from}) carries a password in its URL`);
+      const app = appOf(c);
+      if (app)
+        for (const name of expect.required(app)) if (!env.has(name)) problems.push(`${at}: ${app} needs ${name}, which nothing sets`);
+    }
+  }
+
+  // Scaling: replicas per overlay, an autoscaler for every verifier that agrees with them, a PDB per app.
+  const deployments = byKind('Deployment');
+  for (const [app, min] of Object.entries(expect.minReplicas)) {
+    const d = deployments.find((o) => o.metadata.name === app);
+    if (!d) {
+      problems.push(`Deployment ${app} is missing`);
+      continue;
+    }
+    const replicas = ((d.spec as Rec).replicas as number | undefined) ?? 1;
+    if (replicas < min) problems.push(`Deployment ${app}: ${replicas} replica(s), fewer than ${min}`);
+    const hpa = byKind('HorizontalPodAutoscaler').find((h) => ((h.spec as Rec).scaleTargetRef as Rec).name === app);
+    if (app !== 'auth' && !hpa) problems.push(`Deployment ${app}: no HorizontalPodAutoscaler scales it`);
+    if (hpa && (hpa.spec as Rec).minReplicas !== replicas) {
+      problems.push(
+        `${id(hpa)}: minReplicas ${String((hpa.spec as Rec).minReplicas)} differs from the Deployment's ${replicas} replicas (the autoscaler would override them)`,
+      );
+    }
+    const labels = podLabels(d);
+    if (!byKind('PodDisruptionBudget').some((p) => selects((p.spec as Rec).selector as Selector, labels)))
+      problems.push(`Deployment ${app}: no PodDisruptionBudget covers it`);
+  }
+  if (
+    !byKind('CronJob').some((j) =>
+      containers(j).some((c) => ((c as unknown as { command?: string[] }).command ?? []).join(' ').includes('keys rotate')),
+    )
+  ) {
+    problems.push('no CronJob runs `authctl keys rotate`');
+  }
+  for (const s of byKind('Service')) {
+    const type = ((s.spec as Rec).type as string | undefined) ?? 'ClusterIP';
+    if (type !== 'ClusterIP' && !PUBLIC_APPS.has(s.metadata.name))
+      problems.push(`${id(s)}: type ${type} exposes it outside the cluster; only the gateway may be`);
+  }
+
+  for (const s of byKind('Service')) {
+    const selected = workloads.filter((w) => selects({ matchLabels: (s.spec as Rec).selector as Labels }, podLabels(w)));
+    if (selected.length === 0) problems.push(`${id(s)}: selects no pod`);
+    for (const port of ((s.spec as Rec).ports as { name?: string; targetPort?: number | string }[] | undefined) ?? []) {
+      const target = port.targetPort;
+      if (typeof target === 'string' && !selected.every((w) => containers(w).some((c) => c.ports?.some((p) => p.name === target)))) {
+        problems.push(`${id(s)}: targetPort ${target} is not a port of the pods it selects`);
+      }
+    }
+  }
+
+  problems.push(...networkProblems(objects, workloads, configMaps));
+  return problems;
+}
+
+const WILDCARD = new Set(['0.0.0.0', '::']);
+
+/**
+ * The listeners must be where the manifest says: each named port is the one the app listens on
+ * (PORT, MANAGEMENT_PORT), and a port the kubelet probes listens on the pod's address, not on
+ * loopback (MANAGEMENT_HOST defaults to 127.0.0.1, which no probe can reach).
+ */
+function listenerProblems(at: string, c: Container, env: Map<string, { value?: string }>): string[] {
+  const problems: string[] = [];
+  const listeners = { http: { port: 'PORT', host: 'HOST' }, management: { port: 'MANAGEMENT_PORT', host: 'MANAGEMENT_HOST' } } as const;
+  const probed = new Set(
+    [c.startupProbe, c.livenessProbe, c.readinessProbe].map((p) => (p?.httpGet as { port?: string } | undefined)?.port).filter(Boolean),
+  );
+  for (const [name, vars] of Object.entries(listeners)) {
+    const declared = c.ports?.find((p) => p.name === name)?.containerPort;
+    const port = env.get(vars.port)?.value;
+    if (declared !== undefined && String(declared) !== port)
+      problems.push(`${at}: port ${name} is ${declared} but ${vars.port} is ${port ?? 'unset'}`);
+    const host = env.get(vars.host)?.value;
+    if (probed.has(name) && !WILDCARD.has(host ?? '')) {
+      problems.push(
+        `${at}: probes ask the ${name} port, but ${vars.host} is ${host ?? 'unset (127.0.0.1)'}: the kubelet probes the pod's address`,
+      );
+    }
+  }
+  return problems;
+}
+
+/** Which ports of a rule are only the management port (Prometheus may scrape every pod). */
+function onlyManagement(rule: PolicyRule, c: Container | undefined): boolean {
+  const mgmt = c?.ports?.find((p) => p.name === 'management')?.containerPort;
+  return !!rule.ports?.length && rule.ports.every((p) => p.port === 'management' || (mgmt !== undefined && p.port === mgmt));
+}
+
+function networkProblems(objects: readonly K8sObject[], workloads: readonly K8sObject[], configMaps: Map<string, Labels>): string[] {
+  const problems: string[] = [];
+  const policies = objects.filter((o) => o.kind === 'NetworkPolicy');
+  if (policies.length === 0) return ['no NetworkPolicy: every pod accepts traffic from anywhere and may call anything'];
+  const services = objects.filter((o) => o.kind === 'Service');
+  const sameNs = (a: K8sObject, b: K8sObject) => (a.metadata.namespace ?? '') === (b.metadata.namespace ?? '');
+  const typesOf = (p: PolicySpec) => p.policyTypes ?? ['Ingress', ...(p.egress ? ['Egress'] : [])];
+  const applying = (w: K8sObject, type: 'Ingress' | 'Egress') =>
+    policies.filter(
+      (p) => sameNs(p, w) && typesOf(p.spec as PolicySpec).includes(type) && selects((p.spec as PolicySpec).podSelector, podLabels(w)),
+    );
+  const nameOf = (w: K8sObject) => podLabels(w)[NAME_LABEL] ?? w.metadata.name;
+  /** The workloads an in-namespace peer (podSelector alone) selects. */
+  const peerWorkloads = (peer: Peer, from: K8sObject) =>
+    peer.namespaceSelector || peer.ipBlock ? [] : workloads.filter((w) => sameNs(w, from) && selects(peer.podSelector, podLabels(w)));
+
+  for (const w of workloads) {
+    const name = nameOf(w);
+    const main = containers(w)[0];
+    // Ingress: isolated, and open to outside the namespace only where that is the gateway's job.
+    const ingress = applying(w, 'Ingress');
+    if (ingress.length === 0) problems.push(`${id(w)}: no NetworkPolicy restricts its ingress, so anything may reach it`);
+    for (const p of ingress) {
+      for (const rule of (p.spec as PolicySpec).ingress ?? []) {
+        const outside = !rule.from?.length || rule.from.some((peer) => peer.ipBlock || peer.namespaceSelector);
+        if (outside && !onlyManagement(rule, main) && !PUBLIC_APPS.has(name)) {
+          problems.push(
+            `NetworkPolicy ${p.metadata.name}: admits traffic from outside the namespace to ${id(w)}; only the gateway may take outside traffic`,
+          );
+        }
+      }
+    }
+    // Egress: isolated, and to exactly what it calls (its URLs), the data stores and DNS.
+    const egress = applying(w, 'Egress');
+    if (egress.length === 0) {
+      problems.push(`${id(w)}: no NetworkPolicy restricts its egress, so it may call anything`);
+      continue;
+    }
+    const reached = new Set<string>();
+    for (const p of egress) {
+      for (const rule of (p.spec as PolicySpec).egress ?? []) {
+        if (!rule.to?.length) problems.push(`NetworkPolicy ${p.metadata.name}: lets ${id(w)} call any address`);
+        for (const peer of rule.to ?? []) for (const t of peerWorkloads(peer, w)) reached.add(nameOf(t));
+      }
+    }
+    const calls = new Map<string, string>();
+    for (const c of containers(w)) {
+      for (const [variable, v] of environment(c, configMaps)) {
+        const host = v.value?.match(/^https?:\/\/([^/:@]+)/)?.[1];
+        const svc = services.find((s) => s.metadata.name === host && sameNs(s, w));
+        if (!svc) continue;
+        for (const t of workloads.filter(
+          (x) => sameNs(x, w) && selects({ matchLabels: (svc.spec as Rec).selector as Labels }, podLabels(x)),
+        )) {
+          if (nameOf(t) !== name) calls.set(nameOf(t), variable);
+        }
+      }
+    }
+    for (const [target, variable] of calls) {
+      if (!reached.has(target)) problems.push(`${id(w)}: calls ${target} (${variable}) but no NetworkPolicy lets it`);
+      const target0 = workloads.find((x) => nameOf(x) === target && sameNs(x, w))!;
+      const admitted = applying(target0, 'Ingress').some((p) =>
+        ((p.spec as PolicySpec).ingress ?? []).some(
+          (r) =>
+            !r.from?.length || r.from.some((peer) => !peer.namespaceSelector && !peer.ipBlock && selects(peer.podSelector, podLabels(w))),
+        ),
+      );
+      if (!admitted) problems.push(`${id(target0)}: its NetworkPolicy refuses ${name}, which calls it (${variable})`);
+    }
+    for (const target of reached) {
+      if (!calls.has(target) && !DATASTORES.has(target) && target !== name)
+        problems.push(`${id(w)}: may reach ${target}, which it never calls`);
+    }
+  }
+  const gateway = workloads.find((w) => nameOf(w) === 'gateway');
+  if (gateway) {
+    const open = applying(gateway, 'Ingress').some((p) =>
+      ((p.spec as PolicySpec).ingress ?? []).some((r) => !r.from?.length && !onlyManagement(r, containers(gateway)[0])),
+    );
+    if (!open) problems.push('Deployment gateway: no NetworkPolicy admits outside traffic to it, so nothing can reach the suite');
+  }
+  return problems;
+}
