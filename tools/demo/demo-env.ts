@@ -29,6 +29,8 @@ export const DEMO_ENV = {
     description:
       "The suite's Redis: the last step FLUSHALLs it and checks the revocations hold (auth re-seeds from its ledger). Unset or `memory://`: that step is skipped, saying why.",
     derivedDefault: 'unset (the flush step is skipped)',
+    // It may carry passwords: never echoed.
+    secret: true,
   }),
   dataDir: envVar.withDefault('AUTHMESH_DATA_DIR', z.string(), '.data', {
     description:

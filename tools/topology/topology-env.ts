@@ -31,6 +31,8 @@ export const TOPOLOGY_ENV = {
     description:
       'The real Redis every replica shares (blocklist, announcements, sessions, rate limits), in any form the services take; `memory://` is refused.',
     hint: 'e.g. redis://127.0.0.1:6379',
+    // It may carry passwords (BASE_ENV's REDIS_URL is secret for the same reason): never echoed.
+    secret: true,
   }),
   dataDir: envVar.withDefault('AUTHMESH_DATA_DIR', z.string(), '.data', {
     description:
