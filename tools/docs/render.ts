@@ -9,6 +9,8 @@ import { GATEWAY_ENV } from '../../apps/gateway/src/config/gateway.config.js';
 import { ORDERS_ENV } from '../../apps/orders/src/profiles-client/profiles-client.config.js';
 import { PROFILES_ENV } from '../../apps/profiles/src/profiles/profiles.config.js';
 import { SUITE_ENV } from '../../apps/suite/src/suite-env.js';
+import { DEMO_ENV } from '../demo/demo-env.js';
+import { TOPOLOGY_ENV } from '../topology/topology-env.js';
 
 /** The generated references, by path from the repository root. */
 export const GENERATED_DOCS = ['docs/configuration.md', 'docs/errors.md'] as const;
@@ -40,7 +42,24 @@ const CONFIG_SECTIONS: readonly { title: string; intro: string; table: EnvTable 
       "Only the all-in-one suite reads these. It also fills in what a fresh clone lacks (REDIS_URL `memory://`, embedded PostgreSQL, a generated AUTH_KEK and client secrets under the data directory, the services' URLs); an explicit value always wins.",
     table: SUITE_ENV,
   },
+  {
+    title: 'npm run start:topology',
+    intro:
+      'The multi-process topology (auth ×2, orders ×2, profiles ×1, gateway ×2, a round-robin in front of each service). DATABASE_URL and REDIS_URL are **required** here (no embedded PostgreSQL; `memory://` is refused: each process would have its own). It generates AUTH_KEK, the client secrets and an admin into the data directory, wires the services to each other (AUTH_ISSUER, the URLs, the secrets; `<APP>_DATABASE_URL`, `<APP>_PORT` and `<APP>_MANAGEMENT_PORT` are not passed on), and passes every other variable to each process as is (LOG_LEVEL defaults to `warn` there).',
+    table: omit(TOPOLOGY_ENV, 'DATABASE_URL', 'REDIS_URL'),
+  },
+  {
+    title: 'npm run demo',
+    intro:
+      "The story of the suite against a running one; it starts the built suite itself on these URLs when none answers. REDIS_URL, when set and not `memory://`, is the suite's Redis: the last step FLUSHALLs it and checks the revocations hold while auth re-seeds it; unset, that step is skipped, saying why.",
+    table: omit(DEMO_ENV, 'REDIS_URL'),
+  },
 ];
+
+/** A table without the variables another section already documents (each shared variable once). */
+function omit(table: EnvTable, ...names: string[]): EnvTable {
+  return Object.fromEntries(Object.entries(table).filter(([, spec]) => !names.includes(spec.name)));
+}
 
 const cell = (text: string): string => text.replace(/\|/g, '\\|');
 
