@@ -42,7 +42,13 @@ export function imageEnv(): Record<string, string> {
 }
 
 export function manifestExpectations(overlay: string): ManifestExpectations {
-  return { minReplicas: OVERLAYS[overlay]!, required: requiredVariables, secrets: secretVariables(), imageEnv: imageEnv() };
+  return {
+    minReplicas: OVERLAYS[overlay]!,
+    required: requiredVariables,
+    secrets: secretVariables(),
+    imageEnv: imageEnv(),
+    redisUrl: REDIS_URL_IN_SECRET[overlay]!,
+  };
 }
 
 /** docker-compose.yml as compose reads it (merge keys resolved). */
