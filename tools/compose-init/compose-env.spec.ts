@@ -1,4 +1,4 @@
-import { COMPOSE_ENV_FILES, composeEnvFiles, parseEnvFile, renderEnvFile } from './compose-env.js';
+import { COMPOSE_ENV_FILES, COMPOSE_REDIS_URL, composeEnvFiles, parseEnvFile, renderEnvFile } from './compose-env.js';
 
 /** A deterministic stand-in for randomBytes: distinct, well-formed values, one per call. */
 function counter(): (bytes: number, encoding: 'base64' | 'base64url') => string {
@@ -32,6 +32,27 @@ describe('compose env files', () => {
     expect(second).toEqual(first);
   });
 
+  it("writes REDIS_URL (a secret: it may carry passwords) into each app's file, none into authctl's or postgres'", () => {
+    const files = composeEnvFiles({}, counter());
+    for (const app of ['auth', 'orders', 'profiles', 'gateway'] as const) expect(files[app].REDIS_URL).toBe(COMPOSE_REDIS_URL);
+    expect(files.authctl.REDIS_URL).toBeUndefined();
+    expect(files.postgres.REDIS_URL).toBeUndefined();
+  });
+
+  it('keeps a REDIS_URL edited by hand (a password, Sentinel with its own password) on a second run', () => {
+    const first = composeEnvFiles({}, counter());
+    const edited = 'redis+sentinel://default:p%40ss@sentinel-0:26379,sentinel-1:26379/authmesh?sentinelPassword=s%26cret';
+    const onDisk = Object.fromEntries(
+      COMPOSE_ENV_FILES.map((f) => [f, parseEnvFile(renderEnvFile(f === 'gateway' ? { ...first[f], REDIS_URL: edited } : first[f]))]),
+    );
+    const second = composeEnvFiles(onDisk, () => {
+      throw new Error('nothing should be generated');
+    });
+    expect(second.gateway.REDIS_URL).toBe(edited);
+    expect(second.orders.REDIS_URL).toBe(COMPOSE_REDIS_URL);
+    expect(second).toEqual({ ...first, gateway: { ...first.gateway, REDIS_URL: edited } });
+  });
+
   it('generates only what a partial set of files lacks', () => {
     const first = composeEnvFiles({}, counter());
     const second = composeEnvFiles({ postgres: first.postgres }, (bytes, enc) => Buffer.alloc(bytes, 200).toString(enc));
@@ -43,5 +64,6 @@ describe('compose env files', () => {
     expect(() => renderEnvFile({ A: 'has space' })).toThrow('A:');
     expect(() => renderEnvFile({ B: 'a$b' })).toThrow('B:');
     expect(() => renderEnvFile({ C: "'quoted'" })).toThrow('C:');
+    expect(() => renderEnvFile({ D: 'redis://:pw#x@redis:6379' })).toThrow('D:');
   });
 });

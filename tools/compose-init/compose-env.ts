@@ -11,13 +11,21 @@ export type EnvFileContents = Readonly<Record<string, string>>;
 /** The administrator account auth seeds in the compose stack (its password is generated). */
 export const COMPOSE_ADMIN_EMAIL = 'admin@example.com';
 
+/** Compose's own Redis (no password), what a first run writes into every app's env file. */
+export const COMPOSE_REDIS_URL = 'redis://redis:6379';
+
+/** The containers that read REDIS_URL (authctl only talks to auth's admin API). */
+const REDIS_CLIENTS = ['auth', 'orders', 'profiles', 'gateway'] as const;
+
 /**
  * What a value may contain so that every env-file reader takes it literally: compose expands `$`
  * and strips ` #…` comments and surrounding quotes, while `docker run --env-file` and
  * `kubectl create secret --from-env-file` strip nothing. Generated values (base64, base64url,
- * compact JSON, URLs) stay inside this set; renderEnvFile refuses anything else.
+ * compact JSON, URLs) stay inside this set; renderEnvFile refuses anything else. `?`, `&` and `%`
+ * are literal to all three, and a hand-edited REDIS_URL needs them (percent-encoded passwords,
+ * `?sentinelPassword=…`); `#` is not in the set (compose reads ` #` as a comment).
  */
-const LITERAL_VALUE = /^[A-Za-z0-9+/=_\-.:@,"{}[\]]+$/;
+const LITERAL_VALUE = /^[A-Za-z0-9+/=_\-.:@,"{}[\]?&%]+$/;
 
 /** Random bytes as a string: base64 for the KEK (its format), base64url for the rest (URL-safe). */
 export type RandomSecret = (bytes: number, encoding: 'base64' | 'base64url') => string;
@@ -28,6 +36,8 @@ interface Secrets {
   adminPassword: string;
   proxySecret: string;
   clientSecrets: Record<string, string>;
+  /** Per app: a REDIS_URL an operator may have edited (a password, a Sentinel); not generated. */
+  redisUrls: Partial<Record<(typeof REDIS_CLIENTS)[number], string>>;
 }
 
 /** The secrets already written, so a second run keeps them (the Postgres volume was initialised with the password). */
@@ -46,6 +56,7 @@ function existingSecrets(existing: Partial<Record<ComposeEnvFile, EnvFileContent
     adminPassword: auth.AUTH_SEED_ADMIN_PASSWORD,
     proxySecret: auth.AUTH_PROXY_SECRET,
     clientSecrets,
+    redisUrls: Object.fromEntries(REDIS_CLIENTS.flatMap((app) => (existing[app]?.REDIS_URL ? [[app, existing[app].REDIS_URL]] : []))),
   };
 }
 
@@ -66,7 +77,11 @@ export function composeEnvFiles(
     adminPassword: had.adminPassword ?? random(18, 'base64url'),
     proxySecret: had.proxySecret ?? random(32, 'base64url'),
     clientSecrets: Object.fromEntries(SERVICE_CLIENTS.map((c) => [c.clientId, had.clientSecrets?.[c.clientId] ?? random(32, 'base64url')])),
+    redisUrls: had.redisUrls ?? {},
   };
+  // REDIS_URL is a secret (it may carry passwords), so it lives here and not in docker-compose.yml.
+  // Each file keeps its own value on a second run: a run never re-points a service at another Redis.
+  const redisUrl = (app: (typeof REDIS_CLIENTS)[number]) => s.redisUrls[app] ?? COMPOSE_REDIS_URL;
   // One shared server, each app its own database on it (`authmesh_<app>`, created at first start).
   const databaseUrl = `postgres://postgres:${s.postgresPassword}@postgres:5432/authmesh`;
   const seedClients = JSON.stringify(SERVICE_CLIENTS.map((c) => ({ ...c, secret: s.clientSecrets[c.clientId] })));
@@ -74,15 +89,21 @@ export function composeEnvFiles(
     postgres: { POSTGRES_PASSWORD: s.postgresPassword },
     auth: {
       DATABASE_URL: databaseUrl,
+      REDIS_URL: redisUrl('auth'),
       AUTH_KEK: s.kek,
       AUTH_SEED_CLIENTS: seedClients,
       AUTH_SEED_ADMIN_EMAIL: COMPOSE_ADMIN_EMAIL,
       AUTH_SEED_ADMIN_PASSWORD: s.adminPassword,
       AUTH_PROXY_SECRET: s.proxySecret,
     },
-    orders: { DATABASE_URL: databaseUrl, ORDERS_CLIENT_SECRET: s.clientSecrets.orders! },
-    profiles: { DATABASE_URL: databaseUrl },
-    gateway: { DATABASE_URL: databaseUrl, GATEWAY_CLIENT_SECRET: s.clientSecrets.gateway!, GATEWAY_PROXY_SECRET: s.proxySecret },
+    orders: { DATABASE_URL: databaseUrl, REDIS_URL: redisUrl('orders'), ORDERS_CLIENT_SECRET: s.clientSecrets.orders! },
+    profiles: { DATABASE_URL: databaseUrl, REDIS_URL: redisUrl('profiles') },
+    gateway: {
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: redisUrl('gateway'),
+      GATEWAY_CLIENT_SECRET: s.clientSecrets.gateway!,
+      GATEWAY_PROXY_SECRET: s.proxySecret,
+    },
     authctl: { AUTHCTL_CLIENT_SECRET: s.clientSecrets.authctl! },
   };
 }

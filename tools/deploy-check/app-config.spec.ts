@@ -5,7 +5,7 @@ import { gatewayApp } from '../../apps/gateway/src/gateway.app.js';
 import { ordersApp } from '../../apps/orders/src/orders.app.js';
 import { profilesApp } from '../../apps/profiles/src/profiles.app.js';
 import { COMPOSE_ENV_DIR, composeEnvFiles } from '../compose-init/compose-env.js';
-import { imageEnv, readCompose, render } from './deploy-files.js';
+import { REDIS_URL_IN_SECRET, imageEnv, readCompose, render } from './deploy-files.js';
 import { podSpecOf } from './kustomize.js';
 
 /** Each app's config loader (all that is used of its definition). */
@@ -48,13 +48,22 @@ describe('the apps accept the configuration the deploy files give them', () => {
       ...files.orders,
       ...files.gateway,
       DATABASE_URL: 'postgres://u:p@postgres:5432/authmesh',
+      // authmesh-redis: what deploy/README.md has you create for this overlay (prod: the Sentinels).
+      REDIS_URL: REDIS_URL_IN_SECRET[overlay]!,
     };
     for (const d of objects.filter((o) => o.kind === 'Deployment')) {
       const c = (
-        podSpecOf(d)!.containers as { env: { name: string; value?: string }[]; envFrom: { configMapRef: { name: string } }[] }[]
+        podSpecOf(d)!.containers as {
+          env: { name: string; value?: string; valueFrom?: unknown }[];
+          envFrom: { configMapRef: { name: string } }[];
+        }[]
       )[0]!;
       const env: Record<string, string> = { ...imageEnv() };
       for (const src of c.envFrom) Object.assign(env, configMaps.get(src.configMapRef.name));
+      expect(c.env.find((e) => e.name === 'REDIS_URL')).toEqual({
+        name: 'REDIS_URL',
+        valueFrom: { secretKeyRef: { name: 'authmesh-redis', key: 'REDIS_URL' } },
+      });
       for (const e of c.env) {
         const v = e.value ?? secretStandIn[e.name];
         if (v !== undefined) env[e.name] = v;

@@ -51,6 +51,7 @@ describe('the compose checker fails, naming what is wrong', () => {
       'compose service gateway: env_file .env is outside .env.compose/ (git-ignored, written by npm run compose:init)',
       'compose service gateway: gateway needs DATABASE_URL, which neither its environment nor its env file sets',
       'compose service gateway: gateway needs GATEWAY_CLIENT_SECRET, which neither its environment nor its env file sets',
+      'compose service gateway: gateway needs REDIS_URL, which neither its environment nor its env file sets',
     ]);
   });
 

@@ -18,6 +18,18 @@ export const OVERLAYS: Record<string, Partial<Record<DeployedApp, number>>> = {
   'overlays/prod': { auth: 3, orders: 3, profiles: 3, gateway: 3 },
 };
 
+/**
+ * The REDIS_URL deploy/README.md has you put in the `authmesh-redis` Secret for each overlay (a
+ * secret, so no manifest holds it): the specs feed it to the apps' config loaders and check that
+ * the NetworkPolicies let every app reach the servers it names. base: the dev overlay's value
+ * (the base has no Redis of its own); prod: its Sentinels, as its kustomization.yaml says.
+ */
+export const REDIS_URL_IN_SECRET: Record<string, string> = {
+  base: 'redis://redis:6379',
+  'overlays/dev': 'redis://redis:6379',
+  'overlays/prod': 'redis+sentinel://sentinel-0:26379,sentinel-1:26379,sentinel-2:26379/authmesh',
+};
+
 export const render = (overlay: string): K8sObject[] => renderKustomization(join(ROOT, 'deploy/k8s', overlay));
 
 /** The ENV line of deploy/Dockerfile's last stage: what every container of the image starts with. */
@@ -30,7 +42,13 @@ export function imageEnv(): Record<string, string> {
 }
 
 export function manifestExpectations(overlay: string): ManifestExpectations {
-  return { minReplicas: OVERLAYS[overlay]!, required: requiredVariables, secrets: secretVariables(), imageEnv: imageEnv() };
+  return {
+    minReplicas: OVERLAYS[overlay]!,
+    required: requiredVariables,
+    secrets: secretVariables(),
+    imageEnv: imageEnv(),
+    redisUrl: REDIS_URL_IN_SECRET[overlay]!,
+  };
 }
 
 /** docker-compose.yml as compose reads it (merge keys resolved). */

@@ -3,12 +3,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { composeProblems, composeSchemaProblems } from './compose-checks.js';
 import { requiredVariables, secretVariables } from './config-vars.js';
-import { OVERLAYS, ROOT, envFileVariables, manifestExpectations, readCompose, render } from './deploy-files.js';
+import { OVERLAYS, REDIS_URL_IN_SECRET, ROOT, envFileVariables, manifestExpectations, readCompose, render } from './deploy-files.js';
 import { contextFiles, forbiddenInContext, isExcluded, parseDockerignore } from './docker-context.js';
 import { schemaProblems } from './k8s-schemas.js';
 import { manifestProblems } from './manifest-checks.js';
 import { parseAllDocuments } from 'yaml';
-import type { K8sObject } from './kustomize.js';
+import { type K8sObject, podSpecOf } from './kustomize.js';
 
 // The deploy files, checked as data: no Docker engine or cluster is needed (or used).
 describe('deploy/k8s', () => {
@@ -46,14 +46,39 @@ describe('deploy/k8s', () => {
 
   it('prod reaches Redis through Sentinel and the data stores by address, dev runs them in the namespace', () => {
     const prod = render('overlays/prod');
-    const common = prod.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'authmesh-common')!;
-    expect((common.data as Record<string, string>).REDIS_URL).toBe(
-      'redis+sentinel://sentinel-0:26379,sentinel-1:26379,sentinel-2:26379/authmesh',
-    );
     expect(prod.some((o) => o.kind === 'StatefulSet')).toBe(false);
     expect(prod.every((o) => o.metadata.namespace === 'authmesh')).toBe(true);
     const dev = render('overlays/dev');
     expect(dev.filter((o) => o.kind === 'StatefulSet').map((o) => o.metadata.name)).toEqual(['postgres', 'redis']);
+  });
+
+  // REDIS_URL may carry passwords: no ConfigMap holds it, every app takes it from the one
+  // authmesh-redis Secret (they must share one Redis), and the value is only written down where
+  // the operator creates that Secret: deploy/README.md, and the overlay's own comment.
+  it.each(Object.keys(OVERLAYS))('%s: REDIS_URL comes from the authmesh-redis Secret, in no ConfigMap', (overlay) => {
+    const objects = render(overlay);
+    for (const cm of objects.filter((o) => o.kind === 'ConfigMap')) expect(Object.keys(cm.data ?? {})).not.toContain('REDIS_URL');
+    const refs = objects
+      .filter((o) => o.kind === 'Deployment')
+      .map((d) =>
+        ((podSpecOf(d)!.containers as { env: { name: string; valueFrom?: unknown }[] }[])[0]!.env ?? []).find(
+          (e) => e.name === 'REDIS_URL',
+        ),
+      );
+    expect(refs).toHaveLength(4);
+    for (const r of refs) expect(r?.valueFrom).toEqual({ secretKeyRef: { name: 'authmesh-redis', key: 'REDIS_URL' } });
+  });
+
+  it('deploy/README.md creates authmesh-redis with the REDIS_URL of each overlay, as the overlays say', () => {
+    const readme = readFileSync(join(ROOT, 'deploy/README.md'), 'utf8');
+    for (const [overlay, ns] of [
+      ['overlays/dev', 'authmesh-dev'],
+      ['overlays/prod', 'authmesh'],
+    ] as const) {
+      const url = REDIS_URL_IN_SECRET[overlay]!;
+      expect(readme).toContain(`kubectl -n ${ns} create secret generic authmesh-redis --from-literal=REDIS_URL='${url}'`);
+      expect(readFileSync(join(ROOT, 'deploy/k8s', overlay, 'kustomization.yaml'), 'utf8')).toContain(`REDIS_URL=${url}`);
+    }
   });
 });
 

@@ -125,6 +125,66 @@ describe('the manifest checker fails, naming what is wrong', () => {
     );
   });
 
+  // REDIS_URL is in a Secret, so where Redis is comes from the value each overlay's Secret is
+  // documented to hold (deploy-files.ts REDIS_URL_IN_SECRET), not from the pods' environment.
+  it("dev: a service that lost the datastores label cannot reach the namespace's Redis", () => {
+    const problems = problemsAfter(
+      (o) => void delete find(o, 'Deployment', 'orders').spec.template.metadata.labels['authmesh.io/datastores'],
+      'overlays/dev',
+    );
+    expect(problems).toEqual([
+      'StatefulSet redis: its NetworkPolicy refuses orders, which uses it (REDIS_URL)',
+      'Deployment orders: cannot reach Redis at redis:6379 (REDIS_URL): no NetworkPolicy lets it',
+    ]);
+  });
+
+  it("dev: Redis's own NetworkPolicy no longer admits the services on its port", () => {
+    const problems = problemsAfter(
+      (o) => void (find(o, 'NetworkPolicy', 'datastores').spec.ingress[0].ports = [{ protocol: 'TCP', port: 5432 }]),
+      'overlays/dev',
+    );
+    expect(problems).toEqual(
+      ['auth', 'profiles', 'orders', 'gateway'].map(
+        (app) => `StatefulSet redis: its NetworkPolicy refuses ${app}, which uses it (REDIS_URL)`,
+      ),
+    );
+  });
+
+  it('prod: the external egress without the Sentinel port', () => {
+    const problems = problemsAfter((o) => {
+      const rule = find(o, 'NetworkPolicy', 'datastores-egress').spec.egress[0];
+      rule.ports = rule.ports.filter((p: Rec) => p.port !== 26379);
+    }, 'overlays/prod');
+    expect(problems).toEqual(
+      ['auth', 'profiles', 'orders', 'gateway'].map(
+        (app) =>
+          `Deployment ${app}: cannot reach Redis at sentinel-0:26379, sentinel-1:26379, sentinel-2:26379 (REDIS_URL): no NetworkPolicy lets it`,
+      ),
+    );
+  });
+
+  it('one app taking REDIS_URL from a Secret of its own (it would use another Redis than the rest)', () => {
+    const problems = problemsAfter((o) => {
+      const env = container(o, 'gateway').env as Rec[];
+      env.find((e) => e.name === 'REDIS_URL')!.valueFrom.secretKeyRef.name = 'gateway-secrets';
+    });
+    expect(problems).toEqual([
+      'REDIS_URL comes from different Secrets (authmesh-redis/REDIS_URL for auth, profiles, orders; gateway-secrets/REDIS_URL for gateway): the apps must share one Redis',
+    ]);
+  });
+
+  it('REDIS_URL in a ConfigMap (it may carry passwords) or by value', () => {
+    const problems = problemsAfter((o) => {
+      find(o, 'ConfigMap', 'authmesh-common').data.REDIS_URL = 'redis://redis:6379';
+      const env = container(o, 'orders').env as Rec[];
+      env[env.findIndex((e) => e.name === 'REDIS_URL')] = { name: 'REDIS_URL', value: 'redis://redis:6379' };
+    });
+    expect(problems).toEqual([
+      'ConfigMap authmesh-common: sets the secret REDIS_URL in plain text; use a secretKeyRef',
+      'Deployment orders: container orders: REDIS_URL is a secret and must come from a secretKeyRef',
+    ]);
+  });
+
   it('too few replicas, an autoscaler that disagrees, a missing PDB, a missing rotation CronJob', () => {
     const problems = problemsAfter((o) => {
       find(o, 'Deployment', 'gateway').spec.replicas = 1;

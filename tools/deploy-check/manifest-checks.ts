@@ -1,3 +1,4 @@
+import { type RedisNodeAddress, parseRedisUrl } from '@authmesh/platform';
 import type { DeployedApp } from './config-vars.js';
 import { type K8sObject, podSpecOf } from './kustomize.js';
 
@@ -46,6 +47,11 @@ export interface ManifestExpectations {
   secrets: ReadonlySet<string>;
   /** The ENV of deploy/Dockerfile's runtime stage: what every container of our image starts with. */
   imageEnv: Readonly<Record<string, string>>;
+  /**
+   * The REDIS_URL the overlay's `authmesh-redis` Secret holds (deploy/README.md): a secret, so no
+   * manifest carries it, yet the NetworkPolicies must let every app reach the servers it names.
+   */
+  redisUrl: string;
 }
 
 /** The apps that take traffic from outside the namespace. */
@@ -206,7 +212,20 @@ export function manifestProblems(objects: readonly K8sObject[], expect: Manifest
     }
   }
 
-  problems.push(...networkProblems(objects, workloads, configMaps));
+  // One Redis for the suite (a revocation written by auth must reach every verifier's mirror): all
+  // apps take REDIS_URL from the same Secret key.
+  const redisRefs = new Map<string, string[]>();
+  for (const w of workloads)
+    for (const c of containers(w)) {
+      const ref = c.env?.find((e) => e.name === 'REDIS_URL')?.valueFrom?.secretKeyRef as { name?: string; key?: string } | undefined;
+      if (ref) redisRefs.set(`${ref.name}/${ref.key}`, [...(redisRefs.get(`${ref.name}/${ref.key}`) ?? []), w.metadata.name]);
+    }
+  if (redisRefs.size > 1)
+    problems.push(
+      `REDIS_URL comes from different Secrets (${[...redisRefs].map(([ref, apps]) => `${ref} for ${apps.join(', ')}`).join('; ')}): the apps must share one Redis`,
+    );
+
+  problems.push(...networkProblems(objects, workloads, configMaps, expect));
   return problems;
 }
 
@@ -244,7 +263,36 @@ function onlyManagement(rule: PolicyRule, c: Container | undefined): boolean {
   return !!rule.ports?.length && rule.ports.every((p) => p.port === 'management' || (mgmt !== undefined && p.port === mgmt));
 }
 
-function networkProblems(objects: readonly K8sObject[], workloads: readonly K8sObject[], configMaps: Map<string, Labels>): string[] {
+/**
+ * The servers a REDIS_URL names: the one server, the sentinels, or the cluster's seed nodes. The
+ * master a Sentinel announces and the nodes a Cluster discovers are not in it, so no check can
+ * follow them (prod's datastores-egress opens 6379 to the same networks for them).
+ */
+export function redisEndpoints(url: string): RedisNodeAddress[] {
+  const parsed = parseRedisUrl(url);
+  if (!parsed.ok) throw new Error(`the REDIS_URL expected in authmesh-redis: ${parsed.problem}`);
+  const c = parsed.config;
+  if (c.kind === 'memory') return [];
+  if (c.kind === 'sentinel') return [...c.sentinels];
+  if (c.kind === 'cluster') return [...c.seeds];
+  const u = new URL(c.url);
+  return [{ host: u.hostname, port: u.port ? Number(u.port) : 6379 }];
+}
+
+/** Whether a rule's ports let TCP to `port` (a number, or the container port's name) through. */
+function portAdmits(rule: PolicyRule, port: number, portName?: string): boolean {
+  if (!rule.ports?.length) return true;
+  return rule.ports.some(
+    (p) => (p.protocol ?? 'TCP') === 'TCP' && (p.port === undefined || p.port === port || (portName !== undefined && p.port === portName)),
+  );
+}
+
+function networkProblems(
+  objects: readonly K8sObject[],
+  workloads: readonly K8sObject[],
+  configMaps: Map<string, Labels>,
+  expect: ManifestExpectations,
+): string[] {
   const problems: string[] = [];
   const policies = objects.filter((o) => o.kind === 'NetworkPolicy');
   if (policies.length === 0) return ['no NetworkPolicy: every pod accepts traffic from anywhere and may call anything'];
@@ -317,6 +365,56 @@ function networkProblems(objects: readonly K8sObject[], workloads: readonly K8sO
       if (!calls.has(target) && !DATASTORES.has(target) && target !== name)
         problems.push(`${id(w)}: may reach ${target}, which it never calls`);
     }
+
+    // Redis: REDIS_URL is in a Secret, so its servers are the overlay's expected value, not read
+    // from the pod's environment. A host that is a Service here: its pods, on their port, both
+    // ways. Any other host (outside the cluster, or left to an overlay as in the base): DNS is not
+    // ours to follow, so its port must at least be open to some destination.
+    const usesRedis = containers(w).some((c) => {
+      const app = appOf(c);
+      return app !== undefined && expect.required(app).includes('REDIS_URL');
+    });
+    if (!usesRedis) continue;
+    const egressRules = egress.flatMap((p) => (p.spec as PolicySpec).egress ?? []);
+    const unreachable: string[] = [];
+    for (const { host, port } of redisEndpoints(expect.redisUrl)) {
+      const svc = services.find((s) => s.metadata.name === host && sameNs(s, w));
+      if (!svc) {
+        if (!egressRules.some((r) => portAdmits(r, port))) unreachable.push(`${host}:${port}`);
+        continue;
+      }
+      const svcPort = (((svc.spec as Rec).ports ?? []) as { port: number; targetPort?: number | string }[]).find((p) => p.port === port);
+      const targets = workloads.filter((x) => sameNs(x, w) && selects({ matchLabels: (svc.spec as Rec).selector as Labels }, podLabels(x)));
+      if (!svcPort || targets.length === 0) {
+        unreachable.push(`${host}:${port}`);
+        continue;
+      }
+      for (const t of targets) {
+        const target = svcPort.targetPort ?? port;
+        const named = containers(t)
+          .flatMap((c) => c.ports ?? [])
+          .find((p) => p.name === target || p.containerPort === target);
+        const [number, portName] = [named?.containerPort ?? Number(target), named?.name];
+        const out = egressRules.some(
+          (r) => portAdmits(r, number, portName) && (r.to ?? []).some((peer) => peerWorkloads(peer, w).includes(t)),
+        );
+        if (!out) unreachable.push(`${host}:${port}`);
+        const ingress = applying(t, 'Ingress');
+        const admitted =
+          ingress.length === 0 ||
+          ingress.some((p) =>
+            ((p.spec as PolicySpec).ingress ?? []).some(
+              (r) =>
+                portAdmits(r, number, portName) &&
+                (!r.from?.length ||
+                  r.from.some((peer) => !peer.namespaceSelector && !peer.ipBlock && selects(peer.podSelector, podLabels(w)))),
+            ),
+          );
+        if (!admitted) problems.push(`${id(t)}: its NetworkPolicy refuses ${name}, which uses it (REDIS_URL)`);
+      }
+    }
+    if (unreachable.length)
+      problems.push(`${id(w)}: cannot reach Redis at ${[...new Set(unreachable)].join(', ')} (REDIS_URL): no NetworkPolicy lets it`);
   }
   const gateway = workloads.find((w) => nameOf(w) === 'gateway');
   if (gateway) {
