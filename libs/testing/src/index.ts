@@ -11,3 +11,4 @@ export * from './token-factory.js';
 export * from './non-canonical.js';
 export * from './tcp-proxy.js';
 export * from './openapi.js';
+export * from './owned-redis-topologies.js';
