@@ -5,6 +5,22 @@ import { join } from 'node:path';
 import { freePort } from '@authmesh/testing';
 import { Redis } from 'ioredis';
 
+/** Every server the bench started and has not seen exit: killed by pid if the bench itself exits first (a crash, a timeout). */
+const owned = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of owned) child.kill('SIGKILL');
+});
+
+/** Spawns a redis-server (or, with `--sentinel` in `args`, a sentinel) owned by this process. */
+export function spawnRedis(args: string[]): ChildProcess {
+  const child = spawn('redis-server', args, { stdio: 'ignore' });
+  owned.add(child);
+  child.once('exit', () => owned.delete(child));
+  // A spawn failure (binary missing) shows up as the server never answering, not as a crash.
+  child.on('error', (e) => process.stderr.write(`redis-server ${args.join(' ')}: ${e.message}\n`));
+  return child;
+}
+
 /**
  * A redis-server the bench owns: its own free port and temp dir, so scenario (a) can stop it with
  * `SHUTDOWN SAVE` and start it again on the same dir and port with its data (the RDB), and (c)
@@ -33,7 +49,7 @@ export class BenchRedis {
   /** Starts redis-server on the same port and dir; it loads `dump.rdb` if one is there. */
   async start(): Promise<void> {
     const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--dbfilename', 'dump.rdb'];
-    this.child = spawn('redis-server', [...args, '--save', '', '--appendonly', 'no', '--maxclients', '10000'], { stdio: 'ignore' });
+    this.child = spawnRedis([...args, '--save', '', '--appendonly', 'no', '--maxclients', '10000']);
   }
 
   /**
