@@ -5,7 +5,7 @@
  *
  * Feeds are spread over a few processes so 1,000 of them do not measure one event loop.
  */
-import { type RevocationEvent, type RevocationFeed, RedisMirrorFeed, RevocationMirror } from '@authmesh/revocation';
+import { type RevocationEvent, RedisMirrorFeed, RevocationMirror } from '@authmesh/revocation';
 import { Redis, type RedisOptions } from 'ioredis';
 import { LegacyPubSubScanFeed } from './legacy-pubsub-scan-feed.js';
 import { CLOCK_TOLERANCE_S, type Design, MAX_TOKEN_LIFETIME_S } from './seed.js';
@@ -63,13 +63,20 @@ function baseClient(target: RedisTarget, index: number): Redis {
   return new Redis({ ...options, sentinels: target.sentinels.map((s) => ({ ...s })), name: target.name });
 }
 
-function createFeed(design: Design, client: Redis, mirror: RevocationMirror, name: string): RevocationFeed {
+/** What the bench needs of a feed, whichever design (the library's feed interface may grow). */
+interface BenchFeed {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  status(): { readonly synced: boolean };
+}
+
+function createFeed(design: Design, client: Redis, mirror: RevocationMirror, name: string): BenchFeed {
   // `stream` is whatever @authmesh/revocation exports as its Redis feed today.
   return design === 'legacy' ? new LegacyPubSubScanFeed(client, mirror, { name }) : new RedisMirrorFeed(client, mirror, { name });
 }
 
 interface Verifier {
-  readonly feed: RevocationFeed;
+  readonly feed: BenchFeed;
   readonly mirror: FleetMirror;
 }
 

@@ -1,20 +1,20 @@
 // Today's design, kept only to compare: a verbatim copy of libs/revocation/src/core/redis-mirror-feed.ts
 // as of commit 2dd8f71 (pub/sub plus a full SCAN + GET re-sync after every reconnect), so
 // `npm run bench:fleet` can measure it side by side with the feed @authmesh/revocation exports now.
-// Only the imports (the lib's types through @authmesh/revocation, today's key layout from
-// legacy-keyspace.ts) and the class/options names changed.
+// Only the imports (the mirror from @authmesh/revocation; today's key layout and feed interfaces
+// from legacy-keyspace.ts and legacy-revocation-feed.ts) and the class/options names changed.
 // Not used by any app; do not fix bugs here, they are part of what is measured.
 import { type BackoffOptions, backoffDelay } from '@authmesh/platform/core';
 import { Cluster, type Redis } from 'ioredis';
+import type { RevocationMirror } from '@authmesh/revocation';
+import { RevocationKeyspace, parseGeneration, parseRevocationEvent } from './legacy-keyspace.js';
 import {
   type RevocationFeed,
   type RevocationFeedObserver,
   type RevocationFeedStatus,
   type RevocationLogger,
-  type RevocationMirror,
   silentLogger,
-} from '@authmesh/revocation';
-import { RevocationKeyspace, parseGeneration, parseRevocationEvent } from './legacy-keyspace.js';
+} from './legacy-revocation-feed.js';
 
 /** A failed re-sync is retried after 100 ms, doubling to at most 2 s: Redis is back within a heartbeat or two. */
 const RESYNC_BACKOFF: BackoffOptions = { initial: 100, max: 2000 };
