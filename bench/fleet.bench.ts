@@ -25,7 +25,7 @@
  */
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import { BenchRedis } from './fleet/bench-redis.js';
+import { BenchRedis, teardowns } from './fleet/bench-redis.js';
 import { Fleet } from './fleet/fleet.js';
 import type { RedisTarget } from './fleet/fleet-worker.js';
 import { type RedisCounters, ZERO_COUNTERS, delta, readCounters } from './fleet/redis-info.js';
@@ -192,7 +192,12 @@ async function runNode(cells: Cell[], workers: number, timeoutMs: number): Promi
     fleet = started.fleet;
     out(`  ${design} N=${n} M=${m}: seeded in ${seedMs} ms, fleet in sync in ${started.ms} ms`);
     const results: Result[] = [];
-    for (const cell of cells) results.push(await restart(cell, redis, fleet, { events, cost }, timeoutMs));
+    for (const cell of cells) {
+      const result = await restart(cell, redis, fleet, { events, cost }, timeoutMs);
+      // Each row as soon as it is measured: a long matrix cut short still leaves its numbers.
+      out(`  ${row(result)}`);
+      results.push(result);
+    }
     return results;
   } finally {
     await fleet?.stop();
@@ -203,6 +208,7 @@ async function runNode(cells: Cell[], workers: number, timeoutMs: number): Promi
 /** Scenario b: the fleet on a Sentinel client, the primary killed, timed from the promoted replica answering as master. */
 async function runSentinel(cell: Cell, workers: number, timeoutMs: number): Promise<Result> {
   const set = await startSentinelSet();
+  teardowns.add(set.destroy);
   let fleet: Fleet | undefined;
   try {
     const writer = new Redis(set.primaryPort, '127.0.0.1', { maxRetriesPerRequest: 1 });
@@ -227,6 +233,7 @@ async function runSentinel(cell: Cell, workers: number, timeoutMs: number): Prom
   } finally {
     await fleet?.stop();
     await set.destroy();
+    teardowns.delete(set.destroy);
   }
 }
 
@@ -250,19 +257,21 @@ function perVerifierBreakdown(r: Result): string {
   );
 }
 
+function row(r: Result): string {
+  const fresh = `${fmt(percentile(r.freshMs, 50))} / ${fmt(percentile(r.freshMs, 99))} / **${fmt(r.freshMs.at(-1)!)} ms**`;
+  return (
+    `| ${SCENARIO_NAMES[r.scenario]} | ${r.design} | ${fmt(r.n)} | ${fmt(r.m)} | ${fmt(r.downMs)} ms | ${r.seedMs === undefined ? '—' : `${fmt(r.seedMs)} ms`} ` +
+    `| ${fresh} | ${fmt(r.feeds.commands)} | ${(r.feeds.commands / r.n).toFixed(1)} | ${bytes(r.feeds.outputBytes)} ` +
+    `| ${r.feeds.cpuSeconds.toFixed(2)} s | ${perVerifierBreakdown(r)} |`
+  );
+}
+
 function table(results: Result[]): void {
   out(
     '| scenario | design | N | M | Redis down | re-seed | all fresh (p50 / p99 / max) | commands | per verifier | bytes sent | Redis CPU | per verifier, by command |',
   );
   out('| --- | --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --- |');
-  for (const r of results) {
-    const fresh = `${fmt(percentile(r.freshMs, 50))} / ${fmt(percentile(r.freshMs, 99))} / **${fmt(r.freshMs.at(-1)!)} ms**`;
-    out(
-      `| ${SCENARIO_NAMES[r.scenario]} | ${r.design} | ${fmt(r.n)} | ${fmt(r.m)} | ${fmt(r.downMs)} ms | ${r.seedMs === undefined ? '—' : `${fmt(r.seedMs)} ms`} ` +
-        `| ${fresh} | ${fmt(r.feeds.commands)} | ${(r.feeds.commands / r.n).toFixed(1)} | ${bytes(r.feeds.outputBytes)} ` +
-        `| ${r.feeds.cpuSeconds.toFixed(2)} s | ${perVerifierBreakdown(r)} |`,
-    );
-  }
+  for (const r of results) out(row(r));
 }
 
 /** The issue's targets for the new design; returns the misses. */
@@ -285,6 +294,13 @@ function check(results: Result[]): string[] {
   return misses;
 }
 
+// Ctrl-C or a timeout(1) ends the bench through process.exit, whose handler kills the servers it started.
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.on(signal, () => {
+    const bounded = Promise.race([Promise.allSettled([...teardowns].map((t) => t())), sleep(10_000)]);
+    void bounded.then(() => process.exit(130));
+  });
+
 async function main(): Promise<void> {
   let failed: boolean;
   try {
@@ -301,8 +317,11 @@ async function main(): Promise<void> {
       groups.set(key, [...(groups.get(key) ?? []), cell]);
     }
     for (const group of groups.values()) {
-      if (group[0]!.scenario === 'b') results.push(await runSentinel(group[0]!, workers, timeoutMs));
-      else results.push(...(await runNode(group, workers, timeoutMs)));
+      if (group[0]!.scenario === 'b') {
+        const result = await runSentinel(group[0]!, workers, timeoutMs);
+        out(`  ${row(result)}`);
+        results.push(result);
+      } else results.push(...(await runNode(group, workers, timeoutMs)));
     }
     results.sort((x, y) => x.scenario.localeCompare(y.scenario) || x.m - y.m || x.n - y.n || x.design.localeCompare(y.design));
     out();

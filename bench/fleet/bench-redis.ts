@@ -11,6 +11,9 @@ process.on('exit', () => {
   for (const child of owned) child.kill('SIGKILL');
 });
 
+/** Async teardowns (servers started by other helpers, e.g. the Sentinel harness) run before the bench exits on a signal. */
+export const teardowns = new Set<() => Promise<void>>();
+
 /** Spawns a redis-server (or, with `--sentinel` in `args`, a sentinel) owned by this process. */
 export function spawnRedis(args: string[]): ChildProcess {
   const child = spawn('redis-server', args, { stdio: 'ignore' });

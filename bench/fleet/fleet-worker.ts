@@ -128,6 +128,9 @@ async function stop(): Promise<void> {
   process.disconnect?.();
 }
 
+// The parent is gone (a crash, Ctrl-C): nothing will ever stop these feeds, so end with it.
+process.on('disconnect', () => process.exit(0));
+
 process.on('message', (message: ToWorker) => {
   const run = message.t === 'init' ? init(message) : message.t === 'watch' ? Promise.resolve(watch(message.sinceMs)) : stop();
   run.catch((e: unknown) => send({ t: 'failed', error: e instanceof Error ? (e.stack ?? e.message) : String(e) }));
