@@ -306,10 +306,10 @@ async function main(): Promise<void> {
   try {
     const { cells, skipped, workers, timeoutMs } = parse();
     out(`bench:fleet — ${new Date().toISOString()}, Node ${process.version}, ${workers} worker processes`);
-    for (const s of skipped)
-      out(
-        `  skipped by default: ${s.design} N=${s.n} M=${s.m} (${s.scenario}): N × M = ${fmt(s.n * s.m)} entries read per full fleet sync; ask with --n/--m`,
-      );
+    const skippedFleets = new Map<string, Cell>();
+    for (const s of skipped) skippedFleets.set(`${s.design} N=${s.n} M=${s.m}`, s);
+    for (const [label, s] of skippedFleets)
+      out(`  skipped by default: ${label}, N × M = ${fmt(s.n * s.m)} entries read per full fleet sync (run it with --n/--m)`);
     const results: Result[] = [];
     const groups = new Map<string, Cell[]>();
     for (const cell of cells) {
