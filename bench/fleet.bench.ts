@@ -69,10 +69,9 @@ interface Result extends Cell {
   readonly seedMs?: number;
   /** Per feed, ms from Redis answering again (c: from the seed's end) until synced and fresh, sorted. */
   readonly freshMs: readonly number[];
-  /** Per feed from Redis answering again, sorted (c: including the re-seed). */
-  readonly freshFromBackMs: readonly number[];
   /** The feeds' own cost on the serving Redis (c: the re-seed's own commands taken out). */
   readonly feeds: RedisCounters;
+  /** Events the fleet's mirrors applied in the window (not printed; a debugging aid: legacy re-applies N × M). */
   readonly applied: number;
 }
 
@@ -165,7 +164,6 @@ async function restart(
     downMs: backAt - stoppedAt,
     ...(cell.scenario === 'c' ? { seedMs: seededAt - backAt } : {}),
     freshMs: at.map((t) => Math.max(0, t - seededAt)).sort((x, y) => x - y),
-    freshFromBackMs: at.map((t) => Math.max(0, t - backAt)).sort((x, y) => x - y),
     feeds,
     applied,
   };
@@ -228,7 +226,7 @@ async function runSentinel(cell: Cell, workers: number, timeoutMs: number): Prom
     const { at, applied } = await caught;
     const after = await readCounters(set.replicaPort);
     const freshMs = at.map((t) => Math.max(0, t - backAt)).sort((x, y) => x - y);
-    return { ...cell, downMs: backAt - killedAt, freshMs, freshFromBackMs: freshMs, feeds: delta(before, after), applied };
+    return { ...cell, downMs: backAt - killedAt, freshMs, feeds: delta(before, after), applied };
   } finally {
     await fleet?.stop();
     await set.destroy();
