@@ -95,8 +95,11 @@ export class BenchRedis {
 export async function untilPong(port: number, timeoutMs = 30_000): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    // No ready check: ioredis's waits out a loading server's ETA (up to seconds) before the PING,
+    // which would start the clock late; a bare PING answers LOADING until the data is in.
     const probe = new Redis(port, '127.0.0.1', {
       lazyConnect: true,
+      enableReadyCheck: false,
       retryStrategy: () => null,
       maxRetriesPerRequest: 0,
       connectTimeout: 500,

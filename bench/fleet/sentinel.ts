@@ -19,6 +19,7 @@ export interface SentinelSet {
 async function ask<T>(port: number, ...args: string[]): Promise<T> {
   const client = new Redis(port, '127.0.0.1', {
     lazyConnect: true,
+    enableReadyCheck: false,
     retryStrategy: () => null,
     maxRetriesPerRequest: 0,
     connectTimeout: 500,
