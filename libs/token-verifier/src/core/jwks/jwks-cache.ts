@@ -315,7 +315,12 @@ export class JwksCache {
           this.announcement = undefined;
           return;
         }
-        if (this.o.now() + followUp.delayMs > followUp.deadline || this.stopped) {
+        if (this.stopped) {
+          // Not started (a cache driven by hand) or shutting down: the one refetch, no timers.
+          this.announcement = undefined;
+          return;
+        }
+        if (this.o.now() + followUp.delayMs > followUp.deadline) {
           this.announcement = undefined;
           // Benign when a scheduled or unknown-kid fetch had already brought the new set.
           this.o.logger?.info?.(
