@@ -287,11 +287,17 @@ describe('JwksCache', () => {
       const { jwks, fake } = fakeTimeSetup();
       await jwks.start();
       fake.answer = { kind: 'document', document: jwksOf(k1, k2, k3), maxAgeSeconds: 60 };
-      // Two announcements at once; the first two answers carry only the first change (k2), as a
-      // replica that has reloaded once would.
+      // The second announcement arrives while the first one's refetch is in flight; the first two
+      // answers carry only the first change (k2), as a replica that has reloaded once would.
       fake.queue.push(newSet, newSet);
+      let open!: () => void;
+      fake.gate = new Promise((r) => (open = r));
       jwks.refreshNow();
+      await jest.advanceTimersByTimeAsync(0);
+      expect(fake.calls).toBe(2);
       jwks.refreshNow();
+      fake.gate = undefined;
+      open();
       await jest.advanceTimersByTimeAsync(0);
       expect(jwks.getKey('k2', Date.now())).toBeDefined();
       await jest.advanceTimersByTimeAsync(100);
@@ -303,6 +309,20 @@ describe('JwksCache', () => {
       const calls = fake.calls;
       await jest.advanceTimersByTimeAsync(10_000);
       expect(fake.calls).toBe(calls);
+      jwks.stop();
+    });
+
+    it('counts calls in one tick as one announcement (the gateway: one cache under a verifier per audience)', async () => {
+      const { jwks, fake } = fakeTimeSetup();
+      await jwks.start();
+      fake.answer = newSet;
+      fake.queue.push(oldSet);
+      for (let i = 0; i < 3; i++) jwks.refreshNow();
+      await jest.advanceTimersByTimeAsync(100);
+      expect(jwks.getKey('k2', Date.now())).toBeDefined();
+      // The one change expected has arrived: no retries until the budget.
+      await jest.advanceTimersByTimeAsync(10_000);
+      expect(fake.calls).toBe(3);
       jwks.stop();
     });
 

@@ -152,6 +152,8 @@ export class JwksCache {
   /** The follow-up of key-set announcements still waiting for the kid set to change (see `refreshNow`). */
   private announcement: AnnouncementFollowUp | undefined;
   private announcementTimer: NodeJS.Timeout | undefined;
+  /** A `refreshNow` was called in this tick (see there). */
+  private announcedThisTick = false;
   /** Keys revoked in an emergency: never used again, even if a stale JWKS still lists them. */
   private readonly revokedKids = new Set<string>();
   private lastResult: JwksFetchResult | undefined;
@@ -271,10 +273,17 @@ export class JwksCache {
    * also lets the next unknown kid fetch through the cooldown (`resolveKey`).
    *
    * Announcements arriving during a follow-up each expect one more change of the kid set (two
-   * rotations in a row must not stop at the first), and restart the budget and the backoff.
+   * rotations in a row must not stop at the first), and restart the budget and the backoff. Calls
+   * in the same tick are one announcement: the gateway's edge has one cache under several
+   * verifiers (one per audience), each subscribed, so one event reaches this once per verifier,
+   * synchronously. (Two events in one stream batch are then one too; the unknown-kid pass covers
+   * a second change the follow-up stopped before.)
    */
   refreshNow(): void {
     this.announcedSinceUnknownKidFetch = true;
+    if (this.announcedThisTick) return;
+    this.announcedThisTick = true;
+    queueMicrotask(() => (this.announcedThisTick = false));
     const deadline = this.o.now() + this.o.announcementRetryBudgetMs;
     const running = this.announcement;
     if (running) {
