@@ -19,8 +19,11 @@ export class JwksTestServer {
   maxAgeSeconds = 300;
   /** Delay before answering, so concurrent callers pile up on one in-flight fetch. */
   delayMs = 0;
+  /** Requests answered from the previous document (see `setDocument`'s `staleRequests`). */
+  staleAnswers = 0;
   private body = '{"keys":[]}';
   private etag = '';
+  private stale: { body: string; etag: string; left: number } | undefined;
   private server: Server | undefined;
 
   private constructor(
@@ -45,9 +48,17 @@ export class JwksTestServer {
     return `${this.url}/.well-known/jwks.json`;
   }
 
-  setDocument(document: object): void {
+  /**
+   * Publishes `document`. With `staleRequests`, the next that many requests are still answered
+   * from the previous document (a 304 to its ETag, else its body): an auth replica behind a load
+   * balancer that reloads its keyring a moment after the one that announced the change.
+   */
+  setDocument(document: object, options: { staleRequests?: number } = {}): void {
+    const previous = { body: this.body, etag: this.etag };
     this.body = JSON.stringify(document);
     this.etag = `"${createHash('sha256').update(this.body).digest('base64url').slice(0, 16)}"`;
+    const left = options.staleRequests ?? 0;
+    this.stale = left > 0 ? { ...previous, left } : undefined;
   }
 
   /** Starts listening (again, on the same port after `down()`). */
@@ -94,12 +105,18 @@ export class JwksTestServer {
         .end('<html>not json');
       return;
     }
-    const headers = { 'cache-control': `public, max-age=${this.maxAgeSeconds}`, etag: this.etag };
-    if (req.headers['if-none-match'] === this.etag) {
+    let { body, etag } = this;
+    if (this.stale) {
+      ({ body, etag } = this.stale);
+      this.staleAnswers++;
+      if (--this.stale.left === 0) this.stale = undefined;
+    }
+    const headers = { 'cache-control': `public, max-age=${this.maxAgeSeconds}`, etag };
+    if (req.headers['if-none-match'] === etag) {
       this.notModified++;
       res.writeHead(304, headers).end();
       return;
     }
-    res.writeHead(200, { ...headers, 'content-type': 'application/jwk-set+json' }).end(this.body);
+    res.writeHead(200, { ...headers, 'content-type': 'application/jwk-set+json' }).end(body);
   }
 }

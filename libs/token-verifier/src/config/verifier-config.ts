@@ -12,7 +12,7 @@ export interface VerifierConfig {
   readonly jwksUri: string;
   /** JWT_CLOCK_TOLERANCE_S (default 30). */
   readonly clockToleranceSeconds: number;
-  /** JWKS_COOLDOWN_S (default 30): at most one unknown-kid refetch per this window. */
+  /** JWKS_COOLDOWN_S (default 30): at most one unknown-kid refetch per this window (plus one per key-set announcement). */
   readonly jwksCooldownSeconds: number;
   /** JWKS_MAX_STALENESS_S (default 86400): stop using cached keys this long after the last good fetch. */
   readonly jwksMaxStalenessSeconds: number;
@@ -43,7 +43,8 @@ export const VERIFIER_ENV = {
     description: 'Leeway on `exp`, `nbf` and `iat` (0-300 s).',
   }),
   jwksCooldownSeconds: envVar.withDefault('JWKS_COOLDOWN_S', envSchemas.int(1, 3600), '30', {
-    description: 'At most one JWKS refetch for an unknown `kid` per this many seconds.',
+    description:
+      'At most one JWKS refetch for an unknown `kid` per this many seconds (plus one after each key-set announcement from auth).',
   }),
   jwksMaxStalenessSeconds: envVar.withDefault('JWKS_MAX_STALENESS_S', envSchemas.int(1, 30 * 86400), '86400', {
     description: 'Cached keys stop being used this long after the last good JWKS fetch (then 401 `keys_unavailable`).',

@@ -14,6 +14,8 @@ export class FakeJwksFetcher {
   calls = 0;
   readonly sentEtags: (string | undefined)[] = [];
   answer: FakeAnswer;
+  /** Answered first, one per fetch, before `answer` (a lagging replica's old set, then the new one). */
+  readonly queue: FakeAnswer[] = [];
   /** Resolves each fetch only after this promise (to hold a fetch in flight). */
   gate: Promise<void> | undefined;
 
@@ -25,7 +27,7 @@ export class FakeJwksFetcher {
     this.calls++;
     this.sentEtags.push(etag);
     if (this.gate) await this.gate;
-    const a = this.answer;
+    const a = this.queue.shift() ?? this.answer;
     switch (a.kind) {
       case 'document': {
         const tag = a.etag ?? `"${createHash('sha256').update(JSON.stringify(a.document)).digest('hex').slice(0, 16)}"`;

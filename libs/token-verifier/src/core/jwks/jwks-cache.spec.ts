@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { FakeJwksFetcher } from '../../../test/support/fake-jwks-fetcher.js';
 import { generateSigningKey, jwksOf } from '@authmesh/testing';
 import { KeysUnavailableError, TokenRevokedError, TokenUnknownKeyError } from '../errors.js';
@@ -5,6 +6,7 @@ import { JwksCache, type JwksCacheOptions, type JwksFetchResult } from './jwks-c
 
 const k1 = generateSigningKey('k1');
 const k2 = generateSigningKey('k2');
+const k3 = generateSigningKey('k3');
 
 function setup(options: Partial<JwksCacheOptions> = {}) {
   const clock = { ms: 1_000_000 };
@@ -220,6 +222,154 @@ describe('JwksCache', () => {
       await new Promise((r) => setImmediate(r));
       await jwks.refresh('scheduled');
       expect(jwks.getKey('k2', clock.ms)).toBeDefined();
+    });
+  });
+
+  describe('refreshNow answered by an auth replica that has not reloaded yet (topology: auth ×2 behind a round-robin)', () => {
+    // Real timers would make these tests as slow as the backoff; the fake clock drives both the
+    // retry timers and the cache's `now`.
+    beforeEach(() => jest.useFakeTimers({ now: 1_000_000 }));
+    afterEach(() => jest.useRealTimers());
+    const fakeTimeSetup = (options: Partial<JwksCacheOptions> = {}) => setup({ now: () => Date.now(), ...options });
+    const oldSet = { kind: 'document', document: jwksOf(k1), maxAgeSeconds: 60 } as const;
+    const newSet = { kind: 'document', document: jwksOf(k1, k2), maxAgeSeconds: 60 } as const;
+
+    it('retries a 304 after 100 ms and learns the new key without an unknown-kid fetch', async () => {
+      const { jwks, fake, results } = fakeTimeSetup();
+      const reasons: string[] = [];
+      jwks.onFetch((_r, reason) => reasons.push(reason));
+      await jwks.start();
+      fake.answer = newSet;
+      fake.queue.push(oldSet); // the lagging replica answers first: 304 to our ETag
+      jwks.refreshNow();
+      await jest.advanceTimersByTimeAsync(0);
+      expect(results.at(-1)).toBe('not_modified');
+      expect(jwks.getKey('k2', Date.now())).toBeUndefined();
+      await jest.advanceTimersByTimeAsync(99);
+      expect(fake.calls).toBe(2);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(jwks.getKey('k2', Date.now())).toBeDefined();
+      expect(reasons).toEqual(['startup', 'announcement', 'announcement']);
+      // Done: the kid set changed, so no more retries.
+      await jest.advanceTimersByTimeAsync(10_000);
+      expect(fake.calls).toBe(3);
+      jwks.stop();
+    });
+
+    it('treats a 200 carrying the same kids as unchanged too', async () => {
+      const { jwks, fake } = fakeTimeSetup();
+      await jwks.start();
+      fake.answer = newSet;
+      fake.queue.push({ ...oldSet, etag: '"other-replica-etag"' }, { ...oldSet, etag: '"other-replica-etag"' });
+      jwks.refreshNow();
+      await jest.advanceTimersByTimeAsync(100 + 200);
+      expect(fake.calls).toBe(4);
+      expect(jwks.getKey('k2', Date.now())).toBeDefined();
+      jwks.stop();
+    });
+
+    it('backs off 100 ms doubling and gives up after the 5 s budget when the kids never change', async () => {
+      const info: string[] = [];
+      const { jwks } = fakeTimeSetup({ logger: { warn: () => undefined, info: (m) => info.push(m) } });
+      await jwks.start();
+      // The fake answers at once, so a fetch ends when it starts.
+      const callTimes: number[] = [];
+      jwks.onFetch(() => callTimes.push(Date.now() - 1_000_000));
+      jwks.refreshNow();
+      await jest.advanceTimersByTimeAsync(20_000);
+      // Fetches at 0, 100, 300, 700, 1500, 3100 ms; the next (6300 ms) would be past the budget.
+      expect(callTimes).toEqual([0, 100, 300, 700, 1500, 3100]);
+      expect(info.join('\n')).toContain('still lists the same kids 6 fetch(es) after a key-set announcement');
+      jwks.stop();
+    });
+
+    it('expects one change per announcement: two rotations in a row do not stop at the first', async () => {
+      const { jwks, fake } = fakeTimeSetup();
+      await jwks.start();
+      fake.answer = { kind: 'document', document: jwksOf(k1, k2, k3), maxAgeSeconds: 60 };
+      // The second announcement arrives while the first one's refetch is in flight; the first two
+      // answers carry only the first change (k2), as a replica that has reloaded once would.
+      fake.queue.push(newSet, newSet);
+      let open!: () => void;
+      fake.gate = new Promise((r) => (open = r));
+      jwks.refreshNow();
+      await jest.advanceTimersByTimeAsync(0);
+      expect(fake.calls).toBe(2);
+      jwks.refreshNow();
+      fake.gate = undefined;
+      open();
+      await jest.advanceTimersByTimeAsync(0);
+      expect(jwks.getKey('k2', Date.now())).toBeDefined();
+      await jest.advanceTimersByTimeAsync(100);
+      expect(fake.calls).toBe(3);
+      expect(jwks.getKey('k3', Date.now())).toBeUndefined();
+      await jest.advanceTimersByTimeAsync(200);
+      expect(fake.calls).toBe(4);
+      expect(jwks.getKey('k3', Date.now())).toBeDefined();
+      const calls = fake.calls;
+      await jest.advanceTimersByTimeAsync(10_000);
+      expect(fake.calls).toBe(calls);
+      jwks.stop();
+    });
+
+    it('counts calls in one tick as one announcement (the gateway: one cache under a verifier per audience)', async () => {
+      const { jwks, fake } = fakeTimeSetup();
+      await jwks.start();
+      fake.answer = newSet;
+      fake.queue.push(oldSet);
+      for (let i = 0; i < 3; i++) jwks.refreshNow();
+      await jest.advanceTimersByTimeAsync(100);
+      expect(jwks.getKey('k2', Date.now())).toBeDefined();
+      // The one change expected has arrived: no retries until the budget.
+      await jest.advanceTimersByTimeAsync(10_000);
+      expect(fake.calls).toBe(3);
+      jwks.stop();
+    });
+
+    it('lets the next unknown kid fetch through the cooldown once after an announcement', async () => {
+      const { jwks, fake } = fakeTimeSetup({ announcementRetryBudgetMs: 0 });
+      await jwks.start();
+      expect(await codeOf(jwks.resolveKey('nope'))).toBe(TokenUnknownKeyError.code); // starts the cooldown
+      fake.answer = oldSet; // every announcement retry meets the lagging replica
+      jwks.refreshNow();
+      await jest.advanceTimersByTimeAsync(1_000);
+      expect(fake.calls).toBe(3);
+      fake.answer = newSet;
+      // 1 s into a 30 s cooldown: the token of the new key still gets its fetch.
+      expect((await jwks.resolveKey('k2')).kid).toBe('k2');
+      expect(fake.calls).toBe(4);
+      jwks.stop();
+    });
+
+    it('still fetches at most once per cooldown for a flood of random kids, plus once per announcement', async () => {
+      const { jwks, fake } = fakeTimeSetup({ cooldownMs: 30_000 });
+      await jwks.start();
+      const reasons: string[] = [];
+      jwks.onFetch((_r, reason) => reasons.push(reason));
+      for (let s = 1; s <= 50; s++) {
+        await jest.advanceTimersByTimeAsync(1_000);
+        if (s === 10) jwks.refreshNow(); // one announcement in the middle of the flood
+        await Promise.all(Array.from({ length: 100 }, (_, i) => codeOf(jwks.resolveKey(`random-${s}-${i}`))));
+      }
+      jwks.stop();
+      // Unknown-kid fetches: t+1 s (cooldown open), t+10 s (the announcement's one pass), and
+      // t+40 s (the cooldown restarted by the pass): 3 in 50 s, where the cooldown alone allows 2.
+      expect(reasons.filter((r) => r === 'unknown_kid')).toHaveLength(3);
+      // The announcement's first refetch is the pass's fetch already in flight (single flight);
+      // its 5 retries (100 ms … 1.6 s apart) found the same kids and it gave up after its budget.
+      expect(reasons.filter((r) => r === 'announcement')).toHaveLength(5);
+      expect(reasons.filter((r) => r === 'scheduled')).toHaveLength(0);
+      expect(fake.calls).toBe(1 + 3 + 5);
+    });
+
+    it('stops retrying on stop()', async () => {
+      const { jwks, fake } = fakeTimeSetup();
+      await jwks.start();
+      jwks.refreshNow();
+      await jest.advanceTimersByTimeAsync(0);
+      jwks.stop();
+      await jest.advanceTimersByTimeAsync(10_000);
+      expect(fake.calls).toBe(2);
     });
   });
 

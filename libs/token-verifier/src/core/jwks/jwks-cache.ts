@@ -6,7 +6,7 @@ import { importJwks } from './import-jwks.js';
 import type { RsaVerificationKey } from './rsa-verification-key.js';
 
 /** Why a fetch happened. */
-export type JwksFetchReason = 'startup' | 'scheduled' | 'retry' | 'unknown_kid' | 'invalidate';
+export type JwksFetchReason = 'startup' | 'scheduled' | 'retry' | 'unknown_kid' | 'invalidate' | 'announcement';
 
 /** How one JWKS fetch ended (the `result` label of the fetch metric). */
 export type JwksFetchResult =
@@ -61,6 +61,14 @@ export interface JwksCacheOptions {
   readonly maxRefreshIntervalMs?: number;
   /** First retry delay after a failed fetch; doubles up to `cooldownMs` (default 1 000 ms). */
   readonly retryInitialDelayMs?: number;
+  /**
+   * After a key-set announcement, a refetch that comes back with the same kids (a 304 or the old
+   * set from an auth replica that has not reloaded yet) is retried after this delay, doubling
+   * (default 100 ms)…
+   */
+  readonly announcementRetryInitialMs?: number;
+  /** …until this long after the announcement (default 5 000 ms). */
+  readonly announcementRetryBudgetMs?: number;
   /** Largest JWKS body accepted (default 512 KiB). */
   readonly maxResponseBytes?: number;
   /** The clock, ms since the epoch (default `Date.now`). */
@@ -82,6 +90,8 @@ function resolve(options: JwksCacheOptions): Resolved {
     minRefreshIntervalMs: options.minRefreshIntervalMs ?? 1_000,
     maxRefreshIntervalMs: options.maxRefreshIntervalMs ?? 3600_000,
     retryInitialDelayMs: options.retryInitialDelayMs ?? 1_000,
+    announcementRetryInitialMs: options.announcementRetryInitialMs ?? 100,
+    announcementRetryBudgetMs: options.announcementRetryBudgetMs ?? 5_000,
     maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_JWKS_BYTES,
     now: options.now ?? Date.now,
     logger: options.logger,
@@ -95,6 +105,18 @@ const FAILED = new Set<JwksFetchResult>(['http_error', 'network_error', 'timeout
 
 class FetchTimeout extends Error {}
 
+/** State of `refreshNow`'s retries. */
+interface AnnouncementFollowUp {
+  /** Changes of the kid set still expected: one per announcement not yet seen in a response. */
+  expected: number;
+  /** The kid set when the follow-up started or last saw a change. */
+  kids: string;
+  /** No retry is started after this (ms since the epoch). */
+  deadline: number;
+  delayMs: number;
+  fetches: number;
+}
+
 /**
  * The verifier's copy of the issuer's JWKS (docs/architecture.md, "Token verification in every service").
  *
@@ -105,7 +127,10 @@ class FetchTimeout extends Error {}
  *   cannot become a flood of fetches;
  * - when the issuer is unreachable or answers garbage, the last good keys stay in use for at most
  *   `maxStalenessMs`, retrying with exponential backoff, and `status()` reports it;
- * - `invalidate()` drops a key now and refetches (emergency key revocation).
+ * - `invalidate()` drops a key now and refetches (emergency key revocation);
+ * - `refreshNow()` (a key-set announcement) refetches now and retries briefly while the kids come
+ *   back unchanged (a lagging auth replica behind a load balancer), and lets the next unknown kid
+ *   fetch through the cooldown once.
  *
  * Envoy, Istio and Spring users report 401 storms after rotations when caches don't refetch on an
  * unknown kid, fetch floods when they do without a cooldown, and hard failures when the JWKS
@@ -122,6 +147,13 @@ export class JwksCache {
   private lastSuccessAt = Number.NEGATIVE_INFINITY;
   /** When an unknown kid last caused a fetch: only those count against the cooldown. */
   private lastUnknownKidFetchAt = Number.NEGATIVE_INFINITY;
+  /** A key-set announcement arrived since that fetch: the next unknown kid may fetch through the cooldown. */
+  private announcedSinceUnknownKidFetch = false;
+  /** The follow-up of key-set announcements still waiting for the kid set to change (see `refreshNow`). */
+  private announcement: AnnouncementFollowUp | undefined;
+  private announcementTimer: NodeJS.Timeout | undefined;
+  /** A `refreshNow` was called in this tick (see there). */
+  private announcedThisTick = false;
   /** Keys revoked in an emergency: never used again, even if a stale JWKS still lists them. */
   private readonly revokedKids = new Set<string>();
   private lastResult: JwksFetchResult | undefined;
@@ -151,6 +183,9 @@ export class JwksCache {
     this.stopped = true;
     clearTimeout(this.timer);
     this.timer = undefined;
+    clearTimeout(this.announcementTimer);
+    this.announcementTimer = undefined;
+    this.announcement = undefined;
   }
 
   /**
@@ -170,9 +205,14 @@ export class JwksCache {
   async resolveKey(kid: string): Promise<RsaVerificationKey> {
     if (this.revokedKids.has(kid)) throw new TokenRevokedError(`kid ${quoteForLog(kid)} was revoked by the issuer`);
     if (this.inflight) await this.inflight;
-    else if (this.o.now() - this.lastUnknownKidFetchAt >= this.o.cooldownMs) {
+    else if (this.announcedSinceUnknownKidFetch || this.o.now() - this.lastUnknownKidFetchAt >= this.o.cooldownMs) {
       // Only unknown-kid fetches count against the cooldown: a scheduled refresh a moment before a
-      // `rotate --now` must not leave the new key unknown for a whole cooldown (401 storm).
+      // `rotate --now` must not leave the new key unknown for a whole cooldown (401 storm). A
+      // key-set announcement (auth, through Redis: no token can forge one) opens one fetch through
+      // it: the announcement's own refetch may have been answered by an auth replica that had not
+      // reloaded yet. A flood of made-up kids still gets one fetch per cooldown, plus one per
+      // announcement.
+      this.announcedSinceUnknownKidFetch = false;
       this.lastUnknownKidFetchAt = this.o.now();
       await this.refresh('unknown_kid');
     }
@@ -223,9 +263,90 @@ export class JwksCache {
     if (this.keys.has(kid)) void this.invalidate(kid);
   }
 
-  /** The key set changed (a rotation was announced): refetch now, ignoring the cooldown. */
+  /**
+   * The key set changed (a rotation was announced): refetch now, ignoring the cooldown, and again
+   * while the kids come back unchanged, after `announcementRetryInitialMs` doubling, until
+   * `announcementRetryBudgetMs`. Behind a load balancer the refetch can reach an auth replica
+   * that reloads its keyring a few ms after the one that announced: its 304 (or old set) is not
+   * the new key set. Seen on the topology: three `rotate --now` 3 s apart left profiles refusing
+   * the newest key's tokens as `token_unknown_key` for a whole `JWKS_COOLDOWN_S`. An announcement
+   * also lets the next unknown kid fetch through the cooldown (`resolveKey`).
+   *
+   * Announcements arriving during a follow-up each expect one more change of the kid set (two
+   * rotations in a row must not stop at the first), and restart the budget and the backoff. Calls
+   * in the same tick are one announcement: the gateway's edge has one cache under several
+   * verifiers (one per audience), each subscribed, so one event reaches this once per verifier,
+   * synchronously. (Two events in one stream batch are then one too; the unknown-kid pass covers
+   * a second change the follow-up stopped before.)
+   */
   refreshNow(): void {
-    void (this.inflight ?? Promise.resolve()).then(() => this.refresh('invalidate'));
+    this.announcedSinceUnknownKidFetch = true;
+    if (this.announcedThisTick) return;
+    this.announcedThisTick = true;
+    queueMicrotask(() => (this.announcedThisTick = false));
+    const deadline = this.o.now() + this.o.announcementRetryBudgetMs;
+    const running = this.announcement;
+    if (running) {
+      running.expected += 1;
+      running.deadline = deadline;
+      running.delayMs = this.o.announcementRetryInitialMs;
+      // Waiting between retries: fetch now. A fetch in flight goes on; its result is checked.
+      if (this.announcementTimer !== undefined) this.followAnnouncement(running);
+      return;
+    }
+    const followUp: AnnouncementFollowUp = {
+      expected: 1,
+      kids: this.kidSet(),
+      deadline,
+      delayMs: this.o.announcementRetryInitialMs,
+      fetches: 0,
+    };
+    this.announcement = followUp;
+    this.followAnnouncement(followUp);
+  }
+
+  /** One step of the announcement follow-up: a fetch, then done or a retry later. Never rejects. */
+  private followAnnouncement(followUp: AnnouncementFollowUp): void {
+    clearTimeout(this.announcementTimer);
+    this.announcementTimer = undefined;
+    // A fetch already in flight may have been sent before auth changed: wait for it, then fetch.
+    void (this.inflight ?? Promise.resolve())
+      .then(() => this.refresh('announcement'))
+      .then(() => {
+        if (this.announcement !== followUp) return; // stopped
+        followUp.fetches += 1;
+        const kids = this.kidSet();
+        if (kids !== followUp.kids) {
+          followUp.kids = kids;
+          followUp.expected -= 1;
+        }
+        if (followUp.expected <= 0) {
+          this.announcement = undefined;
+          return;
+        }
+        if (this.stopped) {
+          // Not started (a cache driven by hand) or shutting down: the one refetch, no timers.
+          this.announcement = undefined;
+          return;
+        }
+        if (this.o.now() + followUp.delayMs > followUp.deadline) {
+          this.announcement = undefined;
+          // Benign when a scheduled or unknown-kid fetch had already brought the new set.
+          this.o.logger?.info?.(
+            `JWKS from ${this.o.jwksUri} still lists the same kids ${followUp.fetches} fetch(es) after a key-set announcement; ` +
+              'the next unknown kid refetches through the cooldown',
+          );
+          return;
+        }
+        this.announcementTimer = setTimeout(() => this.followAnnouncement(followUp), followUp.delayMs);
+        this.announcementTimer.unref();
+        followUp.delayMs *= 2;
+      });
+  }
+
+  /** The cached kids as one comparable value (off the hot path: announcements only). */
+  private kidSet(): string {
+    return [...this.keys.keys()].sort().join(' ');
   }
 
   /** One fetch, shared by everyone who asks while it runs. Never rejects. */
