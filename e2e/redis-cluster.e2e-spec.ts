@@ -68,6 +68,8 @@ describe('the suite on Redis Cluster (e2e)', () => {
       failover: async () => {
         await cluster.killMaster(marker);
       },
+      // Every master's replica, since the session may live on any of them.
+      replicated: () => cluster.waitAllReplicated(),
     });
   }, 60_000);
 
@@ -79,6 +81,8 @@ describe('the suite on Redis Cluster (e2e)', () => {
     expect((await browser.login(await registerUser(suite.auth.url, 'rc-bff'))).status).toBe(200);
     const key = `${suite.gateway.config.gateway.redisKeyPrefix}${storeKey(sessionHash(browser.cookie!))}`;
     const loggedInAt = Date.now();
+    // Replication is asynchronous: only a session its replica holds can survive the kill.
+    await cluster.waitReplicated(key);
     await cluster.killMaster(key);
     await sessionStillWorks(suite, browser, loggedInAt);
     // Logout: revokes at auth and deletes the session key in its (new) master.

@@ -33,6 +33,7 @@ describe('the suite on Redis Sentinel (e2e)', () => {
       failover: async () => {
         await sentinel.killPrimary();
       },
+      replicated: () => sentinel.waitReplicated(),
     });
   }, 60_000);
 });

@@ -13,6 +13,11 @@ export interface RedisTopologyUnderTest {
   readonly url: string;
   /** A real failover of the server holding the revocation data; resolves once a replica took over. */
   failover(): Promise<void>;
+  /**
+   * Resolves once the replicas hold every write made so far: the session made before the failover
+   * can only survive it if it reached the replica that takes over (replication is asynchronous).
+   */
+  replicated(): Promise<void>;
 }
 
 /** orders' REVOCATION_MAX_STALENESS_S: short, so the failover window really reaches the outage policy. */
@@ -164,6 +169,7 @@ export async function failoverScenario(suite: Suite, topology: RedisTopologyUnde
   const watch = new RevokedTokenWatch(suite);
   try {
     watch.watch('before', before);
+    await topology.replicated();
     const failover = topology.failover();
     // A revocation while the server holding the data is gone or being replaced: auth accepts it
     // (its ledger is Postgres) and its outbox retries the Redis write until a master takes it.

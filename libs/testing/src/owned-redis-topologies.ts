@@ -228,6 +228,27 @@ export class OwnedRedisCluster {
   }
 
   /**
+   * Waits (up to `timeoutMs`) until at least one replica of the master holding `key` has
+   * acknowledged every write made so far (`WAIT 1`): replication is asynchronous, so a key written
+   * just before a kill may never have reached the replica that takes over. Tests that assert a key
+   * survives a failover call this first ("where Redis kept it").
+   */
+  async waitReplicated(key: string, timeoutMs = 5000): Promise<void> {
+    const master = await this.masterOf(key);
+    const acked = Number(await adminCall(master, 'WAIT', 1, timeoutMs));
+    if (acked < 1) throw new Error(`no replica of ${master} acknowledged its writes within ${timeoutMs} ms`);
+  }
+
+  /** `waitReplicated` for every live master (a test that cannot say which master holds its keys). */
+  async waitAllReplicated(timeoutMs = 5000): Promise<void> {
+    for (const port of this.livePorts) {
+      if (infoField(await adminText(port, 'INFO', 'replication'), 'role') !== 'master') continue;
+      const acked = Number(await adminCall(port, 'WAIT', 1, timeoutMs));
+      if (acked < 1) throw new Error(`no replica of ${port} acknowledged its writes within ${timeoutMs} ms`);
+    }
+  }
+
+  /**
    * SIGKILLs the master holding `key` and waits (up to `timeoutMs`) until one of its replicas has
    * been elected for the slot and every live node says `cluster_state:ok`.
    * Returns the killed port and the new master's.
@@ -419,6 +440,15 @@ export class OwnedRedisSentinel {
   /** The sentinels as ioredis's `sentinels` option takes them, for a test's own client. */
   get sentinelAddresses(): { host: string; port: number }[] {
     return this.sentinelPorts.map((port) => ({ host: HOST, port }));
+  }
+
+  /**
+   * Waits until the replica has acknowledged every write the current master took (`WAIT 1`):
+   * replication is asynchronous, so a key written just before a kill may be lost with it.
+   */
+  async waitReplicated(timeoutMs = 5000): Promise<void> {
+    const acked = Number(await adminCall(this.masterPort, 'WAIT', 1, timeoutMs));
+    if (acked < 1) throw new Error(`the replica did not acknowledge ${this.masterPort}'s writes within ${timeoutMs} ms`);
   }
 
   /** The port of the current master (the primary until a failover, the replica after). */
