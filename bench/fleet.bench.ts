@@ -10,7 +10,7 @@
  *   b  failover on Sentinel: primary + replica + 3 sentinels, the primary killed (SIGKILL)
  *   c  restart empty, then the M entries re-seeded as auth's reseeder does (claim, entries, marker)
  *
- * Designs: `legacy` is today's feed (pub/sub + a full SCAN + GET re-sync after every reconnect),
+ * Designs: `legacy` is the feed before the stream (pub/sub + a full SCAN + GET re-sync after every reconnect),
  * kept as bench/fleet/legacy-pubsub-scan-feed.ts; `stream` is whatever @authmesh/revocation
  * exports as `RedisMirrorFeed`. Measured on the server that served the catch-up (INFO): commands
  * processed, bytes sent, CPU (sys + user) — plus per-feed time to fresh (p50/p99/max).
@@ -33,7 +33,7 @@ import { startSentinelSet } from './fleet/sentinel.js';
 
 type Scenario = 'a' | 'b' | 'c';
 
-/** "A few" commands: the connection handshake (CLIENT SETNAME + ready check per connection), the re-subscribe and the catch-up read. */
+/** "A few" commands: the connection handshake, the role check if any, the LOCATE script and the catch-up XREAD. */
 const TARGET_COMMANDS_PER_VERIFIER = 10;
 const TARGET_FRESH_MS = 5000;
 /** Before a fault, the fleet runs this long in steady state (heartbeats flowing). */

@@ -9,7 +9,7 @@ import { GRANT_REFRESH_TOKEN } from '@authmesh/contracts';
  * Four verifying services run side by side in this process, built exactly like orders (platform +
  * token verifier + /whoami) and differing only in the revocation check:
  *   off, off-again  no revocation check: two identical baselines (their difference is the noise floor)
- *   mirror          what orders and profiles run: a local mirror fed by the Redis channel (sync, no I/O per request)
+ *   mirror          what orders and profiles run: a local mirror fed by the Redis revocation stream (XREAD BLOCK) (sync, no I/O per request)
  *   lookup          the alternative: EXISTS + GET in Redis per request, ioredis enableAutoPipelining
  *
  * Propagation: a fresh user token per revocation (refresh grant), verified once at each verifier,

@@ -92,7 +92,7 @@ describe('a token exchanged at auth dies with the token it was exchanged from, a
   const claims = (token: string): { jti: string; exp: number } =>
     JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { jti: string; exp: number };
 
-  /** Waits for the revocation to reach orders (pub/sub, milliseconds), then asserts the RFC 6750 answer. */
+  /** Waits for the revocation to reach orders (the revocation stream, milliseconds), then asserts the RFC 6750 answer. */
   async function expectRefusedByOrders(token: string): Promise<void> {
     await waitFor(async () => (await call(`${orders.url}/whoami`, { token })).status === 401, 3000, 10);
     const res = await call(`${orders.url}/whoami`, { token });

@@ -57,7 +57,7 @@ describe('revocations made at auth are refused by orders and profiles', () => {
       body: '{}',
     });
     expect(logout.status).toBe(200);
-    // Propagation is asynchronous (pub/sub); the bench measures it (p99 well under 100 ms).
+    // Propagation is asynchronous (the revocation stream); the bench measures it (p99 well under 100 ms).
     await waitFor(() => refusedEverywhere(token), 2000, 10);
     expect(await whoami(orders, token)).toEqual({ status: 401, code: 'token_revoked' });
     expect(await whoami(profiles, token)).toEqual({ status: 401, code: 'token_revoked' });

@@ -25,7 +25,7 @@ import { UNUSED_PROFILES_CLIENT_ENV } from '../apps/orders/test/support/profiles
 /**
  * The verifier side of revocation, over HTTP, against real orders and profiles services sharing
  * the real Redis: a revocation written to the store (as auth writes it) reaches both verifiers'
- * mirrors through the channel, and the very next request with the token is a 401 token_revoked.
+ * mirrors through the revocation stream, and the very next request with the token is a 401 token_revoked.
  */
 describe('orders and profiles: revoked tokens are refused (e2e)', () => {
   const key = generateSigningKey('auth-key-1');

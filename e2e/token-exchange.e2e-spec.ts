@@ -91,7 +91,7 @@ describe('a token exchanged at auth for orders, verified by orders and profiles'
     expect((await call(`${orders.url}/whoami`, { token: exchanged })).status).toBe(200);
     const logoutAll = await call(`${auth.url}/auth/logout-all`, { token, body: {} });
     expect(logoutAll.status).toBe(200);
-    // Propagation to the mirror is asynchronous (pub/sub); the subject revocation covers the exchanged token's iat.
+    // Propagation to the mirror is asynchronous (the revocation stream); the subject revocation covers the exchanged token's iat.
     await waitFor(async () => (await call(`${orders.url}/whoami`, { token: exchanged })).status === 401, 2000, 10);
     const res = await call(`${orders.url}/whoami`, { token: exchanged });
     expect({ status: res.status, code: res.body.code }).toEqual({ status: 401, code: 'token_revoked' });

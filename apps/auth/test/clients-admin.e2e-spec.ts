@@ -117,7 +117,7 @@ describe('auth: clients admin API (create, list, disable) under scope auth:admin
     expect(refused.status).toBe(401);
     expect(await refused.json()).toMatchObject({ error: 'invalid_client' });
     expect(await introspect(issued)).toBe(false);
-    // Auth's own routes see the subject revocation through their mirror (pub/sub: milliseconds).
+    // Auth's own routes see the subject revocation through their mirror (the revocation stream: milliseconds).
     let after: Response | undefined;
     await waitFor(async () => (after = await fetch(`${app.url}/admin/clients`, { headers: bearer(issued) })).status === 401, 2000);
     expect(after!.headers.get('www-authenticate')).toContain('invalid_token');

@@ -211,7 +211,7 @@ describe('createRevocationStore', () => {
   const options = { clockToleranceSeconds: 30, maxTokenLifetimeSeconds: 300 };
   beforeAll(() => Logger.overrideLogger(false)); // the memory-mode warning is expected here
 
-  it('in memory mode, gives every app of the process the same data and channel (npm start)', async () => {
+  it('in memory mode, gives every app of the process the same data and feed (npm start)', async () => {
     const auth = createRevocationStore(new RedisConnection({ kind: 'memory' }, 'auth'), options);
     const other = createRevocationStore(new RedisConnection({ kind: 'memory' }, 'orders'), options);
     expect(auth).toBeInstanceOf(MemoryRevocationStore);

@@ -369,7 +369,7 @@ export interface OwnedRedisSentinelOptions {
 }
 
 /**
- * Redis Sentinel this test owns: a primary, one replica and three `redis-sentinel`s (quorum 2),
+ * Redis Sentinel this test owns: a primary, one replica and three sentinels (`redis-server --sentinel`) (quorum 2),
  * each on a free port with a temp dir of its own. `start()` returns once every sentinel knows the
  * replica and the two other sentinels (so a failover can be authorised). `killPrimary()` is a
  * real failover: SIGKILL the primary, wait until every sentinel names the replica as master and

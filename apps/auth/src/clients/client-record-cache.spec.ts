@@ -68,7 +68,7 @@ describe('ClientRecordCache', () => {
     expect(cache.fresh('orders')?.record.enabled).toBe(false);
   });
 
-  it('trusts no record read before the channel was re-subscribed', () => {
+  it('trusts no record read before a full read of the feed', () => {
     const { cache } = cacheAt(1_000_000);
     cache.remember(record(), cache.beginRead());
     cache.remember(record({ clientId: 'multi' }), cache.beginRead());

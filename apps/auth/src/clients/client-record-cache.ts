@@ -30,7 +30,7 @@ export interface ClientRecordCacheOptions {
  * the database is briefly away (service-to-service calls survive a blip). Read-through: every
  * successful read refreshes the record; the cache is only consulted when the read fails for an
  * outage, and then only up to `maxStaleMs` old. A change to a client (disabled, new secret or
- * scopes) drops its record here and, announced on the revocation channel, on every auth instance.
+ * scopes) drops its record here and, announced on the revocation stream, on every auth instance.
  *
  * A read that started before the latest invalidation of its client is not remembered: it may
  * return the row as it was before the change that the invalidation announced. Reads and
@@ -99,7 +99,7 @@ export class ClientRecordCache {
     this.sweepInvalidations(nowMs);
   }
 
-  /** Every record is suspect (the channel was disconnected: an announcement may have been missed). */
+  /** Every record is suspect (the feed reads the whole stream: an announcement may have been lost). */
   invalidateAll(): void {
     this.entries.clear();
     this.invalidated.clear();

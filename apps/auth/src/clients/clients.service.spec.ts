@@ -75,7 +75,7 @@ describe('ClientsService: client credentials while the database is away', () => 
     await expect(clients.authenticate('orders', 's3cret')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
   });
 
-  it('does not use the cache while the revocation channel is not subscribed (a change could be missed)', async () => {
+  it('does not use the cache while the revocation feed is not synced (a change could be missed)', async () => {
     const { clients, db } = service({ listening: false });
     await clients.authenticate('orders', 's3cret', cached);
     db.down = true;
@@ -112,7 +112,7 @@ describe('ClientsService: client credentials while the database is away', () => 
     db.rows.set('orders', row({ enabled: false }));
     await clients.changed('orders');
     expect(store.announced).toEqual(['orders']);
-    // The instance's own announcement comes back on the channel after the database went away.
+    // The instance's own announcement comes back on the feed after the database went away.
     db.down = true;
     await clients.onAnnouncedChange('orders');
     await expect(clients.authenticate('orders', 's3cret', cached)).rejects.toBeInstanceOf(InvalidClient);

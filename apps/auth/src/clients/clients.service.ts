@@ -34,7 +34,7 @@ export interface AuthenticateOptions {
 @Injectable()
 export class ClientsService {
   private readonly logger = new Logger('Clients');
-  /** Whether the cache may be trusted now: false while the channel that invalidates it is down. */
+  /** Whether the cache may be trusted now: false while the revocation feed that invalidates it is not synced and fresh. */
   private cacheListening: () => boolean = () => false;
 
   constructor(
@@ -44,7 +44,7 @@ export class ClientsService {
     @Inject(REVOCATION_STORE) private readonly store: RevocationStore,
   ) {}
 
-  /** Called by the channel subscriber: the cache is used only while `listening()` says it hears every change. */
+  /** Called by ClientChangeSubscriber (a listener on the revocation feed): the cache is used only while `listening()` says it hears every change. */
   useCacheWhile(listening: () => boolean): void {
     this.cacheListening = listening;
   }
@@ -132,7 +132,7 @@ export class ClientsService {
     }
   }
 
-  /** The channel was (re)subscribed: whatever was announced meanwhile was missed, so no record is trusted. */
+  /** The feed is about to read the whole stream (first sync, lost events, a re-seed): announcements may have been lost with the data, so no record is trusted. */
   forgetCachedClients(): void {
     this.cache.invalidateAll();
   }

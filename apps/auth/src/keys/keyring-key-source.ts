@@ -14,7 +14,7 @@ const UNKNOWN_KID_RELOAD_COOLDOWN_MS = 1000;
 /**
  * Auth verifies its own tokens (logout, admin API) against its keyring directly: no JWKS fetch
  * from itself, and a key change is seen the moment the keyring reloads. Announcements from the
- * revocation channel (a rotation, a revoked key) reload it at once; a kid it does not know (signed
+ * revocation stream (a rotation, a revoked key) reload it at once; a kid it does not know (signed
  * by another instance that rotated a moment ago) reloads it once per cooldown.
  */
 @Injectable()

@@ -62,7 +62,7 @@ export class Keyring implements OnModuleInit {
   }
 
   /**
-   * An emergency revocation announced on the channel (possibly by another instance): forget the
+   * An emergency revocation announced on the revocation stream (possibly by another instance): forget the
    * key at once — it verifies nothing (introspection, token exchange, auth's own routes) and signs
    * nothing from now on — then reload the keyring from the database.
    */

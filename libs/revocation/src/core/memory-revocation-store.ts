@@ -13,7 +13,7 @@ interface Entry {
 
 /**
  * What Redis is to the Redis store, in one process: keys with a value and an absolute expiry, and
- * a channel. Expired keys are invisible at once and swept lazily; listeners stand in for the event stream. `npm start` (`REDIS_URL=memory://`)
+ * a listener list (the stand-in for the event stream). Expired keys are invisible at once and swept lazily. `npm start` (`REDIS_URL=memory://`)
  * runs every service in one process, and they all share the one backend `sharedMemoryRevocationBackend()`
  * returns, so a revocation auth writes reaches the orders and profiles verifiers.
  */
@@ -77,7 +77,7 @@ export class MemoryRevocationBackend {
     return entry.expiresAtMs - nowMs;
   }
 
-  /** Every live key and value (what SCAN + GET would return). */
+  /** Every live key and value (the live entries a full read would yield). */
   *scan(nowMs: number): IterableIterator<[string, number]> {
     for (const [key, entry] of this.entries) if (entry.expiresAtMs > nowMs) yield [key, entry.value];
   }
@@ -86,7 +86,7 @@ export class MemoryRevocationBackend {
     for (const listener of this.listeners) listener(event);
   }
 
-  /** Subscribes to the channel; returns the unsubscribe function. */
+  /** Adds a listener; returns the function that removes it. */
   subscribe(listener: RevocationListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

@@ -70,12 +70,12 @@ describe('RevocationMirror', () => {
     expect(m.stalenessMs()).toBe(0);
   });
 
-  it('announces a revoked signing key once (channel or re-sync), to listeners present and future, and a key-set change each time', () => {
+  it('announces a revoked signing key once (stream event or full read), to listeners present and future, and a key-set change each time', () => {
     const m = mirror();
     const seen: string[] = [];
     m.onSigningKeyEvent((e) => seen.push(e.type === 'revoked' ? `revoked ${e.kid}` : 'changed'));
     expect(m.apply({ kind: 'kid', kid: 'k-1', revokedAtMs: T0 })).toBe(true);
-    expect(m.apply({ kind: 'kid', kid: 'k-1', revokedAtMs: T0 })).toBe(false); // the re-sync sees it again
+    expect(m.apply({ kind: 'kid', kid: 'k-1', revokedAtMs: T0 })).toBe(false); // a full read sees it again
     m.apply({ kind: 'keyset', issuer: 'https://auth.example', changedAtMs: T0 });
     expect(seen).toEqual(['revoked k-1', 'changed']);
     expect(m.size.kid).toBe(1);

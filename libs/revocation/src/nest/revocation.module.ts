@@ -68,8 +68,8 @@ class RevocationLifecycle implements OnModuleInit, OnApplicationShutdown {
       }
       return status.fresh ? details : { ...details, degraded: true, failOpen: true };
     });
-    // The service starts even when Redis is down: it is not ready (and, under `reject`, refuses
-    // tokens) until the first sync; the feed keeps retrying. Waiting briefly covers the usual case.
+    // The service starts even when Redis is down: under `reject` it is not ready and refuses tokens
+    // until the first sync (under `accept` it is ready, degraded); the feed keeps retrying. Waiting briefly covers the usual case.
     // A feed waiting for auth's seed stops the wait at once: the seed may be auth's own, made only
     // after this app has started (auth's store is empty at every `npm start`), so waiting here would
     // only delay start-up; readiness says why until the mirror is complete.
