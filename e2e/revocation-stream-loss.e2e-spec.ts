@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeJwt } from 'jose';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import { RevocationKeyspace } from '@authmesh/revocation';
 import { freePort, newTestApp, type TestApp, waitFor } from '@authmesh/testing';
 import { authApp } from '../apps/auth/src/auth.app.js';
@@ -159,5 +160,38 @@ describe('a Redis that lost delivered revocations but kept its marker is re-seed
     expect((await whoami(late, before)).code).toBe('token_revoked');
     // The running one never forgot (its mirror merges): it refuses both throughout.
     for (const token of [before, after]) expect((await whoami(orders, token)).code).toBe('token_revoked');
+  });
+
+  it('a quiet system: the only revocation, delivered 20 minutes before Redis went back to an older snapshot, is still checked', async () => {
+    // auth's ledger in its own database: the test ages rows there rather than waiting 20 minutes
+    // (the loss check reads `delivered_at` from the ledger, the ids from Redis).
+    const db = new pg.Client({ connectionString: auth.databaseUrl });
+    await db.connect();
+    try {
+      // Everything so far happened long ago (outside a token's lifetime + tolerance), and the
+      // current generation is older than the logout below: only that logout is in the check's scope.
+      await db.query(`UPDATE revocation_outbox SET delivered_at = delivered_at - interval '2 hours' WHERE delivered_at IS NOT NULL`);
+      await probe.set(keyspace.generationKey, String(Date.now() - 3 * 3600_000));
+      await probe.save();
+      const generation = await probe.get(keyspace.generationKey);
+      const logout = await revokedToken(); // acknowledged, then lost with the restart below
+      // "12:00 the user logs out everywhere; 12:20 Redis restarts from the 11:50 snapshot".
+      await db.query(
+        `UPDATE revocation_outbox SET delivered_at = delivered_at - interval '20 minutes' WHERE delivered_at > now() - interval '1 minute'`,
+      );
+      const reseeds = await metric(auth, 'revocation_reseeds_total');
+
+      await redis.stop();
+      await redis.start();
+      await waitFor(async () => ((await probe.get(keyspace.generationKey).catch(() => null)) ?? generation) !== generation, 10_000, 50);
+      expect(await metric(auth, 'revocation_reseeds_total')).toBe(reseeds + 1);
+      expect(await probe.exists(keyspace.jtiKey(decodeJwt(logout).jti!))).toBe(1);
+
+      await late?.close();
+      late = await newTestApp(ordersApp, verifierEnv, NO_STAND_IN);
+      await waitFor(async () => (await whoami(late!, logout)).code === 'token_revoked', 5000, 50);
+    } finally {
+      await db.end();
+    }
   });
 });

@@ -9,9 +9,16 @@ import type { AddressInfo } from 'node:net';
  * speaks HTTP, so the choice is per request, not per kept-alive connection (a verifier's undici
  * pool would otherwise pin every JWKS fetch and token call to one auth replica).
  *
- * It forwards requests as they came (no X-Forwarded-For of its own, nothing rewritten): the gateway's
- * proved X-Forwarded-For reaches auth intact, and replicas see it as a client on 127.0.0.1 — as
- * behind a Kubernetes Service, which does not touch HTTP either.
+ * X-Forwarded-For depends on where it stands (`edge`):
+ * - in front of the gateways (the public edge, the first hop) it sets X-Forwarded-For to the TCP
+ *   peer, replacing whatever the client sent, as an edge load balancer does: a client-written
+ *   value never reaches the gateway, so a gateway told to trust its balancer (TRUST_PROXY) gets
+ *   the real client and its per-address budgets (the /64 client key) cannot be dodged by forging
+ *   the header. Replace, not append: nothing before the first hop is believable.
+ * - in front of auth, orders and profiles it forwards requests as they came (nothing rewritten),
+ *   as a Kubernetes Service does: the gateway's X-Forwarded-For and its proof
+ *   (`x-authmesh-forwarded-for-proof`, an HMAC over that address) must reach auth intact, or
+ *   auth would count every user as the gateway (one shared login budget).
  */
 export class RoundRobin {
   private constructor(
@@ -21,8 +28,11 @@ export class RoundRobin {
     private readonly turn: { upstreams: string[]; next: number },
   ) {}
 
-  /** Listens on 127.0.0.1:`port` (0: any free port) with no upstream yet (503 until `setUpstreams`). */
-  static async start(name: string, port: number): Promise<RoundRobin> {
+  /**
+   * Listens on 127.0.0.1:`port` (0: any free port) with no upstream yet (503 until `setUpstreams`).
+   * `edge`: the first hop (the gateways' balancer), which sets X-Forwarded-For to the peer.
+   */
+  static async start(name: string, port: number, options: { edge?: boolean } = {}): Promise<RoundRobin> {
     // No body parsing: http-proxy passes every body through as a stream (JSON and forms alike),
     // and no request logging (the replicas log each request).
     const server = Fastify({ logger: false, bodyLimit: 2 * 1024 * 1024 });
@@ -46,6 +56,13 @@ export class RoundRobin {
         },
         // One try per request, as a Service's kube-proxy does: a retry would hide a replica that fails.
         retryDelay: () => null,
+        ...(options.edge
+          ? {
+              // The peer as the only entry: a client's own X-Forwarded-For is dropped, not extended.
+              // `request.ip` is the TCP peer: this Fastify trusts no proxy.
+              rewriteRequestHeaders: (request, headers) => ({ ...headers, 'x-forwarded-for': request.ip }),
+            }
+          : {}),
       },
     });
     await server.listen({ port, host: '127.0.0.1' });

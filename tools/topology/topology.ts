@@ -102,7 +102,9 @@ export async function startTopology(options: TopologyOptions): Promise<Topology>
 
   try {
     for (const service of SERVICES) {
-      if (replicasOf[service] > 0) balancers.set(service, await RoundRobin.start(service, options.ports?.[service] ?? 0));
+      if (replicasOf[service] > 0)
+        // The gateways' balancer is the first hop: it alone sets X-Forwarded-For (see RoundRobin).
+        balancers.set(service, await RoundRobin.start(service, options.ports?.[service] ?? 0, { edge: service === 'gateway' }));
     }
     const urlOf = (service: ServiceName): string => {
       const b = balancers.get(service);

@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { ConsoleLogger, Logger } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import { MetricsService } from '@authmesh/platform';
@@ -197,6 +198,40 @@ describe('RevocationReseeder', () => {
       // Held, by id, yet the stream's end is before it: ids regress, which only a lost tail explains.
       const regressed = redisHolding([`${NOW - 1000}-5`], `${NOW - 1000}-4`);
       expect((await new RevocationReseeder(dbWithLock(true), regressed.store, ledger, metrics).check())?.entries).toBe(1);
+    });
+
+    describe('on a quiet system (one revocation, then nothing)', () => {
+      // Auth's clock is fake: the check's age bound is measured from Date.now().
+      beforeEach(() => jest.useFakeTimers({ now: NOW, doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] }));
+      afterEach(() => jest.useRealTimers());
+      const MINUTE = 60_000;
+
+      it('re-seeds when the only delivered event, 20 minutes old, is gone: Redis restarted from a snapshot older than it', async () => {
+        // A logout everywhere at 12:00, nothing since; Redis restarts at 12:15 from an 11:50 RDB that
+        // has the marker but not the event. Its token lives until ~13:05, so 20 minutes is in scope.
+        const old = NOW - 3 * 60 * MINUTE;
+        await store.markSeeded(old, await store.beginSeed());
+        const logout = NOW - 20 * MINUTE;
+        const { ledger } = ledgerOf(2, [{ streamId: `${logout}-0`, at: logout }]);
+        const regressed = redisHolding([], `${old}-0`);
+        const outcome = await new RevocationReseeder(dbWithLock(true), regressed.store, ledger, metrics).check();
+        expect(regressed.asked).toEqual([[`${logout}-0`]]);
+        expect(outcome?.entries).toBe(2);
+        expect(outcome!.generation).toBeGreaterThan(old);
+      });
+
+      it('still checks a 64-minute-old event (its token may be accepted until 65), but not one past the lifetime + tolerance', async () => {
+        await store.markSeeded(NOW - 3 * 60 * MINUTE, await store.beginSeed());
+        const inScope = NOW - 64 * MINUTE;
+        const expired = NOW - 66 * MINUTE; // every token it revokes is past exp + tolerance: it blocks nothing
+        const { ledger } = ledgerOf(1, [
+          { streamId: `${inScope}-0`, at: inScope },
+          { streamId: `${expired}-0`, at: expired },
+        ]);
+        const healthy = redisHolding([`${inScope}-0`], `${inScope}-0`);
+        expect(await new RevocationReseeder(dbWithLock(true), healthy.store, ledger, metrics).check()).toBeUndefined();
+        expect(healthy.asked).toEqual([[`${inScope}-0`]]);
+      });
     });
 
     it('does nothing while the stream holds every recently delivered id, and never looks at rows from before the generation', async () => {

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Counter, Histogram } from 'prom-client';
 import type { DataSource } from 'typeorm';
+import { MAX_ACCESS_TOKEN_LIFETIME_SECONDS, MAX_CLOCK_TOLERANCE_SECONDS } from '@authmesh/contracts';
 import { MetricsService } from '@authmesh/platform';
 import { type RevocationStore, SeedInterruptedError, compareStreamIds } from '@authmesh/revocation';
 import { RevocationLedger } from './revocation-ledger.repository.js';
@@ -10,14 +11,23 @@ import { REVOCATION_STORE } from './revocation-store.provider.js';
 /** How often auth checks the generation marker: a flush is noticed within about a second. */
 const CHECK_INTERVAL_MS = 1000;
 /**
- * The loss check looks at the newest delivered rows, at most this many and this old. Redis loses
- * a tail (the newest writes: a lagging replica promoted, AOF `everysec`, an older snapshot), so the
+ * The loss check looks at the newest delivered rows: at most LOSS_CHECK_ROWS of them, delivered
+ * since the current generation and within LOSS_CHECK_MAX_AGE_MS. Redis loses a tail (the newest
+ * writes: a lagging replica promoted, AOF `everysec`, a restart from an older snapshot), so the
  * newest rows are the ones to look at: a loss goes unnoticed only if more than LOSS_CHECK_ROWS rows
- * were delivered to the regressed Redis before the next check (1 s). Far inside the stream's
- * window (longest token lifetime + tolerance), so a row is never "missing" only because it was trimmed.
+ * were delivered to the regressed Redis before the next check (1 s).
+ *
+ * The age bound is the whole window in which a revocation still matters: a token lives at most
+ * MAX_ACCESS_TOKEN_LIFETIME_SECONDS and verifiers accept it up to MAX_CLOCK_TOLERANCE_SECONDS
+ * after `exp`, so a revocation older than that blocks nothing any more. A shorter bound (it was
+ * 10 minutes) misses the quiet case: a logout at 12:00, nothing revoked since, Redis restarted at
+ * 12:15 from an 11:50 RDB that still holds the marker — a check looking only at rows since 12:05
+ * finds nothing to verify, and a verifier started afterwards accepts the stolen token until 13:05.
+ * The stream keeps this window plus STREAM_SKEW_MARGIN_MS (trimmed by Redis's clock), so a row is
+ * never "missing" only because it was trimmed while the two clocks agree within that margin.
  */
 const LOSS_CHECK_ROWS = 1000;
-const LOSS_CHECK_MAX_AGE_MS = 10 * 60_000;
+const LOSS_CHECK_MAX_AGE_MS = (MAX_ACCESS_TOKEN_LIFETIME_SECONDS + MAX_CLOCK_TOLERANCE_SECONDS) * 1000;
 /** Ledger rows per SELECT (keyset pagination by id). */
 const SEED_BATCH = 1000;
 /**
@@ -40,8 +50,10 @@ export interface ReseedOutcome {
  * to an empty replica — and is absent on a first start (and always at the start of `npm start`,
  * whose store is in memory). Redis can also keep its marker and lose only its newest writes (a
  * lagging replica promoted, an AOF `everysec` loss, a restart from an older snapshot): every
- * second auth checks that the stream still holds the ids of the newest delivered ledger rows and
- * ends no earlier than the newest of them (`store.verifyDelivered`).
+ * second auth checks that the stream still holds the ids of the newest delivered ledger rows (up
+ * to 1,000, delivered since the generation and within a token's lifetime + clock tolerance, i.e.
+ * every row whose loss could still let a token through) and ends no earlier than the newest of
+ * them (`store.verifyDelivered`).
  *
  * Either way auth claims the marker's key (`beginSeed`), re-writes every live ledger row into the
  * store and its stream (`seedEntries`), then turns its claim into a new marker with a `resync`

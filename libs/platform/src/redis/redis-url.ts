@@ -46,12 +46,20 @@ export const REDIS_URL_FORMS =
 const DEFAULT_PORT = { sentinel: 26379, cluster: 6379 } as const;
 const SENTINEL_PARAMS = new Set(['sentinelUsername', 'sentinelPassword']);
 
-function parseAddress(text: string, defaultPort: number): RedisNodeAddress | string {
+/**
+ * A password holding `@ / ? #` unencoded splits the URL in the wrong place, so what lands in the
+ * address list, the path or the query may be part of it: problems name such parts by position and
+ * never quote them.
+ */
+const ENCODE_HINT = 'percent-encode any @ / ? # in the user name and password';
+
+/** `label`: which address, by position ("sentinel address 2 of 3"); the text itself is never quoted. */
+function parseAddress(text: string, defaultPort: number, label: string): RedisNodeAddress | string {
   // `[v6]:port`, `[v6]`, `host:port` or `host`.
   const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]+))(?::(\d{1,5}))?$/.exec(text);
-  if (!m) return `"${text}" is not host:port`;
+  if (!m) return `${label} is not host:port (${ENCODE_HINT})`;
   const port = m[3] === undefined ? defaultPort : Number(m[3]);
-  if (port < 1 || port > 65535) return `"${text}" has a port outside 1-65535`;
+  if (port < 1 || port > 65535) return `${label} has a port outside 1-65535`;
   return { host: m[1] ?? m[2]!, port };
 }
 
@@ -64,8 +72,9 @@ function decode(part: string, what: string): string | { problem: string } {
 }
 
 /**
- * Parses REDIS_URL. Never echoes the value (it may carry passwords); the problem says what is
- * wrong and which forms are accepted.
+ * Parses REDIS_URL. Never echoes the value or any part of it (it may carry passwords, and a
+ * password with an unencoded `@ / ? #` ends up in the host list, the path or the query); the
+ * problem names the part by position, says what is wrong and which forms are accepted.
  */
 export function parseRedisUrl(raw: string): RedisUrlParse {
   const fail = (problem: string): RedisUrlParse => ({ ok: false, problem });
@@ -107,9 +116,12 @@ export function parseRedisUrl(raw: string): RedisUrlParse {
   }
 
   const addresses: RedisNodeAddress[] = [];
-  for (const part of hostList!.split(',')) {
-    if (part.trim() === '') return fail(`lists an empty ${kind === 'sentinel' ? 'sentinel' : 'seed node'} address`);
-    const address = parseAddress(part.trim(), DEFAULT_PORT[kind]);
+  const parts = hostList!.split(',');
+  const noun = kind === 'sentinel' ? 'sentinel' : 'seed node';
+  for (const [i, part] of parts.entries()) {
+    const label = `${noun} address ${i + 1} of ${parts.length}`;
+    if (part.trim() === '') return fail(`lists an empty ${label}`);
+    const address = parseAddress(part.trim(), DEFAULT_PORT[kind], label);
     if (typeof address === 'string') return fail(address);
     addresses.push(address);
   }
@@ -118,8 +130,7 @@ export function parseRedisUrl(raw: string): RedisUrlParse {
   if (kind === 'cluster') {
     if (path !== '' && path !== '/')
       return fail('a cluster has no database number or master name: nothing may follow the seed list but "/"');
-    const extra = [...params.keys()];
-    if (extra.length) return fail(`has unknown parameter ${extra[0]} (a cluster URL takes none)`);
+    if ([...params.keys()].length) return fail(`has a query string, but a cluster URL takes no parameters (${ENCODE_HINT})`);
     return { ok: true, config: { kind, seeds: addresses, tls, ...credentials } };
   }
 
@@ -131,11 +142,15 @@ export function parseRedisUrl(raw: string): RedisUrlParse {
   if (typeof masterName !== 'string') return fail(masterName.problem);
   let db = 0;
   if (segments[1] !== undefined) {
-    if (!/^\d{1,2}$/.test(segments[1])) return fail(`has database "${segments[1]}": must be a number 0-99`);
+    if (!/^\d{1,2}$/.test(segments[1])) return fail('the database segment (after /<masterName>/) is not a number 0-99');
     db = Number(segments[1]);
   }
-  for (const key of params.keys()) {
-    if (!SENTINEL_PARAMS.has(key)) return fail(`has unknown parameter ${key} (accepted: ${[...SENTINEL_PARAMS].join(', ')})`);
+  const keys = [...params.keys()];
+  for (const [i, key] of keys.entries()) {
+    if (!SENTINEL_PARAMS.has(key))
+      return fail(
+        `has an unknown parameter (parameter ${i + 1} of ${keys.length}; accepted: ${[...SENTINEL_PARAMS].join(', ')}; ${ENCODE_HINT})`,
+      );
   }
   const sentinelUsername = params.get('sentinelUsername') ?? undefined;
   const sentinelPassword = params.get('sentinelPassword') ?? undefined;
