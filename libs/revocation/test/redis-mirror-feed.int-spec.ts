@@ -194,7 +194,7 @@ describe('RedisMirrorFeed: a reconnect costs what it missed (owned redis-server 
   });
 
   /** A verifier's feed, its connection configured as platform's RedisConnection configures it. */
-  function verifier(url: string, heartbeatMs = 100) {
+  function verifier(url: string, heartbeatMs = 100, extra: { readCount?: number; eventReceived?: () => void } = {}) {
     const client = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: () => 50 });
     client.on('error', () => undefined);
     const mirror = new RevocationMirror({ clockToleranceSeconds: 30 });
@@ -204,7 +204,8 @@ describe('RedisMirrorFeed: a reconnect costs what it missed (owned redis-server 
       heartbeatMs,
       commandTimeoutMs: 300,
       name,
-      observer: { caughtUp: (mode, entries) => caughtUp.push({ mode, entries }) },
+      ...(extra.readCount === undefined ? {} : { readCount: extra.readCount }),
+      observer: { caughtUp: (mode, entries) => caughtUp.push({ mode, entries }), eventReceived: extra.eventReceived },
     });
     cleanups.push(async () => {
       await feed.stop();
@@ -252,6 +253,46 @@ describe('RedisMirrorFeed: a reconnect costs what it missed (owned redis-server 
       { mode: 'resume', entries: 0 },
     ]);
     expect(v.feed.status()).toMatchObject({ synced: true, fullReads: 1, regressions: 0 });
+  });
+
+  it('a full read whose stream is flushed and recreated by a re-seed under a blocked XREAD is not synced until the seed completes', async () => {
+    const originals = Array.from({ length: 30 }, (_, i) => ({
+      kind: 'jti' as const,
+      jti: `orig-${i}-${randomUUID()}`,
+      expiresAtMs: Date.now() + 60_000,
+    }));
+    await seedFresh(originals);
+    let received = 0;
+    let flushed: Promise<unknown> | undefined;
+    // Ten events per XREAD; a block time far past the test, so the read that meets the missing key
+    // stays blocked until the re-seed's first XADD wakes it (with ids past the located end).
+    const v = verifier(server.url, 10_000, {
+      readCount: 10,
+      eventReceived: () => {
+        if (++received === 10) flushed = writer.flushall();
+      },
+    });
+    void v.feed.start();
+    await waitFor(() => flushed !== undefined, 5000, 1);
+    await flushed;
+    await sleep(100); // the next XREAD is sent and blocks on the missing stream
+    const token = await store.beginSeed();
+    const fresh = Array.from({ length: 3 }, () => ({ kind: 'jti' as const, jti: randomUUID(), expiresAtMs: Date.now() + 60_000 }));
+    await store.seedEntries(fresh);
+    // Woken by the seed's XADDs; without the check it called the mirror complete here.
+    await waitFor(() => v.feed.status().awaitingSeed === true || v.feed.status().synced, 3000, 5);
+    await sleep(300);
+    // The events between its first batch and the located end are gone: not complete, not fresh.
+    expect(v.feed.status()).toMatchObject({ connected: true, synced: false, syncs: 0, awaitingSeed: true });
+    expect(v.mirror.stalenessMs()).toBe(Number.POSITIVE_INFINITY);
+    expect(originals.some((e) => v.mirror.revocationOf(claimsOf(e.jti)) === undefined)).toBe(true);
+
+    // The rest of auth's seed rewrites the ledger, then its marker: now it is complete.
+    await store.seedEntries(originals);
+    await store.markSeeded(Date.now(), token);
+    await waitFor(() => v.feed.status().synced, 3000, 5);
+    for (const e of [...originals, ...fresh]) expect(v.mirror.revocationOf(claimsOf(e.jti))).toBe('token');
+    expect(v.mirror.stalenessMs()).toBeLessThan(500);
   });
 
   it('catches up from its last id: reads exactly the events written while it was away', async () => {

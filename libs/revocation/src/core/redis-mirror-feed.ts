@@ -98,8 +98,10 @@ type Client = Redis | Cluster;
  *   XREAD, whatever the size of the blocklist.
  * - A new marker (auth re-seeded), or the stream's last id below the mirror's position (Redis went
  *   back in time: a failover to a lagging replica, an AOF `everysec` loss, an older snapshot): read
- *   the whole stream from the start. A full read is complete once it catches up and the marker still
- *   stands. The mirror only ever merges: nothing is dropped before it expires.
+ *   the whole stream from the start. A read (full or resume) is complete once it has read the entry
+ *   the LOCATE saw last: a read that passes that id without seeing it (the stream flushed and
+ *   recreated under it) is not synced and reads the marker again. The mirror only ever merges:
+ *   nothing is dropped before it expires.
  * A `resync` event of another generation in the stream (auth re-seeded under a running feed) sends
  * the feed through the same check. A loss the reconnect cannot see (Redis lost events, then new
  * ones overtook the mirror's position before it reconnected) is auth's to notice: it re-seeds, and
@@ -282,11 +284,15 @@ export class RedisMirrorFeed implements RevocationFeed {
     // A resume under a running feed (a `resync` whose seed has already lost its marker again, read
     // on a connection that never broke) is caught up already.
     let caughtUp = this.synced && position.kind === 'resume';
-    // Complete once it has applied up to the stream's end as located: the marker stood then, so
-    // everything written before the LOCATE is in the mirror. A reconnect that missed nothing is
-    // complete at once, without waiting for an XREAD.
+    // Complete once it has read the located end itself (or started there): the marker stood at the
+    // LOCATE, so everything written before it is in the mirror. An id past the end is not enough: a
+    // FLUSHALL (or an eviction of the stream) under the read, then a re-seed's first XADDs, recreate
+    // the stream with ids past the end while the events between the read's position and the end are
+    // gone; calling that complete let a token they revoked through under `reject`. A reconnect that
+    // missed nothing is complete at once, without waiting for an XREAD.
+    let endRead = compareStreamIds(from, position.lastId) >= 0;
     const reachedEnd = (): void => {
-      if (caughtUp || compareStreamIds(from, position.lastId) < 0) return;
+      if (caughtUp || !endRead) return;
       caughtUp = true;
       this.mirror.markFresh(position.locatedAt);
       this.completed(position.kind, entries, this.now() - started);
@@ -298,6 +304,12 @@ export class RedisMirrorFeed implements RevocationFeed {
       if (!this.current(epoch)) return 'ended';
       let relocate = false;
       for (const [id, fields] of batch) {
+        if (!caughtUp && !endRead) {
+          const vsEnd = compareStreamIds(id, position.lastId);
+          if (vsEnd === 0) endRead = true;
+          // Past the located end without its entry: the stream lost it under the read.
+          else if (vsEnd > 0) return this.lostEnd(position);
+        }
         from = id;
         this.position = id;
         const event = eventOf(fields);
@@ -318,7 +330,7 @@ export class RedisMirrorFeed implements RevocationFeed {
       if (batch.length >= this.readCount) continue; // more are waiting
       // All there is, yet short of the end the LOCATE saw: the stream lost entries under the read
       // (a flush, a restart): read the marker again rather than call a partial mirror complete.
-      if (!caughtUp) return 'relocate';
+      if (!caughtUp) return this.lostEnd(position);
       // Events in the reply: complete as of when Redis replied, known only to be after the send.
       // None (the block timed out): Redis waited at least the block time after receiving the read,
       // so nothing was written before send + block, or before the reply if it came sooner. Without
@@ -326,6 +338,22 @@ export class RedisMirrorFeed implements RevocationFeed {
       this.mirror.markFresh(batch.length > 0 ? sentAt : Math.min(sentAt + this.heartbeatMs, this.now()));
     }
     return 'ended';
+  }
+
+  /**
+   * The stream no longer holds the end the LOCATE saw, and the read had not reached it: what the
+   * mirror holds is not known complete, so the feed is not synced and reads the marker again. No
+   * marker (a flush, a seed under way) then waits for auth's seed; a marker still standing (only the
+   * stream evicted) reads the stream in full, never resumes past the lost entries.
+   */
+  private lostEnd(position: Located): 'relocate' {
+    this.logger.warn(
+      `revocation stream ${this.keyspace.streamKey} lost its entries up to ${position.lastId} while this feed read them ` +
+        '(a flush or an eviction under the read): not synced; reading the marker again',
+    );
+    this.synced = false;
+    this.generation = undefined;
+    return 'relocate';
   }
 
   /** One XREAD, waiting through up to `maxFailedHeartbeats` late heartbeats, then re-making the connection. */
