@@ -238,13 +238,14 @@ describe('RedisMirrorFeed: a reconnect costs what it missed (owned redis-server 
     const calls = await commandCalls(writer);
     // Ours: the RESETSTAT, the CLIENT LIST that finds the feed's connection, and the KILL.
     for (const own of ['config|resetstat', 'client|list', 'client|kill']) delete calls[own];
-    // What the feed sent: the connection's handshake (HELLO, CLIENT SETNAME), its LOCATE (EVALSHA)
-    // and the next XREAD; commandstats also counts the GET and XREVRANGE the script runs inside.
+    // What the feed sent: the connection's handshake (HELLO, CLIENT SETNAME), its ROLE check (a
+    // master, not a replica a stale Sentinel named), its LOCATE (EVALSHA) and the next XREAD;
+    // commandstats also counts the GET and XREVRANGE the script runs inside.
     const inScript = (calls.get ?? 0) + (calls.xrevrange ?? 0);
     const executed = Object.values(calls).reduce((a, b) => a + b, 0);
     expect({ sent: executed - inScript, executed, calls }).toEqual({
       sent: Math.min(executed - inScript, 5),
-      executed: Math.min(executed, 6),
+      executed: Math.min(executed, 7),
       calls,
     });
     expect(calls.scan ?? 0).toBe(0);
@@ -447,5 +448,75 @@ describe('RedisMirrorFeed: Redis going back in time (a restart from an older sna
       server.freeze(false);
     }
     await waitFor(() => feed!.status().synced && mirror().stalenessMs() < 300, 10_000, 10);
+  });
+});
+
+describe('RedisMirrorFeed on a replica (two owned redis-servers, the second REPLICAOF the first)', () => {
+  const options = { clockToleranceSeconds: 30, maxTokenLifetimeSeconds: 300 };
+  let master: OwnedRedis;
+  let replica: OwnedRedis;
+  let writer: Redis;
+  let replicaAdmin: Redis;
+  let feedClient: Redis | undefined;
+  let feed: RedisMirrorFeed | undefined;
+
+  beforeAll(async () => {
+    master = await OwnedRedis.start();
+    replica = await OwnedRedis.start();
+    writer = new Redis(master.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    replicaAdmin = new Redis(replica.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    for (const c of [writer, replicaAdmin]) c.on('error', () => undefined);
+    await writer.connect();
+    await replicaAdmin.connect();
+    // The full sync over the socket, loaded from it: no RDB left in the working tree (`dir` cannot be
+    // set at run time in Redis 7).
+    await writer.config('SET', 'repl-diskless-sync', 'yes');
+    await writer.config('SET', 'repl-diskless-sync-delay', '0'); // not the default 5 s wait for more replicas
+    await replicaAdmin.config('SET', 'repl-diskless-load', 'swapdb');
+    await replicaAdmin.replicaof('127.0.0.1', master.port);
+  });
+  afterAll(async () => {
+    await feed?.stop();
+    feedClient?.disconnect();
+    writer?.disconnect();
+    replicaAdmin?.disconnect();
+    await replica?.stop();
+    await master?.stop();
+  });
+
+  it('never reports synced on a replica that holds the marker and the stream (logs why), and syncs once it is a master', async () => {
+    const store = new RedisRevocationStore(writer, options);
+    await store.markSeeded(Date.now(), await store.beginSeed());
+    const jti = randomUUID();
+    await store.revokeToken(jti, inAMinute());
+    // The replica holds all of it: a feed reading there would find the marker and the event.
+    const keyspace = new RevocationKeyspace();
+    await waitFor(
+      async () => (await replicaAdmin.xlen(keyspace.streamKey)) === 2 && (await replicaAdmin.exists(keyspace.generationKey)) === 1,
+      5000,
+      20,
+    );
+
+    const warnings: string[] = [];
+    feedClient = new Redis(replica.url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: () => 50 });
+    feedClient.on('error', () => undefined);
+    const mirror = new RevocationMirror({ clockToleranceSeconds: 30 });
+    feed = new RedisMirrorFeed(feedClient, mirror, {
+      heartbeatMs: 100,
+      commandTimeoutMs: 300,
+      logger: { info: () => undefined, warn: (m) => warnings.push(m), error: () => undefined },
+    });
+    void feed.start();
+    await sleep(1500); // several connects and refusals
+    expect(feed.status()).toMatchObject({ synced: false, syncs: 0, fullReads: 0 });
+    expect(feed.status().lastError).toMatch(/ROLE slave, not master/);
+    expect(warnings.some((w) => /ROLE slave, not master/.test(w))).toBe(true);
+    expect(mirror.stalenessMs()).toBe(Number.POSITIVE_INFINITY);
+    expect(mirror.revocationOf(claimsOf(jti))).toBeUndefined();
+
+    // Promoted (what a failover does to it): the next connect reads it.
+    await replicaAdmin.replicaof('NO', 'ONE');
+    await waitFor(() => feed!.status().synced, 5000, 10);
+    expect(mirror.revocationOf(claimsOf(jti))).toBe('token');
   });
 });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type BackoffOptions, backoffDelay } from '@authmesh/platform/core';
 import { Cluster, type Redis } from 'ioredis';
+import { RevocationReaderNotMasterError } from '../errors.js';
 import type { RevocationEvent } from '../revocation-store.js';
 import { EVENT_FIELD, RevocationKeyspace, compareStreamIds, parseGeneration, parseRevocationEvent } from './keyspace.js';
 import {
@@ -138,6 +139,8 @@ export class RedisMirrorFeed implements RevocationFeed {
   /** The last stream id applied: where a reconnect resumes. */
   private position: string | undefined;
   private lastErrorLogAt = 0;
+  /** Consecutive connects that reached a replica: how long to wait before the next reconnect. */
+  private roleRefusals = 0;
   private readonly sleeping = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
   private resolveFirstSync!: () => void;
   private readonly firstSync = new Promise<void>((resolve) => {
@@ -210,9 +213,25 @@ export class RedisMirrorFeed implements RevocationFeed {
   private async run(epoch: number): Promise<void> {
     let failures = 0;
     let polls = 0;
+    let roleChecked = false;
     while (this.current(epoch)) {
       let outcome: 'ended' | 'relocate';
       try {
+        if (!roleChecked) {
+          const role = await this.role();
+          if (!this.current(epoch)) return;
+          if (role !== 'master') {
+            // Staying connected would read the same replica: a reconnect asks Sentinel again.
+            this.synced = false;
+            this.observer.syncFailed?.();
+            this.noteError(new RevocationReaderNotMasterError(role));
+            await this.sleep(backoffDelay(++this.roleRefusals, RETRY_BACKOFF));
+            if (this.current(epoch)) this.reader.disconnect(true);
+            return;
+          }
+          this.roleRefusals = 0;
+          roleChecked = true;
+        }
         const position = await this.locate();
         if (!this.current(epoch)) return;
         if (position.kind === 'unseeded') {
@@ -236,6 +255,19 @@ export class RedisMirrorFeed implements RevocationFeed {
       }
       if (outcome === 'ended') return;
     }
+  }
+
+  /**
+   * What the connection reached, checked once per (re)connect before the LOCATE: ioredis runs its
+   * Sentinel role check only inside the ready check, which this connection turns off, so a
+   * Sentinel with a stale view can hand it a demoted master. ROLE cannot run inside a script
+   * (Redis refuses it there), hence one command of its own. A Cluster routes the keyed commands to
+   * the slot's master (no scaleReads here), so it is not asked.
+   */
+  private async role(): Promise<string> {
+    if (this.reader instanceof Cluster) return 'master';
+    const reply = (await this.bounded(this.reader.call('ROLE'))) as unknown[];
+    return String(reply[0]);
   }
 
   private async locate(): Promise<Position> {
@@ -501,6 +533,8 @@ function duplicate(client: Client, connectionName: string): Client {
     autoResendUnfulfilledCommands: false,
     // No INFO ready check: its reply is kilobytes, times every verifier reconnecting after a
     // failover. A Redis still loading answers LOADING to the LOCATE, which is retried with backoff.
+    // That also skips ioredis's Sentinel role check (it runs inside the ready check): the feed
+    // sends ROLE itself on every connect.
     enableReadyCheck: false,
   });
 }
