@@ -296,6 +296,41 @@ describe('RedisMirrorFeed: a reconnect costs what it missed (owned redis-server 
     expect(v.mirror.stalenessMs()).toBeLessThan(500);
   });
 
+  it('a catch-up whose stream is flushed and recreated by a re-seed under a blocked XREAD is not synced until the seed completes', async () => {
+    await seedFresh();
+    let armed = false;
+    let received = 0;
+    let flushed: Promise<unknown> | undefined;
+    const v = verifier(proxy.url, 10_000, {
+      readCount: 10,
+      eventReceived: () => {
+        if (armed && ++received === 10) flushed = writer.flushall();
+      },
+    });
+    await v.feed.start();
+    await proxy.block();
+    await waitFor(() => !v.feed.status().connected, 3000, 10);
+    // Missed while away: the reconnect resumes from its position, short of the located end.
+    const missed = Array.from({ length: 30 }, () => randomUUID());
+    for (const jti of missed) await store.revokeToken(jti, inAMinute());
+    armed = true;
+    await proxy.unblock();
+    await waitFor(() => flushed !== undefined, 5000, 1);
+    await flushed;
+    await sleep(100); // the next XREAD is sent and blocks on the missing stream
+    const token = await store.beginSeed();
+    await store.seedEntries([{ kind: 'jti', jti: randomUUID(), expiresAtMs: Date.now() + 60_000 }]);
+    await waitFor(() => v.feed.status().awaitingSeed === true || v.feed.status().synced, 3000, 5);
+    await sleep(300);
+    expect(v.feed.status()).toMatchObject({ connected: true, synced: false, syncs: 1, awaitingSeed: true });
+    expect(missed.some((jti) => v.mirror.revocationOf(claimsOf(jti)) === undefined)).toBe(true);
+
+    await store.seedEntries(missed.map((jti) => ({ kind: 'jti' as const, jti, expiresAtMs: Date.now() + 60_000 })));
+    await store.markSeeded(Date.now(), token);
+    await waitFor(() => v.feed.status().synced, 3000, 5);
+    for (const jti of missed) expect(v.mirror.revocationOf(claimsOf(jti))).toBe('token');
+  });
+
   it('catches up from its last id: reads exactly the events written while it was away', async () => {
     await seedFresh([{ kind: 'jti', jti: randomUUID(), expiresAtMs: Date.now() + 60_000 }]);
     const v = verifier(proxy.url);
