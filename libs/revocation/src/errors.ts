@@ -48,3 +48,20 @@ export class SeedInterruptedError extends Error {
     this.name = 'SeedInterruptedError';
   }
 }
+
+/**
+ * The revocation feed's connection reached a Redis that is not a master (ROLE answered `slave`): a
+ * Sentinel with a stale view named a demoted master, or the URL points at a replica. Its stream may
+ * lag or stop while writes go to the real master, and an empty XREAD there would mark the mirror
+ * fresh, so the feed is not synced, logs this and reconnects (asking Sentinel again). Internal:
+ * never answered over HTTP; the verifier shows it as staleness.
+ */
+export class RevocationReaderNotMasterError extends Error {
+  static readonly code = 'revocation_reader_not_master';
+  readonly code = RevocationReaderNotMasterError.code;
+
+  constructor(readonly role: string) {
+    super(`the revocation feed's Redis answered ROLE ${role}, not master: not reading the stream from it; reconnecting`);
+    this.name = 'RevocationReaderNotMasterError';
+  }
+}

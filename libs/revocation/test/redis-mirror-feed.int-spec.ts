@@ -194,7 +194,7 @@ describe('RedisMirrorFeed: a reconnect costs what it missed (owned redis-server 
   });
 
   /** A verifier's feed, its connection configured as platform's RedisConnection configures it. */
-  function verifier(url: string, heartbeatMs = 100) {
+  function verifier(url: string, heartbeatMs = 100, extra: { readCount?: number; eventReceived?: () => void } = {}) {
     const client = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: () => 50 });
     client.on('error', () => undefined);
     const mirror = new RevocationMirror({ clockToleranceSeconds: 30 });
@@ -204,7 +204,8 @@ describe('RedisMirrorFeed: a reconnect costs what it missed (owned redis-server 
       heartbeatMs,
       commandTimeoutMs: 300,
       name,
-      observer: { caughtUp: (mode, entries) => caughtUp.push({ mode, entries }) },
+      ...(extra.readCount === undefined ? {} : { readCount: extra.readCount }),
+      observer: { caughtUp: (mode, entries) => caughtUp.push({ mode, entries }), eventReceived: extra.eventReceived },
     });
     cleanups.push(async () => {
       await feed.stop();
@@ -237,13 +238,14 @@ describe('RedisMirrorFeed: a reconnect costs what it missed (owned redis-server 
     const calls = await commandCalls(writer);
     // Ours: the RESETSTAT, the CLIENT LIST that finds the feed's connection, and the KILL.
     for (const own of ['config|resetstat', 'client|list', 'client|kill']) delete calls[own];
-    // What the feed sent: the connection's handshake (HELLO, CLIENT SETNAME), its LOCATE (EVALSHA)
-    // and the next XREAD; commandstats also counts the GET and XREVRANGE the script runs inside.
+    // What the feed sent: the connection's handshake (HELLO, CLIENT SETNAME), its ROLE check (a
+    // master, not a replica a stale Sentinel named), its LOCATE (EVALSHA) and the next XREAD;
+    // commandstats also counts the GET and XREVRANGE the script runs inside.
     const inScript = (calls.get ?? 0) + (calls.xrevrange ?? 0);
     const executed = Object.values(calls).reduce((a, b) => a + b, 0);
     expect({ sent: executed - inScript, executed, calls }).toEqual({
       sent: Math.min(executed - inScript, 5),
-      executed: Math.min(executed, 6),
+      executed: Math.min(executed, 7),
       calls,
     });
     expect(calls.scan ?? 0).toBe(0);
@@ -252,6 +254,81 @@ describe('RedisMirrorFeed: a reconnect costs what it missed (owned redis-server 
       { mode: 'resume', entries: 0 },
     ]);
     expect(v.feed.status()).toMatchObject({ synced: true, fullReads: 1, regressions: 0 });
+  });
+
+  it('a full read whose stream is flushed and recreated by a re-seed under a blocked XREAD is not synced until the seed completes', async () => {
+    const originals = Array.from({ length: 30 }, (_, i) => ({
+      kind: 'jti' as const,
+      jti: `orig-${i}-${randomUUID()}`,
+      expiresAtMs: Date.now() + 60_000,
+    }));
+    await seedFresh(originals);
+    let received = 0;
+    let flushed: Promise<unknown> | undefined;
+    // Ten events per XREAD; a block time far past the test, so the read that meets the missing key
+    // stays blocked until the re-seed's first XADD wakes it (with ids past the located end).
+    const v = verifier(server.url, 10_000, {
+      readCount: 10,
+      eventReceived: () => {
+        if (++received === 10) flushed = writer.flushall();
+      },
+    });
+    void v.feed.start();
+    await waitFor(() => flushed !== undefined, 5000, 1);
+    await flushed;
+    await sleep(100); // the next XREAD is sent and blocks on the missing stream
+    const token = await store.beginSeed();
+    const fresh = Array.from({ length: 3 }, () => ({ kind: 'jti' as const, jti: randomUUID(), expiresAtMs: Date.now() + 60_000 }));
+    await store.seedEntries(fresh);
+    // Woken by the seed's XADDs; without the check it called the mirror complete here.
+    await waitFor(() => v.feed.status().awaitingSeed === true || v.feed.status().synced, 3000, 5);
+    await sleep(300);
+    // The events between its first batch and the located end are gone: not complete, not fresh.
+    expect(v.feed.status()).toMatchObject({ connected: true, synced: false, syncs: 0, awaitingSeed: true });
+    expect(v.mirror.stalenessMs()).toBe(Number.POSITIVE_INFINITY);
+    expect(originals.some((e) => v.mirror.revocationOf(claimsOf(e.jti)) === undefined)).toBe(true);
+
+    // The rest of auth's seed rewrites the ledger, then its marker: now it is complete.
+    await store.seedEntries(originals);
+    await store.markSeeded(Date.now(), token);
+    await waitFor(() => v.feed.status().synced, 3000, 5);
+    for (const e of [...originals, ...fresh]) expect(v.mirror.revocationOf(claimsOf(e.jti))).toBe('token');
+    expect(v.mirror.stalenessMs()).toBeLessThan(500);
+  });
+
+  it('a catch-up whose stream is flushed and recreated by a re-seed under a blocked XREAD is not synced until the seed completes', async () => {
+    await seedFresh();
+    let armed = false;
+    let received = 0;
+    let flushed: Promise<unknown> | undefined;
+    const v = verifier(proxy.url, 10_000, {
+      readCount: 10,
+      eventReceived: () => {
+        if (armed && ++received === 10) flushed = writer.flushall();
+      },
+    });
+    await v.feed.start();
+    await proxy.block();
+    await waitFor(() => !v.feed.status().connected, 3000, 10);
+    // Missed while away: the reconnect resumes from its position, short of the located end.
+    const missed = Array.from({ length: 30 }, () => randomUUID());
+    for (const jti of missed) await store.revokeToken(jti, inAMinute());
+    armed = true;
+    await proxy.unblock();
+    await waitFor(() => flushed !== undefined, 5000, 1);
+    await flushed;
+    await sleep(100); // the next XREAD is sent and blocks on the missing stream
+    const token = await store.beginSeed();
+    await store.seedEntries([{ kind: 'jti', jti: randomUUID(), expiresAtMs: Date.now() + 60_000 }]);
+    await waitFor(() => v.feed.status().awaitingSeed === true || v.feed.status().synced, 3000, 5);
+    await sleep(300);
+    expect(v.feed.status()).toMatchObject({ connected: true, synced: false, syncs: 1, awaitingSeed: true });
+    expect(missed.some((jti) => v.mirror.revocationOf(claimsOf(jti)) === undefined)).toBe(true);
+
+    await store.seedEntries(missed.map((jti) => ({ kind: 'jti' as const, jti, expiresAtMs: Date.now() + 60_000 })));
+    await store.markSeeded(Date.now(), token);
+    await waitFor(() => v.feed.status().synced, 3000, 5);
+    for (const jti of missed) expect(v.mirror.revocationOf(claimsOf(jti))).toBe('token');
   });
 
   it('catches up from its last id: reads exactly the events written while it was away', async () => {
@@ -406,5 +483,75 @@ describe('RedisMirrorFeed: Redis going back in time (a restart from an older sna
       server.freeze(false);
     }
     await waitFor(() => feed!.status().synced && mirror().stalenessMs() < 300, 10_000, 10);
+  });
+});
+
+describe('RedisMirrorFeed on a replica (two owned redis-servers, the second REPLICAOF the first)', () => {
+  const options = { clockToleranceSeconds: 30, maxTokenLifetimeSeconds: 300 };
+  let master: OwnedRedis;
+  let replica: OwnedRedis;
+  let writer: Redis;
+  let replicaAdmin: Redis;
+  let feedClient: Redis | undefined;
+  let feed: RedisMirrorFeed | undefined;
+
+  beforeAll(async () => {
+    master = await OwnedRedis.start();
+    replica = await OwnedRedis.start();
+    writer = new Redis(master.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    replicaAdmin = new Redis(replica.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    for (const c of [writer, replicaAdmin]) c.on('error', () => undefined);
+    await writer.connect();
+    await replicaAdmin.connect();
+    // The full sync over the socket, loaded from it: no RDB left in the working tree (`dir` cannot be
+    // set at run time in Redis 7).
+    await writer.config('SET', 'repl-diskless-sync', 'yes');
+    await writer.config('SET', 'repl-diskless-sync-delay', '0'); // not the default 5 s wait for more replicas
+    await replicaAdmin.config('SET', 'repl-diskless-load', 'swapdb');
+    await replicaAdmin.replicaof('127.0.0.1', master.port);
+  });
+  afterAll(async () => {
+    await feed?.stop();
+    feedClient?.disconnect();
+    writer?.disconnect();
+    replicaAdmin?.disconnect();
+    await replica?.stop();
+    await master?.stop();
+  });
+
+  it('never reports synced on a replica that holds the marker and the stream (logs why), and syncs once it is a master', async () => {
+    const store = new RedisRevocationStore(writer, options);
+    await store.markSeeded(Date.now(), await store.beginSeed());
+    const jti = randomUUID();
+    await store.revokeToken(jti, inAMinute());
+    // The replica holds all of it: a feed reading there would find the marker and the event.
+    const keyspace = new RevocationKeyspace();
+    await waitFor(
+      async () => (await replicaAdmin.xlen(keyspace.streamKey)) === 2 && (await replicaAdmin.exists(keyspace.generationKey)) === 1,
+      5000,
+      20,
+    );
+
+    const warnings: string[] = [];
+    feedClient = new Redis(replica.url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: () => 50 });
+    feedClient.on('error', () => undefined);
+    const mirror = new RevocationMirror({ clockToleranceSeconds: 30 });
+    feed = new RedisMirrorFeed(feedClient, mirror, {
+      heartbeatMs: 100,
+      commandTimeoutMs: 300,
+      logger: { info: () => undefined, warn: (m) => warnings.push(m), error: () => undefined },
+    });
+    void feed.start();
+    await sleep(1500); // several connects and refusals
+    expect(feed.status()).toMatchObject({ synced: false, syncs: 0, fullReads: 0 });
+    expect(feed.status().lastError).toMatch(/ROLE slave, not master/);
+    expect(warnings.some((w) => /ROLE slave, not master/.test(w))).toBe(true);
+    expect(mirror.stalenessMs()).toBe(Number.POSITIVE_INFINITY);
+    expect(mirror.revocationOf(claimsOf(jti))).toBeUndefined();
+
+    // Promoted (what a failover does to it): the next connect reads it.
+    await replicaAdmin.replicaof('NO', 'ONE');
+    await waitFor(() => feed!.status().synced, 5000, 10);
+    expect(mirror.revocationOf(claimsOf(jti))).toBe('token');
   });
 });

@@ -379,6 +379,11 @@ export const ERROR_CATALOGUE = {
           'Redis lost its data (or another auth instance took over) while auth re-seeded it from the ledger; no generation marker was written, and auth seeds again on its next check.',
       },
       {
+        code: 'revocation_reader_not_master',
+        meaning:
+          "A verifier's revocation feed reached a Redis replica (a Sentinel with a stale view, or a replica's URL): it does not read the stream there, stays not synced and reconnects.",
+      },
+      {
         code: 'token_fetch_failed',
         meaning: 'A service could not get its client-credentials token from auth; answered as `dependency_unavailable`.',
       },

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type BackoffOptions, backoffDelay } from '@authmesh/platform/core';
 import { Cluster, type Redis } from 'ioredis';
+import { RevocationReaderNotMasterError } from '../errors.js';
 import type { RevocationEvent } from '../revocation-store.js';
 import { EVENT_FIELD, RevocationKeyspace, compareStreamIds, parseGeneration, parseRevocationEvent } from './keyspace.js';
 import {
@@ -98,8 +99,10 @@ type Client = Redis | Cluster;
  *   XREAD, whatever the size of the blocklist.
  * - A new marker (auth re-seeded), or the stream's last id below the mirror's position (Redis went
  *   back in time: a failover to a lagging replica, an AOF `everysec` loss, an older snapshot): read
- *   the whole stream from the start. A full read is complete once it catches up and the marker still
- *   stands. The mirror only ever merges: nothing is dropped before it expires.
+ *   the whole stream from the start. A read (full or resume) is complete once it has read the entry
+ *   the LOCATE saw last: a read that passes that id without seeing it (the stream flushed and
+ *   recreated under it) is not synced and reads the marker again. The mirror only ever merges:
+ *   nothing is dropped before it expires.
  * A `resync` event of another generation in the stream (auth re-seeded under a running feed) sends
  * the feed through the same check. A loss the reconnect cannot see (Redis lost events, then new
  * ones overtook the mirror's position before it reconnected) is auth's to notice: it re-seeds, and
@@ -136,6 +139,8 @@ export class RedisMirrorFeed implements RevocationFeed {
   /** The last stream id applied: where a reconnect resumes. */
   private position: string | undefined;
   private lastErrorLogAt = 0;
+  /** Consecutive connects that reached a replica: how long to wait before the next reconnect. */
+  private roleRefusals = 0;
   private readonly sleeping = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
   private resolveFirstSync!: () => void;
   private readonly firstSync = new Promise<void>((resolve) => {
@@ -208,9 +213,25 @@ export class RedisMirrorFeed implements RevocationFeed {
   private async run(epoch: number): Promise<void> {
     let failures = 0;
     let polls = 0;
+    let roleChecked = false;
     while (this.current(epoch)) {
       let outcome: 'ended' | 'relocate';
       try {
+        if (!roleChecked) {
+          const role = await this.role();
+          if (!this.current(epoch)) return;
+          if (role !== 'master') {
+            // Staying connected would read the same replica: a reconnect asks Sentinel again.
+            this.synced = false;
+            this.observer.syncFailed?.();
+            this.noteError(new RevocationReaderNotMasterError(role));
+            await this.sleep(backoffDelay(++this.roleRefusals, RETRY_BACKOFF));
+            if (this.current(epoch)) this.reader.disconnect(true);
+            return;
+          }
+          this.roleRefusals = 0;
+          roleChecked = true;
+        }
         const position = await this.locate();
         if (!this.current(epoch)) return;
         if (position.kind === 'unseeded') {
@@ -234,6 +255,19 @@ export class RedisMirrorFeed implements RevocationFeed {
       }
       if (outcome === 'ended') return;
     }
+  }
+
+  /**
+   * What the connection reached, checked once per (re)connect before the LOCATE: ioredis runs its
+   * Sentinel role check only inside the ready check, which this connection turns off, so a
+   * Sentinel with a stale view can hand it a demoted master. ROLE cannot run inside a script
+   * (Redis refuses it there), hence one command of its own. A Cluster routes the keyed commands to
+   * the slot's master (no scaleReads here), so it is not asked.
+   */
+  private async role(): Promise<string> {
+    if (this.reader instanceof Cluster) return 'master';
+    const reply = (await this.bounded(this.reader.call('ROLE'))) as unknown[];
+    return String(reply[0]);
   }
 
   private async locate(): Promise<Position> {
@@ -282,11 +316,15 @@ export class RedisMirrorFeed implements RevocationFeed {
     // A resume under a running feed (a `resync` whose seed has already lost its marker again, read
     // on a connection that never broke) is caught up already.
     let caughtUp = this.synced && position.kind === 'resume';
-    // Complete once it has applied up to the stream's end as located: the marker stood then, so
-    // everything written before the LOCATE is in the mirror. A reconnect that missed nothing is
-    // complete at once, without waiting for an XREAD.
+    // Complete once it has read the located end itself (or started there): the marker stood at the
+    // LOCATE, so everything written before it is in the mirror. An id past the end is not enough: a
+    // FLUSHALL (or an eviction of the stream) under the read, then a re-seed's first XADDs, recreate
+    // the stream with ids past the end while the events between the read's position and the end are
+    // gone; calling that complete let a token they revoked through under `reject`. A reconnect that
+    // missed nothing is complete at once, without waiting for an XREAD.
+    let endRead = compareStreamIds(from, position.lastId) >= 0;
     const reachedEnd = (): void => {
-      if (caughtUp || compareStreamIds(from, position.lastId) < 0) return;
+      if (caughtUp || !endRead) return;
       caughtUp = true;
       this.mirror.markFresh(position.locatedAt);
       this.completed(position.kind, entries, this.now() - started);
@@ -298,6 +336,12 @@ export class RedisMirrorFeed implements RevocationFeed {
       if (!this.current(epoch)) return 'ended';
       let relocate = false;
       for (const [id, fields] of batch) {
+        if (!caughtUp && !endRead) {
+          const vsEnd = compareStreamIds(id, position.lastId);
+          if (vsEnd === 0) endRead = true;
+          // Past the located end without its entry: the stream lost it under the read.
+          else if (vsEnd > 0) return this.lostEnd(position);
+        }
         from = id;
         this.position = id;
         const event = eventOf(fields);
@@ -318,7 +362,7 @@ export class RedisMirrorFeed implements RevocationFeed {
       if (batch.length >= this.readCount) continue; // more are waiting
       // All there is, yet short of the end the LOCATE saw: the stream lost entries under the read
       // (a flush, a restart): read the marker again rather than call a partial mirror complete.
-      if (!caughtUp) return 'relocate';
+      if (!caughtUp) return this.lostEnd(position);
       // Events in the reply: complete as of when Redis replied, known only to be after the send.
       // None (the block timed out): Redis waited at least the block time after receiving the read,
       // so nothing was written before send + block, or before the reply if it came sooner. Without
@@ -326,6 +370,22 @@ export class RedisMirrorFeed implements RevocationFeed {
       this.mirror.markFresh(batch.length > 0 ? sentAt : Math.min(sentAt + this.heartbeatMs, this.now()));
     }
     return 'ended';
+  }
+
+  /**
+   * The stream no longer holds the end the LOCATE saw, and the read had not reached it: what the
+   * mirror holds is not known complete, so the feed is not synced and reads the marker again. No
+   * marker (a flush, a seed under way) then waits for auth's seed; a marker still standing (only the
+   * stream evicted) reads the stream in full, never resumes past the lost entries.
+   */
+  private lostEnd(position: Located): 'relocate' {
+    this.logger.warn(
+      `revocation stream ${this.keyspace.streamKey} lost its entries up to ${position.lastId} while this feed read them ` +
+        '(a flush or an eviction under the read): not synced; reading the marker again',
+    );
+    this.synced = false;
+    this.generation = undefined;
+    return 'relocate';
   }
 
   /** One XREAD, waiting through up to `maxFailedHeartbeats` late heartbeats, then re-making the connection. */
@@ -473,6 +533,8 @@ function duplicate(client: Client, connectionName: string): Client {
     autoResendUnfulfilledCommands: false,
     // No INFO ready check: its reply is kilobytes, times every verifier reconnecting after a
     // failover. A Redis still loading answers LOADING to the LOCATE, which is retried with backoff.
+    // That also skips ioredis's Sentinel role check (it runs inside the ready check): the feed
+    // sends ROLE itself on every connect.
     enableReadyCheck: false,
   });
 }
