@@ -47,7 +47,18 @@ describe('npm start: a restart forgets no revocation', () => {
       encoding: 'utf8',
       timeout: 60_000,
     });
-    if (result.status !== 0) throw new Error(`authctl ${args.join(' ')} exited ${result.status}:\n${result.stdout}\n${result.stderr}`);
+    if (result.status !== 0) {
+      // The suite's own log says why auth refused (a 500 is logged there with its stack).
+      const log = suite
+        ?.output()
+        .split('\n')
+        .filter((line) => /"level":(40|50|60)/.test(line))
+        .slice(-20)
+        .join('\n');
+      throw new Error(
+        `authctl ${args.join(' ')} exited ${result.status}:\n${result.stdout}\n${result.stderr}\nsuite warnings and errors:\n${log}`,
+      );
+    }
     return { status: result.status, stdout: result.stdout, stderr: result.stderr };
   }
   async function userToken(): Promise<string> {

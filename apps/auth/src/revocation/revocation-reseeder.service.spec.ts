@@ -170,7 +170,8 @@ describe('RevocationReseeder', () => {
       const asked: string[][] = [];
       const regressed = Object.create(store) as MemoryRevocationStore;
       regressed.verifyDelivered = async (ids) => {
-        asked.push([...ids]);
+        // The reseeder's one-off empty probe (does the store keep a stream at all?) is not a check.
+        if (ids.length > 0) asked.push([...ids]);
         return { missing: ids.filter((id) => !held.includes(id)), lastId };
       };
       return { store: regressed, asked };

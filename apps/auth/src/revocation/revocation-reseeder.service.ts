@@ -74,6 +74,8 @@ export class RevocationReseeder implements OnApplicationBootstrap, OnApplication
   private readonly reseeds: Counter;
   private readonly entries: Counter;
   private readonly duration: Histogram;
+  /** Whether the store keeps a stream whose ids `lostEvents` can check (unknown until asked once). */
+  private storeHasStream: boolean | undefined;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -184,6 +186,11 @@ export class RevocationReseeder implements OnApplicationBootstrap, OnApplication
    * already repaired) missing from the stream, or the stream ending before the newest of them.
    */
   private async lostEvents(generation: number): Promise<string | undefined> {
+    // A store without a stream (the in-memory stand-in of npm start: one process, nothing to
+    // regress to) can lose nothing it acknowledged: learn that once, and spare the embedded
+    // database a query every second.
+    this.storeHasStream ??= (await this.store.verifyDelivered([])).lastId !== undefined;
+    if (!this.storeHasStream) return undefined;
     const since = new Date(Math.max(Date.now() - LOSS_CHECK_MAX_AGE_MS, generation));
     const ids = await this.ledger.recentStreamIds(since, LOSS_CHECK_ROWS);
     if (ids.length === 0) return undefined;
