@@ -1,13 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { decodeJwt } from 'jose';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { RevocationKeyspace } from '@authmesh/revocation';
-import { freePort, newTestApp, type TestApp, waitFor } from '@authmesh/testing';
+import { OwnedRedis, newTestApp, type TestApp, waitFor } from '@authmesh/testing';
 import { authApp } from '../apps/auth/src/auth.app.js';
 import { ordersApp } from '../apps/orders/src/orders.app.js';
 import { UNUSED_PROFILES_CLIENT_ENV } from '../apps/orders/test/support/profiles-client-env.js';
@@ -18,61 +14,6 @@ const json = { 'content-type': 'application/json' };
 /** newTestApp writes no stand-in generation marker: auth's own seed is under test. */
 const NO_STAND_IN = { seedRevocationMarker: false } as const;
 const keyspace = new RevocationKeyspace();
-
-/**
- * A redis-server persisting to a directory of its own only on `SAVE`, so the test can restart it
- * from an older snapshot: what Redis acknowledged after the SAVE is lost, while the generation
- * marker (in the snapshot) survives. The same partial loss as a failover to a lagging replica or
- * an AOF `everysec` loss.
- */
-class SnapshotRedis {
-  private child?: ChildProcess;
-  private readonly dir = mkdtempSync(join(tmpdir(), 'authmesh-e2e-rdb-'));
-  private constructor(readonly port: number) {}
-
-  static async start(): Promise<SnapshotRedis> {
-    const r = new SnapshotRedis(await freePort());
-    await r.start();
-    return r;
-  }
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  async start(): Promise<void> {
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--dbfilename', 'dump.rdb'];
-    this.child = spawn('redis-server', [...args, '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    const probe = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    probe.on('error', () => undefined);
-    await waitFor(
-      async () =>
-        (await probe
-          .connect()
-          .then(() => probe.ping())
-          .catch(() => 'down')) === 'PONG',
-      10_000,
-      20,
-    );
-    probe.disconnect();
-  }
-
-  /** SIGKILL: nothing is saved on the way down. */
-  async stop(): Promise<void> {
-    const child = this.child;
-    this.child = undefined;
-    if (!child || child.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill('SIGKILL');
-    });
-  }
-
-  async destroy(): Promise<void> {
-    await this.stop();
-    rmSync(this.dir, { recursive: true, force: true });
-  }
-}
 
 /** A number from a Prometheus text exposition (0 when absent). */
 async function metric(app: TestApp, name: string): Promise<number> {
@@ -90,7 +31,7 @@ const whoami = async (app: TestApp, token: string): Promise<{ status: number; co
 // the stream id of every delivered row), and its re-seed makes every verifier read in full.
 describe('a Redis that lost delivered revocations but kept its marker is re-seeded from the ledger', () => {
   const kek = randomBytes(32).toString('base64');
-  let redis: SnapshotRedis;
+  let redis: OwnedRedis;
   let probe: Redis;
   let auth: TestApp;
   let orders: TestApp;
@@ -98,7 +39,7 @@ describe('a Redis that lost delivered revocations but kept its marker is re-seed
   let verifierEnv: Record<string, string>;
 
   beforeAll(async () => {
-    redis = await SnapshotRedis.start();
+    redis = await OwnedRedis.start({ snapshots: true });
     auth = await newTestApp(authApp, { REDIS_URL: redis.url, AUTH_KEK: kek, AUTH_ISSUER: ISSUER }, NO_STAND_IN);
     verifierEnv = {
       REDIS_URL: redis.url,

@@ -1,10 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { RedisMirrorFeed, RedisRevocationStore, RevocationKeyspace, RevocationMirror, type RevocationEvent } from '@authmesh/revocation';
-import { OwnedRedis, TcpProxy, freePort, testRedisUrl, waitFor } from '@authmesh/testing';
+import { OwnedRedis, TcpProxy, testRedisUrl, waitFor } from '@authmesh/testing';
 import { Redis } from 'ioredis';
 
 const claimsOf = (jti: string, sub = 'nobody', iat = Math.floor(Date.now() / 1000) - 5) => ({ jti, sub, iat });
@@ -23,78 +19,6 @@ async function feedConnectionId(client: Redis, name: string): Promise<string> {
   const id = new RegExp(`id=(\\d+) [^\\n]*name=authmesh-${name}-revocation-stream `).exec(String(await client.client('LIST')))?.[1];
   if (id === undefined) throw new Error(`no connection named authmesh-${name}-revocation-stream`);
   return id;
-}
-
-/**
- * A redis-server that persists to a directory of its own only when told (`SAVE`), so a test can
- * really restart it from an older snapshot: the data Redis had acknowledged after the SAVE is lost,
- * as with a failover to a lagging replica or an AOF `everysec` loss.
- */
-class SnapshotRedis {
-  private child?: ChildProcess;
-  private readonly dir = mkdtempSync(join(tmpdir(), 'authmesh-rev-rdb-'));
-  private constructor(readonly port: number) {}
-
-  static async start(): Promise<SnapshotRedis> {
-    const r = new SnapshotRedis(await freePort());
-    await r.start();
-    return r;
-  }
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  async start(): Promise<void> {
-    const args = [
-      '--port',
-      String(this.port),
-      '--bind',
-      '127.0.0.1',
-      '--dir',
-      this.dir,
-      '--dbfilename',
-      'dump.rdb',
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-    ];
-    this.child = spawn('redis-server', args, { stdio: 'ignore' });
-    const probe = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    probe.on('error', () => undefined);
-    await waitFor(
-      async () =>
-        (await probe
-          .connect()
-          .then(() => probe.ping())
-          .catch(() => 'down')) === 'PONG',
-      10_000,
-      20,
-    );
-    probe.disconnect();
-  }
-
-  /** SIGSTOP / SIGCONT: the process stops answering with its sockets open (a host frozen, a partition). */
-  freeze(frozen: boolean): void {
-    this.child?.kill(frozen ? 'SIGSTOP' : 'SIGCONT');
-  }
-
-  /** SIGKILL: whatever was written since the last SAVE is gone. */
-  async stop(): Promise<void> {
-    const child = this.child;
-    this.child = undefined;
-    if (!child || child.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill('SIGKILL');
-    });
-  }
-
-  async destroy(): Promise<void> {
-    await this.stop();
-    rmSync(this.dir, { recursive: true, force: true });
-  }
 }
 
 describe('RedisMirrorFeed (real Redis)', () => {
@@ -416,7 +340,7 @@ describe('RedisMirrorFeed: a reconnect costs what it missed (owned redis-server 
 
 describe('RedisMirrorFeed: Redis going back in time (a restart from an older snapshot)', () => {
   const options = { clockToleranceSeconds: 30, maxTokenLifetimeSeconds: 300 };
-  let server: SnapshotRedis;
+  let server: OwnedRedis;
   let proxy: TcpProxy;
   let writer: Redis;
   let feedClient: Redis | undefined;
@@ -425,7 +349,7 @@ describe('RedisMirrorFeed: Redis going back in time (a restart from an older sna
   const mirror = (): RevocationMirror => theMirror!;
 
   beforeAll(async () => {
-    server = await SnapshotRedis.start();
+    server = await OwnedRedis.start({ snapshots: true });
     proxy = await TcpProxy.start(server.port);
     writer = new Redis(server.url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => 50 });
     writer.on('error', () => undefined);

@@ -41,7 +41,8 @@ function infoField(text: string, field: string): string | undefined {
   return line?.slice(field.length + 1).trim();
 }
 
-async function answersPing(port: number): Promise<boolean> {
+/** Whether the redis-server on `port` answers PING (not only accepts connections: a loading server answers LOADING). */
+export async function answersPing(port: number): Promise<boolean> {
   try {
     return (await adminCall(port, 'PING')) === 'PONG';
   } catch {

@@ -3,6 +3,7 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { answersPing } from './owned-redis-topologies.js';
 import { freePort, waitFor } from './ports.js';
 
 async function portAnswers(port: number): Promise<boolean> {
@@ -24,16 +25,32 @@ async function stopChild(child: ChildProcess | undefined, signal: NodeJS.Signals
   });
 }
 
+export interface OwnedRedisOptions {
+  /**
+   * Persist to a directory of its own, on `SAVE` only: a restart then comes back from the last SAVE,
+   * losing what Redis acknowledged after it while keeping what it held before (the partial loss of
+   * a failover to a lagging replica, an AOF `everysec` loss, an older RDB). Default: nothing kept.
+   */
+  readonly snapshots?: boolean;
+}
+
 /**
  * A redis-server this test owns, on a port of its own, so a test can really stop it (a fault)
- * and start it again on the same port. Nothing is persisted.
+ * and start it again on the same port. Nothing is persisted unless `snapshots` is set.
  */
 export class OwnedRedis {
   private child?: ChildProcess;
-  private constructor(readonly port: number) {}
+  private readonly dir: string | undefined;
 
-  static async start(): Promise<OwnedRedis> {
-    const r = new OwnedRedis(await freePort());
+  private constructor(
+    readonly port: number,
+    options: OwnedRedisOptions,
+  ) {
+    this.dir = options.snapshots ? mkdtempSync(join(tmpdir(), 'authmesh-redis-rdb-')) : undefined;
+  }
+
+  static async start(options: OwnedRedisOptions = {}): Promise<OwnedRedis> {
+    const r = new OwnedRedis(await freePort(), options);
     await r.start();
     return r;
   }
@@ -43,15 +60,33 @@ export class OwnedRedis {
   }
 
   async start(): Promise<void> {
-    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-      stdio: 'ignore',
-    });
-    await waitFor(() => portAnswers(this.port), 10_000);
+    const persistence = this.dir === undefined ? [] : ['--dir', this.dir, '--dbfilename', 'dump.rdb'];
+    this.child = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', ...persistence, '--save', '', '--appendonly', 'no'],
+      {
+        stdio: 'ignore',
+      },
+    );
+    // PONG, not only an open port: a server loading its snapshot accepts connections but answers LOADING.
+    await waitFor(() => answersPing(this.port), 10_000, 20);
   }
 
+  /** SIGSTOP / SIGCONT: the process stops answering with its sockets open (a host frozen, a partition). */
+  freeze(frozen: boolean): void {
+    this.child?.kill(frozen ? 'SIGSTOP' : 'SIGCONT');
+  }
+
+  /** SIGKILL: nothing is saved on the way down (with `snapshots`, what came after the last SAVE is gone). */
   async stop(): Promise<void> {
     await stopChild(this.child, 'SIGKILL');
     this.child = undefined;
+  }
+
+  /** Stops it and removes its snapshot directory. */
+  async destroy(): Promise<void> {
+    await this.stop();
+    if (this.dir !== undefined) rmSync(this.dir, { recursive: true, force: true });
   }
 }
 
