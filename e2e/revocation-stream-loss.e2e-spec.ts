@@ -77,7 +77,7 @@ describe('a Redis that lost delivered revocations but kept its marker is re-seed
   }
 
   it('restart from an older snapshot: the revocation made after it is refused again by a new verifier within seconds', async () => {
-    await waitFor(async () => (await probe.exists(keyspace.generationKey)) === 1, 5000, 50);
+    await waitFor(async () => /^\d+$/.test((await probe.get(keyspace.generationKey)) ?? ''), 5000, 50); // a completed seed, not its claim
     const before = await revokedToken();
     await probe.save();
     const generation = await probe.get(keyspace.generationKey);
@@ -89,8 +89,13 @@ describe('a Redis that lost delivered revocations but kept its marker is re-seed
     const restartedAt = Date.now();
 
     // Auth notices the lost tail (the marker alone says nothing is wrong) and re-seeds: a new generation.
-    await waitFor(async () => ((await probe.get(keyspace.generationKey).catch(() => null)) ?? generation) !== generation, 10_000, 50);
+    // Waits for the completed seed, not for the marker to change: the seed first writes its claim
+    // into the marker's key, and only its last step writes the new generation and counts it.
+    await waitFor(async () => (await metric(auth, 'revocation_reseeds_total')) > reseeds, 10_000, 50);
     expect(await metric(auth, 'revocation_reseeds_total')).toBe(reseeds + 1);
+    const reseeded = await probe.get(keyspace.generationKey);
+    expect(reseeded).toMatch(/^\d+$/);
+    expect(reseeded).not.toBe(generation);
     expect(await probe.exists(keyspace.jtiKey(decodeJwt(after).jti!))).toBe(1);
     const healedInMs = Date.now() - restartedAt;
     expect(healedInMs).toBeLessThan(5000);
@@ -124,8 +129,10 @@ describe('a Redis that lost delivered revocations but kept its marker is re-seed
 
       await redis.stop();
       await redis.start();
-      await waitFor(async () => ((await probe.get(keyspace.generationKey).catch(() => null)) ?? generation) !== generation, 10_000, 50);
+      // The completed seed (its claim in the marker's key comes first, the count last).
+      await waitFor(async () => (await metric(auth, 'revocation_reseeds_total')) > reseeds, 10_000, 50);
       expect(await metric(auth, 'revocation_reseeds_total')).toBe(reseeds + 1);
+      expect(await probe.get(keyspace.generationKey)).not.toBe(generation);
       expect(await probe.exists(keyspace.jtiKey(decodeJwt(logout).jti!))).toBe(1);
 
       await late?.close();

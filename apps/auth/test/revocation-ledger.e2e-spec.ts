@@ -137,12 +137,14 @@ describe('auth: the revocation ledger in Postgres (every live revocation, delive
     const token = await loginToken(email);
     expect((await post(`${app.url}/auth/logout`, {}, bearer(token))).status).toBe(200);
     const { jti } = decodeJwt(token);
-    await waitFor(async () => (await probe.exists(keyspace.generationKey)) === 1, 5000);
+    await waitFor(async () => /^\d+$/.test((await probe.get(keyspace.generationKey)) ?? ''), 5000); // a completed seed, not its claim
     const reseeds = await metricValue(app.managementUrl, 'revocation_reseeds_total');
 
     await probe.flushall();
     await waitFor(async () => (await probe.exists(keyspace.jtiKey(jti!))) === 1, 5000, 50);
-    await waitFor(async () => (await probe.exists(keyspace.generationKey)) === 1, 5000, 50);
+    // The completed seed: its claim in the marker's key comes first, the count last.
+    await waitFor(async () => (await metricValue(app.managementUrl, 'revocation_reseeds_total')) > reseeds, 5000, 50);
+    expect(await probe.get(keyspace.generationKey)).toMatch(/^\d+$/);
     const ttl = await probe.pttl(keyspace.jtiKey(jti!));
     expect(ttl).toBeGreaterThan(0);
     expect(await metricValue(app.managementUrl, 'revocation_reseeds_total')).toBe(reseeds + 1);
