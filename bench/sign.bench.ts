@@ -14,14 +14,12 @@
  */
 import { availableParallelism, cpus } from 'node:os';
 import { type BenchReport, type BenchTarget, formatNumber, measured, writeBenchReport } from './support/bench-report.js';
-import { SIGN_METHODS, type SignJob, type SignSeries, measureSigning, runSignJob } from './support/sign-load.js';
+import { AUTH_SIGN_METHOD, SIGN_METHODS, type SignJob, type SignSeries, measureSigning, runSignJob } from './support/sign-load.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 700);
 const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 300);
 const IN_FLIGHT = Number(process.env.BENCH_SIGN_CONCURRENCY ?? 16);
-/** What auth signs with (apps/auth/src/tokens/jws-signer.ts, decision 009). */
-export const AUTH_SIGN_METHOD = 'crypto.sign callback';
 
 function out(line = ''): void {
   process.stdout.write(`${line}\n`);

@@ -12,6 +12,8 @@ import { SignJWT } from 'jose';
 
 export const SIGN_METHODS = ['crypto.sign sync', 'crypto.sign callback', 'subtle.sign', 'jose SignJWT'] as const;
 export type SignMethod = (typeof SIGN_METHODS)[number];
+/** What auth signs with (apps/auth/src/tokens/jws-signer.ts, decision 009). */
+export const AUTH_SIGN_METHOD: SignMethod = 'crypto.sign callback';
 
 export interface SignRound {
   readonly method: SignMethod;
