@@ -75,6 +75,10 @@ function stopChild(child: ChildProcess): Promise<void> {
 /** Starts auth from the build with `env` on top of the bench defaults; resolves once it is ready. */
 export async function startAuthProcess(env: Readonly<Record<string, string>>): Promise<AuthProcess> {
   const serverUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  // No default: auth writes rate-limit budgets and the revocation stream there, so it must be a
+  // Redis the bench may use, named on purpose (never whatever answers on 6379).
+  const redisUrl = process.env.REDIS_URL;
+  if (!redisUrl) throw new Error('REDIS_URL must name the Redis this bench may write to');
   const prefix = `authmesh_bench_${randomBytes(4).toString('hex')}`;
   const db = new URL(serverUrl);
   db.pathname = `/${prefix}`;
@@ -87,7 +91,7 @@ export async function startAuthProcess(env: Readonly<Record<string, string>>): P
       ...(process.env.UV_THREADPOOL_SIZE && { UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE }),
       NODE_ENV: 'production',
       DATABASE_URL: db.toString(),
-      REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      REDIS_URL: redisUrl,
       HOST: '127.0.0.1',
       PORT: String(port),
       MANAGEMENT_PORT: String(managementPort),
