@@ -125,7 +125,9 @@ async function main(): Promise<void> {
     try {
       auth = await startAuthProcess({ ...authEnv, AUTH_SEED_CLIENTS: JSON.stringify([secretClient, jwtClient]) });
     } catch (e) {
-      pkjwtNote = `AUTH_SEED_CLIENTS with a jwks client refused at start-up (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`;
+      const lines = (e instanceof Error ? e.message : String(e)).split('\n');
+      const why = lines.find((l) => l.includes('AUTH_SEED_CLIENTS')) ?? lines[0] ?? '';
+      pkjwtNote = `AUTH_SEED_CLIENTS with a jwks client refused at start-up: ${why.trim().slice(0, 200)}`;
       auth = await startAuthProcess({ ...authEnv, AUTH_SEED_CLIENTS: JSON.stringify([secretClient]) });
     }
     const tokenUrl = `${auth.url}/oauth/token`;

@@ -68,4 +68,16 @@ describe('renderTable', () => {
     expect(md).toContain('| --- | ---: | --- |');
     expect(md).toContain('| a | 1.5 | text |');
   });
+
+  it('keeps a column of figures right-aligned when a row has a dash instead', () => {
+    const md = renderTable({
+      title: 't',
+      columns: ['name', 'n'],
+      rows: [
+        ['a', 1.5],
+        ['b', '—'],
+      ],
+    });
+    expect(md).toContain('| --- | ---: |');
+  });
 });

@@ -51,7 +51,11 @@ function row(cells: readonly string[]): string {
 
 /** A benchmark table in Markdown; numbers right-aligned, the first column left. */
 export function renderTable(table: BenchTable): string {
-  const numeric = table.columns.map((_, i) => i > 0 && table.rows.length > 0 && table.rows.every((r) => typeof r[i] !== 'string'));
+  // A column of figures (a dash where a row has none) is right-aligned; one with any text is not.
+  const numeric = table.columns.map(
+    (_, i) =>
+      i > 0 && table.rows.some((r) => typeof r[i] !== 'string') && table.rows.every((r) => typeof r[i] !== 'string' || r[i] === '—'),
+  );
   const lines = [
     `**${cellText(table.title)}**`,
     '',
