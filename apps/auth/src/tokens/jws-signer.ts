@@ -11,12 +11,13 @@ export interface AccessTokenHeader {
  * Signs a JWS in compact serialization (RFC 7515 §7.1) with RS256 (RSASSA-PKCS1-v1_5 with
  * SHA-256, RFC 7518 §3.3) on libuv's thread pool.
  *
- * Why not jose's SignJWT, as before: it signs through WebCrypto, which also uses the pool, but its
- * per-token claim handling and key preparation made it the slowest of the four calls measured at
- * load (decision 009); `crypto.sign` with a callback was the fastest at 16 tokens in flight with
- * the lowest p99, and a synchronous `crypto.sign` holds the event loop ~0.8 ms per token, so it
- * serializes every request behind signing on one core. The header and claims are ours (never
- * caller-chosen), so there is nothing for a JWT library to validate here.
+ * Why not jose's SignJWT, as before: it signs through WebCrypto (also on the pool) after building
+ * the claims and preparing the key on every call, and was the slowest pool-based call at load in
+ * five of decision 009's six measurements. `crypto.sign` with a callback matched `subtle.sign`
+ * within noise at 16 tokens in flight and beat a synchronous `crypto.sign` 1.4–1.9×: the
+ * synchronous call holds the event loop ~0.8 ms per token, so every request in flight waits behind
+ * signing on one core. The header and claims are ours (never caller-chosen), so there is nothing
+ * for a JWT library to validate here.
  */
 export function signRs256Jwt(header: AccessTokenHeader, claims: Readonly<Record<string, unknown>>, privateKey: KeyObject): Promise<string> {
   const input = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
