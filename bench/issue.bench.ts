@@ -27,7 +27,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { availableParallelism, cpus } from 'node:os';
 import { type BenchReport, type BenchTarget, type Cell, formatNumber, measured, writeBenchReport } from './support/bench-report.js';
-import { type AuthProcess, freePort, startAuthProcess } from './support/auth-process.js';
+import { type AuthProcess, cleanUpOnSigterm, freePort, startAuthProcess } from './support/auth-process.js';
 import {
   type AssertionRecipe,
   type HttpLoadJob,
@@ -118,6 +118,10 @@ async function main(): Promise<void> {
   let auth: AuthProcess | undefined;
   let peer: ChildProcess | undefined;
   let failed: boolean;
+  cleanUpOnSigterm(async () => {
+    peer?.kill('SIGTERM');
+    await auth?.stop();
+  });
   try {
     // A build without private_key_jwt refuses a seed client without a secret at start-up; then the
     // bench runs with the secret client alone and says so in the row.

@@ -19,7 +19,7 @@ import { hash, verify } from '@node-rs/argon2';
 import { randomBytes } from 'node:crypto';
 import { availableParallelism, cpus } from 'node:os';
 import { type BenchTarget, type Cell, formatNumber, measured, writeBenchReport } from './support/bench-report.js';
-import { type AuthProcess, startAuthProcess } from './support/auth-process.js';
+import { type AuthProcess, cleanUpOnSigterm, startAuthProcess } from './support/auth-process.js';
 import { type HttpLoadResult, runHttpLoad } from './support/http-load.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -60,6 +60,9 @@ async function main(): Promise<void> {
   out(`bench:login — ${new Date().toISOString()}, ${cores} × ${cpus()[0]?.model.trim() ?? 'cpu'}, Node ${process.version}`);
   let auth: AuthProcess | undefined;
   let failed: boolean;
+  cleanUpOnSigterm(async () => {
+    await auth?.stop();
+  });
   try {
     auth = await startAuthProcess({
       AUTH_RATE_LIMIT_PER_MIN: '1000000',

@@ -51,17 +51,36 @@ function runOne(name: string, reportPath: string): Promise<BenchOutcome> {
     return Promise.resolve({ name, status: 'skipped', durationMs: 0, reason: `dist/bench/${name}.bench.js does not exist in this build` });
   const started = performance.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [script], { env: { ...process.env, BENCH_REPORT: reportPath }, stdio: 'inherit' });
+    // Its own process group, so a timeout (or Ctrl-C here) reaches what the bench started too:
+    // auth, the peer, the load process. issue and login stop theirs and drop their databases on
+    // SIGTERM; what is still alive 15 s later is killed.
+    const child = spawn(process.execPath, [script], {
+      env: { ...process.env, BENCH_REPORT: reportPath },
+      stdio: 'inherit',
+      detached: true,
+    });
+    const group = (signal: NodeJS.Signals): void => {
+      try {
+        if (child.pid) process.kill(-child.pid, signal);
+      } catch {
+        // the group is gone
+      }
+    };
+    const interrupt = (): void => {
+      group('SIGTERM');
+      setTimeout(() => group('SIGKILL'), 15_000).unref();
+      process.exitCode = 130;
+    };
+    process.once('SIGINT', interrupt);
     let timedOut = false;
-    // The whole process group would be cleaner, but a bench's own children (servers, load) are its
-    // to stop: SIGTERM lets its finally blocks close them and drop its databases.
     const timer = setTimeout(() => {
       timedOut = true;
-      child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), 15_000).unref();
+      group('SIGTERM');
+      setTimeout(() => group('SIGKILL'), 15_000).unref();
     }, TIMEOUT_MS);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
+      process.off('SIGINT', interrupt);
       const durationMs = performance.now() - started;
       let report: BenchReport | undefined;
       try {
@@ -100,6 +119,7 @@ async function main(): Promise<void> {
   const outcomes: BenchOutcome[] = [];
   try {
     for (const name of names) {
+      if (process.exitCode === 130) break; // interrupted: report what ran
       out(`\n=== bench:${name} (${outcomes.length + 1}/${names.length}) ===`);
       const outcome = await runOne(name, join(scratch, `${name}.json`));
       outcomes.push(outcome);

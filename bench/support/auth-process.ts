@@ -115,3 +115,16 @@ export async function startAuthProcess(env: Readonly<Record<string, string>>): P
   }
   return { url: `http://127.0.0.1:${port}`, managementUrl, pid: child.pid!, stop };
 }
+
+/**
+ * On SIGTERM (the runner's timeout, or Ctrl-C there), runs `cleanup` — stop the servers this bench
+ * started, drop their databases — then exits 143, instead of dying with them left behind.
+ */
+export function cleanUpOnSigterm(cleanup: () => Promise<void>): void {
+  process.once('SIGTERM', () => {
+    process.stderr.write('SIGTERM: stopping what this bench started\n');
+    void cleanup()
+      .catch(() => undefined)
+      .finally(() => process.exit(143));
+  });
+}
