@@ -25,7 +25,11 @@ export default {
   // A memory limit makes Jest run files in a worker it recycles once the heap passes it.
   workerIdleMemoryLimit: '1GB',
   projects: [
-    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/*/src/**/*.spec.ts', '<rootDir>/tools/**/*.spec.ts'] },
+    {
+      ...base,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/{apps,libs}/*/src/**/*.spec.ts', '<rootDir>/tools/**/*.spec.ts', '<rootDir>/bench/**/*.spec.ts'],
+    },
     {
       ...base,
       displayName: 'integration',

@@ -43,6 +43,7 @@ import { Pool } from 'undici';
 import { CLIENT_GRANT_TYPES } from '@authmesh/contracts';
 import type { RunningApp } from '@authmesh/platform';
 import { json } from './support/json-request.js';
+import { measured, writeBenchReport } from './support/bench-report.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 24);
 const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 500);
@@ -397,6 +398,41 @@ async function main(): Promise<void> {
     } else {
       out('exchange cache: OK (one exchange for the whole run)');
     }
+    const vsBare = ratio('gateway', 'bare proxy');
+    writeBenchReport({
+      name: 'gateway',
+      title: 'gateway — what the gateway costs per request',
+      tables: [
+        {
+          title: `GET /orders (2 orders), one user token, ${CONCURRENCY} keep-alive connections, ${ROUNDS} rotating rounds × ${ROUND_MS} ms per target`,
+          columns: ['target', 'what', 'req/s', 'p50 ms', 'p99 ms', 'vs direct', 'vs bare proxy'],
+          rows: TARGETS.map((t) => [
+            t,
+            WHAT[t],
+            measured(rps[t]),
+            p50(t),
+            p99(t),
+            t === 'direct' ? '—' : pct(ratio(t, 'direct') - 1),
+            t === 'direct' || t === 'bare proxy' ? '—' : pct(ratio(t, 'bare proxy') - 1),
+          ]),
+          notes: [
+            'Servers on one thread of one process, the load client in a worker thread: read the comparisons, not the absolute numbers.',
+          ],
+        },
+      ],
+      targets: [
+        {
+          name: 'gateway: bearer mode within 15 % of a bare @fastify/http-proxy',
+          met: vsBare >= 0.85,
+          detail: `${pct(vsBare - 1)} (${spread('gateway', 'bare proxy')})`,
+        },
+        {
+          name: 'gateway: one token exchange for the whole run (cache)',
+          met: warmUpExchanges === 1 && measuredExchanges === 0,
+          detail: `${warmUpExchanges} during warm-up, ${measuredExchanges} measured`,
+        },
+      ],
+    });
   } catch (e) {
     process.stderr.write(`bench:gateway failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     failed = true;

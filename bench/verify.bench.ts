@@ -24,6 +24,7 @@ import { createVerifier } from 'fast-jwt';
 import * as jose from 'jose';
 import jsonwebtoken from 'jsonwebtoken';
 import { generateKeyPairSync, randomUUID, sign, verify as cryptoVerify } from 'node:crypto';
+import { measured, writeBenchReport } from './support/bench-report.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 25);
 const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 150);
@@ -149,6 +150,30 @@ async function main(): Promise<void> {
   );
   out(`target cold / bare   >= 0.80 : ${coldRatio.toFixed(2)}  ${coldOk ? 'PASS' : 'FAIL'}  (median of per-round ratios)`);
   out(`target cached / cold >= 10   : ${cachedRatio.toFixed(1)}  ${cachedOk ? 'PASS' : 'FAIL'}`);
+  writeBenchReport({
+    name: 'verify',
+    title: 'verify — verifications/s, one thread',
+    tables: [
+      {
+        title: `RS256-2048, ${TOKENS} distinct tokens of ${tokens[0]!.length} bytes, median of ${ROUNDS} interleaved rounds of ${ROUND_MS} ms`,
+        columns: ['implementation', 'verifications/s', 'vs bare', 'note'],
+        rows: impls.map((impl) => [
+          impl.name,
+          measured(samples.get(impl.name)!),
+          `${((rate(impl.name) / bare) * 100).toFixed(0)} %`,
+          impl.note,
+        ]),
+      },
+    ],
+    targets: [
+      {
+        name: 'verify: cold ≥ 80 % of bare crypto.verify',
+        met: coldOk,
+        detail: `${(coldRatio * 100).toFixed(0)} % (median of per-round ratios)`,
+      },
+      { name: 'verify: cached ≥ 10 × cold', met: cachedOk, detail: `${cachedRatio.toFixed(1)} ×` },
+    ],
+  });
   jwks.stop();
   process.exitCode = coldOk && cachedOk ? 0 : 1;
 }

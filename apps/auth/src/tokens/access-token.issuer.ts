@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { SignJWT } from 'jose';
 import { randomBytes } from 'node:crypto';
 import { InjectConfig } from '@authmesh/platform';
 import { RevocationMirror } from '@authmesh/revocation';
 import type { ActorClaim } from '@authmesh/token-verifier';
 import type { AuthConfig } from '../config/auth.config.js';
 import { Keyring } from '../keys/keyring.service.js';
+import { signRs256Jwt } from './jws-signer.js';
 
 export interface AccessTokenRequest {
   sub: string;
@@ -56,16 +56,20 @@ export class AccessTokenIssuer {
     const ttl = Math.min(this.config.auth.accessTokenTtlSeconds, req.ttlSeconds ?? Infinity, cap);
     if (ttl < 1) throw new Error('notAfter leaves the access token no lifetime');
     const jti = randomBytes(16).toString('base64url');
-    const token = await new SignJWT({ client_id: req.clientId, scope: req.scope, ...(req.act && { act: req.act }) })
-      .setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', kid })
-      .setIssuer(this.config.auth.issuer)
-      .setSubject(req.sub)
-      .setAudience(req.audience)
-      .setIssuedAt(iat)
-      .setNotBefore(iat)
-      .setExpirationTime(iat + ttl)
-      .setJti(jti)
-      .sign(privateKey);
+    // The claim order jose's SignJWT wrote, so tokens look as they did before decision 009.
+    const claims = {
+      client_id: req.clientId,
+      scope: req.scope,
+      ...(req.act && { act: req.act }),
+      iss: this.config.auth.issuer,
+      sub: req.sub,
+      aud: req.audience,
+      iat,
+      nbf: iat,
+      exp: iat + ttl,
+      jti,
+    };
+    const token = await signRs256Jwt({ alg: 'RS256', typ: 'at+jwt', kid }, claims, privateKey);
     return { token, jti, expiresAt: new Date((iat + ttl) * 1000), expiresIn: ttl };
   }
 }
