@@ -5,10 +5,11 @@
  * request carrying the next token of the current set (a request generator rotating Authorization
  * headers). The parent may swap the token set or stop the run while it is going.
  *
- * Every response is attributed to the `kid` of the token it was sent with (with one request in
- * flight per connection, autocannon reports a response before building the connection's next
- * request, so the connection's context still names the token that was sent). The rotation bench
- * reads that to count a revoked key's tokens apart from fresh ones.
+ * Every response is tallied under `<phase>|<kid>`: the phase the parent last named when the answer
+ * came, and the `kid` of the token it was sent with (with one request in flight per connection,
+ * autocannon reports a response before building the connection's next request, so the
+ * connection's context still names the token that was sent). The rotation bench reads that to
+ * count a revoked key's tokens, answered after the revocation began, apart from fresh ones.
  */
 import autocannon from 'autocannon';
 import type { LoadJob, LoadMessage, LoadSummary, KidTally } from './load-protocol.js';
@@ -21,6 +22,7 @@ interface Entry {
 let entries: Entry[] = [];
 let next = 0;
 let running: autocannon.Instance | undefined;
+let phase = 'run';
 
 function kidOf(token: string): string {
   try {
@@ -39,6 +41,7 @@ function setTokens(tokens: readonly string[]): void {
 
 function run(job: LoadJob): void {
   setTokens(job.tokens);
+  phase = 'run';
   const byKid: Record<string, KidTally> = {};
   let generated = 0;
   const instance = autocannon(
@@ -47,6 +50,7 @@ function run(job: LoadJob): void {
       connections: job.connections,
       pipelining: 1,
       duration: job.durationSeconds,
+      ...(job.amount === undefined ? {} : { amount: job.amount }),
       timeout: 10,
       requests: [
         {
@@ -59,7 +63,7 @@ function run(job: LoadJob): void {
           },
           onResponse: (status, _body, context) => {
             const kid = (context as { kid?: string }).kid ?? '?';
-            const tally = (byKid[kid] ??= { ok: 0, failed: 0, statuses: {} });
+            const tally = (byKid[`${phase}|${kid}`] ??= { ok: 0, failed: 0, statuses: {} });
             if (status >= 200 && status < 300) tally.ok++;
             else {
               tally.failed++;
@@ -101,6 +105,9 @@ process.on('message', (message: LoadMessage) => {
       break;
     case 'tokens':
       setTokens(message.tokens);
+      break;
+    case 'phase':
+      phase = message.name;
       break;
     case 'stop':
       running?.stop();

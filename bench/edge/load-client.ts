@@ -43,6 +43,11 @@ export class LoadClient {
     this.child.send({ type: 'tokens', tokens } satisfies LoadMessage);
   }
 
+  /** Answers from now on are tallied under `name` (see LoadSummary.byKid). */
+  setPhase(name: string): void {
+    this.child.send({ type: 'phase', name } satisfies LoadMessage);
+  }
+
   /** Ends the current run now (its `run()` resolves with what it measured). */
   stop(): void {
     this.child.send({ type: 'stop' } satisfies LoadMessage);

@@ -6,6 +6,8 @@ export interface LoadJob {
   readonly connections: number;
   /** autocannon's `duration`; a run with a long one is ended by `stop`. */
   readonly durationSeconds: number;
+  /** With it, the run ends after this many requests instead (autocannon's `amount`). */
+  readonly amount?: number;
   /** The first token set (see `LoadClient.setTokens`). */
   readonly tokens: readonly string[];
 }
@@ -30,6 +32,7 @@ export interface LoadSummary {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly maxMs: number;
+  /** By `<phase>|<kid>`: the phase when the answer came, the kid of the token the request carried. */
   readonly byKid: Readonly<Record<string, KidTally>>;
   /** Requests the generator built (sent). */
   readonly generated: number;
@@ -39,6 +42,8 @@ export type LoadMessage =
   | { type: 'ready' }
   | { type: 'run'; job: LoadJob }
   | { type: 'tokens'; tokens: readonly string[] }
+  /** Answers from now on are tallied under this phase (`run` at the start of each run). */
+  | { type: 'phase'; name: string }
   | { type: 'stop' }
   | { type: 'exit' }
   | { type: 'done'; summary: LoadSummary }
