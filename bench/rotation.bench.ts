@@ -54,6 +54,8 @@ interface Round {
   /** Answers to the revoked key's tokens while the revoke call ran, and after it returned. */
   revoking: KidTally;
   revoked: KidTally;
+  /** Answers to older keys' tokens after a planned rotation's key became active. */
+  inFlight: KidTally;
   /** Failures among the counted answers (everything else), with their statuses. */
   failed: number;
   failedStatuses: Record<number, number>;
@@ -153,6 +155,8 @@ async function main(): Promise<void> {
           const key = await auth.rotate(`bench: planned rotation ${i + 1} of round ${r + 1}`);
           keys.push(key.kid);
           await waitActive(auth, key.kid);
+          // Answers from here to the next rotation, to tokens of older keys: the tokens in flight.
+          l.setPhase(`rotated:${key.kid}`);
           await sleep(HOLD_S * 1000);
         }
         const active = (await auth.keys()).find((k) => k.state === 'active');
@@ -177,9 +181,11 @@ async function main(): Promise<void> {
       const revoking = tally(during, (phase, kid) => phase === 'revoking' && kid === revokedKid);
       const revoked = tally(during, (phase, kid) => phase === 'revoked' && kid === revokedKid);
       const counted = tally(during, (phase, kid) => !expectedToFail(phase, kid));
+      // Tokens of the previous key(s) answered after a planned rotation's key became active.
+      const inFlight = tally(during, (phase, kid) => phase.startsWith('rotated:') && phase !== `rotated:${kid}`);
       const failed = counted.failed + during.errors + before.non2xx + before.errors;
       const failedStatuses = { ...counted.statuses };
-      rounds.push({ before, during, revoking, revoked, failed, failedStatuses, revokeCallMs, keys });
+      rounds.push({ before, during, revoking, revoked, inFlight, failed, failedStatuses, revokeCallMs, keys });
       out(
         `round ${r + 1}/${ROUNDS}: ${before.responses + during.responses} answers, ${failed} failed; the revoked key's tokens: while the revoke call ran (${Math.round(revokeCallMs)} ms) ${revoking.ok} × 2xx, ${statuses(revoking.statuses)}; after it returned ${revoked.ok} × 2xx, ${statuses(revoked.statuses)}`,
       );
@@ -228,6 +234,7 @@ async function main(): Promise<void> {
           notes: [
             `Failed: ${failed} (${statuses(allFailedStatuses)}). Counted: every answer of both phases except answers to tokens signed by the key the emergency rotation revoked, once the bench began revoking it (it stops sending them then, but all tokens in use were that key's, so it keeps them until a fresh one comes). Those are counted apart: while the revoke call ran (it creates the new key: up to ${Math.round(Math.max(...rounds.map((x) => x.revokeCallMs)))} ms) ${sum((x) => x.revoking.ok)} × 2xx, ${statuses(merge((x) => x.revoking.statuses))}; after it returned ${sum((x) => x.revoked.ok)} × 2xx (answered before orders heard of the revocation), ${statuses(merge((x) => x.revoked.statuses))}. "requests sent" includes them; requests in flight when a run stopped are sent but not answered.`,
             `auth and orders: own processes from dist/; Postgres databases authmesh_bench_rotation_* (dropped afterwards); Redis ${new URL(REDIS_URL).host} (key-set announcements, blocklist). Rotation pace: AUTH_JWKS_MAX_AGE_S=1, AUTH_KEY_PUBLISH_DELAY_S=2, AUTH_KEY_CHECK_INTERVAL_S=0.5 (production: 300, 600, 5); orders at its defaults (JWKS_COOLDOWN_S=30). A planned rotation: POST /admin/keys/rotate, wait until GET /admin/keys shows the key active, then ${HOLD_S} s; the emergency one: POST /admin/keys/<active kid>/revoke, then a fresh token at once and ${AFTER_S} s more.`,
+            `Tokens in flight through the planned rotations: after each new key became active, ${sum((x) => x.inFlight.ok + x.inFlight.failed)} answers went to tokens signed by an older key, ${sum((x) => x.inFlight.failed)} of them refused (${statuses(merge((x) => x.inFlight.statuses))}).`,
             `Tokens: client credentials from auth every ${REFRESH_MS} ms, the last 8 rotated over by autocannon's request generator, so the previous key's tokens are still sent after each rotation. Keys created, per round: ${rounds.map((x) => x.keys.map((k) => k.slice(0, 8)).join(' → ')).join('; ')}.`,
           ],
         },
