@@ -15,6 +15,7 @@ export interface TestApp<C extends BaseConfig = BaseConfig> extends RunningApp<C
 const UNTHROTTLED: Readonly<Record<string, string>> = {
   AUTH_RATE_LIMIT_PER_MIN: '1000000',
   AUTH_LOGIN_MAX_FAILURES_PER_ADDRESS: '100000',
+  AUTH_CLIENT_MAX_FAILURES_PER_ADDRESS: '100000',
 };
 
 export interface TestAppOptions {
