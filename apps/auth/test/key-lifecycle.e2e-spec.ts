@@ -8,7 +8,7 @@ import type { AuthConfig } from '../src/config/auth.config.js';
 import { KeyLifecycle } from '../src/keys/key-lifecycle.service.js';
 import { ISSUER, basic, form } from './auth-fixture.js';
 
-const OPS = { clientId: 'ops', secret: 'ops-secret-0123456789abcdef', scopes: ['auth:admin'], audiences: ['auth'] };
+const OPS = { clientId: 'ops', secret: 'ops-secret-0123456789abcdefAbCdEfGhIjKl', scopes: ['auth:admin'], audiences: ['auth'] };
 const PUBLISH_DELAY_S = 2;
 
 /** What the keys admin API answers (every member optional: each route fills some). */

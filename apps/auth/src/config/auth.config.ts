@@ -244,7 +244,8 @@ export const AUTH_ENV = {
     description: "Requests per minute one client address may send to auth's public endpoints (then 429 `too_many_requests`).",
   }),
   seedClients: envVar.withDefault('AUTH_SEED_CLIENTS', seedClients, '[]', {
-    description: 'JSON array of `{ clientId, secret, scopes, audiences, grantTypes? }` created or updated at start-up.',
+    description:
+      'JSON array of `{ clientId, secret, scopes, audiences, grantTypes? }` created or updated at start-up; each secret at least 32 characters and an estimated 128 bits (`openssl rand -base64 32`).',
     secret: true,
   }),
   clientMaxFailures: envVar.withDefault('AUTH_CLIENT_MAX_FAILURES', int(1, 100000), '50', {
