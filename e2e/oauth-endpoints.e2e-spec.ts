@@ -12,7 +12,12 @@ const INTROSPECTOR = {
   audiences: ['auth'],
 };
 /** A client that calls both orders and profiles: its tokens are for one resource server each. */
-const BILLING = { clientId: 'billing', secret: 'billing-secret-0123456789AbCdEfGhIjKl', scopes: ['orders:read'], audiences: ['orders', 'profiles'] };
+const BILLING = {
+  clientId: 'billing',
+  secret: 'billing-secret-0123456789AbCdEfGhIjKl',
+  scopes: ['orders:read'],
+  audiences: ['orders', 'profiles'],
+};
 const password = 'correct horse battery';
 
 interface Answer {

@@ -5,7 +5,12 @@ import { GRANT_TOKEN_EXCHANGE } from '@authmesh/contracts';
 import type { AuthConfig } from '../src/config/auth.config.js';
 
 export const ISSUER = 'http://auth.test';
-export const ORDERS_CLIENT = { clientId: 'orders', secret: 'orders-secret-0123456789AbCdEfGhIjKl', scopes: ['profiles:read'], audiences: ['profiles'] };
+export const ORDERS_CLIENT = {
+  clientId: 'orders',
+  secret: 'orders-secret-0123456789AbCdEfGhIjKl',
+  scopes: ['profiles:read'],
+  audiences: ['profiles'],
+};
 export const MULTI_CLIENT = {
   clientId: 'multi',
   secret: 'multi-secret-0123456789AbCdEfGhIjKl',

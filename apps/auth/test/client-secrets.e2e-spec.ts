@@ -11,8 +11,18 @@ const PROXY_SECRET = randomBytes(32).toString('base64url');
 /** Client ids and addresses of their own per run: the failure budgets live in the Redis every test file (and the last run) shares. */
 const run = randomBytes(3).toString('hex');
 const ADMIN = { clientId: `cs-admin-${run}`, secret: randomBytes(32).toString('base64url'), scopes: ['auth:admin'], audiences: ['auth'] };
-const SERVICE = { clientId: `cs-svc-${run}`, secret: randomBytes(32).toString('base64url'), scopes: ['orders:read'], audiences: ['orders'] };
-const OTHER = { clientId: `cs-other-${run}`, secret: randomBytes(32).toString('base64url'), scopes: ['orders:read'], audiences: ['orders'] };
+const SERVICE = {
+  clientId: `cs-svc-${run}`,
+  secret: randomBytes(32).toString('base64url'),
+  scopes: ['orders:read'],
+  audiences: ['orders'],
+};
+const OTHER = {
+  clientId: `cs-other-${run}`,
+  secret: randomBytes(32).toString('base64url'),
+  scopes: ['orders:read'],
+  audiences: ['orders'],
+};
 /** An address in 198.18.0.0/15 (RFC 2544 benchmarking), fresh for each call. */
 const base = randomInt(0, 250);
 let n = 0;
@@ -141,7 +151,8 @@ describe('auth: client secrets (keyed hash, strength rule, failure budgets)', ()
       const known = freshAddress();
       expect((await clientCredentials(SERVICE.clientId, SERVICE.secret, known)).status).toBe(200);
       // Three guessers, each from an address of its own (a botnet: the per-address budget holds none of them).
-      for (let i = 0; i < 3; i++) expect((await clientCredentials(SERVICE.clientId, randomBytes(32).toString('base64url'))).status).toBe(401);
+      for (let i = 0; i < 3; i++)
+        expect((await clientCredentials(SERVICE.clientId, randomBytes(32).toString('base64url'))).status).toBe(401);
       await expectTooManyAttempts(await clientCredentials(SERVICE.clientId, randomBytes(32).toString('base64url')));
       // No oracle: past the budget the right secret from a new address is refused the same way.
       await expectTooManyAttempts(await clientCredentials(SERVICE.clientId, SERVICE.secret));

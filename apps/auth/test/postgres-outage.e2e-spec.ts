@@ -14,7 +14,12 @@ const ADMIN_CLIENT = {
   audiences: ['auth'],
 };
 /** A client the operator disables just before the database goes away. */
-const DOOMED_CLIENT = { clientId: 'doomed', secret: 'doomed-secret-0123456789AbCdEfGhIjKl', scopes: ['orders:read'], audiences: ['orders'] };
+const DOOMED_CLIENT = {
+  clientId: 'doomed',
+  secret: 'doomed-secret-0123456789AbCdEfGhIjKl',
+  scopes: ['orders:read'],
+  audiences: ['orders'],
+};
 /** Bound on one answer while Postgres is stopped: DB_CONNECT_TIMEOUT_MS (1 s here) plus the slack of a loaded 2-core machine. */
 const ANSWER_BOUND_MS = 4000;
 

@@ -29,7 +29,9 @@ describe('client secret rule (operator-supplied secrets carry 128 bits, as gener
 
   it('refuses a long secret whose character classes can not hold 128 bits (38 digits: 126 bits)', () => {
     expect(estimatedSecretBits('0123456789'.repeat(3) + '01234567').bits).toBeCloseTo(126.2, 1);
-    expect(clientSecretProblems('0123456789'.repeat(3) + '01234567')).toContain('secret must carry at least 128 bits of entropy (estimated 126)');
+    expect(clientSecretProblems('0123456789'.repeat(3) + '01234567')).toContain(
+      'secret must carry at least 128 bits of entropy (estimated 126)',
+    );
     expect(clientSecretProblems('0123456789'.repeat(3) + '012345678')).toEqual([]);
   });
 

@@ -40,7 +40,12 @@ describe('auth configuration', () => {
 
   it('refuses seeded client ids a user could share (UUID-shaped) or that name the first-party client', () => {
     const clients = [
-      { clientId: '0b6f9a52-3c4e-4a8e-9d7b-2f1e5c6d7a8b', secret: 'a-long-enough-secret-0123456789AbCdEf', scopes: [], audiences: ['orders'] },
+      {
+        clientId: '0b6f9a52-3c4e-4a8e-9d7b-2f1e5c6d7a8b',
+        secret: 'a-long-enough-secret-0123456789AbCdEf',
+        scopes: [],
+        audiences: ['orders'],
+      },
       { clientId: 'authmesh', secret: 'a-long-enough-secret-0123456789AbCdEf', scopes: [], audiences: ['orders'] },
     ];
     const problems = problemsOf({ ...valid, AUTH_SEED_CLIENTS: JSON.stringify(clients) });
@@ -65,7 +70,9 @@ describe('auth configuration', () => {
   });
 
   it('derives the client catalogue from the user scopes, auth:admin/auth:introspect, the suite services and the seeded clients', () => {
-    const seeded = [{ clientId: 'billing', secret: 'a-long-enough-secret-0123456789AbCdEf', scopes: ['billing:run'], audiences: ['ledger'] }];
+    const seeded = [
+      { clientId: 'billing', secret: 'a-long-enough-secret-0123456789AbCdEf', scopes: ['billing:run'], audiences: ['ledger'] },
+    ];
     const { auth } = loadAuthConfig({ ...valid, AUTH_SEED_CLIENTS: JSON.stringify(seeded) });
     expect(auth.knownScopes).toEqual(
       expect.arrayContaining([

@@ -372,7 +372,8 @@ export function loadAuthConfig(env: Env): AuthConfig {
   for (const client of config.auth.seedClients) {
     for (const problem of reservedClientIdProblems(client.clientId, config.auth.userClientId)) reader.problem('AUTH_SEED_CLIENTS', problem);
     // Checked with a fast keyed hash, a seeded secret must be as unguessable as a generated one; the secret itself is never quoted.
-    for (const problem of clientSecretProblems(client.secret)) reader.problem('AUTH_SEED_CLIENTS', `client "${client.clientId}": ${problem}`);
+    for (const problem of clientSecretProblems(client.secret))
+      reader.problem('AUTH_SEED_CLIENTS', `client "${client.clientId}": ${problem}`);
   }
   // Verifiers must hold a planned key before it signs: they refetch at the latest after max-age.
   if (config.auth.keys.publishDelaySeconds <= config.auth.jwksMaxAgeSeconds) {

@@ -31,9 +31,11 @@ export class ClientAuthBudgetInterceptor implements NestInterceptor {
         if (clientId !== undefined) this.limiter.recordSuccess(clientId, req.ip).catch((e: unknown) => this.warn(e));
       }),
       catchError((e: unknown) =>
-        from(e instanceof InvalidClient ? this.limiter.recordFailure(clientId, req.ip).catch((err: unknown) => this.warn(err)) : Promise.resolve()).pipe(
-          switchMap(() => throwError(() => e)),
-        ),
+        from(
+          e instanceof InvalidClient
+            ? this.limiter.recordFailure(clientId, req.ip).catch((err: unknown) => this.warn(err))
+            : Promise.resolve(),
+        ).pipe(switchMap(() => throwError(() => e))),
       ),
     );
   }

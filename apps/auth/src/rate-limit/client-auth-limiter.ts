@@ -59,10 +59,7 @@ export class ClientAuthLimiter {
   private readonly maxPerClient: number;
   private readonly markedAt = new Map<string, number>();
 
-  constructor(
-    redis: RedisConnection,
-    @InjectConfig() config: AuthConfig,
-  ) {
+  constructor(redis: RedisConnection, @InjectConfig() config: AuthConfig) {
     const s = config.auth;
     this.maxPerAddress = s.clientMaxFailuresPerAddress;
     this.maxPerClient = s.clientMaxFailures;
