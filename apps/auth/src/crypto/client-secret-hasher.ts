@@ -35,8 +35,11 @@ export type ClientSecretCheck = { readonly ok: false } | { readonly ok: true; re
 @Injectable()
 export class ClientSecretHasher {
   private readonly key: Buffer;
-  /** Compared against when there is no row: an unknown client costs what a wrong secret does (no client enumeration by timing). */
-  private readonly dummy = randomBytes(MAC_BYTES);
+  /**
+   * Parsed and compared against when there is no row (or it is malformed): an unknown client costs
+   * what a wrong secret does, parsing included (no client enumeration by timing).
+   */
+  private readonly dummyStored = `${PREFIX}${KEY_VERSION}$${randomBytes(MAC_BYTES).toString('base64url')}`;
 
   constructor(
     @InjectConfig() config: AuthConfig,
@@ -61,10 +64,11 @@ export class ClientSecretHasher {
       if (!(await this.legacy.verify(stored, secret))) return { ok: false };
       return { ok: true, rehashed: this.hash(clientId, secret) };
     }
-    const expected = (stored === undefined ? undefined : this.storedMac(stored)) ?? this.dummy;
-    // Same work for a known and an unknown client: one HMAC, one constant-time compare of 32 bytes.
+    // Same work for a known and an unknown client: one parse, one HMAC, one constant-time compare of 32 bytes.
+    const real = stored === undefined ? undefined : this.storedMac(stored);
+    const expected = real ?? this.storedMac(this.dummyStored)!;
     const ok = timingSafeEqual(this.mac(clientId, secret), expected);
-    return ok && expected !== this.dummy ? { ok: true } : { ok: false };
+    return ok && real !== undefined ? { ok: true } : { ok: false };
   }
 
   private mac(clientId: string, secret: string): Buffer {
