@@ -8,7 +8,9 @@ import { UNUSED_PROFILES_CLIENT_ENV } from '../apps/orders/test/support/profiles
 describe('orders accepts tokens issued by the real auth service', () => {
   let auth: TestApp;
   let orders: TestApp;
-  const clients = [{ clientId: 'svc', secret: 'svc-secret-0123456789', scopes: ['orders:read'], audiences: ['orders', 'profiles'] }];
+  const clients = [
+    { clientId: 'svc', secret: 'svc-secret-0123456789AbCdEfGhIjKl', scopes: ['orders:read'], audiences: ['orders', 'profiles'] },
+  ];
 
   beforeAll(async () => {
     auth = await newTestApp(authApp, {
@@ -31,7 +33,12 @@ describe('orders accepts tokens issued by the real auth service', () => {
     const res = await fetch(`${auth.url}/oauth/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ grant_type: 'client_credentials', client_id: 'svc', client_secret: 'svc-secret-0123456789', audience }),
+      body: JSON.stringify({
+        grant_type: 'client_credentials',
+        client_id: 'svc',
+        client_secret: 'svc-secret-0123456789AbCdEfGhIjKl',
+        audience,
+      }),
     });
     return ((await res.json()) as { access_token: string }).access_token;
   }

@@ -15,11 +15,11 @@ import { ORDERS_CLIENT, basic, form, newAuthApp, post, uniqueEmail } from '../ap
 // CommonJS and requires ESM-only @nestjs/common, which Node does natively but Jest cannot: so the
 // CLI is only ever exercised as a process here, against a real auth on a real socket.
 const MAIN = 'dist/apps/authctl/src/main.js';
-const AUTHCTL = { clientId: 'authctl', secret: 'authctl-secret-0123456789', scopes: ['auth:admin'], audiences: ['auth'] };
+const AUTHCTL = { clientId: 'authctl', secret: 'authctl-secret-0123456789AbCdEfGhIjKl', scopes: ['auth:admin'], audiences: ['auth'] };
 /** May introspect any token (scope auth:introspect): the tests below look at tokens of several audiences. */
 const INTROSPECTOR = {
   clientId: 'introspector',
-  secret: 'introspector-secret-0123456789',
+  secret: 'introspector-secret-0123456789AbCdEfGhIjKl',
   scopes: ['auth:introspect'],
   audiences: ['auth'],
 };
@@ -344,7 +344,7 @@ describe('authctl: the ops CLI against a real auth', () => {
     });
 
     it("auth rejects the CLI's credentials", async () => {
-      const r = await authctl(['clients', 'list'], { AUTHCTL_CLIENT_SECRET: 'wrong-secret-0123456789' });
+      const r = await authctl(['clients', 'list'], { AUTHCTL_CLIENT_SECRET: 'wrong-secret-0123456789AbCdEfGhIjKl' });
       expect(r.code).toBe(3);
       expect(r.stderr).toMatch(/auth refused the CLI's credentials \(invalid_client: .*\); check AUTHCTL_CLIENT_ID \("authctl"\)/);
       // A client without auth:admin is refused too (it may not get the scope).

@@ -9,7 +9,12 @@ import { UNUSED_PROFILES_CLIENT_ENV } from '../apps/orders/test/support/profiles
 import { call } from './support/http.js';
 
 /** An ops client like authctl: scope auth:admin, audience auth. */
-const ADMIN_CLIENT = { clientId: 'ops-admin', secret: 'ops-admin-secret-0123456789', scopes: ['auth:admin'], audiences: ['auth'] };
+const ADMIN_CLIENT = {
+  clientId: 'ops-admin',
+  secret: 'ops-admin-secret-0123456789AbCdEfGhIjKl',
+  scopes: ['auth:admin'],
+  audiences: ['auth'],
+};
 // This file disables its exchanging client. Subjects (a client's is its id) are revoked in the one
 // Redis every test file shares, so it uses an id of its own: disabling `gateway` would also revoke
 // other files' `gateway` tokens for the disable's in-flight margin.
@@ -18,7 +23,7 @@ const GATEWAY_CLIENT = { ...SHARED_GATEWAY_CLIENT, clientId: `gw-${randomBytes(4
 /** A second exchanging client, so that disabling the gateway can be shown to reach the gateway's tokens only. */
 const OTHER_EXCHANGER = {
   clientId: 'edge-b',
-  secret: 'edge-b-secret-0123456789',
+  secret: 'edge-b-secret-0123456789AbCdEfGhIjKl',
   scopes: [] as string[],
   audiences: ['orders'],
   grantTypes: [GRANT_TOKEN_EXCHANGE],

@@ -14,8 +14,13 @@ import { RoundRobin } from '../tools/topology/round-robin.js';
 // announcement like the first, but "later" by a fixed amount instead of the ~15 ms of chance that
 // the topology showed, so the announcement's refetch reaches it deterministically.
 const ISSUER = `http://auth-${randomBytes(4).toString('hex')}.test`; // announcements are per issuer: no other file's
-const OPS = { clientId: 'ops', secret: 'ops-secret-0123456789abcdef', scopes: ['auth:admin'], audiences: ['auth'] };
-const CALLER = { clientId: 'caller', secret: 'caller-secret-0123456789abc', scopes: ['profiles:read'], audiences: ['profiles'] };
+const OPS = { clientId: 'ops', secret: 'ops-secret-0123456789abcdefAbCdEfGhIjKl', scopes: ['auth:admin'], audiences: ['auth'] };
+const CALLER = {
+  clientId: 'caller',
+  secret: 'caller-secret-0123456789abcAbCdEfGhIjKl',
+  scopes: ['profiles:read'],
+  audiences: ['profiles'],
+};
 const LAG_MS = 1_000;
 
 /** `upstream`'s JWKS as it was `lagMs` ago (polled every 20 ms), with its ETag and 304s. */

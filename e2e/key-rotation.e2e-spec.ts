@@ -11,8 +11,8 @@ import { UNUSED_PROFILES_CLIENT_ENV } from '../apps/orders/test/support/profiles
 // locally against their cached JWKS. Short durations stand in for production ones: JWKS max-age
 // 1 s, publish delay 2 s, lifecycle check every 200 ms.
 const ISSUER = 'http://auth.test';
-const OPS = { clientId: 'ops', secret: 'ops-secret-0123456789abcdef', scopes: ['auth:admin'], audiences: ['auth'] };
-const CALLER = { clientId: 'caller', secret: 'caller-secret-0123456789abc', scopes: ['orders:read'], audiences: ['orders'] };
+const OPS = { clientId: 'ops', secret: 'ops-secret-0123456789abcdefAbCdEfGhIjKl', scopes: ['auth:admin'], audiences: ['auth'] };
+const CALLER = { clientId: 'caller', secret: 'caller-secret-0123456789abcAbCdEfGhIjKl', scopes: ['orders:read'], audiences: ['orders'] };
 const PASSWORD = 'long enough password!';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -7,12 +7,17 @@ import { ISSUER, MULTI_CLIENT, ORDERS_CLIENT, basic, form, newAuthApp, post, uni
 /** May introspect any access token: its client record holds scope auth:introspect. */
 const INTROSPECTOR = {
   clientId: 'introspector',
-  secret: 'introspector-secret-0123456789',
+  secret: 'introspector-secret-0123456789AbCdEfGhIjKl',
   scopes: ['auth:introspect'],
   audiences: ['auth'],
 };
 /** A client that calls both orders and profiles: its tokens are for one resource server each. */
-const BILLING = { clientId: 'billing', secret: 'billing-secret-0123456789', scopes: ['orders:read'], audiences: ['orders', 'profiles'] };
+const BILLING = {
+  clientId: 'billing',
+  secret: 'billing-secret-0123456789AbCdEfGhIjKl',
+  scopes: ['orders:read'],
+  audiences: ['orders', 'profiles'],
+};
 const password = 'correct horse battery';
 
 interface Answer {

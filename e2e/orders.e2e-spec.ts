@@ -15,7 +15,7 @@ describe('orders (e2e, with auth and profiles)', () => {
   const ISSUER = 'http://auth.test';
   const ordersClient = {
     clientId: 'orders',
-    secret: `orders-${randomBytes(12).toString('hex')}`,
+    secret: `orders-${randomBytes(24).toString('base64url')}`,
     scopes: ['profiles:read'],
     audiences: ['profiles'],
   };

@@ -9,7 +9,7 @@ describe('profiles (e2e, with auth)', () => {
   const ISSUER = 'http://auth.test';
   const client = (clientId: string, scopes: string[]) => ({
     clientId,
-    secret: `${clientId}-${randomBytes(12).toString('hex')}`,
+    secret: `${clientId}-${randomBytes(24).toString('base64url')}`,
     scopes,
     audiences: ['profiles'],
   });

@@ -23,7 +23,12 @@ import {
  */
 const SEED = Number(process.env.FUZZ_SEED ?? 20261201);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 12);
-const ADMIN = { clientId: 'fuzz-admin', secret: `fuzz-${randomBytes(12).toString('hex')}`, scopes: ['auth:admin'], audiences: ['auth'] };
+const ADMIN = {
+  clientId: 'fuzz-admin',
+  secret: `fuzz-${randomBytes(24).toString('base64url')}`,
+  scopes: ['auth:admin'],
+  audiences: ['auth'],
+};
 
 type Body = { contentType?: string; payload?: string | Buffer };
 

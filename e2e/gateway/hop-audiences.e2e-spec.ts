@@ -21,11 +21,11 @@ import {
 
 const ADMIN = { email: 'hop-admin@example.com', password: 'hop admin password 1' };
 /** A client-credentials admin client, as authctl uses (audience auth alone). */
-const OPS_CLIENT = { clientId: 'hop-ops', secret: 'hop-ops-secret-0123456789', scopes: ['auth:admin'], audiences: ['auth'] };
+const OPS_CLIENT = { clientId: 'hop-ops', secret: 'hop-ops-secret-0123456789AbCdEfGhIjKl', scopes: ['auth:admin'], audiences: ['auth'] };
 /** A client that may exchange user tokens for audience auth (to mint an exchanged token auth must refuse). */
 const RELAY_CLIENT = {
   clientId: 'hop-relay',
-  secret: 'hop-relay-secret-0123456789',
+  secret: 'hop-relay-secret-0123456789AbCdEfGhIjKl',
   scopes: ['auth:admin'],
   audiences: ['auth'],
   grantTypes: [GRANT_TOKEN_EXCHANGE],

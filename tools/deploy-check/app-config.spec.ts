@@ -23,7 +23,10 @@ const APPS: Record<string, { loadConfig(env: Env): unknown }> = {
  * of the wrong size or a malformed AUTH_SEED_CLIENTS fails here, not at `docker compose up`.
  */
 describe('the apps accept the configuration the deploy files give them', () => {
-  const files = composeEnvFiles({}, (bytes, enc) => Buffer.alloc(bytes, 7).toString(enc));
+  // Varied bytes, not one repeated: auth refuses a seeded client secret of low diversity (the 128-bit rule).
+  const files = composeEnvFiles({}, (bytes, enc) =>
+    Buffer.from(Array.from({ length: bytes }, (_, i) => (i * 37 + 11) % 256)).toString(enc),
+  );
   const services = readCompose().services;
 
   it.each(Object.keys(APPS))('compose: %s', (app) => {

@@ -5,10 +5,15 @@ import { GRANT_TOKEN_EXCHANGE } from '@authmesh/contracts';
 import type { AuthConfig } from '../src/config/auth.config.js';
 
 export const ISSUER = 'http://auth.test';
-export const ORDERS_CLIENT = { clientId: 'orders', secret: 'orders-secret-0123456789', scopes: ['profiles:read'], audiences: ['profiles'] };
+export const ORDERS_CLIENT = {
+  clientId: 'orders',
+  secret: 'orders-secret-0123456789AbCdEfGhIjKl',
+  scopes: ['profiles:read'],
+  audiences: ['profiles'],
+};
 export const MULTI_CLIENT = {
   clientId: 'multi',
-  secret: 'multi-secret-0123456789',
+  secret: 'multi-secret-0123456789AbCdEfGhIjKl',
   scopes: ['a:read', 'b:write'],
   audiences: ['alpha', 'beta'],
 };
@@ -16,7 +21,7 @@ export const MULTI_CLIENT = {
 /** A client that may only exchange user tokens (RFC 8693) for orders or profiles tokens, as the gateway does. Not seeded by default. */
 export const GATEWAY_CLIENT = {
   clientId: 'gateway',
-  secret: 'gateway-secret-0123456789',
+  secret: 'gateway-secret-0123456789AbCdEfGhIjKl',
   scopes: [] as string[],
   audiences: ['orders', 'profiles'],
   grantTypes: [GRANT_TOKEN_EXCHANGE],

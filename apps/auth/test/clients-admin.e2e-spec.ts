@@ -6,7 +6,7 @@ import { MULTI_CLIENT, ORDERS_CLIENT, basic, form, newAuthApp, post, uniqueEmail
 /** An ops client like the suite's `authctl` (scope auth:admin, audience auth) that may also introspect any token (auth:introspect). */
 const ADMIN_CLIENT = {
   clientId: 'ops-admin',
-  secret: 'ops-admin-secret-0123456789',
+  secret: 'ops-admin-secret-0123456789AbCdEfGhIjKl',
   scopes: ['auth:admin', 'auth:introspect'],
   audiences: ['auth'],
 };

@@ -9,12 +9,17 @@ const password = 'correct horse battery';
 /** An ops client (like authctl's) whose tokens reach the admin API. */
 const ADMIN_CLIENT = {
   clientId: 'ops-admin',
-  secret: 'ops-admin-secret-0123456789',
+  secret: 'ops-admin-secret-0123456789AbCdEfGhIjKl',
   scopes: ['auth:admin', 'auth:introspect'],
   audiences: ['auth'],
 };
 /** A client the operator disables just before the database goes away. */
-const DOOMED_CLIENT = { clientId: 'doomed', secret: 'doomed-secret-0123456789', scopes: ['orders:read'], audiences: ['orders'] };
+const DOOMED_CLIENT = {
+  clientId: 'doomed',
+  secret: 'doomed-secret-0123456789AbCdEfGhIjKl',
+  scopes: ['orders:read'],
+  audiences: ['orders'],
+};
 /** Bound on one answer while Postgres is stopped: DB_CONNECT_TIMEOUT_MS (1 s here) plus the slack of a loaded 2-core machine. */
 const ANSWER_BOUND_MS = 4000;
 

@@ -158,7 +158,7 @@ describe('auth: RFC 8693 token exchange at POST /oauth/token', () => {
     });
 
     it('answers 401 invalid_client to wrong client credentials', async () => {
-      const answer = await exchange(userToken, {}, basic(GATEWAY_CLIENT.clientId, 'wrong-secret-0123456789'));
+      const answer = await exchange(userToken, {}, basic(GATEWAY_CLIENT.clientId, 'wrong-secret-0123456789AbCdEfGhIjKl'));
       expectOAuthError(answer, 'invalid_client', /./, 401);
       expect(answer.headers.get('www-authenticate')).toMatch(/^Basic /);
     });

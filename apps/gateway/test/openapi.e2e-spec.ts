@@ -17,7 +17,7 @@ describe('gateway: GET /openapi.json (e2e)', () => {
       AUTH_URL: NOWHERE,
       ORDERS_URL: NOWHERE,
       PROFILES_URL: NOWHERE,
-      GATEWAY_CLIENT_SECRET: 'gateway-secret-0123456789',
+      GATEWAY_CLIENT_SECRET: 'gateway-secret-0123456789AbCdEfGhIjKl',
       GATEWAY_REDIS_KEY_PREFIX: `test:gw-openapi-${randomBytes(4).toString('hex')}:`,
     });
     check = await checkOpenApi(app);

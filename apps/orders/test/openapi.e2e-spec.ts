@@ -13,7 +13,7 @@ describe('orders: GET /openapi.json (e2e)', () => {
       AUTH_ISSUER: 'http://auth.test',
       AUTH_JWKS_URI: `${NOWHERE}/.well-known/jwks.json`,
       AUTH_TOKEN_URL: `${NOWHERE}/oauth/token`,
-      ORDERS_CLIENT_SECRET: 'orders-secret-0123456789',
+      ORDERS_CLIENT_SECRET: 'orders-secret-0123456789AbCdEfGhIjKl',
       PROFILES_URL: NOWHERE,
     });
     check = await checkOpenApi(app);

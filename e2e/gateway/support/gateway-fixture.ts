@@ -12,10 +12,15 @@ import { gatewayApp } from '../../../apps/gateway/src/gateway.app.js';
 
 export const ISSUER = 'http://auth.test';
 export const PASSWORD = 'a long enough passphrase';
-export const ORDERS_CLIENT = { clientId: 'orders', secret: 'orders-secret-0123456789', scopes: ['profiles:read'], audiences: ['profiles'] };
+export const ORDERS_CLIENT = {
+  clientId: 'orders',
+  secret: 'orders-secret-0123456789AbCdEfGhIjKl',
+  scopes: ['profiles:read'],
+  audiences: ['profiles'],
+};
 export const GATEWAY_CLIENT = {
   clientId: 'gateway',
-  secret: 'gateway-secret-0123456789',
+  secret: 'gateway-secret-0123456789AbCdEfGhIjKl',
   scopes: ['orders:read', 'orders:write', 'profiles:read', 'profiles:write'],
   audiences: ['orders', 'profiles'],
   grantTypes: [...CLIENT_GRANT_TYPES],

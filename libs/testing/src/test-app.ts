@@ -10,11 +10,14 @@ export interface TestApp<C extends BaseConfig = BaseConfig> extends RunningApp<C
 /**
  * Every test file shares one Redis and one client address (127.0.0.1), so auth's per-address
  * budgets (kept in Redis) would be spent by all files running in parallel and throttle unrelated
- * tests. Tests of those limits set them explicitly (an explicit env wins).
+ * tests; so would its per-client failure budget, for the client ids many files seed. Tests of those limits set them explicitly (an explicit env wins).
  */
 const UNTHROTTLED: Readonly<Record<string, string>> = {
   AUTH_RATE_LIMIT_PER_MIN: '1000000',
   AUTH_LOGIN_MAX_FAILURES_PER_ADDRESS: '100000',
+  AUTH_CLIENT_MAX_FAILURES_PER_ADDRESS: '100000',
+  // Keyed by client id, and files share ids (`orders`) as they share the address.
+  AUTH_CLIENT_MAX_FAILURES: '100000',
 };
 
 export interface TestAppOptions {

@@ -37,7 +37,8 @@ export class ClientsAdminController {
 
   /**
    * Creates a client with a secret generated here (256 random bits) and answers it once: only its
-   * argon2id hash is stored, so a lost secret means a new client, never a lookup.
+   * HMAC (ClientSecretHasher) is stored, so a lost secret means a new client, never a lookup. The
+   * body takes no secret: an operator can't pick a weak one here.
    */
   @Post()
   @ApiOperation({ summary: 'Create a confidential client; the answer holds its secret, once' })

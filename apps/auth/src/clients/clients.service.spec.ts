@@ -1,6 +1,6 @@
 import type { RevocationStore } from '@authmesh/revocation';
 import type { Repository } from 'typeorm';
-import type { SecretHasher } from '../crypto/secrets.js';
+import type { ClientSecretHasher } from '../crypto/client-secret-hasher.js';
 import { InvalidClient } from '../oauth/oauth.errors.js';
 import type { ClientEntity } from './client.entity.js';
 import { ClientRecordCache } from './client-record-cache.js';
@@ -36,7 +36,7 @@ function service(options: { listening?: boolean } = {}) {
       return db.rows.get(id) ?? null;
     },
   };
-  const hasher: Pick<SecretHasher, 'verify'> = { verify: async (stored, secret) => stored === `hash-of:${secret}` };
+  const hasher: Pick<ClientSecretHasher, 'verify'> = { verify: async (_id, stored, secret) => ({ ok: stored === `hash-of:${secret}` }) };
   const revocations: Pick<RevocationStore, 'subjectRevokedAt' | 'announceClientChange'> = {
     subjectRevokedAt: async (sub) => {
       if (store.down) throw new Error('Redis is down');
@@ -46,7 +46,7 @@ function service(options: { listening?: boolean } = {}) {
     announceClientChange: async (clientId) => void store.announced.push(clientId),
   };
   const cache = new ClientRecordCache({ maxStaleMs: 300_000, now: () => clock.ms });
-  const clients = new ClientsService(repo as Repository<ClientEntity>, hasher as SecretHasher, cache, revocations as RevocationStore);
+  const clients = new ClientsService(repo as Repository<ClientEntity>, hasher as ClientSecretHasher, cache, revocations as RevocationStore);
   clients.useCacheWhile(() => options.listening ?? true);
   return { clients, clock, db, store };
 }

@@ -4,7 +4,7 @@ import { GRANT_CLIENT_CREDENTIALS } from '@authmesh/contracts';
 import { isDatabaseUnavailable } from '@authmesh/platform';
 import type { RevocationStore } from '@authmesh/revocation';
 import type { EntityManager, Repository } from 'typeorm';
-import { SecretHasher } from '../crypto/secrets.js';
+import { ClientSecretHasher } from '../crypto/client-secret-hasher.js';
 import { InvalidClient } from '../oauth/oauth.errors.js';
 import { REVOCATION_STORE } from '../revocation/revocation-store.provider.js';
 import { ClientEntity } from './client.entity.js';
@@ -39,7 +39,7 @@ export class ClientsService {
 
   constructor(
     @InjectRepository(ClientEntity) private readonly clients: Repository<ClientEntity>,
-    private readonly hasher: SecretHasher,
+    private readonly hasher: ClientSecretHasher,
     private readonly cache: ClientRecordCache,
     @Inject(REVOCATION_STORE) private readonly store: RevocationStore,
   ) {}
@@ -59,7 +59,8 @@ export class ClientsService {
     const row = this.clients.create({
       ...rest,
       grantTypes: spec.grantTypes ?? [GRANT_CLIENT_CREDENTIALS],
-      secretHash: await this.hasher.hash(secret),
+      // Always the HMAC form: a seeded client still holding an argon2 hash is upgraded here.
+      secretHash: this.hasher.hash(spec.clientId, secret),
       enabled: true,
     });
     await this.clients
@@ -80,7 +81,7 @@ export class ClientsService {
     const row = this.clients.create({
       ...rest,
       grantTypes: spec.grantTypes ?? [GRANT_CLIENT_CREDENTIALS],
-      secretHash: await this.hasher.hash(secret),
+      secretHash: this.hasher.hash(spec.clientId, secret),
       enabled: true,
     });
     try {
@@ -105,14 +106,31 @@ export class ClientsService {
   }
 
   /**
-   * Checks client credentials; unknown client, wrong secret and disabled client answer the same.
-   * The record read is remembered; with `cachedWhenDatabaseDown`, a database outage falls back to it.
+   * Checks client credentials; unknown client, wrong secret and disabled client answer the same,
+   * after the same work (the secret is checked whether the client is enabled or not, against a dummy
+   * when there is no client). The record read is remembered; with `cachedWhenDatabaseDown`, a
+   * database outage falls back to it. A row still holding a legacy argon2 hash is re-hashed on success.
    */
   async authenticate(clientId: string, secret: string, options: AuthenticateOptions = {}): Promise<CachedClientRecord> {
     const client = await this.read(clientId, options.cachedWhenDatabaseDown === true);
-    const ok = await this.hasher.verify(client?.secretHash, secret);
-    if (!ok || !client || !client.enabled) throw new InvalidClient();
+    const check = await this.hasher.verify(clientId, client?.secretHash, secret);
+    if (!check.ok || !client || !client.enabled) throw new InvalidClient();
+    if (check.rehashed !== undefined) await this.upgradeSecretHash(clientId, client.secretHash, check.rehashed);
     return client;
+  }
+
+  /**
+   * Replaces a legacy argon2 hash by its HMAC form, only if the row still holds that hash (a secret
+   * changed meanwhile stays changed), then drops the cached records that hold the old one. Never
+   * throws: the client has authenticated, and the next success tries again.
+   */
+  private async upgradeSecretHash(clientId: string, legacyHash: string, rehashed: string): Promise<void> {
+    try {
+      const result = await this.clients.update({ clientId, secretHash: legacyHash }, { secretHash: rehashed });
+      if ((result.affected ?? 0) > 0) await this.changed(clientId);
+    } catch (e) {
+      this.logger.warn(`could not upgrade the secret hash of client ${clientId}: ${String(e)}`);
+    }
   }
 
   /**

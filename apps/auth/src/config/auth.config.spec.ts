@@ -40,16 +40,39 @@ describe('auth configuration', () => {
 
   it('refuses seeded client ids a user could share (UUID-shaped) or that name the first-party client', () => {
     const clients = [
-      { clientId: '0b6f9a52-3c4e-4a8e-9d7b-2f1e5c6d7a8b', secret: 'a-long-enough-secret', scopes: [], audiences: ['orders'] },
-      { clientId: 'authmesh', secret: 'a-long-enough-secret', scopes: [], audiences: ['orders'] },
+      {
+        clientId: '0b6f9a52-3c4e-4a8e-9d7b-2f1e5c6d7a8b',
+        secret: 'a-long-enough-secret-0123456789AbCdEf',
+        scopes: [],
+        audiences: ['orders'],
+      },
+      { clientId: 'authmesh', secret: 'a-long-enough-secret-0123456789AbCdEf', scopes: [], audiences: ['orders'] },
     ];
     const problems = problemsOf({ ...valid, AUTH_SEED_CLIENTS: JSON.stringify(clients) });
     expect(problems).toHaveLength(2);
     expect(problems.every((p) => p.startsWith('AUTH_SEED_CLIENTS: '))).toBe(true);
   });
 
+  it('refuses a seeded client secret weaker than 128 bits, naming AUTH_SEED_CLIENTS and the client id, never the secret', () => {
+    const weak = [
+      { clientId: 'short', secret: 'orders-secret-0123456789', scopes: [], audiences: ['orders'] },
+      { clientId: 'samey', secret: 'a'.repeat(40), scopes: [], audiences: ['orders'] },
+      { clientId: 'fine', secret: randomBytes(32).toString('base64url'), scopes: [], audiences: ['orders'] },
+    ];
+    const problems = problemsOf({ ...valid, AUTH_SEED_CLIENTS: JSON.stringify(weak) });
+    expect(problems).toEqual([
+      'AUTH_SEED_CLIENTS: client "short": secret must be at least 32 characters (it has 24)',
+      'AUTH_SEED_CLIENTS: client "short": generate one with: openssl rand -base64 32',
+      'AUTH_SEED_CLIENTS: client "samey": secret must have at least 8 distinct characters (it has 1)',
+      'AUTH_SEED_CLIENTS: client "samey": generate one with: openssl rand -base64 32',
+    ]);
+    expect(problems.join('\n')).not.toMatch(/orders-secret|aaaa/);
+  });
+
   it('derives the client catalogue from the user scopes, auth:admin/auth:introspect, the suite services and the seeded clients', () => {
-    const seeded = [{ clientId: 'billing', secret: 'a-long-enough-secret', scopes: ['billing:run'], audiences: ['ledger'] }];
+    const seeded = [
+      { clientId: 'billing', secret: 'a-long-enough-secret-0123456789AbCdEf', scopes: ['billing:run'], audiences: ['ledger'] },
+    ];
     const { auth } = loadAuthConfig({ ...valid, AUTH_SEED_CLIENTS: JSON.stringify(seeded) });
     expect(auth.knownScopes).toEqual(
       expect.arrayContaining([

@@ -11,6 +11,7 @@ import {
 import { type BaseConfig, type Env, EnvReader, type EnvTable, envSchemas, envVar, readBaseConfig } from '@authmesh/platform';
 import { type RevocationConfig, readRevocationConfig } from '@authmesh/revocation';
 import { reservedClientIdProblems } from '../clients/client-id-rules.js';
+import { clientSecretProblems } from '../clients/client-secret-rules.js';
 
 export interface SeedClient {
   clientId: string;
@@ -66,7 +67,7 @@ export interface AuthConfig extends BaseConfig {
     loginKnownAddressSeconds: number;
     /** Wrong current passwords one access token may send to POST /auth/password before it is revoked. */
     passwordMaxFailuresPerToken: number;
-    /** argon2id hashes/verifications running at once (each holds a libuv thread pool thread and 19 MiB). */
+    /** argon2id hashes/verifications of passwords (and legacy client rows) running at once (each holds a libuv thread pool thread and 19 MiB). */
     hashConcurrency: number;
     /** Hashes waiting for a slot; past it, 503 `hashing_busy` with Retry-After. */
     hashQueue: number;
@@ -78,6 +79,11 @@ export interface AuthConfig extends BaseConfig {
     requestsPerMinutePerAddress: number;
     seedAdmin?: { email: string; password: string };
     seedClients: SeedClient[];
+    /** Failed client authentications at /oauth/* one client may take per window from addresses it is not known at. */
+    clientMaxFailures: number;
+    /** Failed client authentications one address may take per window, over all clients. */
+    clientMaxFailuresPerAddress: number;
+    clientFailureWindowSeconds: number;
     /** AUTH_CLIENT_CACHE_MAX_STALE_S: how old a cached client record may be when the database can't be read (client credentials). */
     clientCacheMaxStaleSeconds: number;
     /** Scopes and audiences a client may be given by the admin API: AUTH_KNOWN_* plus those of AUTH_SEED_CLIENTS. */
@@ -117,7 +123,8 @@ const seedClients = z
     z.array(
       z.object({
         clientId: z.string().regex(CLIENT_ID_PATTERN),
-        secret: z.string().min(16, 'secret must be at least 16 characters'),
+        // Its strength (clientSecretProblems) is checked below, with the client id to name.
+        secret: z.string(),
         scopes: z.array(z.string().regex(SCOPE_TOKEN_PATTERN)),
         audiences: z.array(z.string().min(1)).min(1),
         grantTypes: z.array(z.enum(CLIENT_GRANT_TYPES)).min(1).optional(),
@@ -223,10 +230,11 @@ export const AUTH_ENV = {
     description: 'Wrong current passwords one access token may send to `POST /auth/password` before it is revoked.',
   }),
   hashConcurrency: envVar.withDefault('AUTH_HASH_CONCURRENCY', int(1, 64), '2', {
-    description: 'argon2id hashes running at once (each holds a libuv thread and 19 MiB).',
+    description:
+      'argon2id hashes running at once (each holds a libuv thread and 19 MiB): passwords, and client rows still holding a legacy argon2 hash until their first use.',
   }),
   hashQueue: envVar.withDefault('AUTH_HASH_QUEUE', int(0, 100000), '32', {
-    description: 'Hashes waiting for a slot; past it, 503 `hashing_busy` with Retry-After.',
+    description: 'Password (and legacy client-row) hashes waiting for a slot; past it, 503 `hashing_busy` with Retry-After.',
   }),
   proxySecret: envVar.optional('AUTH_PROXY_SECRET', proxySecret, {
     description: "Shared with the gateway's GATEWAY_PROXY_SECRET: proves the proxy wrote X-Forwarded-For (at least 32 characters).",
@@ -236,8 +244,19 @@ export const AUTH_ENV = {
     description: "Requests per minute one client address may send to auth's public endpoints (then 429 `too_many_requests`).",
   }),
   seedClients: envVar.withDefault('AUTH_SEED_CLIENTS', seedClients, '[]', {
-    description: 'JSON array of `{ clientId, secret, scopes, audiences, grantTypes? }` created or updated at start-up.',
+    description:
+      'JSON array of `{ clientId, secret, scopes, audiences, grantTypes? }` created or updated at start-up; each secret at least 32 characters and an estimated 128 bits (`openssl rand -base64 32`).',
     secret: true,
+  }),
+  clientMaxFailures: envVar.withDefault('AUTH_CLIENT_MAX_FAILURES', int(1, 100000), '50', {
+    description:
+      'Failed client authentications at `/oauth/*` one client may take per window from addresses it has not authenticated from in the last day (then 429).',
+  }),
+  clientMaxFailuresPerAddress: envVar.withDefault('AUTH_CLIENT_MAX_FAILURES_PER_ADDRESS', int(1, 100000), '20', {
+    description: 'Failed client authentications one client address may take per window, over all clients (then 429).',
+  }),
+  clientFailureWindowSeconds: envVar.withDefault('AUTH_CLIENT_FAILURE_WINDOW_S', int(1, 86400), '300', {
+    description: 'The window of the two client-authentication failure budgets above.',
   }),
   clientCacheMaxStaleSeconds: envVar.withDefault('AUTH_CLIENT_CACHE_MAX_STALE_S', int(0, 86400), '300', {
     description:
@@ -328,6 +347,9 @@ export function loadAuthConfig(env: Env): AuthConfig {
       requestsPerMinutePerAddress: v.requestsPerMinutePerAddress,
       seedAdmin: v.seedAdminEmail && v.seedAdminPassword ? { email: v.seedAdminEmail, password: v.seedAdminPassword } : undefined,
       seedClients: seeded,
+      clientMaxFailures: v.clientMaxFailures,
+      clientMaxFailuresPerAddress: v.clientMaxFailuresPerAddress,
+      clientFailureWindowSeconds: v.clientFailureWindowSeconds,
       clientCacheMaxStaleSeconds: v.clientCacheMaxStaleSeconds,
       knownScopes: [],
       knownAudiences: [],
@@ -349,6 +371,9 @@ export function loadAuthConfig(env: Env): AuthConfig {
   }
   for (const client of config.auth.seedClients) {
     for (const problem of reservedClientIdProblems(client.clientId, config.auth.userClientId)) reader.problem('AUTH_SEED_CLIENTS', problem);
+    // Checked with a fast keyed hash, a seeded secret must be as unguessable as a generated one; the secret itself is never quoted.
+    for (const problem of clientSecretProblems(client.secret))
+      reader.problem('AUTH_SEED_CLIENTS', `client "${client.clientId}": ${problem}`);
   }
   // Verifiers must hold a planned key before it signs: they refetch at the latest after max-age.
   if (config.auth.keys.publishDelaySeconds <= config.auth.jwksMaxAgeSeconds) {

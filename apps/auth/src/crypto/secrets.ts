@@ -23,7 +23,8 @@ export class HashingBusyError extends DependencyUnavailableError {
 }
 
 /**
- * Hashes and checks passwords and client secrets with argon2id (native binding).
+ * Hashes and checks passwords with argon2id (native binding), and the client rows that still hold an
+ * argon2 hash from before client secrets were HMACs (ClientSecretHasher: checked once, then re-hashed).
  *
  * At most AUTH_HASH_CONCURRENCY run at once and AUTH_HASH_QUEUE wait; past that a request is
  * refused at once (503 `hashing_busy`). @node-rs/argon2 runs on libuv's thread pool (4 threads

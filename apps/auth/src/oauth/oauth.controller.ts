@@ -1,4 +1,4 @@
-import { Body, Controller, Headers, HttpCode, Post, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Headers, HttpCode, Post, Res, UseGuards, UseInterceptors } from '@nestjs/common';
 import { AddressBudgetGuard } from '../rate-limit/address-budget.guard.js';
 import type { FastifyReply } from 'fastify';
 import { Public, Rules } from '@authmesh/platform';
@@ -7,6 +7,7 @@ import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiSecurity } from '
 import { CLIENT_BASIC_SCHEME } from '../auth.openapi.js';
 import type { TokenResponse } from '../accounts/login.service.js';
 import { TokenEndpoint } from './token-endpoint.service.js';
+import { ClientAuthBudgetInterceptor } from './client-auth-budget.interceptor.js';
 
 /**
  * OAuth endpoints take form or JSON bodies (RFC 6749 §3.2 requires the form) and answer every
@@ -17,6 +18,8 @@ const OAUTH_RULES = { acceptsForm: true, errorStyle: 'rfc6749' } as const;
 
 @Public()
 @UseGuards(AddressBudgetGuard)
+// Failed client authentications are budgeted per client and per address (ClientAuthLimiter).
+@UseInterceptors(ClientAuthBudgetInterceptor)
 @Controller('oauth')
 export class OAuthController {
   constructor(private readonly endpoint: TokenEndpoint) {}

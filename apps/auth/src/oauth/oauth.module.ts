@@ -3,6 +3,7 @@ import { ClientsModule } from '../clients/clients.module.js';
 import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
 import { AuthRevocationModule } from '../revocation/revocation.module.js';
 import { TokensModule } from '../tokens/tokens.module.js';
+import { ClientAuthBudgetInterceptor } from './client-auth-budget.interceptor.js';
 import { ClientAuthenticator } from './client-authenticator.js';
 import { OAuthController } from './oauth.controller.js';
 import { TokenEndpoint } from './token-endpoint.service.js';
@@ -14,6 +15,6 @@ import { TokenEndpoint } from './token-endpoint.service.js';
 @Module({
   imports: [ClientsModule, TokensModule, AuthRevocationModule, RateLimitModule],
   controllers: [OAuthController],
-  providers: [ClientAuthenticator, TokenEndpoint],
+  providers: [ClientAuthenticator, TokenEndpoint, ClientAuthBudgetInterceptor],
 })
 export class OAuthModule {}

@@ -208,7 +208,8 @@ export const ERROR_CATALOGUE = {
       {
         code: 'too_many_attempts',
         status: 429,
-        meaning: 'Too many failed logins for this account or from this address; retry after `Retry-After`.',
+        meaning:
+          'Too many failed logins for this account or from this address (or client authentications, answered at `/oauth/*` as `temporarily_unavailable`); retry after `Retry-After`.',
       },
       {
         code: 'hashing_busy',
