@@ -43,8 +43,9 @@ const viaRepoRoot = {
   message: 'Code under apps/ and libs/ never reaches into apps/ by path: share code through a lib.',
 };
 const libInternals = {
-  // @authmesh/platform/core is platform's framework-free entry (backoff), for the libs' Nest-free cores.
-  group: ['**/libs/*/src/**', '@authmesh/*/*', '!@authmesh/platform/core'],
+  // @authmesh/platform/core is platform's framework-free entry (backoff), for the libs' Nest-free cores;
+  // token-verifier's subpaths are its package.json `exports` (each a src/<subpath>/index.ts).
+  group: ['**/libs/*/src/**', '@authmesh/*/*', '!@authmesh/platform/core', '!@authmesh/token-verifier/{core,nest,passport}'],
   message: 'Import a lib through its @authmesh/<name> alias (its public surface is src/index.ts).',
 };
 const libTestFolders = {
