@@ -45,7 +45,14 @@ const viaRepoRoot = {
 const libInternals = {
   // @authmesh/platform/core is platform's framework-free entry (backoff), for the libs' Nest-free cores;
   // token-verifier's subpaths are its package.json `exports` (each a src/<subpath>/index.ts).
-  group: ['**/libs/*/src/**', '@authmesh/*/*', '!@authmesh/platform/core', '!@authmesh/token-verifier/{core,nest,passport}'],
+  group: [
+    '**/libs/*/src/**',
+    '@authmesh/*/*',
+    '!@authmesh/platform/core',
+    '!@authmesh/token-verifier/core',
+    '!@authmesh/token-verifier/nest',
+    '!@authmesh/token-verifier/passport',
+  ],
   message: 'Import a lib through its @authmesh/<name> alias (its public surface is src/index.ts).',
 };
 const libTestFolders = {

@@ -47,9 +47,10 @@ export class AuthmeshStrategy extends PassportStrategy(AuthmeshPassportStrategy,
     if (registered !== undefined && registered !== this) {
       throw new Error(
         `passport strategy "${AUTHMESH_STRATEGY}" is already registered by another app in this process: ` +
-          'passport keeps one strategy per name per process, so this app would verify with the other app\'s verifier',
+          "passport keeps one strategy per name per process, so this app would verify with the other app's verifier",
       );
     }
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the registry records which instance holds the name
     registered = this;
     return passport;
   }
