@@ -52,6 +52,7 @@ const libInternals = {
     '!@authmesh/token-verifier/core',
     '!@authmesh/token-verifier/nest',
     '!@authmesh/token-verifier/passport',
+    '!@authmesh/token-verifier/passport-jwt',
   ],
   message: 'Import a lib through its @authmesh/<name> alias (its public surface is src/index.ts).',
 };
@@ -116,7 +117,7 @@ function libBlocks(lib) {
 }
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.data/', 'coverage/'] },
+  { ignores: ['dist/', 'libs/*/dist/', 'node_modules/', '.data/', 'coverage/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,

@@ -9,7 +9,7 @@ import {
   type VerifierConfig,
   readVerifierConfig,
 } from '@authmesh/token-verifier';
-import { authmeshJwtStrategyOptions, authmeshSecretOrKeyProvider, authmeshValidate } from '@authmesh/token-verifier/passport';
+import { authmeshJwtStrategyOptions, authmeshSecretOrKeyProvider, authmeshValidate } from '@authmesh/token-verifier/passport-jwt';
 import { Controller, type DynamicModule, Get, Inject, Injectable, Module, Req, UseGuards } from '@nestjs/common';
 import { AuthGuard, PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-jwt';

@@ -12,3 +12,4 @@ export * from './jwks-lifecycle.js';
 export * from './jwt-auth.guard.js';
 export * from './whoami.controller.js';
 export * from './token-verifier.module.js';
+export * from './verifier-host.module.js';
