@@ -21,7 +21,8 @@ import { VerifierMetrics } from './verifier-metrics.js';
  * two Authorization headers. Speed (`npm run bench:verify`): jsonwebtoken given a PEM per call, as
  * the usual passport-jwt + jwks-rsa setup does, runs at ~10-15 % of a bare `crypto.verify`; given a
  * KeyObject, ~70-80 %, under this issue's 80 % target and still without the rules above. So the
- * rules live in the framework-free core, and this guard is the whole of the Nest adapter.
+ * rules live in the framework-free core, and this guard calls it; `AuthmeshStrategy`
+ * (`AuthGuard('authmesh')`, src/passport/) makes the same call for apps that use `@nestjs/passport`.
  */
 @Injectable()
 export class JwtAuthGuard implements CanActivate {
