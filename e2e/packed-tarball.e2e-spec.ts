@@ -28,6 +28,14 @@ describe('the packed libraries in a Nest app outside the repository (e2e)', () =
   const password = 'long enough password!';
 
   beforeAll(async () => {
+    // Auth boots while the packages build and install.
+    const authStarted = newTestApp(authApp, { AUTH_KEK: randomBytes(32).toString('base64'), AUTH_ISSUER: 'http://auth.test' }).then(
+      (a) => (auth = a), // set as soon as it runs, so afterAll closes it whatever fails later
+    );
+    authStarted.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+    const started = Date.now();
+    const took: Record<string, number> = {};
+    const lap = (step: string): void => void (took[step] = Date.now() - started);
     dir = await mkdtemp(join(tmpdir(), 'authmesh-consumer-'));
     const packs = join(dir, 'packs');
     const app = join(dir, 'app');
@@ -35,6 +43,7 @@ describe('the packed libraries in a Nest app outside the repository (e2e)', () =
     await run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-b', 'libs/revocation/tsconfig.build.json'], {
       cwd: ROOT,
     });
+    lap('build');
     const tarballs = await Promise.all(
       PACKAGES.map(async (lib) => {
         // --ignore-scripts: prepack would run the build just done.
@@ -64,9 +73,10 @@ describe('the packed libraries in a Nest app outside the repository (e2e)', () =
       }),
     );
     await copyFile(join(ROOT, 'e2e/packed-consumer/main.mjs'), join(app, 'main.mjs'));
+    lap('pack');
     await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error'], { cwd: app });
-
-    auth = await newTestApp(authApp, { AUTH_KEK: randomBytes(32).toString('base64'), AUTH_ISSUER: 'http://auth.test' });
+    lap('install');
+    await authStarted;
     const child = spawn(process.execPath, ['main.mjs'], {
       cwd: app,
       env: {
@@ -88,6 +98,9 @@ describe('the packed libraries in a Nest app outside the repository (e2e)', () =
       });
       child.once('exit', (code) => reject(new Error(`the consumer app exited (${code}) before listening: ${out}`)));
     });
+    lap('listening');
+    // Where the time goes (ms since the start), for the next person who finds this test slow.
+    process.stdout.write(`packed-tarball: ${JSON.stringify(took)}\n`);
   }, 180_000);
 
   afterAll(async () => {
