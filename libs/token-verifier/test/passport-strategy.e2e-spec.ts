@@ -114,7 +114,7 @@ describe("AuthGuard('authmesh'): the passport strategy over the core verifier (e
     await jwks?.close();
   });
 
-  it('hands validate()`s result to PassportModule`s property and the principal to @CurrentPrincipal()', async () => {
+  it("hands validate()'s result to PassportModule's property and the principal to @CurrentPrincipal()", async () => {
     const res = await getWithToken(`${app.url}/things/any`, token({ sub: 'user-7' }), agent);
     expect(res.status).toBe(200);
     expect(res.json).toMatchObject({ principal: { sub: 'user-7', scopes: ['things:read'] }, caller: { sub: 'user-7' } });
