@@ -43,8 +43,17 @@ const viaRepoRoot = {
   message: 'Code under apps/ and libs/ never reaches into apps/ by path: share code through a lib.',
 };
 const libInternals = {
-  // @authmesh/platform/core is platform's framework-free entry (backoff), for the libs' Nest-free cores.
-  group: ['**/libs/*/src/**', '@authmesh/*/*', '!@authmesh/platform/core'],
+  // @authmesh/platform/core is platform's framework-free entry (backoff), for the libs' Nest-free cores;
+  // token-verifier's subpaths are its package.json `exports` (each a src/<subpath>/index.ts).
+  group: [
+    '**/libs/*/src/**',
+    '@authmesh/*/*',
+    '!@authmesh/platform/core',
+    '!@authmesh/token-verifier/core',
+    '!@authmesh/token-verifier/nest',
+    '!@authmesh/token-verifier/passport',
+    '!@authmesh/token-verifier/passport-jwt',
+  ],
   message: 'Import a lib through its @authmesh/<name> alias (its public surface is src/index.ts).',
 };
 const libTestFolders = {
@@ -108,7 +117,7 @@ function libBlocks(lib) {
 }
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.data/', 'coverage/'] },
+  { ignores: ['dist/', 'libs/*/dist/', 'node_modules/', '.data/', 'coverage/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,

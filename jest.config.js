@@ -3,6 +3,8 @@ const aliases = {
   '^@authmesh/(contracts|platform|testing|token-verifier|revocation|service-auth)$': '<rootDir>/libs/$1/src/index.ts',
   // platform's framework-free entry (backoff): what Nest-free cores import.
   '^@authmesh/platform/core$': '<rootDir>/libs/platform/src/core.ts',
+  // token-verifier's package subpaths (its package.json `exports`).
+  '^@authmesh/token-verifier/(core|nest|passport|passport-jwt)$': '<rootDir>/libs/token-verifier/src/$1/index.ts',
   '^(\\.{1,2}/.*)\\.js$': '$1',
 };
 
@@ -12,7 +14,7 @@ const base = {
   moduleNameMapper: aliases,
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.json' }] },
   testEnvironment: 'node',
-  modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/.data/'],
+  modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/libs/[^/]+/dist/', '<rootDir>/.data/'],
 };
 
 /** @type {import('jest').Config} */

@@ -1,4 +1,4 @@
-import { type EnvReader, type EnvTable, envSchemas, envVar } from '@authmesh/platform';
+import { EnvReader, type EnvTable, envSchemas, envVar } from '@authmesh/platform';
 import { z } from 'zod';
 
 /** What a verifier does once its revocation data is older than the staleness bound. */
@@ -45,4 +45,17 @@ export const REVOCATION_ENV = {
  */
 export function readRevocationConfig(reader: EnvReader): RevocationConfig | undefined {
   return reader.read(REVOCATION_ENV);
+}
+
+/**
+ * The revocation configuration of a service outside this repository, from its environment
+ * (REVOCATION_MAX_STALENESS_S, REVOCATION_OUTAGE_POLICY…); throws a ConfigError naming every bad variable.
+ *
+ * @example
+ * RevocationModule.forVerifier({ ...revocationConfigFrom(process.env), clockToleranceSeconds: verifier.clockToleranceSeconds })
+ */
+export function revocationConfigFrom(env: Readonly<Record<string, string | undefined>>, app = 'service'): RevocationConfig {
+  const reader = new EnvReader(env);
+  const revocation = readRevocationConfig(reader);
+  return reader.finish(app, { revocation }).revocation;
 }

@@ -1,5 +1,5 @@
 import { MAX_CLOCK_TOLERANCE_SECONDS } from '@authmesh/contracts';
-import { type AppName, type EnvReader, type EnvTable, envSchemas, envVar } from '@authmesh/platform';
+import { type AppName, EnvReader, type EnvTable, envSchemas, envVar } from '@authmesh/platform';
 import { z } from 'zod';
 
 /** How a service verifies tokens; read from the environment once, at start-up. */
@@ -67,10 +67,24 @@ export const VERIFIER_ENV = {
  * const verifier = readVerifierConfig(reader, 'orders');
  * const config = reader.finish('orders', { base, verifier });
  */
-export function readVerifierConfig(reader: EnvReader, app: AppName): VerifierConfig | undefined {
+export function readVerifierConfig(reader: EnvReader, app: AppName | (string & {})): VerifierConfig | undefined {
   const v = reader.read(VERIFIER_ENV);
   if (v === undefined) return undefined;
   // Auth strips one trailing slash from AUTH_ISSUER before putting it in `iss`; do the same so one value configures both.
   const issuer = v.issuer.replace(/\/$/, '');
   return { ...v, issuer, audience: v.audience ?? app, jwksUri: v.jwksUri ?? `${issuer}/.well-known/jwks.json` };
+}
+
+/**
+ * The verifier's configuration of a service outside this repository, from its environment (the
+ * same variables, defaults and checks as ours: AUTH_ISSUER, AUTH_JWKS_URI, JWT_CLOCK_TOLERANCE_S…);
+ * throws a ConfigError naming every bad variable at once.
+ *
+ * @example
+ * TokenVerifierModule.forRoot(verifierConfigFrom(process.env, 'billing'))
+ */
+export function verifierConfigFrom(env: Readonly<Record<string, string | undefined>>, audience: string): VerifierConfig {
+  const reader = new EnvReader({ AUTH_AUDIENCE: audience, ...env });
+  const verifier = readVerifierConfig(reader, audience);
+  return reader.finish(audience, { verifier }).verifier;
 }

@@ -38,3 +38,17 @@ export function bearerTokenFromAuthorization(value: string): string {
   // left in place here and fails the strict base64url check of the JWS parser.
   return token;
 }
+
+/** A request as the HTTP adapters hand it over: Node's own (Express), or wrapping it in `raw` (Fastify). */
+export interface RequestWithRawHeaders {
+  readonly raw?: { readonly rawHeaders?: readonly string[] };
+  readonly rawHeaders?: readonly string[];
+}
+
+/**
+ * `bearerTokenFromRawHeaders` of a Fastify or Express request: the raw header list, never the
+ * parsed `headers` object, so that a second Authorization header cannot hide behind the first.
+ */
+export function bearerTokenFromRequest(request: RequestWithRawHeaders): string {
+  return bearerTokenFromRawHeaders(request.raw?.rawHeaders ?? request.rawHeaders ?? []);
+}

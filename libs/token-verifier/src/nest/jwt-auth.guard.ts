@@ -1,13 +1,12 @@
 import { IS_PUBLIC_KEY } from '@authmesh/platform';
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { IncomingMessage } from 'node:http';
-import { bearerTokenFromRawHeaders } from '../core/bearer-token.js';
+import { type RequestWithRawHeaders, bearerTokenFromRequest } from '../core/bearer-token.js';
 import { TokenVerificationError } from '../core/errors.js';
 import { TokenVerifier } from '../core/token-verifier.js';
 import type { AuthenticatedRequest } from './current-principal.decorator.js';
-import { InsufficientScopeError, InvalidTokenHttpError } from './http-errors.js';
-import { SCOPES_KEY } from './scopes.decorator.js';
+import { InvalidTokenHttpError } from './http-errors.js';
+import { assertScopes } from './scopes.guard.js';
 import { VerifierMetrics } from './verifier-metrics.js';
 
 /**
@@ -22,7 +21,8 @@ import { VerifierMetrics } from './verifier-metrics.js';
  * two Authorization headers. Speed (`npm run bench:verify`): jsonwebtoken given a PEM per call, as
  * the usual passport-jwt + jwks-rsa setup does, runs at ~10-15 % of a bare `crypto.verify`; given a
  * KeyObject, ~70-80 %, under this issue's 80 % target and still without the rules above. So the
- * rules live in the framework-free core, and this guard is the whole of the Nest adapter.
+ * rules live in the framework-free core, and this guard calls it; `AuthmeshStrategy`
+ * (`AuthGuard('authmesh')`, src/passport/) makes the same call for apps that use `@nestjs/passport`.
  */
 @Injectable()
 export class JwtAuthGuard implements CanActivate {
@@ -33,15 +33,12 @@ export class JwtAuthGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC_KEY, targets)) return true;
+    if (this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC_KEY, [context.getHandler(), context.getClass()])) return true;
 
-    const request = context.switchToHttp().getRequest<AuthenticatedRequest & { raw?: IncomingMessage; rawHeaders?: string[] }>();
-    // Fastify wraps Node's request in `raw`; Express is Node's request itself.
-    const rawHeaders = request.raw?.rawHeaders ?? request.rawHeaders ?? [];
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest & RequestWithRawHeaders>();
     let principal;
     try {
-      ({ principal } = await this.verifier.verify(bearerTokenFromRawHeaders(rawHeaders)));
+      ({ principal } = await this.verifier.verify(bearerTokenFromRequest(request)));
     } catch (e) {
       if (e instanceof TokenVerificationError) {
         this.metrics.record(e.code);
@@ -52,12 +49,7 @@ export class JwtAuthGuard implements CanActivate {
     }
     this.metrics.record('ok');
     request.principal = principal;
-
-    const required = this.reflector.getAllAndOverride<readonly string[] | undefined>(SCOPES_KEY, targets);
-    if (required !== undefined && required.length > 0) {
-      const missing = required.filter((scope) => !principal.scopes.includes(scope));
-      if (missing.length > 0) throw new InsufficientScopeError(required, `token of ${principal.clientId} lacks ${missing.join(' ')}`);
-    }
+    assertScopes(this.reflector, context, principal);
     return true;
   }
 }

@@ -104,6 +104,8 @@ export class TokenVerifierModule {
         VerifierMetrics,
         JwksLifecycle,
         KEY_SOURCE,
+        // For adapters that verify elsewhere but must run the same revocation check (passport-jwt's validate).
+        REVOCATION_CHECKER,
         TOKEN_VERIFIER_OPTIONS,
         ...(options.keys ? [] : [JwksCache]),
       ],
