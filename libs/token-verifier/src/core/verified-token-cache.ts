@@ -1,20 +1,30 @@
 import { LRUCache } from 'lru-cache';
 import type { VerifiedToken } from './claims.js';
 
+/** How often storing a token also sweeps the expired ones out (ms on the verifier's clock). */
+export const PURGE_INTERVAL_MS = 60_000;
+
 /**
  * Recently verified tokens, keyed by the token string, so a token used for many requests pays for
  * RSA once. An entry never outlives the token: its TTL ends at `exp` + clock tolerance, measured on
  * the verifier's injectable clock. Only tokens that passed every check are stored, so an attacker
  * cannot fill it with garbage. Revocation is not cached: the verifier asks on every request.
+ *
+ * lru-cache drops an expired entry only when it is read again or pushed out by a new one, so after
+ * a burst of short-lived tokens (a deploy's worth of pods, a load test) up to `maxEntries` dead
+ * entries would stay (~3 KiB each). Storing a token sweeps them out at most once a minute: no timer
+ * per entry (lru-cache's `ttlAutopurge`), no timer at all, and one O(size) pass a minute on a miss.
  */
 export class VerifiedTokenCache {
   private readonly lru: LRUCache<string, VerifiedToken> | undefined;
+  private nextPurgeAtMs: number;
 
   /** `maxEntries` 0 disables the cache. */
   constructor(
     maxEntries: number,
     private readonly now: () => number,
   ) {
+    this.nextPurgeAtMs = now() + PURGE_INTERVAL_MS;
     this.lru =
       maxEntries > 0
         ? new LRUCache<string, VerifiedToken>({
@@ -37,8 +47,16 @@ export class VerifiedTokenCache {
   /** Stores `verified` until `expiresAtMs`. */
   set(token: string, verified: VerifiedToken, expiresAtMs: number): void {
     if (!this.lru) return;
-    const ttl = Math.floor(expiresAtMs - this.now());
+    const nowMs = this.now();
+    if (nowMs >= this.nextPurgeAtMs) this.purgeExpired();
+    const ttl = Math.floor(expiresAtMs - nowMs);
     if (ttl > 0) this.lru.set(token, verified, { ttl });
+  }
+
+  /** Removes every expired entry now (`set` does it at most once a minute). */
+  purgeExpired(): void {
+    this.nextPurgeAtMs = this.now() + PURGE_INTERVAL_MS;
+    this.lru?.purgeStale();
   }
 
   /** Drops every token signed by one of `kids` (their key left the JWKS). */
