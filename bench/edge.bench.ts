@@ -8,6 +8,8 @@
  *                mirror (fed by the real Redis of REDIS_URL)
  *   auth off     the same WhoamiController in orders' platform module with AssumedPrincipalGuard in
  *                JwtAuthGuard's place (bench/edge/auth-off.module.ts: bench only)
+ *   authmesh strategy  the same route on AuthGuard('authmesh') (bench/edge/passport-strategy.module.ts):
+ *                the @nestjs/passport path profiles runs, over the same verifier and mirror
  *   passport-jwt Nest + @nestjs/passport + passport-jwt + jwks-rsa as their docs show (on Fastify)
  *   express-jwt  express + express-jwt + jwks-rsa as their READMEs show
  * Every verifier reads the same JWKS, served by this process from a key it generates; tokens are
@@ -64,6 +66,11 @@ const TARGETS: readonly EdgeTarget[] = [
     name: 'auth off',
     what: 'same controller and platform, no verification',
     start: (ctx) => BenchProcess.start('auth off', builtScript('./auth-off.main.js'), ctx.ordersEnv),
+  },
+  {
+    name: 'authmesh strategy',
+    what: "orders' route on AuthGuard('authmesh') (@nestjs/passport over the same verifier)",
+    start: (ctx) => BenchProcess.start('authmesh strategy', builtScript('./passport-strategy.main.js'), ctx.ordersEnv),
   },
   {
     name: 'passport-jwt',
