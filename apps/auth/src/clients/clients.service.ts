@@ -6,6 +6,7 @@ import type { RevocationStore } from '@authmesh/revocation';
 import type { EntityManager, Repository } from 'typeorm';
 import { SecretHasher } from '../crypto/secrets.js';
 import { InvalidClient } from '../oauth/oauth.errors.js';
+import type { ClientJwks } from '../oauth/client-jwks.js';
 import { REVOCATION_STORE } from '../revocation/revocation-store.provider.js';
 import { ClientEntity } from './client.entity.js';
 import { type CachedClientRecord, ClientRecordCache } from './client-record-cache.js';
@@ -14,7 +15,10 @@ const UNIQUE_VIOLATION = '23505';
 
 export interface ClientSpec {
   clientId: string;
-  secret: string;
+  /** A secret client (`client_secret_basic`); exactly one of `secret` and `jwks`. */
+  secret?: string;
+  /** A `private_key_jwt` client (RFC 7523 §2.2): its public keys, already validated and normalized; it has no secret. */
+  jwks?: ClientJwks;
   scopes: string[];
   audiences: string[];
   /** Default: `['client_credentials']`. */
@@ -29,6 +33,13 @@ export interface AuthenticateOptions {
    * (client_credentials): elsewhere the request would fail a step later anyway.
    */
   cachedWhenDatabaseDown?: boolean;
+}
+
+/** The method and keys columns of a spec: keys make it a private_key_jwt client. */
+function credentialColumns(spec: ClientSpec): Pick<ClientEntity, 'tokenEndpointAuthMethod' | 'jwks'> {
+  return spec.jwks === undefined
+    ? { tokenEndpointAuthMethod: 'client_secret_basic', jwks: null }
+    : { tokenEndpointAuthMethod: 'private_key_jwt', jwks: spec.jwks };
 }
 
 @Injectable()
@@ -59,7 +70,8 @@ export class ClientsService {
     const row = this.clients.create({
       ...rest,
       grantTypes: spec.grantTypes ?? [GRANT_CLIENT_CREDENTIALS],
-      secretHash: await this.hasher.hash(secret),
+      secretHash: secret === undefined ? null : await this.hasher.hash(secret),
+      ...credentialColumns(spec),
       enabled: true,
     });
     await this.clients
@@ -67,7 +79,7 @@ export class ClientsService {
       .insert()
       .into(ClientEntity)
       .values(row)
-      .orUpdate(['secret_hash', 'scopes', 'audiences', 'grant_types'], ['client_id'])
+      .orUpdate(['secret_hash', 'token_endpoint_auth_method', 'jwks', 'scopes', 'audiences', 'grant_types'], ['client_id'])
       .execute();
     // The secret or scopes may have changed: no instance may keep checking against the old ones.
     await this.changed(spec.clientId);
@@ -80,7 +92,8 @@ export class ClientsService {
     const row = this.clients.create({
       ...rest,
       grantTypes: spec.grantTypes ?? [GRANT_CLIENT_CREDENTIALS],
-      secretHash: await this.hasher.hash(secret),
+      secretHash: secret === undefined ? null : await this.hasher.hash(secret),
+      ...credentialColumns(spec),
       enabled: true,
     });
     try {
@@ -110,9 +123,21 @@ export class ClientsService {
    */
   async authenticate(clientId: string, secret: string, options: AuthenticateOptions = {}): Promise<CachedClientRecord> {
     const client = await this.read(clientId, options.cachedWhenDatabaseDown === true);
-    const ok = await this.hasher.verify(client?.secretHash, secret);
+    // A private_key_jwt client has no secret hash: the check runs against the dummy hash and fails,
+    // so a secret presented for a key-based client is refused at the same cost as a wrong one.
+    const ok = await this.hasher.verify(client?.secretHash ?? undefined, secret);
     if (!ok || !client || !client.enabled) throw new InvalidClient();
     return client;
+  }
+
+  /**
+   * The enabled `private_key_jwt` client `clientId`, whose registered keys will check its
+   * assertion; invalid_client for an unknown, disabled or secret client (all answer the same).
+   */
+  async forAssertion(clientId: string, options: AuthenticateOptions = {}): Promise<CachedClientRecord & { jwks: ClientJwks }> {
+    const client = await this.read(clientId, options.cachedWhenDatabaseDown === true);
+    if (!client || !client.enabled || client.tokenEndpointAuthMethod !== 'private_key_jwt' || !client.jwks) throw new InvalidClient();
+    return client as CachedClientRecord & { jwks: ClientJwks };
   }
 
   /**

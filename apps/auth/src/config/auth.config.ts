@@ -11,10 +11,13 @@ import {
 import { type BaseConfig, type Env, EnvReader, type EnvTable, envSchemas, envVar, readBaseConfig } from '@authmesh/platform';
 import { type RevocationConfig, readRevocationConfig } from '@authmesh/revocation';
 import { reservedClientIdProblems } from '../clients/client-id-rules.js';
+import { type ClientJwks, clientJwksProblems, normalizeClientJwks } from '../oauth/client-jwks.js';
 
 export interface SeedClient {
   clientId: string;
-  secret: string;
+  /** Exactly one of `secret` (client_secret_basic) and `jwks` (private_key_jwt, public keys only). */
+  secret?: string;
+  jwks?: ClientJwks;
   scopes: string[];
   audiences: string[];
   grantTypes?: string[];
@@ -115,14 +118,26 @@ const seedClients = z
   })
   .pipe(
     z.array(
-      z.object({
-        clientId: z.string().regex(CLIENT_ID_PATTERN),
-        secret: z.string().min(16, 'secret must be at least 16 characters'),
-        scopes: z.array(z.string().regex(SCOPE_TOKEN_PATTERN)),
-        audiences: z.array(z.string().min(1)).min(1),
-        grantTypes: z.array(z.enum(CLIENT_GRANT_TYPES)).min(1).optional(),
-      }),
-      'must be a JSON array of { clientId, secret, scopes, audiences, grantTypes? }',
+      z
+        .object({
+          clientId: z.string().regex(CLIENT_ID_PATTERN),
+          secret: z.string().min(16, 'secret must be at least 16 characters').optional(),
+          // Checked by clientJwksProblems in loadAuthConfig (the admin API's rules), then normalized.
+          jwks: z.unknown().optional(),
+          scopes: z.array(z.string().regex(SCOPE_TOKEN_PATTERN)),
+          audiences: z.array(z.string().min(1)).min(1),
+          grantTypes: z.array(z.enum(CLIENT_GRANT_TYPES)).min(1).optional(),
+        })
+        .superRefine((c, ctx) => {
+          // A client authenticates one way (RFC 7591 §2 token_endpoint_auth_method): a secret or keys, never both.
+          if ((c.secret === undefined) === (c.jwks === undefined))
+            ctx.addIssue({ code: 'custom', message: `client "${c.clientId}" must have exactly one of secret and jwks` });
+          else if (c.jwks !== undefined)
+            for (const problem of clientJwksProblems(c.jwks))
+              ctx.addIssue({ code: 'custom', message: `client "${c.clientId}": ${problem}` });
+        })
+        .transform(({ jwks, ...c }): SeedClient => (jwks === undefined ? c : { ...c, jwks: normalizeClientJwks(jwks) })),
+      'must be a JSON array of { clientId, secret or jwks, scopes, audiences, grantTypes? }',
     ),
   );
 
@@ -236,7 +251,8 @@ export const AUTH_ENV = {
     description: "Requests per minute one client address may send to auth's public endpoints (then 429 `too_many_requests`).",
   }),
   seedClients: envVar.withDefault('AUTH_SEED_CLIENTS', seedClients, '[]', {
-    description: 'JSON array of `{ clientId, secret, scopes, audiences, grantTypes? }` created or updated at start-up.',
+    description:
+      'JSON array of `{ clientId, secret, scopes, audiences, grantTypes? }` created or updated at start-up; `jwks` (a public JWK Set) instead of `secret` makes a `private_key_jwt` client.',
     secret: true,
   }),
   clientCacheMaxStaleSeconds: envVar.withDefault('AUTH_CLIENT_CACHE_MAX_STALE_S', int(0, 86400), '300', {
