@@ -1,6 +1,6 @@
 import { createHmac, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
 import { type JWK, SignJWT } from 'jose';
-import { OwnedRedis, type TestApp } from '@authmesh/testing';
+import { OwnedRedis, type TestApp, waitFor } from '@authmesh/testing';
 import type { AuthConfig } from '../src/config/auth.config.js';
 import { ISSUER, ORDERS_CLIENT, basic, form, newAuthApp, post } from './auth-fixture.js';
 
@@ -272,5 +272,8 @@ describe('auth: private_key_jwt while Redis is down', () => {
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(((await res.json()) as { error: string }).error).toBe('temporarily_unavailable');
+    // Back up: the same assertion flow works again (and the app closes on a live connection).
+    await redis.start();
+    await waitFor(async () => (await send()).status === 200, 10_000, 200);
   });
 });
