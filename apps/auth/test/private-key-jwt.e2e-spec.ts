@@ -122,6 +122,19 @@ describe('auth: private_key_jwt client authentication (RFC 7523 §2.2)', () => {
     expect((await token({ client_id: ORDERS_CLIENT.clientId, client_secret: ORDERS_CLIENT.secret })).status).toBe(200);
   });
 
+  it('authenticates by assertion at introspection and revocation too, as discovery says', async () => {
+    const issued = (await (await withAssertion(await assertion(KEYED.clientId))).json()) as { access_token: string };
+    const call = async (path: string, params: Record<string, string>): Promise<Response> => {
+      const f = form({ client_assertion_type: JWT_BEARER, client_assertion: await assertion(KEYED.clientId), ...params });
+      return fetch(`${app.url}/oauth/${path}`, { method: 'POST', body: f.body, headers: f.headers });
+    };
+    const introspected = await call('introspect', { token: issued.access_token });
+    expect(introspected.status).toBe(200);
+    expect(await introspected.json()).toMatchObject({ active: true, client_id: KEYED.clientId });
+    expect((await call('revoke', { token: issued.access_token })).status).toBe(200);
+    expect(await (await call('introspect', { token: issued.access_token })).json()).toEqual({ active: false });
+  });
+
   it('refuses a replayed assertion (its jti was used) with invalid_client', async () => {
     const jwt = await assertion(KEYED.clientId);
     expect((await withAssertion(jwt)).status).toBe(200);
