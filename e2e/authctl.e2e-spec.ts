@@ -1,15 +1,15 @@
 import type { KeyView } from '@authmesh/contracts';
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeJwt } from 'jose';
+import { SignJWT, decodeJwt } from 'jose';
 import { freePort, type TestApp, waitFor } from '@authmesh/testing';
 import type { AuthConfig } from '../apps/auth/src/config/auth.config.js';
-import { ORDERS_CLIENT, basic, form, newAuthApp, post, uniqueEmail } from '../apps/auth/test/auth-fixture.js';
+import { ISSUER, ORDERS_CLIENT, basic, form, newAuthApp, post, uniqueEmail } from '../apps/auth/test/auth-fixture.js';
 
 // The BUILT binary, spawned as an operator runs it (`npm test` builds first). nest-commander is
 // CommonJS and requires ESM-only @nestjs/common, which Node does natively but Jest cannot: so the
@@ -165,8 +165,51 @@ describe('authctl: the ops CLI against a real auth', () => {
       const json = await authctl(['clients', 'list', '--json']);
       const { clients } = JSON.parse(json.stdout) as { clients: Record<string, unknown>[] };
       expect(clients.map((c) => c.clientId)).toEqual(expect.arrayContaining(['authctl', 'orders']));
-      expect(json.stdout).not.toMatch(/secret|hash/i);
+      // The method's name (RFC 7591 `client_secret_basic`) is the one "secret" the list may say.
+      expect(json.stdout.replaceAll('"client_secret_basic"', '')).not.toMatch(/secret|hash/i);
       expect(json.stdout).not.toContain(AUTHCTL.secret);
+    });
+
+    it('clients create --jwks FILE registers a private_key_jwt client (no secret) that gets a token with its key', async () => {
+      const id = uniqueId('keyed');
+      const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const jwksFile = join(dataDir, `${id}-jwks.json`);
+      writeFileSync(jwksFile, JSON.stringify({ keys: [{ ...publicKey.export({ format: 'jwk' }), kid: `${id}-1` }] }));
+      const out = await authctl(['clients', 'create', id, '--scope', 'orders:read', '--audience', 'orders', '--jwks', jwksFile]);
+      expect(out.code).toBe(0);
+      expect(out.stdout).toContain(`It authenticates with private_key_jwt (keys: ${id}-1); it has no secret.`);
+      const assertion = await new SignJWT({})
+        .setProtectedHeader({ alg: 'ES256', kid: `${id}-1` })
+        .setIssuer(id)
+        .setSubject(id)
+        .setAudience(ISSUER)
+        .setJti(randomBytes(8).toString('hex'))
+        .setIssuedAt()
+        .setExpirationTime('60s')
+        .sign(privateKey);
+      const f = form({
+        grant_type: 'client_credentials',
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: assertion,
+      });
+      const res = await fetch(`${auth.url}/oauth/token`, { method: 'POST', body: f.body, headers: f.headers });
+      expect(res.status).toBe(200);
+      // A file with the private key is refused before anything is sent.
+      const leaky = join(dataDir, `${id}-private.json`);
+      writeFileSync(leaky, JSON.stringify({ keys: [{ ...privateKey.export({ format: 'jwk' }), kid: 'k' }] }));
+      const refused = await authctl([
+        'clients',
+        'create',
+        uniqueId('leaky'),
+        '--scope',
+        'orders:read',
+        '--audience',
+        'orders',
+        '--jwks',
+        leaky,
+      ]);
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toMatch(/private key material/);
     });
 
     it('clients disable refuses the client at the token endpoint and revokes the token it holds', async () => {

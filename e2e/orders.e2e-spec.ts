@@ -1,5 +1,5 @@
 import { type TestApp, newTestApp, requestsServed } from '@authmesh/testing';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { authApp } from '../apps/auth/src/auth.app.js';
 import { profilesApp } from '../apps/profiles/src/profiles.app.js';
@@ -13,9 +13,12 @@ import { call, newUser } from './support/http.js';
  */
 describe('orders (e2e, with auth and profiles)', () => {
   const ISSUER = 'http://auth.test';
+  // As under `npm start`: orders authenticates by private_key_jwt (RFC 7523), auth holds only its public key.
+  const ordersKey = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const ordersPrivateJwk = { ...ordersKey.privateKey.export({ format: 'jwk' }), kid: 'orders-e2e' };
   const ordersClient = {
     clientId: 'orders',
-    secret: `orders-${randomBytes(24).toString('base64url')}`,
+    jwks: { keys: [{ ...ordersKey.publicKey.export({ format: 'jwk' }), kid: 'orders-e2e' }] },
     scopes: ['profiles:read'],
     audiences: ['profiles'],
   };
@@ -44,7 +47,7 @@ describe('orders (e2e, with auth and profiles)', () => {
     orders = await newTestApp(ordersApp, {
       ...verifierEnv,
       AUTH_TOKEN_URL: `${auth.url}/oauth/token`,
-      ORDERS_CLIENT_SECRET: ordersClient.secret,
+      ORDERS_CLIENT_KEY: JSON.stringify(ordersPrivateJwk),
       PROFILES_URL: profiles.url,
       PROFILES_TIMEOUT_MS: '1000',
     });

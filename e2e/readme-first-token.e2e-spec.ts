@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '@authmesh/testing';
@@ -75,6 +75,24 @@ describe('README "First token in 60 seconds"', () => {
     }
     expect(new Set(orderIds).size).toBe(2);
   }, 150_000);
+
+  it('placed those orders with orders authenticated by private_key_jwt: npm start shares no secret between orders and auth', () => {
+    // What the suite seeded (AUTH_SEED_CLIENTS) and what it handed orders (ORDERS_CLIENT_KEY).
+    const seeded = JSON.parse(readFileSync(join(suite!.dataDir, 'suite-clients.json'), 'utf8')) as Record<string, unknown>[];
+    const orders = seeded.find((c) => c.clientId === 'orders')!;
+    expect(orders).not.toHaveProperty('secret');
+    expect(orders.jwks).toEqual({ keys: [expect.not.objectContaining({ d: expect.anything() })] });
+    const keyFile = join(suite!.dataDir, 'orders-client-key.json');
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    const key = JSON.parse(readFileSync(keyFile, 'utf8')) as Record<string, string>;
+    expect(key).toMatchObject({
+      kty: 'EC',
+      crv: 'P-256',
+      d: expect.any(String),
+      kid: (orders.jwks as { keys: { kid: string }[] }).keys[0]!.kid,
+    });
+    expect(JSON.stringify(seeded)).not.toContain(key.d);
+  });
 
   it('fails loudly, not with TOKEN=undefined, when the gateway is not there', async () => {
     const block = firstTokenBlock(readFileSync('README.md', 'utf8'));

@@ -9,9 +9,15 @@ function counter(): (bytes: number, encoding: 'base64' | 'base64url') => string 
 describe('compose env files', () => {
   it('gives each service the secrets it needs, consistent with one another', () => {
     const files = composeEnvFiles({}, counter());
-    const clients = JSON.parse(files.auth.AUTH_SEED_CLIENTS!) as { clientId: string; secret: string }[];
+    const clients = JSON.parse(files.auth.AUTH_SEED_CLIENTS!) as { clientId: string; secret?: string; jwks?: { keys: object[] } }[];
     const secretOf = (id: string) => clients.find((c) => c.clientId === id)?.secret;
-    expect(secretOf('orders')).toBe(files.orders.ORDERS_CLIENT_SECRET);
+    // Orders is a private_key_jwt client: auth is seeded with its public key only, orders holds the private one.
+    const ordersKey = JSON.parse(files.orders.ORDERS_CLIENT_KEY!) as Record<string, string>;
+    const { d: _d, ...ordersPublic } = ordersKey;
+    expect(secretOf('orders')).toBeUndefined();
+    expect(clients.find((c) => c.clientId === 'orders')?.jwks).toEqual({ keys: [ordersPublic] });
+    expect(files.orders.ORDERS_CLIENT_SECRET).toBeUndefined();
+    expect(files.auth.AUTH_SEED_CLIENTS).not.toContain(ordersKey.d);
     expect(secretOf('gateway')).toBe(files.gateway.GATEWAY_CLIENT_SECRET);
     expect(secretOf('authctl')).toBe(files.authctl.AUTHCTL_CLIENT_SECRET);
     expect(files.gateway.GATEWAY_PROXY_SECRET).toBe(files.auth.AUTH_PROXY_SECRET);

@@ -1,3 +1,4 @@
+import { type PrivateClientJwk, newClientKey, parsePrivateClientJwk, publicJwksOf } from '../../apps/suite/src/client-keys.js';
 import { SERVICE_CLIENTS } from '../../apps/suite/src/service-clients.js';
 
 /** The git-ignored folder `npm run compose:init` writes and docker-compose.yml's `env_file`s read. */
@@ -36,6 +37,8 @@ interface Secrets {
   adminPassword: string;
   proxySecret: string;
   clientSecrets: Record<string, string>;
+  /** The private keys of the private_key_jwt clients (orders): only the client's own env file holds one. */
+  clientKeys: Record<string, PrivateClientJwk>;
   /** Per app: a REDIS_URL an operator may have edited (a password, a Sentinel); not generated. */
   redisUrls: Partial<Record<(typeof REDIS_CLIENTS)[number], string>>;
 }
@@ -50,7 +53,9 @@ function existingSecrets(existing: Partial<Record<ComposeEnvFile, EnvFileContent
   } catch {
     // A hand-broken file: new client secrets (auth overwrites seeded clients at its next start).
   }
+  const ordersKey = parsePrivateClientJwk(existing.orders?.ORDERS_CLIENT_KEY);
   return {
+    clientKeys: ordersKey ? { orders: ordersKey } : {},
     postgresPassword: existing.postgres?.POSTGRES_PASSWORD,
     kek: auth.AUTH_KEK,
     adminPassword: auth.AUTH_SEED_ADMIN_PASSWORD,
@@ -69,14 +74,22 @@ function existingSecrets(existing: Partial<Record<ComposeEnvFile, EnvFileContent
 export function composeEnvFiles(
   existing: Partial<Record<ComposeEnvFile, EnvFileContents>>,
   random: RandomSecret,
+  newKey: (clientId: string) => PrivateClientJwk = newClientKey,
 ): Record<ComposeEnvFile, EnvFileContents> {
   const had = existingSecrets(existing);
+  const keyed = SERVICE_CLIENTS.filter((c) => c.tokenEndpointAuthMethod === 'private_key_jwt');
   const s: Secrets = {
     postgresPassword: had.postgresPassword ?? random(24, 'base64url'),
     kek: had.kek ?? random(32, 'base64'),
     adminPassword: had.adminPassword ?? random(18, 'base64url'),
     proxySecret: had.proxySecret ?? random(32, 'base64url'),
-    clientSecrets: Object.fromEntries(SERVICE_CLIENTS.map((c) => [c.clientId, had.clientSecrets?.[c.clientId] ?? random(32, 'base64url')])),
+    clientSecrets: Object.fromEntries(
+      SERVICE_CLIENTS.filter((c) => c.tokenEndpointAuthMethod === undefined).map((c) => [
+        c.clientId,
+        had.clientSecrets?.[c.clientId] ?? random(32, 'base64url'),
+      ]),
+    ),
+    clientKeys: Object.fromEntries(keyed.map((c) => [c.clientId, had.clientKeys?.[c.clientId] ?? newKey(c.clientId)])),
     redisUrls: had.redisUrls ?? {},
   };
   // REDIS_URL is a secret (it may carry passwords), so it lives here and not in docker-compose.yml.
@@ -84,7 +97,15 @@ export function composeEnvFiles(
   const redisUrl = (app: (typeof REDIS_CLIENTS)[number]) => s.redisUrls[app] ?? COMPOSE_REDIS_URL;
   // One shared server, each app its own database on it (`authmesh_<app>`, created at first start).
   const databaseUrl = `postgres://postgres:${s.postgresPassword}@postgres:5432/authmesh`;
-  const seedClients = JSON.stringify(SERVICE_CLIENTS.map((c) => ({ ...c, secret: s.clientSecrets[c.clientId] })));
+  // A private_key_jwt client (orders) is seeded with its PUBLIC keys and no secret: auth's env file
+  // holds nothing that lets anyone act as orders.
+  const seedClients = JSON.stringify(
+    SERVICE_CLIENTS.map(({ tokenEndpointAuthMethod, ...c }) =>
+      tokenEndpointAuthMethod === 'private_key_jwt'
+        ? { ...c, jwks: publicJwksOf(s.clientKeys[c.clientId]!) }
+        : { ...c, secret: s.clientSecrets[c.clientId] },
+    ),
+  );
   return {
     postgres: { POSTGRES_PASSWORD: s.postgresPassword },
     auth: {
@@ -96,7 +117,7 @@ export function composeEnvFiles(
       AUTH_SEED_ADMIN_PASSWORD: s.adminPassword,
       AUTH_PROXY_SECRET: s.proxySecret,
     },
-    orders: { DATABASE_URL: databaseUrl, REDIS_URL: redisUrl('orders'), ORDERS_CLIENT_SECRET: s.clientSecrets.orders! },
+    orders: { DATABASE_URL: databaseUrl, REDIS_URL: redisUrl('orders'), ORDERS_CLIENT_KEY: JSON.stringify(s.clientKeys.orders!) },
     profiles: { DATABASE_URL: databaseUrl, REDIS_URL: redisUrl('profiles') },
     gateway: {
       DATABASE_URL: databaseUrl,

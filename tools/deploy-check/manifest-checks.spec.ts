@@ -108,13 +108,13 @@ describe('the manifest checker fails, naming what is wrong', () => {
       o.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'auth-secrets' }, stringData: { AUTH_KEK: 'x' } });
       find(o, 'ConfigMap', 'auth-config').data.AUTH_KEK = 'x';
       const env = container(o, 'orders').env as Rec[];
-      env[env.findIndex((e) => e.name === 'ORDERS_CLIENT_SECRET')] = { name: 'ORDERS_CLIENT_SECRET', value: 'x' };
+      env[env.findIndex((e) => e.name === 'ORDERS_CLIENT_KEY')] = { name: 'ORDERS_CLIENT_KEY', value: 'x' };
       return o;
     });
     expect(problems).toEqual([
       'Secret auth-secrets: secret values are in the repository; reference a Secret created outside it (deploy/README.md)',
       'ConfigMap auth-config: sets the secret AUTH_KEK in plain text; use a secretKeyRef',
-      'Deployment orders: container orders: ORDERS_CLIENT_SECRET is a secret and must come from a secretKeyRef',
+      'Deployment orders: container orders: ORDERS_CLIENT_KEY is a secret and must come from a secretKeyRef',
     ]);
   });
 

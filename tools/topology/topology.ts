@@ -143,7 +143,8 @@ export async function startTopology(options: TopologyOptions): Promise<Topology>
       if (service === 'orders') {
         Object.assign(env, {
           ORDERS_CLIENT_ID: 'orders',
-          ORDERS_CLIENT_SECRET: secrets.clientSecret('orders'),
+          // private_key_jwt: orders holds its private key, auth only the public half (no shared secret).
+          ORDERS_CLIENT_KEY: secrets.clientKey('orders'),
           PROFILES_URL: urlOf('profiles'),
         });
       }

@@ -23,6 +23,7 @@ import { EmailVerification1764000000030 } from './migrations/1764000000030-email
 import { UnlockTokens1764000000040 } from './migrations/1764000000040-unlock-tokens.js';
 import { RevocationLedger1764000000050 } from './migrations/1764000000050-revocation-ledger.js';
 import { RevocationStreamIds1764000000060 } from './migrations/1764000000060-revocation-stream-ids.js';
+import { ClientJwks1764000000070 } from './migrations/1764000000070-client-jwks.js';
 import { OAuthModule } from './oauth/oauth.module.js';
 import { ExchangedTokenEntity } from './revocation/exchanged-token.entity.js';
 import { RevocationMirrorModule } from './revocation/revocation-mirror.module.js';
@@ -55,6 +56,7 @@ const MIGRATIONS = [
   UnlockTokens1764000000040,
   RevocationLedger1764000000050,
   RevocationStreamIds1764000000060,
+  ClientJwks1764000000070,
 ];
 
 /**

@@ -13,6 +13,17 @@ const OAUTH_PARAM = (description: string): SchemaObject => ({ type: 'string', ma
 const CLIENT_PARAMS: Record<string, SchemaObject> = {
   client_id: OAUTH_PARAM('client_secret_post (RFC 6749 §2.3.1), instead of HTTP Basic; alone: the first-party public client.'),
   client_secret: OAUTH_PARAM('client_secret_post, with client_id.'),
+  client_assertion_type: {
+    type: 'string',
+    enum: ['urn:ietf:params:oauth:client-assertion-type:jwt-bearer'],
+    description: 'private_key_jwt (RFC 7523 §2.2).',
+  },
+  client_assertion: {
+    type: 'string',
+    maxLength: 4096,
+    description:
+      'private_key_jwt: a JWT signed (RS256, PS256 or ES256) by a key the client registered; iss = sub = client id, aud = the issuer or token endpoint, exp ≤ 5 min, a jti used once.',
+  },
 };
 
 /** What auth's handlers answer and what its OAuth endpoints take (their bodies are read by OAuthParams, not a DTO). */
@@ -83,22 +94,21 @@ const AUTH_SCHEMAS: Record<string, SchemaObject> = {
   },
   ClientView: {
     type: 'object',
-    required: ['clientId', 'scopes', 'audiences', 'grantTypes', 'enabled', 'createdAt'],
+    required: ['clientId', 'scopes', 'audiences', 'grantTypes', 'tokenEndpointAuthMethod', 'enabled', 'createdAt'],
     properties: {
       clientId: { type: 'string' },
       scopes: { type: 'array', items: { type: 'string' } },
       audiences: { type: 'array', items: { type: 'string' } },
       grantTypes: { type: 'array', items: { type: 'string' } },
+      tokenEndpointAuthMethod: { type: 'string', enum: ['client_secret_basic', 'private_key_jwt'] },
+      jwks: { type: 'object', description: 'private_key_jwt only: the registered public JWK Set.', required: ['keys'] },
       enabled: { type: 'boolean' },
       createdAt: ISO(false),
     },
   },
   CreatedClientView: {
-    description: 'The only answer that ever shows the secret (Cache-Control: no-store).',
-    allOf: [
-      { $ref: '#/components/schemas/ClientView' },
-      { type: 'object', required: ['clientSecret'], properties: { clientSecret: { type: 'string' } } },
-    ],
+    description: 'The only answer that ever shows the secret (Cache-Control: no-store); a private_key_jwt client has none.',
+    allOf: [{ $ref: '#/components/schemas/ClientView' }, { type: 'object', properties: { clientSecret: { type: 'string' } } }],
   },
   KeyView: {
     type: 'object',

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { EmbeddedPostgres } from './embedded-postgres.js';
 import { forwardingEnv } from './forwarding-env.js';
-import { SERVICE_CLIENTS } from './service-clients.js';
+import { embeddedClients } from './embedded-clients.js';
 import { SUITE_ENV } from './suite-env.js';
 
 /**
@@ -34,24 +34,6 @@ function embeddedKek(): string {
     writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600 });
   }
   return readFileSync(file, 'utf8').trim();
-}
-
-/**
- * Service clients the suite needs (orders → profiles, the gateway, the authctl CLI), with secrets
- * generated once into .data/ so they survive restarts; a client missing from an older file is
- * added. An explicit AUTH_SEED_CLIENTS wins.
- */
-function embeddedClients(): string {
-  const file = join(dataDir, 'suite-clients.json');
-  const secret = (): string => randomBytes(32).toString('base64url');
-  const existing = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { clientId: string; secret: string }[]) : [];
-  const clients = SERVICE_CLIENTS.map((w) => ({ ...w, secret: existing.find((c) => c.clientId === w.clientId)?.secret ?? secret() }));
-  const json = JSON.stringify(clients);
-  if (!existsSync(file) || readFileSync(file, 'utf8') !== json) {
-    mkdirSync(dataDir, { recursive: true });
-    writeFileSync(file, json, { mode: 0o600 });
-  }
-  return json;
 }
 
 /** The secret of one seeded client (undefined when it is not seeded; orders then reports it missing). */
@@ -89,9 +71,17 @@ async function main(): Promise<void> {
   }
   if (!base.DATABASE_URL) notes.push(`DATABASE_URL unset: using embedded PGlite databases under ${join(dataDir, 'pglite')}`);
   base.AUTH_KEK ??= embeddedKek();
-  base.AUTH_SEED_CLIENTS ??= embeddedClients();
-  // Orders calls profiles with its own client-credentials token: its secret is the seeded one.
-  base.ORDERS_CLIENT_SECRET ??= seededSecret(base.AUTH_SEED_CLIENTS, base.ORDERS_CLIENT_ID ?? 'orders');
+  const ordersClientId = base.ORDERS_CLIENT_ID ?? 'orders';
+  if (base.AUTH_SEED_CLIENTS === undefined) {
+    // The service clients, with credentials generated once into .data/ (embedded-clients.ts).
+    const clients = embeddedClients(dataDir);
+    base.AUTH_SEED_CLIENTS = clients.seedClients;
+    // Orders calls profiles with its own client-credentials token, authenticated by private_key_jwt
+    // (RFC 7523): auth holds only its public key, orders its private key; no secret between them.
+    if (base.ORDERS_CLIENT_SECRET === undefined) base.ORDERS_CLIENT_KEY ??= clients.privateKeyOf(ordersClientId);
+  }
+  // An explicit AUTH_SEED_CLIENTS giving orders a secret: orders uses that secret.
+  if (base.ORDERS_CLIENT_KEY === undefined) base.ORDERS_CLIENT_SECRET ??= seededSecret(base.AUTH_SEED_CLIENTS, ordersClientId);
   // The gateway's client is seeded too: it exchanges (RFC 8693) the user's token for one of each
   // routed service's audience alone on every /api route (GATEWAY_FORWARD_UNCHANGED_ROUTES aside).
   base.GATEWAY_CLIENT_SECRET ??= seededSecret(base.AUTH_SEED_CLIENTS, base.GATEWAY_CLIENT_ID ?? 'gateway');

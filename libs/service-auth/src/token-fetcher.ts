@@ -1,12 +1,16 @@
 import { GRANT_CLIENT_CREDENTIALS } from '@authmesh/contracts';
 import { type Dispatcher, request } from 'undici';
+import { CLIENT_ASSERTION_TYPE_JWT_BEARER } from './client-assertion.js';
 import { TokenFetchError } from './errors.js';
 
 /** What a token source asks the token endpoint for (RFC 6749 §4.4, RFC 8707 `audience`). */
 export interface TokenRequest {
   readonly tokenUrl: string;
   readonly clientId: string;
-  readonly clientSecret: string;
+  /** client_secret_basic. Exactly one of `clientSecret` and `clientAssertion`. */
+  readonly clientSecret?: string;
+  /** private_key_jwt (RFC 7523 §2.2): an assertion signed for this one request. */
+  readonly clientAssertion?: string;
   readonly audience: string;
   /** Space-separated; default: every scope the client has. */
   readonly scope?: string;
@@ -32,20 +36,28 @@ export interface HttpTokenFetcherOptions {
 /**
  * The real fetcher: `POST tokenUrl` with `grant_type=client_credentials`, the client
  * authenticated by HTTP Basic (RFC 6749 §2.3.1: servers MUST support it; the secret never goes in
- * a URL). 5xx, network errors and timeouts are retryable; 4xx (bad secret, bad audience) is not.
+ * a URL) or by a client assertion in the body (RFC 7523 §2.2). 5xx, network errors and timeouts
+ * are retryable; 4xx (bad secret or assertion, bad audience) is not.
  */
 export function httpTokenFetcher(options: HttpTokenFetcherOptions = {}): TokenFetcher {
   const timeoutMs = options.timeoutMs ?? 5000;
   return async (req) => {
     const form = new URLSearchParams({ grant_type: GRANT_CLIENT_CREDENTIALS, audience: req.audience });
     if (req.scope) form.set('scope', req.scope);
-    // RFC 6749 §2.3.1: id and secret are form-urlencoded before the Basic encoding.
-    const basic = Buffer.from(`${encodeURIComponent(req.clientId)}:${encodeURIComponent(req.clientSecret)}`).toString('base64');
+    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+    if (req.clientAssertion !== undefined) {
+      form.set('client_assertion_type', CLIENT_ASSERTION_TYPE_JWT_BEARER);
+      form.set('client_assertion', req.clientAssertion);
+    } else {
+      // RFC 6749 §2.3.1: id and secret are form-urlencoded before the Basic encoding.
+      const basic = Buffer.from(`${encodeURIComponent(req.clientId)}:${encodeURIComponent(req.clientSecret ?? '')}`).toString('base64');
+      headers.authorization = `Basic ${basic}`;
+    }
     let res: Dispatcher.ResponseData;
     try {
       res = await request(req.tokenUrl, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', authorization: `Basic ${basic}` },
+        headers,
         body: form.toString(),
         signal: AbortSignal.timeout(timeoutMs),
         dispatcher: options.dispatcher,

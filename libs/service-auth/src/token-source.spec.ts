@@ -1,3 +1,5 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { TokenFetchError } from './errors.js';
 import type { FetchedToken, TokenRequest } from './token-fetcher.js';
 import { ClientCredentialsTokenSource, type ClientCredentialsTokenSourceOptions } from './token-source.js';
@@ -180,5 +182,47 @@ describe('ClientCredentialsTokenSource', () => {
 
   it('rejects a refresh fraction outside (0, 1)', () => {
     expect(() => make({ refreshAtFraction: 1 })).toThrow(RangeError);
+  });
+
+  describe('with a private key (private_key_jwt) instead of a secret', () => {
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const jwks = createLocalJWKSet({ keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'orders-1' }] });
+    const keyed = (overrides: Partial<ClientCredentialsTokenSourceOptions> = {}) =>
+      make({
+        clientSecret: undefined,
+        clientKey: { key: privateKey.export({ format: 'jwk' }), kid: 'orders-1' },
+        issuer: 'http://auth.test',
+        ...overrides,
+      });
+
+    it('sends a fresh assertion per token request, retries included: new jti, iss = sub = client id, aud = the issuer, exp 60 s ahead', async () => {
+      clock = Date.now();
+      fetcher.script = [new TokenFetchError('token endpoint answered 503', true, { status: 503 })];
+      const source = keyed();
+      await source.getToken();
+      await source.refresh();
+      expect(fetcher.calls).toHaveLength(3);
+      const jtis = new Set<string>();
+      for (const call of fetcher.calls) {
+        expect(call.clientSecret).toBeUndefined();
+        const { payload, protectedHeader } = await jwtVerify(call.clientAssertion!, jwks, {
+          algorithms: ['ES256'],
+          currentDate: new Date(clock),
+        });
+        expect(protectedHeader).toMatchObject({ alg: 'ES256', kid: 'orders-1' });
+        expect(payload).toMatchObject({ iss: 'orders', sub: 'orders', aud: 'http://auth.test' });
+        expect(payload.exp! - payload.iat!).toBe(60);
+        jtis.add(payload.jti!);
+      }
+      expect(jtis.size).toBe(3);
+      expect(decodeJwt(fetcher.calls[0]!.clientAssertion!).iat).toBe(Math.floor(clock / 1000));
+    });
+
+    it('needs exactly one of clientSecret and clientKey, and the issuer with a key', () => {
+      expect(() => keyed({ clientSecret: 'secret' })).toThrow(/exactly one of clientSecret and clientKey/);
+      expect(() => make({ clientSecret: undefined })).toThrow(/exactly one of clientSecret and clientKey/);
+      expect(() => keyed({ issuer: undefined })).toThrow(/needs issuer/);
+      expect(() => keyed({ clientKey: { key: publicKey, kid: 'orders-1' } })).toThrow(/private key/);
+    });
   });
 });

@@ -1,4 +1,5 @@
 import { backoffDelay } from '@authmesh/platform/core';
+import { ClientAssertionSigner, type ClientSigningKey } from './client-assertion.js';
 import { TokenFetchError } from './errors.js';
 import { type FetchedToken, type TokenFetcher, httpTokenFetcher } from './token-fetcher.js';
 
@@ -16,8 +17,15 @@ export interface ClientCredentialsTokenSourceOptions {
   /** Auth's token endpoint, e.g. http://127.0.0.1:3001/oauth/token */
   readonly tokenUrl: string;
   readonly clientId: string;
-  /** From configuration, never from code. */
-  readonly clientSecret: string;
+  /** client_secret_basic, from configuration, never from code. Exactly one of `clientSecret` and `clientKey`. */
+  readonly clientSecret?: string;
+  /**
+   * private_key_jwt (RFC 7523 §2.2): the client's private key; every request to the token endpoint
+   * (retries included) carries a fresh assertion signed with it. No secret is shared with auth.
+   */
+  readonly clientKey?: ClientSigningKey;
+  /** Auth's issuer identifier: the `aud` of the assertions (required with `clientKey`). */
+  readonly issuer?: string;
   /** The one audience (RFC 8707) the tokens of this source are for, e.g. `profiles`. */
   readonly audience: string;
   /** Space-separated scopes to ask for (default: every scope the client has). */
@@ -77,12 +85,17 @@ export class ClientCredentialsTokenSource {
   private readonly attempts: number;
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
+  private readonly signer: ClientAssertionSigner | undefined;
   private current: CachedToken | undefined;
   private inflight: Promise<CachedToken> | undefined;
   private fetches = 0;
 
   constructor(private readonly options: ClientCredentialsTokenSourceOptions) {
     this.audience = options.audience;
+    if ((options.clientSecret === undefined) === (options.clientKey === undefined))
+      throw new TypeError('exactly one of clientSecret and clientKey is required');
+    if (options.clientKey !== undefined && !options.issuer) throw new TypeError("clientKey needs issuer (the assertions' audience)");
+    this.signer = options.clientKey === undefined ? undefined : new ClientAssertionSigner(options.clientKey, options.now);
     this.fetcher = options.fetcher ?? httpTokenFetcher({ timeoutMs: options.fetchTimeoutMs });
     this.now = options.now ?? Date.now;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
@@ -138,14 +151,16 @@ export class ClientCredentialsTokenSource {
   }
 
   private async fetchWithRetry(): Promise<CachedToken> {
-    const { tokenUrl, clientId, clientSecret, audience, scope } = this.options;
+    const { tokenUrl, clientId, clientSecret, audience, scope, issuer } = this.options;
     for (let attempt = 1; ; attempt++) {
       // The lifetime counts from when we asked, not from when the answer arrived.
       const askedAt = this.now();
       let fetched: FetchedToken;
       try {
         this.fetches++;
-        fetched = await this.fetcher({ tokenUrl, clientId, clientSecret, audience, scope });
+        // A fresh assertion per attempt: auth refuses a jti it has seen, even one whose request failed on the way.
+        const clientAssertion = this.signer === undefined ? undefined : await this.signer.sign(clientId, issuer!);
+        fetched = await this.fetcher({ tokenUrl, clientId, clientSecret, clientAssertion, audience, scope });
       } catch (e) {
         const retryable = !(e instanceof TokenFetchError) || e.retryable;
         if (!retryable || attempt >= this.attempts) throw e;

@@ -3,6 +3,8 @@ import { type CachedClientRecord, ClientRecordCache } from './client-record-cach
 const record = (over: Partial<CachedClientRecord> = {}): CachedClientRecord => ({
   clientId: 'orders',
   secretHash: '$argon2id$hash',
+  tokenEndpointAuthMethod: 'client_secret_basic',
+  jwks: null,
   scopes: ['profiles:read'],
   audiences: ['profiles'],
   grantTypes: ['client_credentials'],

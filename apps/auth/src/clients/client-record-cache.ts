@@ -2,7 +2,10 @@ import type { ClientEntity } from './client.entity.js';
 
 /** What client authentication and client-credentials issuance read of a client: the whole row, copied. */
 export type CachedClientRecord = Readonly<
-  Pick<ClientEntity, 'clientId' | 'secretHash' | 'scopes' | 'audiences' | 'grantTypes' | 'enabled' | 'createdAt'>
+  Pick<
+    ClientEntity,
+    'clientId' | 'secretHash' | 'tokenEndpointAuthMethod' | 'jwks' | 'scopes' | 'audiences' | 'grantTypes' | 'enabled' | 'createdAt'
+  >
 >;
 
 /** A read of the database about to start: when (for staleness) and in which order (for invalidations). */
@@ -72,6 +75,9 @@ export class ClientRecordCache {
     const copy: CachedClientRecord = Object.freeze({
       clientId: record.clientId,
       secretHash: record.secretHash,
+      tokenEndpointAuthMethod: record.tokenEndpointAuthMethod,
+      // A deep copy: the cache must not share mutable key objects with the row it was read from.
+      jwks: record.jwks === null ? null : (structuredClone(record.jwks) as ClientEntity['jwks']),
       scopes: Object.freeze([...record.scopes]) as string[],
       audiences: Object.freeze([...record.audiences]) as string[],
       grantTypes: Object.freeze([...record.grantTypes]) as string[],

@@ -12,6 +12,7 @@ import { SessionRevoker } from '../revocation/session-revoker.service.js';
 import type { ClientView, CreatedClientView } from '@authmesh/contracts';
 import { ClientIdParams, CreateClientDto, reservedClientIdProblems, unknownCatalogueProblems } from './clients-admin.dto.js';
 import { ClientExistsError, ClientNotFoundError } from './clients-admin.errors.js';
+import { clientJwksProblems, normalizeClientJwks } from '../oauth/client-jwks.js';
 
 /** What the admin API shows of a client: never the secret's hash. */
 export function clientView(client: ClientEntity): ClientView {
@@ -20,6 +21,8 @@ export function clientView(client: ClientEntity): ClientView {
     scopes: client.scopes,
     audiences: client.audiences,
     grantTypes: client.grantTypes,
+    tokenEndpointAuthMethod: client.tokenEndpointAuthMethod,
+    ...(client.jwks ? { jwks: client.jwks } : {}),
     enabled: client.enabled,
     createdAt: client.createdAt.toISOString(),
   };
@@ -41,7 +44,9 @@ export class ClientsAdminController {
    * body takes no secret: an operator can't pick a weak one here.
    */
   @Post()
-  @ApiOperation({ summary: 'Create a confidential client; the answer holds its secret, once' })
+  @ApiOperation({
+    summary: 'Create a confidential client; the answer holds its secret, once (none with `jwks`: a private_key_jwt client)',
+  })
   @ApiCreatedResponse({ schema: schemaRef('CreatedClientView') })
   // The body carries a secret: no cache may keep it (as RFC 6749 §5.1 asks of token responses).
   @Header('cache-control', 'no-store')
@@ -50,9 +55,18 @@ export class ClientsAdminController {
     const reserved = reservedClientIdProblems(body.clientId, this.config.auth.userClientId);
     if (reserved.length) problems.push({ field: 'clientId', problems: reserved });
     problems.push(...unknownCatalogueProblems(body, this.config.auth));
+    const jwksProblems = body.jwks === undefined ? [] : clientJwksProblems(body.jwks);
+    if (jwksProblems.length) problems.push({ field: 'jwks', problems: jwksProblems });
     if (problems.length) throw new RequestValidationError(problems);
+    const { jwks, ...spec } = body;
+    if (jwks !== undefined) {
+      // private_key_jwt: the client proves itself with its private key; auth holds no secret of it.
+      const created = await this.clients.create({ ...spec, jwks: normalizeClientJwks(jwks) });
+      if (!created) throw new ClientExistsError(body.clientId);
+      return clientView(created);
+    }
     const clientSecret = randomToken();
-    const created = await this.clients.create({ ...body, secret: clientSecret });
+    const created = await this.clients.create({ ...spec, secret: clientSecret });
     if (!created) throw new ClientExistsError(body.clientId);
     return { ...clientView(created), clientSecret };
   }

@@ -12,6 +12,8 @@ const refused = (): Error => Object.assign(new Error('connect ECONNREFUSED 127.0
 const row = (over: Partial<ClientEntity> = {}): ClientEntity => ({
   clientId: 'orders',
   secretHash: 'hash-of:s3cret',
+  tokenEndpointAuthMethod: 'client_secret_basic',
+  jwks: null,
   scopes: ['profiles:read'],
   audiences: ['profiles'],
   grantTypes: ['client_credentials'],

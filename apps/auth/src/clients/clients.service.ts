@@ -6,6 +6,7 @@ import type { RevocationStore } from '@authmesh/revocation';
 import type { EntityManager, Repository } from 'typeorm';
 import { ClientSecretHasher } from '../crypto/client-secret-hasher.js';
 import { InvalidClient } from '../oauth/oauth.errors.js';
+import type { ClientJwks } from '../oauth/client-jwks.js';
 import { REVOCATION_STORE } from '../revocation/revocation-store.provider.js';
 import { ClientEntity } from './client.entity.js';
 import { type CachedClientRecord, ClientRecordCache } from './client-record-cache.js';
@@ -14,7 +15,10 @@ const UNIQUE_VIOLATION = '23505';
 
 export interface ClientSpec {
   clientId: string;
-  secret: string;
+  /** A secret client (`client_secret_basic`); exactly one of `secret` and `jwks`. */
+  secret?: string;
+  /** A `private_key_jwt` client (RFC 7523 §2.2): its public keys, already validated and normalized; it has no secret. */
+  jwks?: ClientJwks;
   scopes: string[];
   audiences: string[];
   /** Default: `['client_credentials']`. */
@@ -29,6 +33,13 @@ export interface AuthenticateOptions {
    * (client_credentials): elsewhere the request would fail a step later anyway.
    */
   cachedWhenDatabaseDown?: boolean;
+}
+
+/** The method and keys columns of a spec: keys make it a private_key_jwt client. */
+function credentialColumns(spec: ClientSpec): Pick<ClientEntity, 'tokenEndpointAuthMethod' | 'jwks'> {
+  return spec.jwks === undefined
+    ? { tokenEndpointAuthMethod: 'client_secret_basic', jwks: null }
+    : { tokenEndpointAuthMethod: 'private_key_jwt', jwks: spec.jwks };
 }
 
 @Injectable()
@@ -60,7 +71,8 @@ export class ClientsService {
       ...rest,
       grantTypes: spec.grantTypes ?? [GRANT_CLIENT_CREDENTIALS],
       // Always the HMAC form: a seeded client still holding an argon2 hash is upgraded here.
-      secretHash: this.hasher.hash(spec.clientId, secret),
+      secretHash: secret === undefined ? null : this.hasher.hash(spec.clientId, secret),
+      ...credentialColumns(spec),
       enabled: true,
     });
     await this.clients
@@ -68,7 +80,7 @@ export class ClientsService {
       .insert()
       .into(ClientEntity)
       .values(row)
-      .orUpdate(['secret_hash', 'scopes', 'audiences', 'grant_types'], ['client_id'])
+      .orUpdate(['secret_hash', 'token_endpoint_auth_method', 'jwks', 'scopes', 'audiences', 'grant_types'], ['client_id'])
       .execute();
     // The secret or scopes may have changed: no instance may keep checking against the old ones.
     await this.changed(spec.clientId);
@@ -81,7 +93,8 @@ export class ClientsService {
     const row = this.clients.create({
       ...rest,
       grantTypes: spec.grantTypes ?? [GRANT_CLIENT_CREDENTIALS],
-      secretHash: this.hasher.hash(spec.clientId, secret),
+      secretHash: secret === undefined ? null : this.hasher.hash(spec.clientId, secret),
+      ...credentialColumns(spec),
       enabled: true,
     });
     try {
@@ -113,9 +126,11 @@ export class ClientsService {
    */
   async authenticate(clientId: string, secret: string, options: AuthenticateOptions = {}): Promise<CachedClientRecord> {
     const client = await this.read(clientId, options.cachedWhenDatabaseDown === true);
-    const check = await this.hasher.verify(clientId, client?.secretHash, secret);
+    // A private_key_jwt client has no secret hash: the check runs against the dummy hash and fails,
+    // so a secret presented for a key-based client is refused at the same cost as a wrong one.
+    const check = await this.hasher.verify(clientId, client?.secretHash ?? undefined, secret);
     if (!check.ok || !client || !client.enabled) throw new InvalidClient();
-    if (check.rehashed !== undefined) await this.upgradeSecretHash(clientId, client.secretHash, check.rehashed);
+    if (check.rehashed !== undefined && client.secretHash) await this.upgradeSecretHash(clientId, client.secretHash, check.rehashed);
     return client;
   }
 
@@ -131,6 +146,16 @@ export class ClientsService {
     } catch (e) {
       this.logger.warn(`could not upgrade the secret hash of client ${clientId}: ${String(e)}`);
     }
+  }
+
+  /**
+   * The enabled `private_key_jwt` client `clientId`, whose registered keys will check its
+   * assertion; invalid_client for an unknown, disabled or secret client (all answer the same).
+   */
+  async forAssertion(clientId: string, options: AuthenticateOptions = {}): Promise<CachedClientRecord & { jwks: ClientJwks }> {
+    const client = await this.read(clientId, options.cachedWhenDatabaseDown === true);
+    if (!client || !client.enabled || client.tokenEndpointAuthMethod !== 'private_key_jwt' || !client.jwks) throw new InvalidClient();
+    return client as CachedClientRecord & { jwks: ClientJwks };
   }
 
   /**

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { ConfigError } from '@authmesh/platform';
 import { loadAuthConfig } from './auth.config.js';
 
@@ -67,6 +67,27 @@ describe('auth configuration', () => {
       'AUTH_SEED_CLIENTS: client "samey": generate one with: openssl rand -base64 32',
     ]);
     expect(problems.join('\n')).not.toMatch(/orders-secret|aaaa/);
+  });
+
+  it('seeds a private_key_jwt client from a jwks entry (public members only) and refuses a bad JWKS or both credentials, naming AUTH_SEED_CLIENTS', () => {
+    const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const publicJwk = { ...publicKey.export({ format: 'jwk' }), kid: 'k1', x5c: ['ignored'] };
+    const keyed = { clientId: 'keyed', jwks: { keys: [publicJwk] }, scopes: [], audiences: ['orders'] };
+    const { auth } = loadAuthConfig({ ...valid, AUTH_SEED_CLIENTS: JSON.stringify([keyed]) });
+    const { x5c: _x5c, ...stored } = publicJwk;
+    expect(auth.seedClients).toEqual([{ ...keyed, jwks: { keys: [stored] } }]);
+    const bad = [
+      { ...keyed, clientId: 'leaky', jwks: { keys: [{ ...privateKey.export({ format: 'jwk' }), kid: 'k1' }] } },
+      { ...keyed, clientId: 'both', secret: 'a-long-enough-secret' },
+      { clientId: 'neither', scopes: [], audiences: ['orders'] },
+    ];
+    const problems = problemsOf({ ...valid, AUTH_SEED_CLIENTS: JSON.stringify(bad) });
+    // One line for the variable, every problem in it (the reader's format).
+    expect(problems).toEqual([
+      'AUTH_SEED_CLIENTS: client "leaky": jwks.keys[0] must be a public key (it holds private members: d); ' +
+        'client "both" must have exactly one of secret and jwks; client "neither" must have exactly one of secret and jwks',
+    ]);
+    expect(problems.join('\n')).not.toContain((privateKey.export({ format: 'jwk' }) as { d: string }).d);
   });
 
   it('derives the client catalogue from the user scopes, auth:admin/auth:introspect, the suite services and the seeded clients', () => {

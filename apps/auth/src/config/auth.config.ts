@@ -12,10 +12,13 @@ import { type BaseConfig, type Env, EnvReader, type EnvTable, envSchemas, envVar
 import { type RevocationConfig, readRevocationConfig } from '@authmesh/revocation';
 import { reservedClientIdProblems } from '../clients/client-id-rules.js';
 import { clientSecretProblems } from '../clients/client-secret-rules.js';
+import { type ClientJwks, clientJwksProblems, normalizeClientJwks } from '../oauth/client-jwks.js';
 
 export interface SeedClient {
   clientId: string;
-  secret: string;
+  /** Exactly one of `secret` (client_secret_basic) and `jwks` (private_key_jwt, public keys only). */
+  secret?: string;
+  jwks?: ClientJwks;
   scopes: string[];
   audiences: string[];
   grantTypes?: string[];
@@ -121,15 +124,27 @@ const seedClients = z
   })
   .pipe(
     z.array(
-      z.object({
-        clientId: z.string().regex(CLIENT_ID_PATTERN),
-        // Its strength (clientSecretProblems) is checked below, with the client id to name.
-        secret: z.string(),
-        scopes: z.array(z.string().regex(SCOPE_TOKEN_PATTERN)),
-        audiences: z.array(z.string().min(1)).min(1),
-        grantTypes: z.array(z.enum(CLIENT_GRANT_TYPES)).min(1).optional(),
-      }),
-      'must be a JSON array of { clientId, secret, scopes, audiences, grantTypes? }',
+      z
+        .object({
+          clientId: z.string().regex(CLIENT_ID_PATTERN),
+          // Its strength (clientSecretProblems) is checked in loadAuthConfig, with the client id to name.
+          secret: z.string().optional(),
+          // Checked by clientJwksProblems in loadAuthConfig (the admin API's rules), then normalized.
+          jwks: z.unknown().optional(),
+          scopes: z.array(z.string().regex(SCOPE_TOKEN_PATTERN)),
+          audiences: z.array(z.string().min(1)).min(1),
+          grantTypes: z.array(z.enum(CLIENT_GRANT_TYPES)).min(1).optional(),
+        })
+        .superRefine((c, ctx) => {
+          // A client authenticates one way (RFC 7591 §2 token_endpoint_auth_method): a secret or keys, never both.
+          if ((c.secret === undefined) === (c.jwks === undefined))
+            ctx.addIssue({ code: 'custom', message: `client "${c.clientId}" must have exactly one of secret and jwks` });
+          else if (c.jwks !== undefined)
+            for (const problem of clientJwksProblems(c.jwks))
+              ctx.addIssue({ code: 'custom', message: `client "${c.clientId}": ${problem}` });
+        })
+        .transform(({ jwks, ...c }): SeedClient => (jwks === undefined ? c : { ...c, jwks: normalizeClientJwks(jwks) })),
+      'must be a JSON array of { clientId, secret or jwks, scopes, audiences, grantTypes? }',
     ),
   );
 
@@ -245,7 +260,7 @@ export const AUTH_ENV = {
   }),
   seedClients: envVar.withDefault('AUTH_SEED_CLIENTS', seedClients, '[]', {
     description:
-      'JSON array of `{ clientId, secret, scopes, audiences, grantTypes? }` created or updated at start-up; each secret at least 32 characters and an estimated 128 bits (`openssl rand -base64 32`).',
+      'JSON array of `{ clientId, secret, scopes, audiences, grantTypes? }` created or updated at start-up; each secret at least 32 characters and an estimated 128 bits (`openssl rand -base64 32`); `jwks` (a public JWK Set) instead of `secret` makes a `private_key_jwt` client.',
     secret: true,
   }),
   clientMaxFailures: envVar.withDefault('AUTH_CLIENT_MAX_FAILURES', int(1, 100000), '50', {
@@ -372,8 +387,9 @@ export function loadAuthConfig(env: Env): AuthConfig {
   for (const client of config.auth.seedClients) {
     for (const problem of reservedClientIdProblems(client.clientId, config.auth.userClientId)) reader.problem('AUTH_SEED_CLIENTS', problem);
     // Checked with a fast keyed hash, a seeded secret must be as unguessable as a generated one; the secret itself is never quoted.
-    for (const problem of clientSecretProblems(client.secret))
-      reader.problem('AUTH_SEED_CLIENTS', `client "${client.clientId}": ${problem}`);
+    if (client.secret !== undefined)
+      for (const problem of clientSecretProblems(client.secret))
+        reader.problem('AUTH_SEED_CLIENTS', `client "${client.clientId}": ${problem}`);
   }
   // Verifiers must hold a planned key before it signs: they refetch at the latest after max-age.
   if (config.auth.keys.publishDelaySeconds <= config.auth.jwksMaxAgeSeconds) {

@@ -5,6 +5,7 @@ import { InjectConfig, Public } from '@authmesh/platform';
 import { schemaRef } from '@authmesh/platform';
 import { ApiHeader, ApiNotModifiedResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import type { AuthConfig } from '../config/auth.config.js';
+import { CLIENT_ASSERTION_ALGORITHMS } from '../oauth/client-jwks.js';
 import { Keyring } from './keyring.service.js';
 
 /** JWKS and discovery: what verifiers and clients read to trust and find auth. */
@@ -49,7 +50,10 @@ export class WellKnownController {
 
   private metadata(): Record<string, unknown> {
     const issuer = this.config.auth.issuer;
-    const authMethods = ['client_secret_basic', 'client_secret_post'];
+    // What ClientAuthenticator takes at every /oauth endpoint (RFC 8414 §2): a secret by Basic or in
+    // the body, or an RFC 7523 assertion signed with one of the algorithms its verifier allows.
+    const authMethods = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'];
+    const authAlgs = [...CLIENT_ASSERTION_ALGORITHMS];
     return {
       issuer,
       jwks_uri: `${issuer}/.well-known/jwks.json`,
@@ -59,8 +63,11 @@ export class WellKnownController {
       grant_types_supported: [...GRANT_TYPES_SUPPORTED],
       response_types_supported: [],
       token_endpoint_auth_methods_supported: authMethods,
+      token_endpoint_auth_signing_alg_values_supported: authAlgs,
       revocation_endpoint_auth_methods_supported: authMethods,
+      revocation_endpoint_auth_signing_alg_values_supported: authAlgs,
       introspection_endpoint_auth_methods_supported: authMethods,
+      introspection_endpoint_auth_signing_alg_values_supported: authAlgs,
       scopes_supported: [...new Set([...this.config.auth.userScopes, 'auth:admin'])],
       access_token_signing_alg_values_supported: ['RS256'],
     };

@@ -1,25 +1,45 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { CachedClientRecord } from '../clients/client-record-cache.js';
 import { type AuthenticateOptions, ClientsService } from '../clients/clients.service.js';
+import { CLIENT_ASSERTION_TYPE_JWT_BEARER, ClientAssertionRejected, ClientAssertionVerifier, claimedClientId } from './client-assertion.js';
 import { InvalidClient, InvalidRequest } from './oauth.errors.js';
 import type { OAuthParams } from './oauth-params.js';
 
-export interface PresentedClient {
-  clientId: string;
-  secret: string;
-}
+/** How a request authenticated its client: a secret (RFC 6749 §2.3.1) or a signed assertion (RFC 7523 §2.2). */
+export type PresentedClient =
+  | { method: 'client_secret'; clientId: string; secret: string }
+  | { method: 'private_key_jwt'; clientId: string | undefined; assertion: string };
+
+/** The one public description of a refused assertion, whatever the reason (the reason goes to the log). */
+const ASSERTION_REFUSED = 'Client authentication failed';
 
 /**
  * RFC 6749 §2.3.1 client authentication: HTTP Basic (client_id and secret form-urlencoded, then
- * base64) or `client_id` + `client_secret` in the body; using both is an error (§2.3).
+ * base64) or `client_id` + `client_secret` in the body; or RFC 7523 §2.2 `private_key_jwt`
+ * (`client_assertion_type` + `client_assertion`). Using more than one is an error (§2.3).
  */
 @Injectable()
 export class ClientAuthenticator {
-  constructor(private readonly clients: ClientsService) {}
+  private readonly logger = new Logger('ClientAuthenticator');
+
+  constructor(
+    private readonly clients: ClientsService,
+    @Inject(ClientAssertionVerifier) private readonly assertions: ClientAssertionVerifier,
+  ) {}
 
   presented(authorization: string | undefined, params: OAuthParams): PresentedClient | undefined {
     const bodyId = params.optional('client_id');
     const bodySecret = params.optional('client_secret');
+    const assertionType = params.optional('client_assertion_type');
+    const assertion = params.optional('client_assertion');
+    if (assertionType !== undefined || assertion !== undefined) {
+      // RFC 6749 §2.3: a client MUST NOT use more than one authentication method in each request.
+      if (authorization !== undefined || bodySecret !== undefined) throw new InvalidRequest('Use only one client authentication method');
+      if (assertionType !== CLIENT_ASSERTION_TYPE_JWT_BEARER)
+        throw new InvalidRequest(`client_assertion_type must be ${CLIENT_ASSERTION_TYPE_JWT_BEARER}`);
+      if (assertion === undefined) throw new InvalidRequest('Missing required parameter: client_assertion');
+      return { method: 'private_key_jwt', clientId: bodyId, assertion };
+    }
     if (authorization !== undefined) {
       if (bodySecret !== undefined) throw new InvalidRequest('Use only one client authentication method');
       const match = /^Basic ([A-Za-z0-9+/]+={0,2})$/i.exec(authorization.trim());
@@ -31,7 +51,7 @@ export class ClientAuthenticator {
         const clientId = decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' '));
         const secret = decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' '));
         if (bodyId !== undefined && bodyId !== clientId) throw new InvalidRequest('client_id does not match the authenticated client');
-        return { clientId, secret };
+        return { method: 'client_secret', clientId, secret };
       } catch (e) {
         if (e instanceof InvalidRequest) throw e;
         throw new InvalidClient('Malformed Basic authorization header');
@@ -39,7 +59,7 @@ export class ClientAuthenticator {
     }
     if (bodySecret !== undefined) {
       if (bodyId === undefined) throw new InvalidClient('client_secret without client_id');
-      return { clientId: bodyId, secret: bodySecret };
+      return { method: 'client_secret', clientId: bodyId, secret: bodySecret };
     }
     return undefined;
   }
@@ -48,6 +68,35 @@ export class ClientAuthenticator {
   async require(authorization: string | undefined, params: OAuthParams, options?: AuthenticateOptions): Promise<CachedClientRecord> {
     const presented = this.presented(authorization, params);
     if (!presented) throw new InvalidClient('Client authentication is required');
-    return this.clients.authenticate(presented.clientId, presented.secret, options);
+    if (presented.method === 'client_secret') return this.clients.authenticate(presented.clientId, presented.secret, options);
+    return this.byAssertion(presented.clientId, presented.assertion, options);
+  }
+
+  /**
+   * private_key_jwt: the client is the assertion's `sub` (and `client_id` when sent, RFC 7523 §3
+   * item 2 and RFC 7521 §4.2: it must then be the same client). Every refusal is the same
+   * invalid_client; a secret client, an unknown or disabled one answer exactly as a bad signature.
+   */
+  private async byAssertion(bodyId: string | undefined, assertion: string, options?: AuthenticateOptions): Promise<CachedClientRecord> {
+    let clientId = bodyId;
+    try {
+      const claimed = claimedClientId(assertion);
+      if (clientId !== undefined && claimed !== clientId)
+        throw new ClientAssertionRejected(`sub ${claimed.slice(0, 100)} is not client_id`);
+      clientId = claimed;
+      const client = await this.clients.forAssertion(clientId, options);
+      await this.assertions.verify(assertion, client);
+      return client;
+    } catch (e) {
+      const reason =
+        e instanceof ClientAssertionRejected
+          ? e.reason
+          : e instanceof InvalidClient
+            ? 'no enabled private_key_jwt client of that id'
+            : undefined;
+      if (reason === undefined) throw e; // the database or Redis away: 503, not the client's fault
+      this.logger.warn(`private_key_jwt refused for client ${JSON.stringify((clientId ?? '?').slice(0, 100))}: ${reason}`);
+      throw new InvalidClient(ASSERTION_REFUSED);
+    }
   }
 }

@@ -1,4 +1,8 @@
 import { Module } from '@nestjs/common';
+import { APP_CONFIG, RedisConnection } from '@authmesh/platform';
+import type { AuthConfig } from '../config/auth.config.js';
+import { AssertionReplayStore } from './assertion-replay.store.js';
+import { ClientAssertionVerifier } from './client-assertion.js';
 import { ClientsModule } from '../clients/clients.module.js';
 import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
 import { AuthRevocationModule } from '../revocation/revocation.module.js';
@@ -10,11 +14,28 @@ import { TokenEndpoint } from './token-endpoint.service.js';
 
 /**
  * The OAuth 2.0 endpoints under `/oauth`: token (client_credentials, refresh_token, RFC 8693
- * token exchange), introspect (RFC 7662) and revoke (RFC 7009), with client authentication.
+ * token exchange), introspect (RFC 7662) and revoke (RFC 7009), with client authentication by
+ * secret (RFC 6749 §2.3.1) or private_key_jwt assertion (RFC 7523 §2.2, jtis single-use in Redis).
  */
 @Module({
   imports: [ClientsModule, TokensModule, AuthRevocationModule, RateLimitModule],
   controllers: [OAuthController],
-  providers: [ClientAuthenticator, TokenEndpoint, ClientAuthBudgetInterceptor],
+  providers: [
+    ClientAuthenticator,
+    TokenEndpoint,
+    ClientAuthBudgetInterceptor,
+    { provide: AssertionReplayStore, useFactory: (redis: RedisConnection) => new AssertionReplayStore(redis), inject: [RedisConnection] },
+    {
+      provide: ClientAssertionVerifier,
+      useFactory: (config: AuthConfig, replay: AssertionReplayStore) =>
+        new ClientAssertionVerifier({
+          issuer: config.auth.issuer,
+          tokenEndpoint: `${config.auth.issuer}/oauth/token`,
+          clockToleranceSeconds: config.auth.clockToleranceSeconds,
+          replay,
+        }),
+      inject: [APP_CONFIG, AssertionReplayStore],
+    },
+  ],
 })
 export class OAuthModule {}

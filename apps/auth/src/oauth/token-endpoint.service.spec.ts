@@ -11,6 +11,7 @@ import type { AccessTokenReader } from '../tokens/access-token.reader.js';
 import type { RefreshFamilyEntity } from '../tokens/refresh-token.entity.js';
 import type { RefreshTokensService, TokenPair } from '../tokens/refresh-tokens.service.js';
 import { ClientAuthenticator } from './client-authenticator.js';
+import { ClientAssertionVerifier } from './client-assertion.js';
 import {
   InvalidClient,
   InvalidRequest,
@@ -103,7 +104,15 @@ function endpoint(options: { clients?: ClientEntity[]; tokens?: Record<string, J
   };
   const config = { auth: { issuer: 'https://auth.test', userClientId: USER_CLIENT } } as unknown as AuthConfig;
   const service = new TokenEndpoint(
-    new ClientAuthenticator(clientsService as ClientsService),
+    new ClientAuthenticator(
+      clientsService as ClientsService,
+      new ClientAssertionVerifier({
+        issuer: 'https://auth.test',
+        tokenEndpoint: 'https://auth.test/oauth/token',
+        clockToleranceSeconds: 30,
+        replay: { claim: () => Promise.resolve(true) },
+      }),
+    ),
     issuer as AccessTokenIssuer,
     reader as AccessTokenReader,
     refresh as RefreshTokensService,

@@ -77,6 +77,30 @@ describe('clients create arguments', () => {
     expect(usageMessage(() => parseNewClient('x', { scope: ['a'] }))).toMatch(/--audience .* is required/);
     expect(usageMessage(() => parseNewClient('x', { ...ok, grantType: ['password'] }))).toMatch(/--grant-type "password" is not one of/);
   });
+
+  it('reads --jwks FILE into the body (a private_key_jwt client) and refuses a file holding a private key', () => {
+    const publicKey = { kty: 'EC', crv: 'P-256', x: 'x', y: 'y', kid: 'k1' };
+    const files: Record<string, string> = {
+      'pub.json': JSON.stringify({ keys: [publicKey] }),
+      'priv.json': JSON.stringify({ keys: [{ ...publicKey, d: 'secret-scalar' }] }),
+      'bad.json': '{ nope',
+    };
+    const read = (path: string): string => {
+      if (!(path in files)) throw Object.assign(new Error('no such file'), { code: 'ENOENT' });
+      return files[path]!;
+    };
+    expect(parseNewClient('billing', { ...ok, jwks: 'pub.json' }, read)).toEqual({
+      clientId: 'billing',
+      scopes: ['orders:read'],
+      audiences: ['orders'],
+      jwks: { keys: [publicKey] },
+    });
+    expect(usageMessage(() => parseNewClient('x', { ...ok, jwks: 'priv.json' }, read))).toMatch(
+      /private key material \(d\); register the PUBLIC/,
+    );
+    expect(usageMessage(() => parseNewClient('x', { ...ok, jwks: 'bad.json' }, read))).toMatch(/not JSON/);
+    expect(usageMessage(() => parseNewClient('x', { ...ok, jwks: 'missing.json' }, read))).toMatch(/cannot read it \(ENOENT\)/);
+  });
 });
 
 describe('clients disable', () => {

@@ -8,6 +8,7 @@ import {
   type Revocation,
   SCOPE_TOKEN_PATTERN,
 } from '@authmesh/contracts';
+import { readFileSync } from 'node:fs';
 import { RefusedInputError, UsageError } from './errors.js';
 
 /**
@@ -68,7 +69,8 @@ export function parseRevocation(options: { jti?: string; exp?: string; sub?: str
 /** `clients create`: the same rules as auth's `POST /admin/clients`. */
 export function parseNewClient(
   clientId: string | undefined,
-  options: { scope?: string[]; audience?: string[]; grantType?: string[] },
+  options: { scope?: string[]; audience?: string[]; grantType?: string[]; jwks?: string },
+  readFile: (path: string) => string = (path) => readFileSync(path, 'utf8'),
 ): NewClient {
   const id = parseClientId(clientId);
   const scopes = options.scope ?? [];
@@ -88,7 +90,38 @@ export function parseNewClient(
     if (bad !== undefined) throw new UsageError(`--grant-type "${bad}" is not one of ${CLIENT_GRANT_TYPES.join(', ')}`);
     client.grantTypes = unique(options.grantType);
   }
+  if (options.jwks !== undefined) client.jwks = parseJwksFile(options.jwks, readFile);
   return client;
+}
+
+// Members of a private or symmetric JWK (RFC 7518 §6): a file holding one must never leave this machine.
+const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+
+/**
+ * `--jwks FILE`: the client's PUBLIC JWK Set (private_key_jwt). Auth checks the keys (algorithms,
+ * sizes, kids) with the rules of AUTH_SEED_CLIENTS and answers 400 naming `jwks`; the CLI only
+ * makes sure it is a JWK Set and, above all, that no private key is about to be sent to a server.
+ */
+export function parseJwksFile(path: string, readFile: (path: string) => string): { keys: Record<string, unknown>[] } {
+  let text: string;
+  try {
+    text = readFile(path);
+  } catch (e) {
+    throw new UsageError(`--jwks ${path}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  let jwks: unknown;
+  try {
+    jwks = JSON.parse(text);
+  } catch {
+    throw new UsageError(`--jwks ${path}: not JSON (a JWK Set: { "keys": [ … ] })`);
+  }
+  const keys = (jwks as { keys?: unknown } | null)?.keys;
+  if (!Array.isArray(keys) || keys.some((k) => typeof k !== 'object' || k === null || Array.isArray(k)))
+    throw new UsageError(`--jwks ${path}: not a JWK Set ({ "keys": [ … ] })`);
+  const leaked = (keys as Record<string, unknown>[]).flatMap((k) => PRIVATE_JWK_MEMBERS.filter((m) => m in k));
+  if (leaked.length)
+    throw new UsageError(`--jwks ${path}: holds private key material (${[...new Set(leaked)].join(', ')}); register the PUBLIC keys only`);
+  return { keys: keys as Record<string, unknown>[] };
 }
 
 /** A client id argument. */

@@ -45,12 +45,16 @@ describe('authctl configuration', () => {
   it("defaults the secret to the client's entry of <AUTHMESH_DATA_DIR>/suite-clients.json (what npm start writes)", () => {
     const files: Record<string, string> = {
       '/data/suite-clients.json': JSON.stringify([
-        { clientId: 'orders', secret: 'orders-secret', scopes: [], audiences: ['profiles'] },
+        // npm start's orders is a private_key_jwt client: a jwks entry, no secret.
+        { clientId: 'orders', jwks: { keys: [{ kty: 'EC', kid: 'orders-1' }] }, scopes: [], audiences: ['profiles'] },
         { clientId: 'authctl', secret: SECRET, scopes: ['auth:admin'], audiences: ['auth'] },
       ]),
     };
     const config = loadAuthctlConfig({ AUTHMESH_DATA_DIR: '/data' }, (p) => files[p]);
     expect(config).toMatchObject({ clientId: 'authctl', clientSecret: SECRET, secretSource: '/data/suite-clients.json' });
+    expect(problemsOf({ AUTHMESH_DATA_DIR: '/data', AUTHCTL_CLIENT_ID: 'orders' }, (p) => files[p])).toEqual([
+      'AUTHCTL_CLIENT_SECRET: is required (/data/suite-clients.json gives client "orders" keys (private_key_jwt), not a secret)',
+    ]);
   });
 
   it('an explicit AUTHCTL_CLIENT_SECRET wins over the suite file', () => {

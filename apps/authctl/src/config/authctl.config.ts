@@ -46,7 +46,8 @@ const timeout = z
   .regex(/^\d+$/, 'must be an integer number of milliseconds between 100 and 600000')
   .transform(Number)
   .refine((n) => n >= 100 && n <= 600_000, 'must be an integer number of milliseconds between 100 and 600000');
-const suiteClients = z.array(z.object({ clientId: z.string(), secret: z.string() }).loose());
+// A private_key_jwt entry (orders under `npm start`) has `jwks` and no secret.
+const suiteClients = z.array(z.object({ clientId: z.string(), secret: z.string().optional() }).loose());
 
 /**
  * authctl's variables, declared as data for `docs/configuration.md`. The declarations are
@@ -150,7 +151,8 @@ function secretFromSuiteFile(file: string, clientId: string, readFile: ReadOptio
   const clients = suiteClients.safeParse(parsed);
   if (!clients.success) return { problem: `${file} is not a JSON array of { clientId, secret }` };
   const entry = clients.data.find((c) => c.clientId === clientId);
-  return entry ? entry.secret : { problem: `${file} has no entry for client "${clientId}"` };
+  if (!entry) return { problem: `${file} has no entry for client "${clientId}"` };
+  return entry.secret ?? { problem: `${file} gives client "${clientId}" keys (private_key_jwt), not a secret` };
 }
 
 /** The configuration, parsed on first use and then kept: `--help` and usage errors need none. */

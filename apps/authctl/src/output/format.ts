@@ -92,12 +92,12 @@ export function clientsTable(clients: readonly ClientView[]): string {
   );
 }
 
-/** `clients create`: the secret is shown this once. */
+/** `clients create`: the secret is shown this once; a private_key_jwt client has none. */
 export function createdClientLines(c: CreatedClientView): string {
-  return (
-    `Created client ${c.clientId} (audiences: ${c.audiences.join(' ')}; scopes: ${c.scopes.join(' ') || '-'}; grant types: ${c.grantTypes.join(' ')}).\n` +
-    `Client secret (shown once, store it now): ${c.clientSecret}`
-  );
+  const created = `Created client ${c.clientId} (audiences: ${c.audiences.join(' ')}; scopes: ${c.scopes.join(' ') || '-'}; grant types: ${c.grantTypes.join(' ')}).\n`;
+  if (c.clientSecret === undefined)
+    return `${created}It authenticates with private_key_jwt (keys: ${(c.jwks?.keys ?? []).map((k) => String(k.kid)).join(' ')}); it has no secret.`;
+  return `${created}Client secret (shown once, store it now): ${c.clientSecret}`;
 }
 
 /** `clients disable`. */

@@ -29,6 +29,8 @@ export class ProfilesClientModule {
               tokenUrl: config.tokenUrl,
               clientId: config.clientId,
               clientSecret: config.clientSecret,
+              clientKey: config.clientKey,
+              issuer: config.issuer,
               audience: 'profiles',
               fetchTimeoutMs: config.timeoutMs,
               onBackgroundError: (e) => logger.warn(`background token refresh failed: ${(e as Error).message}`),
