@@ -26,7 +26,7 @@ const RSA = rsaKey('orders-rsa-1');
 const EC = ecKey('reports-ec-1');
 const KEYED = { clientId: 'keyed', jwks: { keys: [RSA.publicJwk] }, scopes: ['profiles:read'], audiences: ['profiles'] };
 const KEYED_EC = { clientId: 'keyed-ec', jwks: { keys: [EC.publicJwk] }, scopes: ['profiles:read'], audiences: ['profiles'] };
-const ADMIN = { clientId: 'ops-admin', secret: 'ops-admin-secret-0123456789', scopes: ['auth:admin'], audiences: ['auth'] };
+const ADMIN = { clientId: 'ops-admin', secret: 'ops-admin-secret-0123456789-abcdefghijklmnop', scopes: ['auth:admin'], audiences: ['auth'] };
 
 interface AssertionOptions {
   key?: SigningKey;
