@@ -77,7 +77,8 @@ describe('scheduled rotation across two auth replicas (e2e: 2 processes, one dat
 
     // Both replicas sign with the new key.
     for (const url of [a, b]) {
-      const token = await clientToken(url, 'orders', topo.secrets.clientSecret('orders'), 'profiles');
+      // The gateway's client (a secret client; orders authenticates by private_key_jwt).
+      const token = await clientToken(url, 'gateway', topo.secrets.clientSecret('gateway'), 'profiles');
       expect(decodeProtectedHeader(token).kid).toBe(next);
     }
   });
