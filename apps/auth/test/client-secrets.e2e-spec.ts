@@ -17,6 +17,14 @@ const SERVICE = {
   scopes: ['orders:read'],
   audiences: ['orders'],
 };
+/** Clients that never authenticate before a budget holds them: a success would make the test's connection peer known to them. */
+const GUESSED = {
+  clientId: `cs-guessed-${run}`,
+  secret: randomBytes(32).toString('base64url'),
+  scopes: ['orders:read'],
+  audiences: ['orders'],
+};
+const GUESSED_AT_ADDRESS = { ...GUESSED, clientId: `cs-guessed2-${run}` };
 const OTHER = {
   clientId: `cs-other-${run}`,
   secret: randomBytes(32).toString('base64url'),
@@ -39,7 +47,7 @@ describe('auth: client secrets (keyed hash, strength rule, failure budgets)', ()
   beforeAll(async () => {
     app = await newAuthApp({
       AUTH_PROXY_SECRET: PROXY_SECRET,
-      AUTH_SEED_CLIENTS: JSON.stringify([ADMIN, SERVICE, OTHER]),
+      AUTH_SEED_CLIENTS: JSON.stringify([ADMIN, SERVICE, OTHER, GUESSED, GUESSED_AT_ADDRESS]),
       AUTH_CLIENT_MAX_FAILURES: '3',
       AUTH_CLIENT_MAX_FAILURES_PER_ADDRESS: '4',
       AUTH_CLIENT_FAILURE_WINDOW_S: '600',
@@ -147,28 +155,58 @@ describe('auth: client secrets (keyed hash, strength rule, failure budgets)', ()
       });
     }
 
-    it("refuses a client's authentication from unknown addresses once it took 3 wrong secrets (429, Retry-After), the right secret too; its known address still gets in", async () => {
-      const known = freshAddress();
-      expect((await clientCredentials(SERVICE.clientId, SERVICE.secret, known)).status).toBe(200);
+    it("refuses a client's authentication once it took 3 wrong secrets (429, Retry-After), the right secret too", async () => {
       // Three guessers, each from an address of its own (a botnet: the per-address budget holds none of them).
       for (let i = 0; i < 3; i++)
-        expect((await clientCredentials(SERVICE.clientId, randomBytes(32).toString('base64url'))).status).toBe(401);
-      await expectTooManyAttempts(await clientCredentials(SERVICE.clientId, randomBytes(32).toString('base64url')));
-      // No oracle: past the budget the right secret from a new address is refused the same way.
-      await expectTooManyAttempts(await clientCredentials(SERVICE.clientId, SERVICE.secret));
-      // The service's own address is not held: nobody can stop a client getting tokens by guessing its secret.
-      expect((await clientCredentials(SERVICE.clientId, SERVICE.secret, known)).status).toBe(200);
+        expect((await clientCredentials(GUESSED.clientId, randomBytes(32).toString('base64url'))).status).toBe(401);
+      await expectTooManyAttempts(await clientCredentials(GUESSED.clientId, randomBytes(32).toString('base64url')));
+      // No oracle: past the budget the right secret is refused the same way.
+      await expectTooManyAttempts(await clientCredentials(GUESSED.clientId, GUESSED.secret));
       // Another client is not affected.
       expect((await clientCredentials(OTHER.clientId, OTHER.secret)).status).toBe(200);
+    });
+
+    it('never holds a client at a connection peer it authenticated from, whatever address that peer forwards (the gateway exchanging for users at a guessed-from address)', async () => {
+      // The service authenticates over this connection peer (127.0.0.1, forwarding some user's address).
+      expect((await clientCredentials(SERVICE.clientId, SERVICE.secret)).status).toBe(200);
+      const guesser = freshAddress();
+      for (let i = 0; i < 4; i++)
+        expect((await clientCredentials(SERVICE.clientId, randomBytes(32).toString('base64url'), guesser)).status).toBe(401);
+      // Both budgets are spent (the client's 3, the address's 4); the service still gets its tokens,
+      // for the guesser's address too: nobody can stop a client getting tokens by guessing its secret.
+      await expectTooManyAttempts(await clientCredentials('nobody-at-all', randomBytes(32).toString('base64url'), guesser));
+      expect((await clientCredentials(SERVICE.clientId, SERVICE.secret, guesser)).status).toBe(200);
+      expect((await clientCredentials(SERVICE.clientId, SERVICE.secret)).status).toBe(200);
     });
 
     it('refuses every client authentication from an address once it took 4 failures over several clients, the right secret too', async () => {
       const guesser = freshAddress();
       const ids = ['nobody-1', 'nobody-2', OTHER.clientId, 'nobody-3'];
       for (const id of ids) expect((await clientCredentials(id, randomBytes(32).toString('base64url'), guesser)).status).toBe(401);
-      await expectTooManyAttempts(await clientCredentials(OTHER.clientId, OTHER.secret, guesser));
-      // Elsewhere the client is fine (one failure of its own, under its budget of 3).
-      expect((await clientCredentials(OTHER.clientId, OTHER.secret)).status).toBe(200);
+      await expectTooManyAttempts(await clientCredentials(GUESSED_AT_ADDRESS.clientId, GUESSED_AT_ADDRESS.secret, guesser));
+      // Elsewhere the client is fine.
+      expect((await clientCredentials(GUESSED_AT_ADDRESS.clientId, GUESSED_AT_ADDRESS.secret)).status).toBe(200);
+    });
+
+    it("never budgets a request that presents no client credential: a public client's refresh and revocation from a spent address are answered", async () => {
+      const guesser = freshAddress();
+      for (let i = 0; i < 4; i++)
+        expect((await clientCredentials(`nobody-${i}`, randomBytes(32).toString('base64url'), guesser)).status).toBe(401);
+      const refresh = form({ grant_type: 'refresh_token', refresh_token: randomBytes(32).toString('base64url'), client_id: 'authmesh' });
+      const refreshed = await fetch(`${app.url}/oauth/token`, {
+        method: 'POST',
+        body: refresh.body,
+        headers: { ...refresh.headers, ...from(guesser) },
+      });
+      expect(refreshed.status).toBe(400);
+      expect(((await refreshed.json()) as { error: string }).error).toBe('invalid_grant');
+      const revoke = form({ token: randomBytes(32).toString('base64url'), client_id: 'authmesh' });
+      const revoked = await fetch(`${app.url}/oauth/revoke`, {
+        method: 'POST',
+        body: revoke.body,
+        headers: { ...revoke.headers, ...from(guesser) },
+      });
+      expect(revoked.status).toBe(200);
     });
 
     it('counts a malformed Basic header against the address', async () => {
@@ -182,7 +220,7 @@ describe('auth: client secrets (keyed hash, strength rule, failure budgets)', ()
         });
         expect(res.status).toBe(401);
       }
-      await expectTooManyAttempts(await clientCredentials(OTHER.clientId, OTHER.secret, guesser));
+      await expectTooManyAttempts(await clientCredentials('nobody-else', randomBytes(32).toString('base64url'), guesser));
     });
   });
 });

@@ -265,7 +265,7 @@ export const AUTH_ENV = {
   }),
   clientMaxFailures: envVar.withDefault('AUTH_CLIENT_MAX_FAILURES', int(1, 100000), '50', {
     description:
-      'Failed client authentications at `/oauth/*` one client may take per window from addresses it has not authenticated from in the last day (then 429).',
+      'Failed secret authentications at `/oauth/*` one client may take per window (then 429, except over a connection peer it authenticated from in the last day).',
   }),
   clientMaxFailuresPerAddress: envVar.withDefault('AUTH_CLIENT_MAX_FAILURES_PER_ADDRESS', int(1, 100000), '20', {
     description: 'Failed client authentications one client address may take per window, over all clients (then 429).',

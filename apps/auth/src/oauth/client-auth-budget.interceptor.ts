@@ -7,9 +7,10 @@ import { InvalidClient } from './oauth.errors.js';
 import { OAuthParams } from './oauth-params.js';
 
 /**
- * Puts client authentication at `/oauth/*` under ClientAuthLimiter's failure budgets, whatever the
- * grant or endpoint: before the handler, a spent budget is refused (429) before any secret is
- * checked; an `invalid_client` answer spends one; a success makes the address known to the client.
+ * Puts client authentication by secret at `/oauth/*` under ClientAuthLimiter's failure budgets,
+ * whatever the grant or endpoint: before the handler, a spent budget is refused (429) before any
+ * secret is checked; an `invalid_client` answer spends one; a success makes the connection peer
+ * known to the client.
  * Around the handler rather than inside ClientsService because the budgets need the client's
  * address, which only the request has.
  */
@@ -24,11 +25,16 @@ export class ClientAuthBudgetInterceptor implements NestInterceptor {
 
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
     const req = context.switchToHttp().getRequest<FastifyRequest>();
-    const clientId = this.presentedClientId(req);
-    await this.limiter.check(clientId, req.ip);
+    const attempt = this.secretAttempt(req);
+    // Nothing to guess: no credential (a public client's refresh or revocation) or an assertion.
+    if (attempt === undefined) return next.handle();
+    const { clientId } = attempt;
+    // The TCP peer, not req.ip (the forwarded address): see ClientAuthLimiter on known peers.
+    const peer = req.socket.remoteAddress ?? req.ip;
+    await this.limiter.check(clientId, req.ip, peer);
     return next.handle().pipe(
       tap(() => {
-        if (clientId !== undefined) this.limiter.recordSuccess(clientId, req.ip).catch((e: unknown) => this.warn(e));
+        if (clientId !== undefined) this.limiter.recordSuccess(clientId, peer).catch((e: unknown) => this.warn(e));
       }),
       catchError((e: unknown) =>
         from(
@@ -40,12 +46,17 @@ export class ClientAuthBudgetInterceptor implements NestInterceptor {
     );
   }
 
-  /** The client id the request authenticates as, if it names one well-formed enough to count against. */
-  private presentedClientId(req: FastifyRequest): string | undefined {
+  /**
+   * The secret authentication this request attempts, with the client id it names when well-formed
+   * enough to count against; `{}` for a malformed one (the handler refuses it, the address's budget
+   * pays); undefined when it presents no credential or an assertion.
+   */
+  private secretAttempt(req: FastifyRequest): { clientId?: string } | undefined {
     try {
-      return this.authenticator.presented(req.headers.authorization, new OAuthParams(req.body))?.clientId;
+      const presented = this.authenticator.presented(req.headers.authorization, new OAuthParams(req.body));
+      return presented?.method === 'client_secret' ? { clientId: presented.clientId } : undefined;
     } catch {
-      return undefined; // malformed: the handler refuses it, and the address's budget pays
+      return {};
     }
   }
 

@@ -31,17 +31,25 @@ const KNOWN_REFRESH_MS = 600_000;
 const KNOWN_MEMORY_MAX = 10_000;
 
 /**
- * Failure budgets of client authentication at `/oauth/*` (a wrong secret, an unknown client, a
- * malformed Basic header — every `invalid_client`), in Redis across auth replicas (memory in
- * single-process mode, and the insurance limiter during a Redis outage), as login's are:
+ * Failure budgets of client authentication by secret at `/oauth/*` (a wrong secret, an unknown
+ * client, a malformed Basic header — every `invalid_client`), in Redis across auth replicas (memory
+ * in single-process mode, and the insurance limiter during a Redis outage), as login's are:
  *
- * - per address, over all clients: AUTH_CLIENT_MAX_FAILURES_PER_ADDRESS per window. Spent, every
- *   client authentication from it is refused before the secret is checked, the right one too, so
- *   a guess past the budget tells nothing.
- * - per client, from the addresses it is not known at: AUTH_CLIENT_MAX_FAILURES per window (many
- *   addresses guessing one client). An address the client authenticated from in the last day
- *   (`CLIENT_KNOWN_ADDRESS_SECONDS`) is not held by it: otherwise anyone could stop `orders` from
- *   getting tokens by sending it wrong secrets (the lockout login's known addresses prevent too).
+ * - per address (the client's address, X-Forwarded-For when the gateway proves it), over all
+ *   clients: AUTH_CLIENT_MAX_FAILURES_PER_ADDRESS per window;
+ * - per client: AUTH_CLIENT_MAX_FAILURES per window (many addresses guessing one client).
+ *
+ * A spent budget refuses the attempt (429) before the secret is checked, the right one too, so a
+ * guess past the budget tells nothing. Except for a client authenticating from a connection peer it
+ * authenticated from in the last day (`CLIENT_KNOWN_ADDRESS_SECONDS`; remembered here and in
+ * Redis): neither budget holds it. Otherwise anyone could stop `orders` from getting tokens by
+ * sending it wrong secrets, or — since the gateway's own token exchanges carry the user's proven
+ * address — stop the gateway exchanging for users at an address a guesser shares (a NAT). The peer
+ * is the TCP peer, not the forwarded address: for the gateway's exchanges it is the gateway itself.
+ * A guesser sending through the gateway shares that peer, so it is held by its own address's budget
+ * only, and only while guessing a client that authenticates from the gateway (the gateway's own:
+ * 256 random bits). Assertions (private_key_jwt) and requests that present no credential (a public
+ * client's refresh or revocation) are never budgeted: nothing there can be guessed.
  *
  * Unlike login's, a budget is only read before the check and spent after a failure, never taken
  * first and given back: a service legitimately sends hundreds of token requests at once (a fleet
@@ -70,17 +78,23 @@ export class ClientAuthLimiter {
     this.known = make('auth:client-known', 1, CLIENT_KNOWN_ADDRESS_SECONDS);
   }
 
-  /** Throws TooManyClientAuthAttempts when a budget this attempt would spend is spent; before any secret is checked. */
-  async check(clientId: string | undefined, address: string): Promise<void> {
+  /**
+   * Throws TooManyClientAuthAttempts when a budget this attempt would spend is spent, before any
+   * secret is checked; never for a client at a connection peer it is known at.
+   */
+  async check(clientId: string | undefined, address: string, peer: string): Promise<void> {
     const client = clientKeyOf(address);
+    const pair = clientId === undefined ? undefined : pairKey(clientId, clientKeyOf(peer));
+    if (pair !== undefined && this.knownHere(pair)) return;
     await this.guard(async () => {
-      const [byAddress, byClient] = await Promise.all([
+      const [byAddress, byClient, known] = await Promise.all([
         this.perAddress.get(client),
         clientId === undefined ? null : this.perClient.get(clientId),
+        pair === undefined ? null : this.known.get(pair),
       ]);
+      if (known !== null) return;
       if (spent(byAddress, this.maxPerAddress)) throw new TooManyClientAuthAttempts(byAddress.msBeforeNext / 1000);
-      if (clientId !== undefined && spent(byClient, this.maxPerClient) && (await this.known.get(pairKey(clientId, client))) === null)
-        throw new TooManyClientAuthAttempts(byClient.msBeforeNext / 1000);
+      if (spent(byClient, this.maxPerClient)) throw new TooManyClientAuthAttempts(byClient.msBeforeNext / 1000);
     });
   }
 
@@ -92,9 +106,9 @@ export class ClientAuthLimiter {
     });
   }
 
-  /** The client authenticated from `address`: the address becomes (stays) known to it. The failures stay counted. */
-  async recordSuccess(clientId: string, address: string): Promise<void> {
-    const pair = pairKey(clientId, clientKeyOf(address));
+  /** The client authenticated over a connection from `peer`: the peer becomes (stays) known to it. The failures stay counted. */
+  async recordSuccess(clientId: string, peer: string): Promise<void> {
+    const pair = pairKey(clientId, clientKeyOf(peer));
     const now = Date.now();
     const last = this.markedAt.get(pair);
     if (last !== undefined && now - last < KNOWN_REFRESH_MS) return;
@@ -103,9 +117,17 @@ export class ClientAuthLimiter {
     try {
       await this.guard(() => this.known.set(pair, 1, CLIENT_KNOWN_ADDRESS_SECONDS));
     } catch (e) {
-      this.markedAt.delete(pair); // not marked: the next success tries again
+      // Not in Redis: the next success tries again; this instance still knows the pair (it saw the
+      // success), which is what keeps the client working through a Redis outage.
+      this.markedAt.set(pair, now - KNOWN_REFRESH_MS);
       throw e;
     }
+  }
+
+  /** Whether this instance saw `pair` authenticate within the last day (no Redis read: also during an outage). */
+  private knownHere(pair: string): boolean {
+    const last = this.markedAt.get(pair);
+    return last !== undefined && Date.now() - last < CLIENT_KNOWN_ADDRESS_SECONDS * 1000;
   }
 
   private async guard<T>(fn: () => Promise<T>): Promise<T> {
