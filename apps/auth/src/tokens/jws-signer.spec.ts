@@ -37,4 +37,10 @@ describe('signRs256Jwt', () => {
     const body = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as object;
     expect(Object.keys(body)).toEqual(Object.keys(claims));
   });
+
+  it('refuses to sign RS256 with a key that is not an RSA private key (an EC key would sign under a header that says RS256)', async () => {
+    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    await expect(signRs256Jwt(header, claims, ec.privateKey)).rejects.toThrow('RS256 needs an RSA private key, not ec');
+    await expect(signRs256Jwt(header, claims, publicKey)).rejects.toThrow('RS256 needs an RSA private key');
+  });
 });

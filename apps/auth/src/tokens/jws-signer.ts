@@ -20,6 +20,10 @@ export interface AccessTokenHeader {
  * for a JWT library to validate here.
  */
 export function signRs256Jwt(header: AccessTokenHeader, claims: Readonly<Record<string, unknown>>, privateKey: KeyObject): Promise<string> {
+  // What jose checked for us: `crypto.sign('sha256', …)` would sign with an EC or Ed25519 key just
+  // as readily, under a header that says RS256 (RFC 8725 §3.1: the key decides the algorithm).
+  if (privateKey.type !== 'private' || privateKey.asymmetricKeyType !== 'rsa')
+    return Promise.reject(new Error(`RS256 needs an RSA private key, not ${privateKey.asymmetricKeyType ?? privateKey.type}`));
   const input = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
   return new Promise((resolve, reject) => {
     sign('sha256', Buffer.from(input), privateKey, (err, signature) =>
