@@ -21,12 +21,24 @@ function ecKey(kid: string): SigningKey {
   return { privateKey, publicJwk: { ...publicKey.export({ format: 'jwk' }), kid } };
 }
 
+/** The same modulus with its low bit cleared: node:crypto still imports it. */
+function evenModulus(n: string): string {
+  const bytes = Buffer.from(n, 'base64url');
+  bytes[bytes.length - 1]! &= 0xfe;
+  return bytes.toString('base64url');
+}
+
 /** Keyed clients: one RSA (RS256 and PS256), one EC (ES256), each registered through AUTH_SEED_CLIENTS. */
 const RSA = rsaKey('orders-rsa-1');
 const EC = ecKey('reports-ec-1');
 const KEYED = { clientId: 'keyed', jwks: { keys: [RSA.publicJwk] }, scopes: ['profiles:read'], audiences: ['profiles'] };
 const KEYED_EC = { clientId: 'keyed-ec', jwks: { keys: [EC.publicJwk] }, scopes: ['profiles:read'], audiences: ['profiles'] };
-const ADMIN = { clientId: 'ops-admin', secret: 'ops-admin-secret-0123456789-abcdefghijklmnop', scopes: ['auth:admin'], audiences: ['auth'] };
+const ADMIN = {
+  clientId: 'ops-admin',
+  secret: 'ops-admin-secret-0123456789-abcdefghijklmnop',
+  scopes: ['auth:admin'],
+  audiences: ['auth'],
+};
 
 interface AssertionOptions {
   key?: SigningKey;
@@ -240,6 +252,10 @@ describe('auth: private_key_jwt client authentication (RFC 7523 §2.2)', () => {
       ],
       ['a symmetric key (oct)', () => ({ keys: [{ kty: 'oct', k: 'c2VjcmV0', kid: 'k' }] })],
       ['an RSA key under 2048 bits', () => ({ keys: [rsaKey('small', 1024).publicJwk] })],
+      // e = 1: a signature equal to the PKCS#1 v1.5 encoding of the hash verifies, anyone forges the client.
+      ['an RSA key with public exponent 1', () => ({ keys: [{ ...RSA.publicJwk, e: 'AQ' }] })],
+      ['an RSA key with public exponent 3', () => ({ keys: [{ ...RSA.publicJwk, e: 'Aw' }] })],
+      ['an RSA key with an even modulus', () => ({ keys: [{ ...RSA.publicJwk, n: evenModulus(RSA.publicJwk.n!) }] })],
       ['a key without kid', () => ({ keys: [{ ...RSA.publicJwk, kid: undefined }] })],
       ['two keys with one kid', () => ({ keys: [RSA.publicJwk, { ...EC.publicJwk, kid: RSA.publicJwk.kid }] })],
       [
