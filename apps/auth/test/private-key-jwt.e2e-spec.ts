@@ -105,6 +105,25 @@ describe('auth: private_key_jwt client authentication (RFC 7523 §2.2)', () => {
     expect(await res.json()).toEqual({ error: 'invalid_client', error_description: 'Client authentication failed' });
   }
 
+  describe('a claimed client id that is no client id is refused before any lookup (a NUL in Postgres text is a 500)', () => {
+    it('refuses an assertion whose unverified sub is "\\u0000" with 401 invalid_client', async () => {
+      await expectInvalidClient(await withAssertion(await assertion(KEYED.clientId, { sub: '\u0000' })));
+      await expectInvalidClient(await withAssertion(await assertion('\u0000')));
+    });
+
+    // A NUL in a body parameter is already invalid_request (OAuthParams); other junk reaches the client-id rule.
+    it('refuses an assertion sent with a body client_id that is no client id ("a b") with 401 invalid_client', async () => {
+      await expectInvalidClient(await withAssertion(await assertion(KEYED.clientId), { client_id: 'a b' }));
+    });
+
+    it('refuses a Basic header (raw or %00-encoded) whose id is "a\\u0000b", and a body client_id "a b", with 401 invalid_client', async () => {
+      const raw = `Basic ${Buffer.from('a\u0000b:some-secret').toString('base64')}`;
+      await expectInvalidClient(await token({}, { authorization: raw }));
+      await expectInvalidClient(await token({}, { authorization: basic('a\u0000b', 'some-secret') }));
+      await expectInvalidClient(await token({ client_id: 'a b', client_secret: 'some-secret' }));
+    });
+  });
+
   it('issues a client-credentials token to a client authenticated by a private_key_jwt assertion', async () => {
     const res = await withAssertion(await assertion(KEYED.clientId));
     expect(res.status).toBe(200);
