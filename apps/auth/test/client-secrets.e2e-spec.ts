@@ -1,6 +1,8 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { hash as argon2Hash } from '@node-rs/argon2';
 import pg from 'pg';
+import { jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
 import { ConfigError, forwardedForProof, startApp } from '@authmesh/platform';
 import type { TestApp } from '@authmesh/testing';
 import { authApp } from '../src/auth.app.js';
@@ -105,6 +107,30 @@ describe('auth: client secrets (keyed hash, strength rule, failure budgets)', ()
       expect((await clientCredentials(legacy.clientId, legacy.secret, address)).status).toBe(200);
       expect((await clientCredentials(legacy.clientId, `${legacy.secret}x`)).status).toBe(401);
       expect(await storedHash(legacy.clientId)).toBe(upgraded);
+    });
+
+    it('keeps the argon2 hash of a legacy secret that fails the 128-bit rule, and warns naming the client, never the secret', async () => {
+      // 16 characters: what AUTH_SEED_CLIENTS accepted before the rule; under the fast hash it would fall to a dictionary.
+      const weak = { clientId: `cs-weak-${run}`, secret: 'orders-secret-16' };
+      const argon2 = await argon2Hash(weak.secret, { algorithm: 2, memoryCost: 19 * 1024, timeCost: 2, parallelism: 1 });
+      await query("INSERT INTO clients (client_id, secret_hash, scopes, audiences) VALUES ($1, $2, '{orders:read}', '{orders}')", [
+        weak.clientId,
+        argon2,
+      ]);
+      const warn = jest.spyOn(Logger.prototype, 'warn');
+      try {
+        const address = freshAddress();
+        expect((await clientCredentials(weak.clientId, weak.secret, address)).status).toBe(200);
+        expect(await storedHash(weak.clientId)).toBe(argon2);
+        expect((await clientCredentials(weak.clientId, weak.secret, address)).status).toBe(200);
+        expect(await storedHash(weak.clientId)).toBe(argon2);
+        const lines = warn.mock.calls.map((c) => String(c[0])).filter((l) => l.includes(weak.clientId));
+        expect(lines).toHaveLength(1);
+        expect(lines[0]).toMatch(/rotate/);
+        expect(lines[0]).not.toContain(weak.secret);
+      } finally {
+        warn.mockRestore();
+      }
     });
   });
 

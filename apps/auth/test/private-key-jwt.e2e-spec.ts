@@ -21,12 +21,24 @@ function ecKey(kid: string): SigningKey {
   return { privateKey, publicJwk: { ...publicKey.export({ format: 'jwk' }), kid } };
 }
 
+/** The same modulus with its low bit cleared: node:crypto still imports it. */
+function evenModulus(n: string): string {
+  const bytes = Buffer.from(n, 'base64url');
+  bytes[bytes.length - 1]! &= 0xfe;
+  return bytes.toString('base64url');
+}
+
 /** Keyed clients: one RSA (RS256 and PS256), one EC (ES256), each registered through AUTH_SEED_CLIENTS. */
 const RSA = rsaKey('orders-rsa-1');
 const EC = ecKey('reports-ec-1');
 const KEYED = { clientId: 'keyed', jwks: { keys: [RSA.publicJwk] }, scopes: ['profiles:read'], audiences: ['profiles'] };
 const KEYED_EC = { clientId: 'keyed-ec', jwks: { keys: [EC.publicJwk] }, scopes: ['profiles:read'], audiences: ['profiles'] };
-const ADMIN = { clientId: 'ops-admin', secret: 'ops-admin-secret-0123456789-abcdefghijklmnop', scopes: ['auth:admin'], audiences: ['auth'] };
+const ADMIN = {
+  clientId: 'ops-admin',
+  secret: 'ops-admin-secret-0123456789-abcdefghijklmnop',
+  scopes: ['auth:admin'],
+  audiences: ['auth'],
+};
 
 interface AssertionOptions {
   key?: SigningKey;
@@ -92,6 +104,25 @@ describe('auth: private_key_jwt client authentication (RFC 7523 §2.2)', () => {
     expect(res.headers.get('cache-control')).toBe('no-store');
     expect(await res.json()).toEqual({ error: 'invalid_client', error_description: 'Client authentication failed' });
   }
+
+  describe('a claimed client id that is no client id is refused before any lookup (a NUL in Postgres text is a 500)', () => {
+    it('refuses an assertion whose unverified sub is "\\u0000" with 401 invalid_client', async () => {
+      await expectInvalidClient(await withAssertion(await assertion(KEYED.clientId, { sub: '\u0000' })));
+      await expectInvalidClient(await withAssertion(await assertion('\u0000')));
+    });
+
+    // A NUL in a body parameter is already invalid_request (OAuthParams); other junk reaches the client-id rule.
+    it('refuses an assertion sent with a body client_id that is no client id ("a b") with 401 invalid_client', async () => {
+      await expectInvalidClient(await withAssertion(await assertion(KEYED.clientId), { client_id: 'a b' }));
+    });
+
+    it('refuses a Basic header (raw or %00-encoded) whose id is "a\\u0000b", and a body client_id "a b", with 401 invalid_client', async () => {
+      const raw = `Basic ${Buffer.from('a\u0000b:some-secret').toString('base64')}`;
+      await expectInvalidClient(await token({}, { authorization: raw }));
+      await expectInvalidClient(await token({}, { authorization: basic('a\u0000b', 'some-secret') }));
+      await expectInvalidClient(await token({ client_id: 'a b', client_secret: 'some-secret' }));
+    });
+  });
 
   it('issues a client-credentials token to a client authenticated by a private_key_jwt assertion', async () => {
     const res = await withAssertion(await assertion(KEYED.clientId));
@@ -240,6 +271,10 @@ describe('auth: private_key_jwt client authentication (RFC 7523 §2.2)', () => {
       ],
       ['a symmetric key (oct)', () => ({ keys: [{ kty: 'oct', k: 'c2VjcmV0', kid: 'k' }] })],
       ['an RSA key under 2048 bits', () => ({ keys: [rsaKey('small', 1024).publicJwk] })],
+      // e = 1: a signature equal to the PKCS#1 v1.5 encoding of the hash verifies, anyone forges the client.
+      ['an RSA key with public exponent 1', () => ({ keys: [{ ...RSA.publicJwk, e: 'AQ' }] })],
+      ['an RSA key with public exponent 3', () => ({ keys: [{ ...RSA.publicJwk, e: 'Aw' }] })],
+      ['an RSA key with an even modulus', () => ({ keys: [{ ...RSA.publicJwk, n: evenModulus(RSA.publicJwk.n!) }] })],
       ['a key without kid', () => ({ keys: [{ ...RSA.publicJwk, kid: undefined }] })],
       ['two keys with one kid', () => ({ keys: [RSA.publicJwk, { ...EC.publicJwk, kid: RSA.publicJwk.kid }] })],
       [

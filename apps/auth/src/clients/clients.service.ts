@@ -45,6 +45,8 @@ function credentialColumns(spec: ClientSpec): Pick<ClientEntity, 'tokenEndpointA
 @Injectable()
 export class ClientsService {
   private readonly logger = new Logger('Clients');
+  /** Clients already warned about a weak legacy secret (bounded by the number of clients). */
+  private readonly weakLegacyWarned = new Set<string>();
   /** Whether the cache may be trusted now: false while the revocation feed that invalidates it is not synced and fresh. */
   private cacheListening: () => boolean = () => false;
 
@@ -131,6 +133,7 @@ export class ClientsService {
     const check = await this.hasher.verify(clientId, client?.secretHash ?? undefined, secret);
     if (!check.ok || !client || !client.enabled) throw new InvalidClient();
     if (check.rehashed !== undefined && client.secretHash) await this.upgradeSecretHash(clientId, client.secretHash, check.rehashed);
+    if (check.weakLegacy) this.warnWeakLegacySecret(clientId);
     return client;
   }
 
@@ -146,6 +149,18 @@ export class ClientsService {
     } catch (e) {
       this.logger.warn(`could not upgrade the secret hash of client ${clientId}: ${String(e)}`);
     }
+  }
+
+  /**
+   * Once per client and process (not on every token request): its legacy argon2 row holds a secret
+   * that fails the 128-bit rule, so it is not moved to the fast hash. Names the client, never the secret.
+   */
+  private warnWeakLegacySecret(clientId: string): void {
+    if (this.weakLegacyWarned.has(clientId)) return;
+    this.weakLegacyWarned.add(clientId);
+    this.logger.warn(
+      `client ${clientId} authenticates with a secret too weak for the HMAC hash (under 128 bits); its argon2 hash is kept: rotate its secret`,
+    );
   }
 
   /**

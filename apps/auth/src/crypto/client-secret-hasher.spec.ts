@@ -57,6 +57,12 @@ describe('ClientSecretHasher (HMAC-SHA-256 under a key derived from AUTH_KEK)', 
     await expect(h.verify('orders', legacy, 'not-the-secret')).resolves.toEqual({ ok: false });
   });
 
+  it('keeps a legacy argon2id row whose secret fails the 128-bit rule: no HMAC form to store, weakLegacy', async () => {
+    const weak = 'orders-secret-16';
+    const legacy = await argon2Hash(weak, { algorithm: 2, memoryCost: 19 * 1024, timeCost: 2, parallelism: 1 });
+    await expect(hasherUnder().verify('orders', legacy, weak)).resolves.toEqual({ ok: true, weakLegacy: true });
+  });
+
   it('never throws on a malformed stored value: it is a wrong secret', async () => {
     const h = hasherUnder();
     const mac = h.hash('orders', SECRET).split('$')[2]!;

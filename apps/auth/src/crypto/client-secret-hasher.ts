@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { InjectConfig } from '@authmesh/platform';
+import { clientSecretProblems } from '../clients/client-secret-rules.js';
 import type { AuthConfig } from '../config/auth.config.js';
 import { SecretHasher } from './secrets.js';
 
@@ -17,8 +18,12 @@ export const CLIENT_SECRET_KEY_INFO = 'authmesh/client-secret-hmac/v1';
 const MAC_BYTES = 32;
 const MAC_BASE64URL = /^[A-Za-z0-9_-]{43}$/;
 
-/** What a check found: wrong, or right (with the HMAC form to store when the row held a legacy argon2 hash). */
-export type ClientSecretCheck = { readonly ok: false } | { readonly ok: true; readonly rehashed?: string };
+/**
+ * What a check found: wrong, or right — with the HMAC form to store when the row held a legacy
+ * argon2 hash of a strong secret, or `weakLegacy` when it held one of a secret too weak for the
+ * fast hash (the row stays argon2; the operator must rotate it).
+ */
+export type ClientSecretCheck = { readonly ok: false } | { readonly ok: true; readonly rehashed?: string; readonly weakLegacy?: true };
 
 /**
  * Client secrets under a keyed fast hash: HMAC-SHA-256(k, clientId NUL secret), k derived from
@@ -62,6 +67,10 @@ export class ClientSecretHasher {
   async verify(clientId: string, stored: string | undefined, secret: string): Promise<ClientSecretCheck> {
     if (stored !== undefined && stored.startsWith('$argon2')) {
       if (!(await this.legacy.verify(stored, secret))) return { ok: false };
+      // Legacy rows predate the 128-bit rule (seeded secrets needed 16 characters): under the fast
+      // hash a weak one falls to a dictionary run by whoever holds a dump and the KEK. It keeps
+      // its slow argon2 hash until the operator rotates it (ClientsService warns).
+      if (clientSecretProblems(secret).length > 0) return { ok: true, weakLegacy: true };
       return { ok: true, rehashed: this.hash(clientId, secret) };
     }
     // Same work for a known and an unknown client: one parse, one HMAC, one constant-time compare of 32 bytes.

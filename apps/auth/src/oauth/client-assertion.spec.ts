@@ -84,4 +84,10 @@ describe('ClientAssertionVerifier (clock injected)', () => {
     expect(claimedClientId('eyJhbGciOiJub25lIn0.eyJzdWIiOiJvcmRlcnMifQ.')).toBe('orders');
     expect(() => claimedClientId('not a jwt')).toThrow(ClientAssertionRejected);
   });
+
+  it('refuses a claimed client id that is no client id (a NUL, junk) before anything looks it up', () => {
+    const unsigned = (sub: string): string => `eyJhbGciOiJub25lIn0.${Buffer.from(JSON.stringify({ sub })).toString('base64url')}.`;
+    for (const sub of ['\u0000', 'a\u0000b', 'a b', 'x'.repeat(65)])
+      expect(() => claimedClientId(unsigned(sub))).toThrow(new ClientAssertionRejected('sub is not a well-formed client id'));
+  });
 });

@@ -1,4 +1,5 @@
 import { type JWTPayload, createLocalJWKSet, decodeJwt, errors, jwtVerify } from 'jose';
+import { CLIENT_ID_PATTERN } from '@authmesh/contracts';
 import { CLIENT_ASSERTION_ALGORITHMS, type ClientJwks } from './client-jwks.js';
 
 /** RFC 7523 §2.2: the `client_assertion_type` of a JWT client assertion. */
@@ -36,7 +37,8 @@ export interface ClientAssertionVerifierOptions {
 
 /**
  * The client id an assertion says it is from (`sub`, RFC 7523 §3 item 2), read WITHOUT verifying
- * it: only to find the keys to verify it with. Everything it says is checked by `verify` after.
+ * it: only to find the keys to verify it with, so it must be a well-formed client id
+ * (CLIENT_ID_PATTERN). Everything it says is checked by `verify` after.
  */
 export function claimedClientId(assertion: string): string {
   if (assertion.length > MAX_CLIENT_ASSERTION_LENGTH)
@@ -48,6 +50,8 @@ export function claimedClientId(assertion: string): string {
     throw new ClientAssertionRejected(`not a JWT: ${(e as Error).message}`);
   }
   if (typeof payload.sub !== 'string' || payload.sub === '') throw new ClientAssertionRejected('no sub');
+  // Unverified input about to be looked up: a NUL would reach Postgres (a 500), junk the caches.
+  if (!CLIENT_ID_PATTERN.test(payload.sub)) throw new ClientAssertionRejected('sub is not a well-formed client id');
   return payload.sub;
 }
 

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { CLIENT_ID_PATTERN } from '@authmesh/contracts';
 import type { CachedClientRecord } from '../clients/client-record-cache.js';
 import { type AuthenticateOptions, ClientsService } from '../clients/clients.service.js';
 import { CLIENT_ASSERTION_TYPE_JWT_BEARER, ClientAssertionRejected, ClientAssertionVerifier, claimedClientId } from './client-assertion.js';
@@ -12,6 +13,16 @@ export type PresentedClient =
 
 /** The one public description of a refused assertion, whatever the reason (the reason goes to the log). */
 const ASSERTION_REFUSED = 'Client authentication failed';
+
+/**
+ * A claimed client id that no client can have (CLIENT_ID_PATTERN) is refused before any lookup:
+ * a NUL or other junk would otherwise reach Postgres (which refuses a NUL in text: a 500) and the
+ * caches. It answers as an unknown client does: invalid_client, the fixed message.
+ */
+function wellFormedClientId(clientId: string): string {
+  if (!CLIENT_ID_PATTERN.test(clientId)) throw new InvalidClient();
+  return clientId;
+}
 
 /**
  * RFC 6749 §2.3.1 client authentication: HTTP Basic (client_id and secret form-urlencoded, then
@@ -38,7 +49,7 @@ export class ClientAuthenticator {
       if (assertionType !== CLIENT_ASSERTION_TYPE_JWT_BEARER)
         throw new InvalidRequest(`client_assertion_type must be ${CLIENT_ASSERTION_TYPE_JWT_BEARER}`);
       if (assertion === undefined) throw new InvalidRequest('Missing required parameter: client_assertion');
-      return { method: 'private_key_jwt', clientId: bodyId, assertion };
+      return { method: 'private_key_jwt', clientId: bodyId === undefined ? undefined : wellFormedClientId(bodyId), assertion };
     }
     if (authorization !== undefined) {
       if (bodySecret !== undefined) throw new InvalidRequest('Use only one client authentication method');
@@ -47,19 +58,20 @@ export class ClientAuthenticator {
       const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
       const colon = decoded.indexOf(':');
       if (colon < 1) throw new InvalidClient('Malformed Basic authorization header');
+      let clientId: string;
+      let secret: string;
       try {
-        const clientId = decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' '));
-        const secret = decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' '));
-        if (bodyId !== undefined && bodyId !== clientId) throw new InvalidRequest('client_id does not match the authenticated client');
-        return { method: 'client_secret', clientId, secret };
-      } catch (e) {
-        if (e instanceof InvalidRequest) throw e;
+        clientId = decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' '));
+        secret = decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' '));
+      } catch {
         throw new InvalidClient('Malformed Basic authorization header');
       }
+      if (bodyId !== undefined && bodyId !== clientId) throw new InvalidRequest('client_id does not match the authenticated client');
+      return { method: 'client_secret', clientId: wellFormedClientId(clientId), secret };
     }
     if (bodySecret !== undefined) {
       if (bodyId === undefined) throw new InvalidClient('client_secret without client_id');
-      return { method: 'client_secret', clientId: bodyId, secret: bodySecret };
+      return { method: 'client_secret', clientId: wellFormedClientId(bodyId), secret: bodySecret };
     }
     return undefined;
   }

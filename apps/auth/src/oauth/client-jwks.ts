@@ -25,6 +25,11 @@ const MAX_RSA_BITS = 8192;
 // Members of private or symmetric keys (RFC 7518 §6.2.2, §6.3.2, §6.4.1): a JWKS holding one leaked a secret.
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
 const KID_PATTERN = /^[\x21-\x7e]{1,128}$/;
+// RSA public exponent bounds (RFC 7518 §6.3.1 via NIST SP 800-56B §6.2.1: odd, 65537 ≤ e < 2^256).
+// e = 1 makes a signature equal to its own PKCS#1 v1.5 encoding verify: anyone could forge the
+// client's assertions. Small e (3) invites Bleichenbacher-style forgeries against lax verifiers.
+const MIN_RSA_EXPONENT = 65537n;
+const MAX_RSA_EXPONENT = 1n << 256n;
 
 /**
  * Everything wrong with a JWKS a client registers (empty: none), one sentence each, for a 400
@@ -64,13 +69,19 @@ export function clientJwksProblems(value: unknown): string[] {
     if (jwk.kty === 'RSA') {
       if (jwk.alg !== undefined && jwk.alg !== 'RS256' && jwk.alg !== 'PS256')
         problems.push(`${at}.alg must be RS256 or PS256 for an RSA key`);
-      const bits = importedBits(jwk, { kty: 'RSA', n: jwk.n, e: jwk.e });
-      if (bits === undefined) problems.push(`${at} is not a valid RSA public key (n, e)`);
+      const details = importedDetails(jwk, { kty: 'RSA', n: jwk.n, e: jwk.e });
+      const bits = details?.modulusLength;
+      const e = details?.publicExponent;
+      if (bits === undefined || e === undefined) problems.push(`${at} is not a valid RSA public key (n, e)`);
       else if (bits < MIN_RSA_BITS || bits > MAX_RSA_BITS)
         problems.push(`${at} must be an RSA key of ${MIN_RSA_BITS}-${MAX_RSA_BITS} bits (got ${bits})`);
+      else if (e % 2n === 0n || e < MIN_RSA_EXPONENT || e >= MAX_RSA_EXPONENT)
+        problems.push(`${at}.e must be an odd RSA exponent of at least 65537 and below 2^256`);
+      // node:crypto imports an even modulus; it is no product of two odd primes (NIST SP 800-56B §6.4.2.2).
+      else if (!modulusIsOdd(jwk.n as string)) problems.push(`${at}.n must be an odd RSA modulus`);
     } else if (jwk.kty === 'EC') {
       if (jwk.crv !== 'P-256') problems.push(`${at}.crv must be P-256`);
-      else if (importedBits(jwk, { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y }) === undefined)
+      else if (importedDetails(jwk, { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y }) === undefined)
         problems.push(`${at} is not a valid P-256 public key (x, y)`);
       if (jwk.alg !== undefined && jwk.alg !== 'ES256') problems.push(`${at}.alg must be ES256 for a P-256 key`);
     } else problems.push(`${at}.kty must be RSA or EC`);
@@ -89,14 +100,26 @@ export function normalizeClientJwks(value: unknown): ClientJwks {
   return { keys };
 }
 
-/** The key size of a public JWK node:crypto accepts (bits), or undefined when it refuses it. */
-function importedBits(jwk: Record<string, unknown>, material: Record<string, unknown>): number | undefined {
+/** What node:crypto reports of a public JWK it accepts (size, RSA exponent), or undefined when it refuses it. */
+function importedDetails(
+  jwk: Record<string, unknown>,
+  material: Record<string, unknown>,
+): { modulusLength: number; publicExponent?: bigint } | undefined {
   if (Object.values(material).some((v) => typeof v !== 'string')) return undefined;
   try {
     const key = createPublicKey({ key: material as { kty: string }, format: 'jwk' });
     if (key.type !== 'public') return undefined;
-    return key.asymmetricKeyDetails?.modulusLength ?? (jwk.kty === 'EC' ? 256 : undefined);
+    const details = key.asymmetricKeyDetails;
+    const modulusLength = details?.modulusLength ?? (jwk.kty === 'EC' ? 256 : undefined);
+    if (modulusLength === undefined) return undefined;
+    return { modulusLength, ...(details?.publicExponent !== undefined ? { publicExponent: details.publicExponent } : {}) };
   } catch {
     return undefined;
   }
+}
+
+/** Whether a base64url modulus (big-endian, RFC 7518 §6.3.1.1) is odd: the low bit of its last byte. */
+function modulusIsOdd(n: string): boolean {
+  const bytes = Buffer.from(n, 'base64url');
+  return bytes.length > 0 && (bytes[bytes.length - 1]! & 1) === 1;
 }

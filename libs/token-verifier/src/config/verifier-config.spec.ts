@@ -1,5 +1,5 @@
 import { ConfigError, EnvReader } from '@authmesh/platform';
-import { readVerifierConfig } from './verifier-config.js';
+import { readVerifierConfig, verifierConfigFrom } from './verifier-config.js';
 
 function read(env: Record<string, string>) {
   const reader = new EnvReader(env);
@@ -63,5 +63,12 @@ describe('readVerifierConfig', () => {
     expect(error).toBeInstanceOf(ConfigError);
     const names = error!.problems.map((p) => p.split(':')[0]);
     expect(names).toEqual(expect.arrayContaining(['AUTH_ISSUER', 'AUTH_JWKS_URI', 'JWT_CLOCK_TOLERANCE_S', 'AUTH_AUDIENCE']));
+  });
+});
+
+describe('verifierConfigFrom', () => {
+  it('takes the audience from its argument, over an AUTH_AUDIENCE in env (no token minted for another service passes)', () => {
+    const config = verifierConfigFrom({ AUTH_ISSUER: 'http://127.0.0.1:3001', AUTH_AUDIENCE: 'orders' }, 'billing');
+    expect(config.audience).toBe('billing');
   });
 });

@@ -78,13 +78,16 @@ export function readVerifierConfig(reader: EnvReader, app: AppName | (string & {
 /**
  * The verifier's configuration of a service outside this repository, from its environment (the
  * same variables, defaults and checks as ours: AUTH_ISSUER, AUTH_JWKS_URI, JWT_CLOCK_TOLERANCE_S…);
- * throws a ConfigError naming every bad variable at once.
+ * throws a ConfigError naming every bad variable at once. The audience is `audience`, whatever
+ * AUTH_AUDIENCE says.
  *
  * @example
  * TokenVerifierModule.forRoot(verifierConfigFrom(process.env, 'billing'))
  */
 export function verifierConfigFrom(env: Readonly<Record<string, string | undefined>>, audience: string): VerifierConfig {
-  const reader = new EnvReader({ AUTH_AUDIENCE: audience, ...env });
+  // The argument wins over an AUTH_AUDIENCE in env: a process running two verifiers (or one that
+  // inherited another service's environment) must not accept tokens minted for someone else.
+  const reader = new EnvReader({ ...env, AUTH_AUDIENCE: audience });
   const verifier = readVerifierConfig(reader, audience);
   return reader.finish(audience, { verifier }).verifier;
 }
