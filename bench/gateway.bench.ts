@@ -54,13 +54,13 @@ const ISSUER = 'http://auth.bench';
 const PASSWORD = 'a long bench passphrase';
 const ORDERS_CLIENT = {
   clientId: 'orders',
-  secret: randomBytes(18).toString('base64url'),
+  secret: randomBytes(32).toString('base64url'),
   scopes: ['profiles:read'],
   audiences: ['profiles'],
 };
 const GATEWAY_CLIENT = {
   clientId: 'gateway',
-  secret: randomBytes(18).toString('base64url'),
+  secret: randomBytes(32).toString('base64url'),
   scopes: ['orders:read', 'orders:write', 'profiles:read', 'profiles:write'],
   audiences: ['orders', 'profiles'],
   grantTypes: [...CLIENT_GRANT_TYPES],
