@@ -171,7 +171,7 @@ async function main(): Promise<void> {
           notes: [
             `Peak RSS while the tokens were sent (sampled every 250 ms): ${peak.toFixed(1)} MiB. One run: RSS is a level, not a rate, and one run takes most of the bench’s 3 minutes (signing ${TOKENS.toLocaleString('en-US')} RSA-2048 tokens is the cost).`,
             `orders at its defaults (verified-token cache of 10,000 entries, real Redis ${new URL(REDIS_URL).host} for the revocation mirror, the bench writing the empty blocklist’s seed marker) but JWT_CLOCK_TOLERANCE_S=${TOLERANCE_S}. RSS is VmRSS of /proc/<pid>/status; the heap figures are orders’ own nodejs_heap_size_* metrics.`,
-            'The verified-token cache (lru-cache, max 10,000, TTL to exp + tolerance) drops an expired entry when it is read or pushed out by a new one, not on a timer: after expiry without traffic the entries are still held; the trickle replaces some of them. V8 keeps freed heap pages for a while, so RSS falls later than the heap does.',
+            'The verified-token cache (lru-cache, max 10,000, TTL to exp + tolerance) drops an expired entry when it is read or pushed out, and sweeps every expired one when it stores a token at most once a minute (no timer): after expiry without traffic the entries are still held, the trickle’s first new token sweeps them. V8 keeps freed heap pages for a while, so RSS falls later than the heap does.',
           ],
         },
       ],
