@@ -82,7 +82,6 @@ describe('the packed libraries in a Nest app outside the repository (e2e)', () =
       env: {
         PATH: process.env.PATH,
         AUTH_ISSUER: 'http://auth.test',
-        AUTH_AUDIENCE: 'orders', // one of a login token's audiences
         AUTH_JWKS_URI: `${auth.url}/.well-known/jwks.json`,
         REDIS_URL: testRedisUrl(),
       },

@@ -23,7 +23,8 @@ Req()(PassportController.prototype, 'me', 0);
 Reflect.decorate([Controller('passport'), UseGuards(AuthGuard('authmesh'))], PassportController);
 
 const env = process.env;
-const verifier = verifierConfigFrom(env, 'consumer');
+// Its audience: a login token's (`orders` is one of them); an AUTH_AUDIENCE in env would not change it.
+const verifier = verifierConfigFrom(env, 'orders');
 const revocation = RevocationModule.forVerifier({ ...revocationConfigFrom(env), clockToleranceSeconds: verifier.clockToleranceSeconds });
 
 class AppModule {}
