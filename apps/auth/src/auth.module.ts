@@ -24,6 +24,10 @@ import { UnlockTokens1764000000040 } from './migrations/1764000000040-unlock-tok
 import { RevocationLedger1764000000050 } from './migrations/1764000000050-revocation-ledger.js';
 import { RevocationStreamIds1764000000060 } from './migrations/1764000000060-revocation-stream-ids.js';
 import { ClientJwks1764000000070 } from './migrations/1764000000070-client-jwks.js';
+import { AuthorizationCodeFlow1764000000080 } from './migrations/1764000000080-authorization-code-flow.js';
+import { AuthorizationCodeEntity } from './authorize/authorization-code.entity.js';
+import { ConsentEntity } from './authorize/consent.entity.js';
+import { SsoSessionEntity } from './authorize/sso-session.entity.js';
 import { OAuthModule } from './oauth/oauth.module.js';
 import { ExchangedTokenEntity } from './revocation/exchanged-token.entity.js';
 import { RevocationMirrorModule } from './revocation/revocation-mirror.module.js';
@@ -45,6 +49,9 @@ const ENTITIES = [
   ExchangedTokenEntity,
   EmailVerificationTokenEntity,
   UnlockTokenEntity,
+  AuthorizationCodeEntity,
+  SsoSessionEntity,
+  ConsentEntity,
 ];
 const MIGRATIONS = [
   InitialSchema1764000000000,
@@ -57,6 +64,7 @@ const MIGRATIONS = [
   RevocationLedger1764000000050,
   RevocationStreamIds1764000000060,
   ClientJwks1764000000070,
+  AuthorizationCodeFlow1764000000080,
 ];
 
 /**

@@ -1,7 +1,7 @@
 import type { OpenApiSpec } from '@authmesh/platform';
 import { SCOPES_KEY } from '@authmesh/token-verifier';
 import type { SchemaObject } from '@nestjs/swagger';
-import { CLIENT_GRANT_TYPES, GRANT_TOKEN_EXCHANGE, TOKEN_TYPE_ACCESS_TOKEN } from '@authmesh/contracts';
+import { GRANT_TOKEN_EXCHANGE, GRANT_TYPES_SUPPORTED, TOKEN_TYPE_ACCESS_TOKEN } from '@authmesh/contracts';
 import type { AuthConfig } from './config/auth.config.js';
 
 /** The security scheme of a confidential client at the OAuth endpoints (RFC 6749 §2.3.1). */
@@ -46,7 +46,7 @@ const AUTH_SCHEMAS: Record<string, SchemaObject> = {
     description: 'RFC 6749 §4.4 / §6 and RFC 8693 §2.1 parameters; unknown parameters are ignored, none may repeat.',
     required: ['grant_type'],
     properties: {
-      grant_type: { type: 'string', enum: ['refresh_token', ...CLIENT_GRANT_TYPES] },
+      grant_type: { type: 'string', enum: [...GRANT_TYPES_SUPPORTED] },
       refresh_token: OAUTH_PARAM('grant_type=refresh_token.'),
       scope: OAUTH_PARAM('Space-separated; a subset of what the client (or the refresh family) holds.'),
       audience: OAUTH_PARAM('client_credentials and token exchange: the service the token is for.'),

@@ -62,8 +62,16 @@ export interface ClientView {
   scopes: string[];
   audiences: string[];
   grantTypes: string[];
-  /** `client_secret_basic` (a secret, by Basic or in the body) or `private_key_jwt` (RFC 7523 §2.2: registered public keys, no secret). */
-  tokenEndpointAuthMethod: 'client_secret_basic' | 'private_key_jwt';
+  /**
+   * `client_secret_basic` (a secret, by Basic or in the body), `private_key_jwt` (RFC 7523 §2.2:
+   * registered public keys, no secret) or `none` (a public client: a browser or mobile app, PKCE only).
+   */
+  tokenEndpointAuthMethod: 'client_secret_basic' | 'private_key_jwt' | 'none';
+  /** Exact redirect URIs of the authorization code flow. */
+  redirectUris: string[];
+  postLogoutRedirectUris: string[];
+  /** First-party clients skip the consent page. */
+  firstParty: boolean;
   /** The public JWK Set of a `private_key_jwt` client. */
   jwks?: { keys: Record<string, unknown>[] };
   enabled: boolean;

@@ -7,17 +7,22 @@
 export const GRANT_CLIENT_CREDENTIALS = 'client_credentials';
 /** RFC 6749 §6. */
 export const GRANT_REFRESH_TOKEN = 'refresh_token';
+/** RFC 6749 §4.1, with PKCE (RFC 7636, S256 only) for every client as OAuth 2.1 requires. */
+export const GRANT_AUTHORIZATION_CODE = 'authorization_code';
 /** The prefix of every IANA-registered grant-type URN (RFC 6755's OAuth URN namespace). */
 export const GRANT_TYPE_URN_PREFIX = 'urn:ietf:params:oauth:grant-type:';
 /** RFC 8693 §2.1. */
 export const GRANT_TOKEN_EXCHANGE = `${GRANT_TYPE_URN_PREFIX}token-exchange`;
 
-/** Grant types a confidential client may be allowed (refresh_token belongs to the first-party user client). */
-export const CLIENT_GRANT_TYPES = [GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE] as const;
+/**
+ * Grant types a registered client may be allowed. `authorization_code` needs registered
+ * redirect URIs; `refresh_token` lets a code-flow client keep the login's refresh family.
+ */
+export const CLIENT_GRANT_TYPES = [GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE, GRANT_AUTHORIZATION_CODE, GRANT_REFRESH_TOKEN] as const;
 export type ClientGrantType = (typeof CLIENT_GRANT_TYPES)[number];
 
 /** Every grant type the token endpoint answers (`grant_types_supported` of the discovery document). */
-export const GRANT_TYPES_SUPPORTED = [GRANT_REFRESH_TOKEN, GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE] as const;
+export const GRANT_TYPES_SUPPORTED = [GRANT_AUTHORIZATION_CODE, GRANT_REFRESH_TOKEN, GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE] as const;
 export type GrantType = (typeof GRANT_TYPES_SUPPORTED)[number];
 
 /** RFC 8693 §3: the only token type the exchange takes and issues. */

@@ -4,7 +4,18 @@ import type { ClientEntity } from './client.entity.js';
 export type CachedClientRecord = Readonly<
   Pick<
     ClientEntity,
-    'clientId' | 'secretHash' | 'tokenEndpointAuthMethod' | 'jwks' | 'scopes' | 'audiences' | 'grantTypes' | 'enabled' | 'createdAt'
+    | 'clientId'
+    | 'secretHash'
+    | 'tokenEndpointAuthMethod'
+    | 'jwks'
+    | 'scopes'
+    | 'audiences'
+    | 'grantTypes'
+    | 'redirectUris'
+    | 'postLogoutRedirectUris'
+    | 'firstParty'
+    | 'enabled'
+    | 'createdAt'
   >
 >;
 
@@ -81,6 +92,9 @@ export class ClientRecordCache {
       scopes: Object.freeze([...record.scopes]) as string[],
       audiences: Object.freeze([...record.audiences]) as string[],
       grantTypes: Object.freeze([...record.grantTypes]) as string[],
+      redirectUris: Object.freeze([...record.redirectUris]) as string[],
+      postLogoutRedirectUris: Object.freeze([...record.postLogoutRedirectUris]) as string[],
+      firstParty: record.firstParty,
       enabled: record.enabled,
       createdAt: new Date(record.createdAt.getTime()),
     });

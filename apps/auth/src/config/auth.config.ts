@@ -22,6 +22,12 @@ export interface SeedClient {
   scopes: string[];
   audiences: string[];
   grantTypes?: string[];
+  /** Authorization code flow: exact redirect URIs, post-logout redirect URIs, and whether consent is skipped. */
+  redirectUris?: string[];
+  postLogoutRedirectUris?: string[];
+  firstParty?: boolean;
+  /** A public client (`token_endpoint_auth_method: none`): neither `secret` nor `jwks`. */
+  public?: boolean;
 }
 
 export interface AuthConfig extends BaseConfig {
@@ -99,6 +105,12 @@ export interface AuthConfig extends BaseConfig {
     unlockTokenTtlSeconds: number;
     /** Where account messages (verification, "someone tried to register") are POSTed as JSON; unset: the log. */
     mailWebhookUrl?: string;
+    /** AUTH_CODE_TTL_S: lifetime of an authorization code (at most 60 s). */
+    codeTtlSeconds: number;
+    /** AUTH_SSO_IDLE_S: an SSO session unused this long ends. */
+    ssoIdleSeconds: number;
+    /** AUTH_SSO_MAX_S: an SSO session ends this long after the login, used or not. */
+    ssoAbsoluteSeconds: number;
   };
 }
 
@@ -134,17 +146,26 @@ const seedClients = z
           scopes: z.array(z.string().regex(SCOPE_TOKEN_PATTERN)),
           audiences: z.array(z.string().min(1)).min(1),
           grantTypes: z.array(z.enum(CLIENT_GRANT_TYPES)).min(1).optional(),
+          // Checked by redirectUriProblems in loadAuthConfig (the admin API's rules).
+          redirectUris: z.array(z.string()).optional(),
+          postLogoutRedirectUris: z.array(z.string()).optional(),
+          firstParty: z.boolean().optional(),
+          public: z.boolean().optional(),
         })
         .superRefine((c, ctx) => {
-          // A client authenticates one way (RFC 7591 §2 token_endpoint_auth_method): a secret or keys, never both.
-          if ((c.secret === undefined) === (c.jwks === undefined))
+          // A client authenticates one way (RFC 7591 §2 token_endpoint_auth_method): a secret or keys, never
+          // both; a public client (`none`) has neither.
+          if (c.public === true) {
+            if (c.secret !== undefined || c.jwks !== undefined)
+              ctx.addIssue({ code: 'custom', message: `client "${c.clientId}" is public: it has neither secret nor jwks` });
+          } else if ((c.secret === undefined) === (c.jwks === undefined))
             ctx.addIssue({ code: 'custom', message: `client "${c.clientId}" must have exactly one of secret and jwks` });
           else if (c.jwks !== undefined)
             for (const problem of clientJwksProblems(c.jwks))
               ctx.addIssue({ code: 'custom', message: `client "${c.clientId}": ${problem}` });
         })
         .transform(({ jwks, ...c }): SeedClient => (jwks === undefined ? c : { ...c, jwks: normalizeClientJwks(jwks) })),
-      'must be a JSON array of { clientId, secret or jwks, scopes, audiences, grantTypes? }',
+      'must be a JSON array of { clientId, secret or jwks (or public: true), scopes, audiences, grantTypes?, redirectUris?, postLogoutRedirectUris?, firstParty? }',
     ),
   );
 
@@ -290,6 +311,15 @@ export const AUTH_ENV = {
     description: 'Where account messages (verification, unlock, "someone tried to register") are POSTed as JSON.',
     derivedDefault: 'none: messages go to the log',
   }),
+  codeTtlSeconds: envVar.withDefault('AUTH_CODE_TTL_S', int(5, 60), '60', {
+    description: 'Lifetime of an authorization code (5-60 s; single use either way).',
+  }),
+  ssoIdleSeconds: envVar.withDefault('AUTH_SSO_IDLE_S', int(60, 30 * 86400), '1800', {
+    description: "An SSO session at auth (the hosted login page's cookie) unused this long ends; at most AUTH_SSO_MAX_S.",
+  }),
+  ssoAbsoluteSeconds: envVar.withDefault('AUTH_SSO_MAX_S', int(60, 90 * 86400), '36000', {
+    description: 'An SSO session ends this long after the login, used or not.',
+  }),
   // The catalogue the clients admin API checks against (an unknown scope is a typo or a
   // privilege nobody defined). Defaults: what users get, auth's own scopes, the suite's services.
   knownScopes: envVar.optional('AUTH_KNOWN_SCOPES', scopeWords, {
@@ -372,8 +402,12 @@ export function loadAuthConfig(env: Env): AuthConfig {
       emailVerificationTtlSeconds: v.emailVerificationTtlSeconds,
       unlockTokenTtlSeconds: v.unlockTokenTtlSeconds,
       mailWebhookUrl: v.mailWebhookUrl,
+      codeTtlSeconds: v.codeTtlSeconds,
+      ssoIdleSeconds: v.ssoIdleSeconds,
+      ssoAbsoluteSeconds: v.ssoAbsoluteSeconds,
     },
   };
+  if (config.auth.ssoIdleSeconds > config.auth.ssoAbsoluteSeconds) reader.problem('AUTH_SSO_IDLE_S', 'must not exceed AUTH_SSO_MAX_S');
   if (config.auth.loginDelaySeconds > config.auth.loginDelayMaxSeconds) {
     reader.problem('AUTH_LOGIN_DELAY_S', 'must not exceed AUTH_LOGIN_DELAY_MAX_S');
   }

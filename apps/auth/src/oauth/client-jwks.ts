@@ -1,7 +1,7 @@
 import { createPublicKey } from 'node:crypto';
 
 /** How a client authenticates at the token endpoint (RFC 7591 §2 `token_endpoint_auth_method` values). */
-export type TokenEndpointAuthMethod = 'client_secret_basic' | 'private_key_jwt';
+export type TokenEndpointAuthMethod = 'client_secret_basic' | 'private_key_jwt' | 'none';
 
 /** The algorithms a client assertion may be signed with (RFC 8725 §3.1: a fixed list, never the token's choice). */
 export const CLIENT_ASSERTION_ALGORITHMS = ['RS256', 'PS256', 'ES256'] as const;

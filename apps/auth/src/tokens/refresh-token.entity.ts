@@ -12,6 +12,8 @@ export class RefreshFamilyEntity {
   @Column({ name: 'absolute_expires_at', type: 'timestamptz' }) absoluteExpiresAt!: Date;
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true }) revokedAt!: Date | null;
   @Column({ name: 'revoked_reason', type: 'text', nullable: true }) revokedReason!: string | null;
+  /** The SSO session (hosted login) this family came from; ending that session revokes the family. Null for `/auth/login`. */
+  @Column({ name: 'sso_session_id', type: 'uuid', nullable: true }) ssoSessionId!: string | null;
 }
 
 /** A refresh token, stored only as the SHA-256 of its value. */
