@@ -1,4 +1,4 @@
-import { CLIENT_GRANT_TYPES } from '@authmesh/contracts';
+import { GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE } from '@authmesh/contracts';
 
 /** One service client auth seeds at start-up (AUTH_SEED_CLIENTS), without its secret or keys. */
 export interface ServiceClient {
@@ -25,7 +25,8 @@ export const SERVICE_CLIENTS: readonly ServiceClient[] = [
     clientId: 'gateway',
     scopes: ['orders:read', 'orders:write', 'profiles:read', 'profiles:write'],
     audiences: ['orders', 'profiles'],
-    grantTypes: [...CLIENT_GRANT_TYPES],
+    // Not every CLIENT_GRANT_TYPES: authorization_code needs registered redirect URIs (the BFF's, issue 18).
+    grantTypes: [GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE],
   },
   // The ops CLI talks to auth's admin API with this client (`npm run authctl -- keys list`).
   { clientId: 'authctl', scopes: ['auth:admin'], audiences: ['auth'] },

@@ -1,4 +1,4 @@
-import { CLIENT_GRANT_TYPES } from '@authmesh/contracts';
+import { GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE } from '@authmesh/contracts';
 import { call, freePort, type JsonResponse, newTestApp, type TestApp } from '@authmesh/testing';
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
@@ -23,7 +23,8 @@ export const GATEWAY_CLIENT = {
   secret: 'gateway-secret-0123456789AbCdEfGhIjKl',
   scopes: ['orders:read', 'orders:write', 'profiles:read', 'profiles:write'],
   audiences: ['orders', 'profiles'],
-  grantTypes: [...CLIENT_GRANT_TYPES],
+  // Not every CLIENT_GRANT_TYPES: authorization_code needs registered redirect URIs (the BFF's, issue 18).
+  grantTypes: [GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE],
 };
 export const ADDRESS = { line1: '1 Main Street', city: 'Lyon', postalCode: '69001', country: 'FR' };
 export const CART = { items: [{ sku: 'BOOK-1', quantity: 2, unitPrice: 1250 }], currency: 'EUR' };
