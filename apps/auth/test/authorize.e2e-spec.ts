@@ -98,7 +98,10 @@ describe('auth: GET /oauth/authorize, the hosted login, SSO sessions, consent an
       expect(location.searchParams.get('code')).toBeNull();
     };
     it('response_type other than code', async () => {
-      await expectRedirectError(await fetch(authorizeUrl(request({ response_type: 'token' })), { redirect: 'manual' }), 'unsupported_response_type');
+      await expectRedirectError(
+        await fetch(authorizeUrl(request({ response_type: 'token' })), { redirect: 'manual' }),
+        'unsupported_response_type',
+      );
     });
     it('a scope the client may not have, and a privileged one', async () => {
       await expectRedirectError(await fetch(authorizeUrl(request({ scope: 'profiles:read' })), { redirect: 'manual' }), 'invalid_scope');
@@ -163,7 +166,13 @@ describe('auth: GET /oauth/authorize, the hosted login, SSO sessions, consent an
     );
     expect(rows.rows).toHaveLength(1);
     const row = rows.rows[0] as Record<string, unknown>;
-    expect(row).toMatchObject({ client_id: 'webapp', redirect_uri: CALLBACK, code_challenge: challenge, scope: 'openid orders:read', nonce: 'n-0S6_WzA2Mj' });
+    expect(row).toMatchObject({
+      client_id: 'webapp',
+      redirect_uri: CALLBACK,
+      code_challenge: challenge,
+      scope: 'openid orders:read',
+      nonce: 'n-0S6_WzA2Mj',
+    });
     expect(row.audiences).toEqual(['orders']);
     // The cookie holds the secret; the database only its SHA-256.
     expect((row.secret_hash as Buffer).equals(createHash('sha256').update(jar.cookies.get(SSO)!).digest())).toBe(true);
@@ -307,7 +316,10 @@ describe('auth: GET /oauth/authorize, the hosted login, SSO sessions, consent an
       expect(await done.text()).toContain('<h1 id="signed-out">');
       expect(done.headers.getSetCookie().some((c) => c.startsWith(`${SSO}=;`))).toBe(true);
       // The family started from that session is dead.
-      const refreshed = await fetch(`${app.url}/oauth/token`, { method: 'POST', ...form({ grant_type: 'refresh_token', refresh_token: refreshToken }) });
+      const refreshed = await fetch(`${app.url}/oauth/token`, {
+        method: 'POST',
+        ...form({ grant_type: 'refresh_token', refresh_token: refreshToken }),
+      });
       expect(refreshed.status).toBe(400);
       expect(((await refreshed.json()) as { error: string }).error).toBe('invalid_grant');
       const ended = await db.query(`SELECT ended_at FROM sso_sessions WHERE ended_reason = 'logout'`);
@@ -321,7 +333,9 @@ describe('auth: GET /oauth/authorize, the hosted login, SSO sessions, consent an
         `${app.url}/oauth/logout?client_id=webapp&post_logout_redirect_uri=${encodeURIComponent('https://evil.test/')}`,
       );
       expect([bad.status, bad.headers.get('location')]).toEqual([400, null]);
-      const unnamed = await jar.fetch(`${app.url}/oauth/logout?post_logout_redirect_uri=${encodeURIComponent(WEB_CLIENT.postLogoutRedirectUris[0]!)}`);
+      const unnamed = await jar.fetch(
+        `${app.url}/oauth/logout?post_logout_redirect_uri=${encodeURIComponent(WEB_CLIENT.postLogoutRedirectUris[0]!)}`,
+      );
       expect([unnamed.status, unnamed.headers.get('location')]).toEqual([400, null]);
       const url = `${app.url}/oauth/logout?client_id=webapp&state=s1&post_logout_redirect_uri=${encodeURIComponent(WEB_CLIENT.postLogoutRedirectUris[0]!)}`;
       const confirm = await jar.fetch(url);
@@ -356,10 +370,18 @@ describe('auth: GET /oauth/authorize, the hosted login, SSO sessions, consent an
       expect(html).toContain('<form id="password-form"');
       expect(html).toMatch(/name="new_password" type="password" autocomplete="new-password"/);
       const fields = formFields(html, 'password-form');
-      const wrong = await jar.postForm(`${app.url}/account/password`, { ...fields, current_password: 'wrong password here', new_password: 'a brand new passphrase' });
+      const wrong = await jar.postForm(`${app.url}/account/password`, {
+        ...fields,
+        current_password: 'wrong password here',
+        new_password: 'a brand new passphrase',
+      });
       expect(wrong.status).toBe(401);
       expect(await wrong.text()).toContain('role="alert"');
-      const changed = await jar.postForm(`${app.url}/account/password`, { ...fields, current_password: PASSWORD, new_password: 'a brand new passphrase' });
+      const changed = await jar.postForm(`${app.url}/account/password`, {
+        ...fields,
+        current_password: PASSWORD,
+        new_password: 'a brand new passphrase',
+      });
       expect(changed.status).toBe(200);
       const done = await changed.text();
       expect(done).toContain('<p id="password-changed" role="status"');
@@ -367,7 +389,10 @@ describe('auth: GET /oauth/authorize, the hosted login, SSO sessions, consent an
       expect((await post(`${app.url}/auth/login`, { email: user, password: 'a brand new passphrase' })).status).toBe(200);
       // The SSO session ended with the change.
       expect((await jar.fetch(`${app.url}/account/password`)).status).toBe(200);
-      const session = await db.query(`SELECT count(*)::int AS n FROM sso_sessions s JOIN users u ON u.id = s.user_id WHERE u.email = $1 AND s.ended_at IS NULL`, [user]);
+      const session = await db.query(
+        `SELECT count(*)::int AS n FROM sso_sessions s JOIN users u ON u.id = s.user_id WHERE u.email = $1 AND s.ended_at IS NULL`,
+        [user],
+      );
       expect(session.rows[0].n).toBe(0);
     });
 

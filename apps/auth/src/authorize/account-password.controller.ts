@@ -57,7 +57,9 @@ export class AccountPasswordController {
     const next = typeof form.new_password === 'string' ? form.new_password : '';
     try {
       if (next.length < MIN_PASSWORD || next.length > MAX_PASSWORD || current.length > MAX_PASSWORD)
-        throw new RequestValidationError([{ field: 'new_password', problems: [`the new password must be ${MIN_PASSWORD} to ${MAX_PASSWORD} characters`] }]);
+        throw new RequestValidationError([
+          { field: 'new_password', problems: [`the new password must be ${MIN_PASSWORD} to ${MAX_PASSWORD} characters`] },
+        ]);
       await this.revoker.changeAndRevokeSubject(live.user.id, 'password_changed', (tx) =>
         this.users.changePassword(live.user.id, current, next, ip, tx),
       );
@@ -81,7 +83,11 @@ export class AccountPasswordController {
   }
 
   private signInFirst(returnTo: string | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    sendPage(reply, 200, loginPage({ csrfToken: this.csrf.tokenFor(request, reply), fields: { next: ACCOUNT_PASSWORD_PATH, return_to: returnTo } }));
+    sendPage(
+      reply,
+      200,
+      loginPage({ csrfToken: this.csrf.tokenFor(request, reply), fields: { next: ACCOUNT_PASSWORD_PATH, return_to: returnTo } }),
+    );
   }
 }
 
