@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Ip, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { ApiConsumes, ApiOperation, ApiProduces } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, Public, RequestValidationError, Rules } from '@authmesh/platform';
 import { UsersService } from '../accounts/users.service.js';
@@ -26,7 +26,6 @@ const MAX_PASSWORD = 256;
  */
 @Public()
 @UseGuards(AddressBudgetGuard)
-@ApiExcludeController()
 @Controller()
 export class AccountPasswordController {
   constructor(
@@ -37,6 +36,8 @@ export class AccountPasswordController {
     private readonly returnTargets: ClientReturnTargets,
   ) {}
 
+  @ApiOperation({ summary: 'The hosted change-password page (behind the SSO session; the login page first without one)' })
+  @ApiProduces('text/html')
   @Get('account/password')
   async show(@Query() query: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const returnTo = checkedReturnTo(formRecord(query).return_to, await this.returnTargets.origins());
@@ -45,6 +46,9 @@ export class AccountPasswordController {
     sendPage(reply, 200, passwordPage({ csrfToken: this.csrf.tokenFor(request, reply), email: live.user.email, returnTo }));
   }
 
+  @ApiOperation({ summary: 'Change the password from the hosted page: the rules of POST /auth/password; ends every session' })
+  @ApiConsumes('application/x-www-form-urlencoded')
+  @ApiProduces('text/html')
   @Post('account/password')
   @Rules({ acceptsForm: true })
   async change(@Body() body: unknown, @Ip() ip: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
