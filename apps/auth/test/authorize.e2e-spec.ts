@@ -278,6 +278,31 @@ describe('auth: GET /oauth/authorize, the hosted login, SSO sessions, consent an
     expect((await jar.fetch(third({ prompt: 'consent' }))).status).toBe(200);
   });
 
+  it('an idle session, one past its absolute timeout, or one of a disabled user is dead', async () => {
+    const secretHash = (jar: CookieJar): Buffer => createHash('sha256').update(jar.cookies.get(SSO)!).digest();
+    const idle = new CookieJar();
+    expect((await signIn(idle)).status).toBe(303);
+    await db.query(`UPDATE sso_sessions SET last_seen_at = now() - interval '1801 seconds' WHERE secret_hash = $1`, [secretHash(idle)]);
+    expect((await idle.fetch(authorizeUrl(request()))).status).toBe(200);
+    const old = new CookieJar();
+    expect((await signIn(old)).status).toBe(303);
+    await db.query(`UPDATE sso_sessions SET absolute_expires_at = now() WHERE secret_hash = $1`, [secretHash(old)]);
+    expect((await old.fetch(authorizeUrl(request()))).status).toBe(200);
+    const user = uniqueEmail('disabled');
+    expect((await post(`${app.url}/auth/register`, { email: user, password: PASSWORD })).status).toBe(202);
+    const jar = new CookieJar();
+    const page = await jar.fetch(authorizeUrl(request()));
+    const login = await jar.postForm(`${app.url}/login`, {
+      ...formFields(await page.text(), 'login-form'),
+      email: user,
+      password: PASSWORD,
+    });
+    expect(login.status).toBe(303);
+    expect((await jar.fetch(authorizeUrl(request()))).status).toBe(302);
+    await db.query(`UPDATE users SET disabled = true WHERE email = $1`, [user]);
+    expect((await jar.fetch(authorizeUrl(request()))).status).toBe(200);
+  });
+
   it('"sign out everywhere" ends the SSO session: the next authorization shows the login page', async () => {
     const jar = new CookieJar();
     expect((await signIn(jar)).status).toBe(303);
