@@ -27,7 +27,8 @@ describe('auth: the hosted login in Chromium', () => {
 
   beforeAll(async () => {
     clientApp = createServer((req, res) => {
-      callbacks.push(`http://127.0.0.1${req.url}`);
+      // Chromium also asks the page's origin for /favicon.ico once the callback has loaded.
+      if (!req.url!.startsWith('/favicon')) callbacks.push(`http://127.0.0.1${req.url}`);
       res.writeHead(200, { 'content-type': 'text/plain' }).end('client callback');
     });
     await new Promise<void>((resolve) => clientApp.listen(0, '127.0.0.1', resolve));
