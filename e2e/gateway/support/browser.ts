@@ -214,7 +214,7 @@ export class Browser {
   private async stop(step: LoginStop['step'], res: Response): Promise<JsonAnswer<LiveSession>> {
     const text = await res.text();
     this.lastStop = { step, status: res.status, location: res.headers.get('location'), html: text };
-    let body: unknown = {};
+    let body: unknown;
     try {
       body = text ? JSON.parse(text) : {};
     } catch {
