@@ -206,6 +206,11 @@ export const ERROR_CATALOGUE = {
     codes: [
       { code: 'invalid_credentials', status: 401, meaning: 'Wrong e-mail or password, or a disabled account (all answer the same).' },
       {
+        code: 'userinfo_subject_gone',
+        status: 401,
+        meaning: '`/oauth/userinfo`: the token\'s user no longer exists or is disabled (`WWW-Authenticate: Bearer error="invalid_token"`).',
+      },
+      {
         code: 'too_many_attempts',
         status: 429,
         meaning:
