@@ -7,8 +7,12 @@
  * e2e/gateway/ (the topology tests); no Chromium needed.
  */
 
-/** Cookies of one origin (name → value), taken from Set-Cookie; a cleared cookie is removed. */
-class OriginCookies {
+/**
+ * Cookies of one host (name → value), taken from Set-Cookie; a cleared cookie is removed. Keyed by
+ * host, not origin, as browsers do (RFC 6265 §8.5: cookies do not isolate ports), so a gateway
+ * replica and its round-robin on 127.0.0.1 share the login cookie as they would in a browser.
+ */
+class HostCookies {
   private readonly values = new Map<string, string>();
 
   take(res: Response): void {
@@ -91,22 +95,22 @@ const MAX_HOPS = 12;
 
 /**
  * A cookie-holding HTTP client that follows the code flow like a browser: one cookie jar per
- * origin (the gateway's and auth's), redirects followed by hand (so each Set-Cookie is kept), and
+ * host, redirects followed by hand (so each Set-Cookie is kept), and
  * the hosted login form posted with what the user would type. A second `signIn` reuses auth's SSO
  * cookie, so it needs no password (single sign-on).
  */
 export class CodeFlowBrowser {
-  private readonly jars = new Map<string, OriginCookies>();
+  private readonly jars = new Map<string, HostCookies>();
 
   constructor(
     readonly gatewayUrl: string,
     private readonly timeoutMs = 10_000,
   ) {}
 
-  private jar(url: string): OriginCookies {
-    const origin = new URL(url).origin;
-    let jar = this.jars.get(origin);
-    if (!jar) this.jars.set(origin, (jar = new OriginCookies()));
+  private jar(url: string): HostCookies {
+    const host = new URL(url).hostname;
+    let jar = this.jars.get(host);
+    if (!jar) this.jars.set(host, (jar = new HostCookies()));
     return jar;
   }
 
@@ -150,13 +154,13 @@ export class CodeFlowBrowser {
   async signIn(email: string, password: string, returnTo = '/'): Promise<BrowserSession> {
     let url = `${this.gatewayUrl}/session/login?return_to=${encodeURIComponent(returnTo)}`;
     let res = await this.request(url);
-    const gatewayOrigin = new URL(this.gatewayUrl).origin;
     for (let hop = 0; hop < MAX_HOPS; hop++) {
       const location = res.headers.get('location');
       if (res.status >= 300 && res.status < 400 && location) {
         const next = new URL(location, url).href;
-        // Back at the gateway after its callback: the session exists; the browser would now load return_to.
-        if (new URL(url).origin === gatewayOrigin && new URL(url).pathname === '/session/callback') return this.session();
+        // The gateway's callback redirected (to return_to): the session exists. Its origin is the
+        // gateway's public one, which may be a balancer in front of `gatewayUrl`.
+        if (new URL(url).pathname === '/session/callback') return this.session();
         url = next;
         res = await this.request(url);
         continue;
@@ -199,12 +203,14 @@ export class CodeFlowBrowser {
     const body = (res.headers.get('content-type') ?? '').includes('json') ? (JSON.parse(text) as { logoutUrl?: unknown }) : {};
     if (res.status !== 200 || typeof body.logoutUrl !== 'string') return { status: res.status };
     let url = body.logoutUrl;
+    // Auth's end-session endpoint: the navigation is over once it sends the browser elsewhere.
+    const authOrigin = new URL(url).origin;
     for (let hop = 0; hop < MAX_HOPS; hop++) {
       const step = await this.request(url);
       const location = step.headers.get('location');
       if (step.status >= 300 && step.status < 400 && location) {
         url = new URL(location, url).href;
-        if (new URL(url).origin === gatewayOrigin) return { status: res.status, landedOn: url };
+        if (new URL(url).origin !== authOrigin) return { status: res.status, landedOn: url };
         continue;
       }
       // A confirmation page (no valid id_token_hint): the user presses "Sign out".
@@ -215,7 +221,7 @@ export class CodeFlowBrowser {
       const next = posted.headers.get('location');
       if (!(posted.status >= 300 && posted.status < 400 && next)) return { status: res.status, landedOn: url };
       url = new URL(next, url).href;
-      if (new URL(url).origin === gatewayOrigin) return { status: res.status, landedOn: url };
+      if (new URL(url).origin !== authOrigin) return { status: res.status, landedOn: url };
     }
     return { status: res.status, landedOn: url };
   }
