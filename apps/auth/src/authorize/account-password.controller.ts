@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Ip, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { ApiConsumes, ApiOperation, ApiProduces } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, Public, RequestValidationError, Rules } from '@authmesh/platform';
 import { UsersService } from '../accounts/users.service.js';
@@ -26,7 +26,6 @@ const MAX_PASSWORD = 256;
  */
 @Public()
 @UseGuards(AddressBudgetGuard)
-@ApiExcludeController()
 @Controller()
 export class AccountPasswordController {
   constructor(
@@ -37,6 +36,8 @@ export class AccountPasswordController {
     private readonly returnTargets: ClientReturnTargets,
   ) {}
 
+  @ApiOperation({ summary: 'The hosted change-password page (behind the SSO session; the login page first without one)' })
+  @ApiProduces('text/html')
   @Get('account/password')
   async show(@Query() query: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const returnTo = checkedReturnTo(formRecord(query).return_to, await this.returnTargets.origins());
@@ -45,6 +46,9 @@ export class AccountPasswordController {
     sendPage(reply, 200, passwordPage({ csrfToken: this.csrf.tokenFor(request, reply), email: live.user.email, returnTo }));
   }
 
+  @ApiOperation({ summary: 'Change the password from the hosted page: the rules of POST /auth/password; ends every session' })
+  @ApiConsumes('application/x-www-form-urlencoded')
+  @ApiProduces('text/html')
   @Post('account/password')
   @Rules({ acceptsForm: true })
   async change(@Body() body: unknown, @Ip() ip: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
@@ -57,7 +61,9 @@ export class AccountPasswordController {
     const next = typeof form.new_password === 'string' ? form.new_password : '';
     try {
       if (next.length < MIN_PASSWORD || next.length > MAX_PASSWORD || current.length > MAX_PASSWORD)
-        throw new RequestValidationError([{ field: 'new_password', problems: [`the new password must be ${MIN_PASSWORD} to ${MAX_PASSWORD} characters`] }]);
+        throw new RequestValidationError([
+          { field: 'new_password', problems: [`the new password must be ${MIN_PASSWORD} to ${MAX_PASSWORD} characters`] },
+        ]);
       await this.revoker.changeAndRevokeSubject(live.user.id, 'password_changed', (tx) =>
         this.users.changePassword(live.user.id, current, next, ip, tx),
       );
@@ -81,7 +87,11 @@ export class AccountPasswordController {
   }
 
   private signInFirst(returnTo: string | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    sendPage(reply, 200, loginPage({ csrfToken: this.csrf.tokenFor(request, reply), fields: { next: ACCOUNT_PASSWORD_PATH, return_to: returnTo } }));
+    sendPage(
+      reply,
+      200,
+      loginPage({ csrfToken: this.csrf.tokenFor(request, reply), fields: { next: ACCOUNT_PASSWORD_PATH, return_to: returnTo } }),
+    );
   }
 }
 

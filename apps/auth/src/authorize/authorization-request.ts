@@ -106,7 +106,8 @@ export function validateAuthorizationRequest(
   if (!client.grantTypes.includes(GRANT_AUTHORIZATION_CODE))
     fail('unauthorized_client', 'This client may not use the authorization code grant');
   const nonce = params.nonce;
-  if (nonce !== undefined && (nonce === '' || nonce.length > MAX_NONCE)) fail('invalid_request', `nonce must be 1 to ${MAX_NONCE} characters`);
+  if (nonce !== undefined && (nonce === '' || nonce.length > MAX_NONCE))
+    fail('invalid_request', `nonce must be 1 to ${MAX_NONCE} characters`);
   if ((params.scope?.length ?? 0) > MAX_SCOPE_OR_AUDIENCE || (params.audience?.length ?? 0) > MAX_SCOPE_OR_AUDIENCE)
     fail('invalid_request', 'scope or audience is too long');
 
@@ -129,12 +130,24 @@ export function validateAuthorizationRequest(
   // OIDC Core §3.1.2.1: none with any other value is an error.
   if (prompts.has('none') && prompts.size > 1) fail('invalid_request', 'prompt=none cannot be combined with other values');
 
-  return { ...bound, codeChallenge: params.code_challenge, scopes: [...new Set(scopes)], audiences: [...new Set(audiences)], nonce, prompts };
+  return {
+    ...bound,
+    codeChallenge: params.code_challenge,
+    scopes: [...new Set(scopes)],
+    audiences: [...new Set(audiences)],
+    nonce,
+    prompts,
+  };
 }
 
 /** The client-bound part of a request whose later checks failed, to redirect the error to it; undefined while the redirect URI is not trusted. */
 export function clientBoundPart(read: ReturnType<typeof readAuthorizationParams>, client: ClientEntity): ClientBoundRequest {
-  return { client, redirectUri: read.params.redirect_uri!, state: read.repeated.includes('state') ? undefined : read.params.state, params: read.params };
+  return {
+    client,
+    redirectUri: read.params.redirect_uri!,
+    state: read.repeated.includes('state') ? undefined : read.params.state,
+    params: read.params,
+  };
 }
 
 function words(value: string): string[] {

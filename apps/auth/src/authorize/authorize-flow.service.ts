@@ -19,13 +19,11 @@ import { Consents } from './consents.service.js';
 import type { LiveSsoSession } from './sso-sessions.service.js';
 
 /** Where an authorization request goes next, for the controller to render. */
-export type AuthorizeStep =
-  | { kind: 'redirect'; location: string }
-  | { kind: 'login' }
-  | { kind: 'consent'; scopes: string[] };
+export type AuthorizeStep = { kind: 'redirect'; location: string } | { kind: 'login' } | { kind: 'consent'; scopes: string[] };
 
 /** A request read from a query or form: valid, or refused with a redirect (an error page is thrown). */
-export type ReadRequest = { ok: true; request: AuthorizationRequest } | { ok: false; bound: ClientBoundRequest; error: AuthorizeRedirectError };
+export type ReadRequest =
+  { ok: true; request: AuthorizationRequest } | { ok: false; bound: ClientBoundRequest; error: AuthorizeRedirectError };
 
 /**
  * The authorization endpoint's decisions (RFC 6749 §4.1, OIDC Core §3.1.2): which client and
@@ -64,7 +62,8 @@ export class AuthorizeFlow {
     opts: { signedInNow?: boolean; consented?: boolean } = {},
   ): Promise<AuthorizeStep> {
     if (!live || (request.prompts.has('login') && !opts.signedInNow)) {
-      if (request.prompts.has('none')) return this.refuse(request, new AuthorizeRedirectError('login_required', 'The user is not signed in'));
+      if (request.prompts.has('none'))
+        return this.refuse(request, new AuthorizeRedirectError('login_required', 'The user is not signed in'));
       return { kind: 'login' };
     }
     const scopes = this.grantedScopes(request, live);

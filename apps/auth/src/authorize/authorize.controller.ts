@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Header, Ip, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { ApiConsumes, ApiOperation, ApiProduces } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, Public, Rules } from '@authmesh/platform';
 import { LoginService } from '../accounts/login.service.js';
@@ -34,7 +34,6 @@ export function formRecord(body: unknown): Record<string, unknown> {
  */
 @Public()
 @UseGuards(AddressBudgetGuard)
-@ApiExcludeController()
 @Controller()
 export class AuthorizeController {
   constructor(
@@ -45,6 +44,8 @@ export class AuthorizeController {
     private readonly returnTargets: ClientReturnTargets,
   ) {}
 
+  @ApiOperation({ summary: 'The stylesheet of the hosted pages (their CSP allows no inline style)' })
+  @ApiProduces('text/css')
   @Get('assets/auth.css')
   @Header('content-type', 'text/css; charset=utf-8')
   @Header('cache-control', 'public, max-age=3600')
@@ -53,6 +54,11 @@ export class AuthorizeController {
     return AUTH_STYLESHEET;
   }
 
+  @ApiOperation({
+    summary:
+      'Authorization endpoint (RFC 6749 §4.1.1, S256 PKCE required): the hosted login or consent page, or 302 to redirect_uri with code, state and iss',
+  })
+  @ApiProduces('text/html')
   @Get('oauth/authorize')
   async authorize(@Query() query: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const read = await this.flow.read(query);
@@ -65,6 +71,11 @@ export class AuthorizeController {
   }
 
   /** The hosted login form's target: the same budgets and answers as POST /auth/login (LoginService.checkPassword). */
+  @ApiOperation({
+    summary: "The hosted login form's target (CSRF token, e-mail, password): the same budgets and answers as POST /auth/login",
+  })
+  @ApiConsumes('application/x-www-form-urlencoded')
+  @ApiProduces('text/html')
   @Post('login')
   @Rules({ acceptsForm: true })
   async submitLogin(@Body() body: unknown, @Ip() ip: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
@@ -121,6 +132,9 @@ export class AuthorizeController {
   }
 
   /** The consent form's answer (third-party clients): allow remembers the scopes and issues the code; deny is access_denied. */
+  @ApiOperation({ summary: "The consent form's answer (decision=allow|deny) for a third-party client" })
+  @ApiConsumes('application/x-www-form-urlencoded')
+  @ApiProduces('text/html')
   @Post('oauth/authorize/consent')
   @Rules({ acceptsForm: true })
   async consent(@Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {

@@ -16,7 +16,7 @@ export class Consents {
   /** Adds `scopes` to what the user allowed the client (one row per user and client; concurrent allows both land). */
   async remember(userId: string, clientId: string, scopes: readonly string[]): Promise<void> {
     await this.db.query(
-      `INSERT INTO consents (user_id, client_id, scopes) VALUES ($1, $2, $3)
+      `INSERT INTO consents (user_id, client_id, scopes, granted_at) VALUES ($1, $2, $3, now())
        ON CONFLICT (user_id, client_id) DO UPDATE
        SET scopes = ARRAY(SELECT DISTINCT unnest(consents.scopes || EXCLUDED.scopes)), granted_at = now()`,
       [userId, clientId, [...scopes]],

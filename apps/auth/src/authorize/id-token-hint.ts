@@ -25,7 +25,8 @@ export async function verifyIdTokenHint(token: string, keyring: Keyring, issuer:
     const { payload } = await compactVerify(token, key, { algorithms: ['RS256'] });
     const claims = JSON.parse(new TextDecoder().decode(payload)) as Record<string, unknown>;
     const aud = typeof claims.aud === 'string' ? [claims.aud] : Array.isArray(claims.aud) ? claims.aud : [];
-    if (claims.iss !== issuer || typeof claims.sub !== 'string' || aud.length === 0 || !aud.every((a) => typeof a === 'string')) return undefined;
+    if (claims.iss !== issuer || typeof claims.sub !== 'string' || aud.length === 0 || !aud.every((a) => typeof a === 'string'))
+      return undefined;
     return { sub: claims.sub, audiences: aud as string[], sid: typeof claims.sid === 'string' ? claims.sid : undefined };
   } catch {
     return undefined;

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { ApiConsumes, ApiOperation, ApiProduces } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { DataSource } from 'typeorm';
@@ -29,7 +29,6 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 @Public()
 @UseGuards(AddressBudgetGuard)
-@ApiExcludeController()
 @Controller('oauth')
 export class LogoutController {
   constructor(
@@ -40,11 +39,16 @@ export class LogoutController {
     @InjectConfig() private readonly config: AuthConfig,
   ) {}
 
+  @ApiOperation({ summary: 'End session endpoint (OIDC RP-Initiated Logout 1.0): ends the SSO session and revokes its refresh families' })
+  @ApiProduces('text/html')
   @Get('logout')
   async logoutGet(@Query() query: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     await this.logout(formRecord(query), false, request, reply);
   }
 
+  @ApiOperation({ summary: 'End session endpoint, form post (the confirmation page, or an RP posting id_token_hint)' })
+  @ApiConsumes('application/x-www-form-urlencoded')
+  @ApiProduces('text/html')
   @Post('logout')
   @Rules({ acceptsForm: true })
   async logoutPost(@Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {

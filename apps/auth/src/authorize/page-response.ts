@@ -40,10 +40,7 @@ export function sendPage(reply: FastifyReply, status: number, page: SafeHtml, op
  * §4.12: a 307 would make the browser resend the password to the client).
  */
 export function sendRedirect(reply: FastifyReply, location: string, status: 302 | 303 = 302): FastifyReply {
-  return reply
-    .code(status)
-    .headers({ location, 'cache-control': 'no-store', pragma: 'no-cache', 'referrer-policy': 'no-referrer' })
-    .send();
+  return reply.code(status).headers({ location, 'cache-control': 'no-store', pragma: 'no-cache', 'referrer-policy': 'no-referrer' }).send();
 }
 
 /** The origin of an absolute URI (for CSP form-action), or undefined. */

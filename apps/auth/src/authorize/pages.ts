@@ -1,10 +1,10 @@
-import { type SafeHtml, html } from './html.js';
+import { type SafeHtml, markup } from './html.js';
 
 /** Hidden form fields carried from one page to the next (the authorization request, `return_to`). */
 export type HiddenFields = Readonly<Record<string, string | undefined>>;
 
 function layout(title: string, body: SafeHtml): SafeHtml {
-  return html`<!doctype html>
+  return markup`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -24,12 +24,12 @@ ${body}
 function hidden(fields: HiddenFields): SafeHtml[] {
   return Object.entries(fields)
     .filter((e): e is [string, string] => e[1] !== undefined)
-    .map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">\n`);
+    .map(([name, value]) => markup`<input type="hidden" name="${name}" value="${value}">\n`);
 }
 
 /** Read by screen readers when the page loads (`role="alert"`), tied to the inputs by aria-describedby. */
 function alert(id: string, message: string | undefined): SafeHtml | undefined {
-  return message === undefined ? undefined : html`<p id="${id}" class="error" role="alert">${message}</p>\n`;
+  return message === undefined ? undefined : markup`<p id="${id}" class="error" role="alert">${message}</p>\n`;
 }
 
 export interface LoginPageModel {
@@ -42,11 +42,11 @@ export interface LoginPageModel {
 }
 
 export function loginPage(m: LoginPageModel): SafeHtml {
-  const described = m.error === undefined ? undefined : html` aria-describedby="login-error" aria-invalid="true"`;
+  const described = m.error === undefined ? undefined : markup` aria-describedby="login-error" aria-invalid="true"`;
   return layout(
     'Sign in',
-    html`<h1>Sign in</h1>
-${m.clientId !== undefined && html`<p>to continue to <span class="client">${m.clientId}</span></p>\n`}${alert('login-error', m.error)}<form id="login-form" method="post" action="/login">
+    markup`<h1>Sign in</h1>
+${m.clientId !== undefined && markup`<p>to continue to <span class="client">${m.clientId}</span></p>\n`}${alert('login-error', m.error)}<form id="login-form" method="post" action="/login">
 <input type="hidden" name="csrf_token" value="${m.csrfToken}">
 ${hidden(m.fields)}<label for="email">E-mail</label>
 <input id="email" name="email" type="email" autocomplete="username" required maxlength="320" value="${m.email ?? ''}"${described}>
@@ -68,10 +68,10 @@ export interface ConsentPageModel {
 export function consentPage(m: ConsentPageModel): SafeHtml {
   return layout(
     'Allow access',
-    html`<h1>Allow <span class="client">${m.clientId}</span> access?</h1>
+    markup`<h1>Allow <span class="client">${m.clientId}</span> access?</h1>
 <p>Signed in as ${m.email}. <span class="client">${m.clientId}</span> asks for:</p>
 <ul id="consent-scopes">
-${m.scopes.map((s) => html`<li>${s}</li>\n`)}</ul>
+${m.scopes.map((s) => markup`<li>${s}</li>\n`)}</ul>
 <form id="consent-form" method="post" action="/oauth/authorize/consent">
 <input type="hidden" name="csrf_token" value="${m.csrfToken}">
 ${hidden(m.fields)}<div class="buttons">
@@ -86,18 +86,18 @@ ${hidden(m.fields)}<div class="buttons">
 export function errorPage(code: string, description: string): SafeHtml {
   return layout(
     'Error',
-    html`<h1>This request can't be completed</h1>
+    markup`<h1>This request can't be completed</h1>
 <p id="error-code">${code}</p>
 <p id="error-description" role="alert">${description}</p>`,
   );
 }
 
 export function signedInPage(email: string): SafeHtml {
-  return layout('Signed in', html`<h1 id="signed-in">Signed in</h1>\n<p>You are signed in as ${email}.</p>`);
+  return layout('Signed in', markup`<h1 id="signed-in">Signed in</h1>\n<p>You are signed in as ${email}.</p>`);
 }
 
 export function signedOutPage(): SafeHtml {
-  return layout('Signed out', html`<h1 id="signed-out">You are signed out</h1>`);
+  return layout('Signed out', markup`<h1 id="signed-out">You are signed out</h1>`);
 }
 
 export interface LogoutConfirmModel {
@@ -108,7 +108,7 @@ export interface LogoutConfirmModel {
 export function logoutConfirmPage(m: LogoutConfirmModel): SafeHtml {
   return layout(
     'Sign out',
-    html`<h1>Sign out?</h1>
+    markup`<h1>Sign out?</h1>
 <p>This ends your session at authmesh and in the apps you signed in to through it.</p>
 <form id="logout-form" method="post" action="/oauth/logout">
 <input type="hidden" name="csrf_token" value="${m.csrfToken}">
@@ -125,10 +125,10 @@ export interface PasswordPageModel {
 }
 
 export function passwordPage(m: PasswordPageModel): SafeHtml {
-  const described = m.error === undefined ? undefined : html` aria-describedby="password-error" aria-invalid="true"`;
+  const described = m.error === undefined ? undefined : markup` aria-describedby="password-error" aria-invalid="true"`;
   return layout(
     'Change password',
-    html`<h1>Change password</h1>
+    markup`<h1>Change password</h1>
 <p>Signed in as ${m.email}. Changing the password signs you out everywhere.</p>
 ${alert('password-error', m.error)}<form id="password-form" method="post" action="/account/password">
 <input type="hidden" name="csrf_token" value="${m.csrfToken}">
@@ -144,8 +144,8 @@ ${hidden({ return_to: m.returnTo })}<label for="current_password">Current passwo
 export function passwordChangedPage(returnTo: string | undefined): SafeHtml {
   return layout(
     'Password changed',
-    html`<h1>Password changed</h1>
+    markup`<h1>Password changed</h1>
 <p id="password-changed" role="status" class="status">Your password was changed and every session was signed out.</p>
-${returnTo !== undefined && html`<p><a id="return-link" href="${returnTo}">Back to the app</a></p>`}`,
+${returnTo !== undefined && markup`<p><a id="return-link" href="${returnTo}">Back to the app</a></p>`}`,
   );
 }

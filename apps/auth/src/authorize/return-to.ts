@@ -17,7 +17,12 @@ export function checkedReturnTo(value: unknown, registeredOrigins: ReadonlySet<s
   if (typeof value === 'string') {
     try {
       const url = new URL(value);
-      if ((url.protocol === 'https:' || url.protocol === 'http:') && registeredOrigins.has(url.origin) && url.username === '' && url.password === '')
+      if (
+        (url.protocol === 'https:' || url.protocol === 'http:') &&
+        registeredOrigins.has(url.origin) &&
+        url.username === '' &&
+        url.password === ''
+      )
         return url.toString();
     } catch {
       // not a URL: refused below

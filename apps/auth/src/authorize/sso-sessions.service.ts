@@ -84,9 +84,7 @@ export class SsoSessions {
    * refresh families live on — they are revoked with the session id they carry (`sid`) by RP logout.
    */
   async replace(session: SsoSessionEntity, now = new Date()): Promise<void> {
-    await this.db
-      .getRepository(SsoSessionEntity)
-      .update({ id: session.id, endedAt: IsNull() }, { endedAt: now, endedReason: 'replaced' });
+    await this.db.getRepository(SsoSessionEntity).update({ id: session.id, endedAt: IsNull() }, { endedAt: now, endedReason: 'replaced' });
   }
 
   /** Logout: ends the session and revokes every refresh family started from it (their access tokens blocklisted). */
