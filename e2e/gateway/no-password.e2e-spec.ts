@@ -71,7 +71,8 @@ describe('no route of the gateway takes a password (e2e)', () => {
   /** Every path to try: the registered routes (`:param` filled, `*` replaced by each sample sub-path) and the extras. */
   function pathsToWalk(): string[] {
     const paths = new Set<string>(EXTRA_PATHS);
-    for (const route of gateway.routes()) {
+    // OPTIONS `*` is the CORS preflight (@fastify/cors), never a route with a body.
+    for (const route of gateway.routes().filter((r) => r.method !== 'OPTIONS')) {
       const url = route.url.replace(/:[A-Za-z0-9_]+/g, 'x');
       if (!url.endsWith('*')) {
         paths.add(url);
@@ -97,6 +98,8 @@ describe('no route of the gateway takes a password (e2e)', () => {
   const bodies = (): { type: string; body: string }[] => {
     const fields = { ...secrets, email };
     return [
+      // Exactly a login's body (a route taking it would answer 200), then every password field at once.
+      { type: 'application/json', body: JSON.stringify({ email, password: PASSWORD }) },
       { type: 'application/json', body: JSON.stringify(fields) },
       { type: 'application/x-www-form-urlencoded', body: new URLSearchParams(fields).toString() },
       { type: 'text/plain', body: JSON.stringify(fields) },
