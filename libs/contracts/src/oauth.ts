@@ -22,7 +22,12 @@ export const CLIENT_GRANT_TYPES = [GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANG
 export type ClientGrantType = (typeof CLIENT_GRANT_TYPES)[number];
 
 /** Every grant type the token endpoint answers (`grant_types_supported` of the discovery document). */
-export const GRANT_TYPES_SUPPORTED = [GRANT_AUTHORIZATION_CODE, GRANT_REFRESH_TOKEN, GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE] as const;
+export const GRANT_TYPES_SUPPORTED = [
+  GRANT_AUTHORIZATION_CODE,
+  GRANT_REFRESH_TOKEN,
+  GRANT_CLIENT_CREDENTIALS,
+  GRANT_TOKEN_EXCHANGE,
+] as const;
 export type GrantType = (typeof GRANT_TYPES_SUPPORTED)[number];
 
 /** RFC 8693 §3: the only token type the exchange takes and issues. */
