@@ -1,7 +1,19 @@
 // The account page: where the user is signed in (auth's refresh families), "sign out this one",
 // "sign out everywhere", and the link to auth's change-password page.
 /* global document */
-import { announce, api, formatDate, loadAppConfig, loadSession, reportFailure, showState, signOut, whoOf, wireSignOut } from './session.js';
+import {
+  announce,
+  api,
+  formatDate,
+  loadAppConfig,
+  loadSession,
+  reportFailure,
+  reportStartFailure,
+  showState,
+  signOut,
+  whoOf,
+  wireSignOut,
+} from './session.js';
 
 function cell(text) {
   const td = document.createElement('td');
@@ -73,11 +85,8 @@ async function start() {
   document.getElementById('change-password').href = config.changePasswordUrl;
   if (!session.authenticated) return showState('signed-out');
   document.getElementById('signed-in-as').textContent = whoOf(session);
-  await loadSessions();
   showState('signed-in');
+  await loadSessions();
 }
 
-start().catch((e) => {
-  if (document.body.dataset.state === undefined) showState('signed-out');
-  reportFailure(e);
-});
+start().catch(reportStartFailure);

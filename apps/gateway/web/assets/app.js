@@ -1,6 +1,6 @@
 // The home page: signed out → "Sign in"; signed in → the profile, the orders, a new order.
 /* global document, crypto */
-import { announce, api, formatDate, loadSession, reportFailure, showState, whoOf, wireSignOut } from './session.js';
+import { announce, api, formatDate, loadSession, reportFailure, reportStartFailure, showState, whoOf, wireSignOut } from './session.js';
 
 const money = (minor, currency) => `${(minor / 100).toFixed(2)} ${currency}`;
 
@@ -84,11 +84,8 @@ async function start() {
   const session = await loadSession();
   if (!session.authenticated) return showState('signed-out');
   document.getElementById('signed-in-as').textContent = whoOf(session);
-  await refresh();
   showState('signed-in');
+  await refresh();
 }
 
-start().catch((e) => {
-  if (document.body.dataset.state === undefined) showState('signed-out');
-  reportFailure(e);
-});
+start().catch(reportStartFailure);

@@ -94,7 +94,10 @@ export async function signOut() {
   showState('signed-out');
 }
 
-/** Shows one of the page's states: 'loading', 'signed-out' or 'signed-in' (elements marked by class). */
+/**
+ * Shows one of the page's states: 'loading', 'signed-out', 'signed-in' (elements marked by class),
+ * or 'unavailable' (none of them: the status region says what failed).
+ */
 export function showState(state) {
   document.getElementById('loading').hidden = state !== 'loading';
   for (const el of document.querySelectorAll('.signed-out-only')) el.hidden = state !== 'signed-out';
@@ -109,6 +112,13 @@ export function announce(message, kind = 'info') {
   el.dataset.kind = kind;
 }
 
+/** Messages for people, by the API's error code; others show the API's own message. */
+const MESSAGES = {
+  shipping_address_required: 'Add a shipping address to your profile before ordering.',
+  csrf_failed: 'This page is out of date. Reload it and try again.',
+  too_many_requests: 'Too many requests. Wait a moment and try again.',
+};
+
 /** The usual handling of a failed action: signed out → the signed-out state; anything else → the message. */
 export function reportFailure(error) {
   if (error instanceof SignedOutError) {
@@ -117,7 +127,13 @@ export function reportFailure(error) {
     announce('You are signed out. Sign in again to continue.', 'error');
     return;
   }
-  announce(error instanceof ApiError ? error.message : 'Something went wrong. Try again.', 'error');
+  announce(error instanceof ApiError ? (MESSAGES[error.code] ?? error.message) : 'Something went wrong. Try again.', 'error');
+}
+
+/** A failure before the page knew whether anyone is signed in (the gateway away): say so, show no state. */
+export function reportStartFailure(error) {
+  if (document.body.dataset.state === undefined && !(error instanceof SignedOutError)) showState('unavailable');
+  reportFailure(error);
 }
 
 /** "sub" or the e-mail address when the session carries one. */
