@@ -30,7 +30,7 @@ export const gatewayApp: AppDefinition<GatewayConfig> = {
       const path = limitedPathOf(request.url);
       if (!limiter.applies(request.method, path)) return;
       try {
-        await limiter.take(path, request.ip);
+        await limiter.take(request.method, path, request.ip);
       } catch (e) {
         return sendError(request, reply, e);
       }

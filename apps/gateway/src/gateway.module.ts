@@ -10,6 +10,9 @@ import { TokenExchanger } from './exchange/token-exchanger.js';
 import { LoginRateLimiter } from './rate-limit/login-rate-limiter.js';
 import { SessionCookie } from './session/session-cookie.js';
 import { MemorySessionStore, RedisSessionStore, type SessionStore } from './session/session-store.js';
+import { LoginCookie } from './session/login-cookie.js';
+import { AuthRelyingParty } from './session/oidc/auth-relying-party.js';
+import { PendingLogins } from './session/pending-login.js';
 import { SessionController } from './session/session.controller.js';
 import { SessionService } from './session/session.service.js';
 
@@ -26,7 +29,8 @@ class AuthClientLifecycle implements OnApplicationShutdown {
 
 /**
  * The gateway: edge verification (one verifier per routed audience over one JWKS cache and the
- * revocation mirror), BFF sessions, token exchange and login rate limits. The proxy routes, CORS
+ * revocation mirror), BFF sessions (an OpenID Connect relying party of auth: AuthRelyingParty),
+ * token exchange and login rate limits. The proxy routes, CORS
  * and cookies are Fastify plugins registered by `gatewayApp.configure`.
  */
 @Module({})
@@ -66,7 +70,6 @@ export class GatewayModule {
             new AuthClient({
               authUrl: settings.authUrl,
               timeoutMs: settings.upstreamTimeoutMs,
-              userClientId: settings.userClientId,
               clientId: settings.clientId,
               clientSecret: settings.clientSecret,
               proxySecret: settings.proxySecret,
@@ -90,6 +93,13 @@ export class GatewayModule {
           inject: [SESSION_STORE, AuthClient],
         },
         { provide: SessionCookie, useFactory: () => new SessionCookie(settings) },
+        { provide: LoginCookie, useFactory: () => new LoginCookie(settings) },
+        { provide: AuthRelyingParty, useFactory: () => new AuthRelyingParty(settings, config.now) },
+        {
+          provide: PendingLogins,
+          useFactory: (store: SessionStore) => new PendingLogins(store, settings.loginTtlSeconds),
+          inject: [SESSION_STORE],
+        },
         {
           provide: TokenExchanger,
           useFactory: (auth: AuthClient) => new TokenExchanger(auth, { now: config.now }),

@@ -25,8 +25,10 @@ const UNSAFE = new Set<Method>(['post', 'put', 'patch', 'delete']);
 /** Who may call a proxied route, by its access class (EdgeAccess.decide). */
 function securityOf(route: GatewayRoute, method: Method): SecurityRequirementObject[] | undefined {
   if (route.access === 'public') return undefined;
-  // {} first: login and register carry no token; a token, when sent, must be good for audience auth.
-  if (route.access === 'auth') return [{}, { [BEARER_SCHEME]: [] }];
+  // {} first: verify-email and unlock carry no token; a token, when sent, must be good for audience
+  // auth; the account operations also take the session cookie (unsafe ones with the CSRF header).
+  if (route.access === 'auth')
+    return [{}, { [BEARER_SCHEME]: [] }, UNSAFE.has(method) ? { [SESSION_SCHEME]: [], [CSRF_SCHEME]: [] } : { [SESSION_SCHEME]: [] }];
   // A browser's session cookie is the alternative to a bearer token; unsafe methods also need the CSRF header.
   const session: SecurityRequirementObject = UNSAFE.has(method) ? { [SESSION_SCHEME]: [], [CSRF_SCHEME]: [] } : { [SESSION_SCHEME]: [] };
   return [{ [BEARER_SCHEME]: [] }, session];
@@ -34,10 +36,16 @@ function securityOf(route: GatewayRoute, method: Method): SecurityRequirementObj
 
 /** How a route's request reaches its upstream, in words (EdgeAccess and proxy.plugin.ts). */
 function forwardingOf(route: GatewayRoute, settings: GatewaySettings): string {
-  const where = `Proxied, streamed, to ${route.name}'s \`${route.rewritePrefix}\` (the \`${route.prefix}\` prefix replaced), with X-Forwarded-For/-Proto/-Host set by the gateway.`;
+  const allowed =
+    route.allow === undefined
+      ? ''
+      : ` Only these operations are forwarded; any other path under \`${route.prefix}\` is 404 \`not_found\` at the gateway (no operation that takes a password is proxied): ${route.allow
+          .map((o) => `\`${o.method} ${o.path}\`${o.session ? ' (session cookie accepted)' : ''}`)
+          .join(', ')}.`;
+  const where = `Proxied, streamed, to ${route.name}'s \`${route.rewritePrefix}\` (the \`${route.prefix}\` prefix replaced), with X-Forwarded-For/-Proto/-Host set by the gateway.${allowed}`;
   if (route.access === 'public') return `${where} No credential is checked at the edge.`;
   if (route.access === 'auth')
-    return `${where} A bearer token, when present, must verify for audience \`auth\` and is forwarded unchanged; requests without one (login, register) pass. See auth's own /openapi.json for the operations.`;
+    return `${where} A bearer token, when present, must verify for audience \`auth\` and is forwarded unchanged; without one, the operations marked above take the BFF session cookie (its access token attached; unsafe methods pass the CSRF check); the others pass without a token. See auth's own /openapi.json for the operations.`;
   const unchanged = (settings.forwardUnchangedRoutes as readonly string[]).includes(route.name);
   return (
     `${where} Needs a user token for audience \`${route.name}\`: a bearer token, or the BFF session cookie (its access token attached; ` +
@@ -72,6 +80,8 @@ function operationOf(route: GatewayRoute, settings: GatewaySettings, method: Met
       // upstream_unavailable, upstream_timeout: the gateway's own answers when the upstream fails.
       '502': responseRef(oauth ? OPENAPI_COMPONENTS.oauthErrorResponse : OPENAPI_COMPONENTS.errorResponse),
       '504': responseRef(oauth ? OPENAPI_COMPONENTS.oauthErrorResponse : OPENAPI_COMPONENTS.errorResponse),
+      // not_found: a path that is not on the route's allow-list.
+      ...(route.allow ? { '404': responseRef(oauth ? OPENAPI_COMPONENTS.oauthErrorResponse : OPENAPI_COMPONENTS.errorResponse) } : {}),
       ...errorResponsesFor(oauth ? 'rfc6749' : 'platform'),
     },
   };
@@ -104,8 +114,10 @@ export function proxiedPaths(settings: GatewaySettings): OpenApiPaths {
 /** What the gateway's `GET /openapi.json` says beyond its session controller. */
 export const GATEWAY_OPENAPI: OpenApiSpec<GatewayConfig> = {
   summary:
-    'The edge: it proxies `/auth`, `/oauth`, `/.well-known` to auth and `/api/orders`, `/api/profiles` to those services, ' +
+    'The edge: it proxies an allow-list of `/auth`, `/oauth`, `/.well-known` to auth and `/api/orders`, `/api/profiles` to those services, ' +
     'checking credentials first (bearer tokens, or the BFF session of `/session/*`) and exchanging user tokens per hop. ' +
+    "Browsers sign in with the authorization code flow (`GET /session/login` → auth's hosted login page → `GET /session/callback`): " +
+    'no route of the gateway takes a password. ' +
     'Proxied operations are described here by prefix; the upstream documents (`/openapi.json` on each service) list them one by one.',
   securitySchemes: (config) => ({
     [BEARER_SCHEME]: BEARER_JWT_SCHEME,
@@ -113,14 +125,14 @@ export const GATEWAY_OPENAPI: OpenApiSpec<GatewayConfig> = {
       type: 'apiKey',
       in: 'cookie',
       name: config.gateway.sessionCookieName,
-      description: 'The BFF session cookie set by POST /session/login (HttpOnly, Secure, SameSite=Lax).',
+      description: 'The BFF session cookie set by GET /session/callback at the end of a browser login (HttpOnly, Secure, SameSite=Lax).',
     },
     [CSRF_SCHEME]: {
       type: 'apiKey',
       in: 'header',
       name: CSRF_HEADER,
       description:
-        "The session's csrfToken (from GET /session or the login answer), on every unsafe cookie-authenticated request, with a same-origin Origin or Referer.",
+        "The session's csrfToken (from GET /session), on every unsafe cookie-authenticated request, with a same-origin Origin or Referer.",
     },
   }),
   rawPaths: (config) => ({ ...proxiedPaths(config.gateway), ...webAppPaths() }),

@@ -18,6 +18,7 @@ describe('gateway: GET /openapi.json (e2e)', () => {
       ORDERS_URL: NOWHERE,
       PROFILES_URL: NOWHERE,
       GATEWAY_CLIENT_SECRET: 'gateway-secret-0123456789AbCdEfGhIjKl',
+      GATEWAY_AUTH_ALLOW_HTTP: 'true',
       GATEWAY_REDIS_KEY_PREFIX: `test:gw-openapi-${randomBytes(4).toString('hex')}:`,
     });
     check = await checkOpenApi(app);
@@ -36,7 +37,8 @@ describe('gateway: GET /openapi.json (e2e)', () => {
   it('lists every route the app registers, the proxied prefixes included', () => {
     expect(check.compared).toEqual(
       expect.arrayContaining([
-        'POST /session/login',
+        'GET /session/login',
+        'GET /session/callback',
         'GET /session',
         'POST /api/orders/{path}',
         'GET /api/profiles',

@@ -26,11 +26,9 @@ export interface AuthClientOptions {
   readonly authUrl: string;
   /** Bound on each call, start to last body byte (GATEWAY_UPSTREAM_TIMEOUT_MS). */
   readonly timeoutMs: number;
-  /** The first-party public client sessions refresh and revoke as (auth's AUTH_USER_CLIENT_ID). */
-  readonly userClientId: string;
-  /** The gateway's confidential client, for token exchange. */
+  /** The gateway's confidential client: sessions' refresh and revocation (their families are its own), token exchange. */
   readonly clientId: string;
-  readonly clientSecret: string | undefined;
+  readonly clientSecret: string;
   /** GATEWAY_PROXY_SECRET: proves to auth that the gateway wrote X-Forwarded-For. */
   readonly proxySecret?: string;
 }
@@ -38,7 +36,9 @@ export interface AuthClientOptions {
 const RELAYED_HEADERS = ['retry-after', 'www-authenticate', 'cache-control'];
 
 /**
- * The gateway's calls to auth (login, refresh, revoke, token exchange) over one keep-alive pool.
+ * The gateway's calls to auth (refresh, revoke, token exchange) over one keep-alive pool, each
+ * authenticated as the gateway's confidential client (client_secret_basic). The code exchange of a
+ * browser login is openid-client's (AuthRelyingParty).
  * Each call carries the client's X-Forwarded-For and X-Request-Id, so auth's per-address login
  * limits (with the gateway's proof, GATEWAY_PROXY_SECRET, or TRUST_PROXY set to the gateway) see the
  * real client rather than the gateway.
@@ -50,36 +50,28 @@ export class AuthClient {
     this.agent = new Agent({ headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs, connect: { timeout: options.timeoutMs } });
   }
 
-  /** POST /auth/login with `{ email, password }`; auth's answer as is (the caller relays errors). */
-  login(credentials: { email: string; password: string }, ctx: ForwardContext): Promise<AuthAnswer> {
-    return this.call('/auth/login', JSON.stringify(credentials), 'application/json', ctx);
-  }
-
   /**
-   * grant_type=refresh_token as the first-party public client (RFC 6749 §6). `signal`: the
-   * caller's own deadline (the session's refresh lock), on top of the per-call bound.
+   * grant_type=refresh_token (RFC 6749 §6) as the gateway's client: a code-flow family is bound to
+   * the client that redeemed its code. `signal`: the caller's own deadline (the session's refresh
+   * lock), on top of the per-call bound.
    */
   refresh(refreshToken: string, ctx: ForwardContext, signal?: AbortSignal): Promise<AuthAnswer> {
     return this.form(
       '/oauth/token',
-      { grant_type: GRANT_REFRESH_TOKEN, refresh_token: refreshToken, client_id: this.options.userClientId },
+      { grant_type: GRANT_REFRESH_TOKEN, refresh_token: refreshToken },
       ctx,
-      {},
+      { authorization: this.basic() },
       signal,
     );
   }
 
   /** RFC 7009 revocation of a refresh token: auth revokes its whole family and the family's access tokens. */
   revokeRefreshToken(refreshToken: string, ctx: ForwardContext): Promise<AuthAnswer> {
-    return this.form('/oauth/revoke', { token: refreshToken, token_type_hint: 'refresh_token', client_id: this.options.userClientId }, ctx);
+    return this.form('/oauth/revoke', { token: refreshToken, token_type_hint: 'refresh_token' }, ctx, { authorization: this.basic() });
   }
 
   /** RFC 8693 token exchange as the gateway's confidential client, for one audience. */
   exchange(subjectToken: string, audience: string, ctx: ForwardContext): Promise<AuthAnswer> {
-    const id = encodeURIComponent(this.options.clientId);
-    const secret = encodeURIComponent(this.options.clientSecret ?? '');
-    // RFC 6749 §2.3.1: client id and secret are form-urlencoded before Basic encoding.
-    const basic = `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
     return this.form(
       '/oauth/token',
       {
@@ -89,8 +81,15 @@ export class AuthClient {
         audience,
       },
       ctx,
-      { authorization: basic },
+      { authorization: this.basic() },
     );
+  }
+
+  /** RFC 6749 §2.3.1 client_secret_basic: id and secret form-urlencoded before Basic encoding. */
+  private basic(): string {
+    const id = encodeURIComponent(this.options.clientId);
+    const secret = encodeURIComponent(this.options.clientSecret);
+    return `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
   }
 
   async close(): Promise<void> {

@@ -26,6 +26,11 @@ describe('gateway configuration', () => {
     const { gateway } = loadGatewayConfig(valid);
     expect(gateway).toEqual({
       authUrl: 'http://127.0.0.1:3001',
+      authIssuer: 'http://127.0.0.1:3001',
+      authPublicUrl: 'http://127.0.0.1:3001',
+      authAllowHttp: false,
+      loginScope: 'openid orders:read orders:write profiles:read profiles:write',
+      loginTtlSeconds: 600,
       ordersUrl: 'http://127.0.0.1:3002',
       profilesUrl: 'http://127.0.0.1:3003',
       clientId: 'gateway',
@@ -36,12 +41,12 @@ describe('gateway configuration', () => {
       publicOrigin: 'http://127.0.0.1:3000',
       publicOrigins: ['http://127.0.0.1:3000', 'http://localhost:3000'],
       sessionCookieName: 'authmesh_session',
+      loginCookieName: 'authmesh_login',
       sessionIdleSeconds: 1800,
       sessionAbsoluteSeconds: 43_200,
       sessionRefreshBeforeSeconds: 30,
       loginRatePerMinute: 20,
       secretRatePerMinute: 60,
-      userClientId: 'authmesh',
       redisKeyPrefix: 'gateway:',
     });
   });
@@ -62,16 +67,47 @@ describe('gateway configuration', () => {
     expect(problems.map((p) => p.split(':')[0])).toEqual(['AUTH_URL', 'ORDERS_URL', 'PROFILES_URL']);
   });
 
-  it('requires GATEWAY_CLIENT_SECRET unless every API route forwards unchanged (exchange is the default)', () => {
+  it('requires GATEWAY_CLIENT_SECRET: the gateway is a confidential client (browser logins, refresh, exchange)', () => {
     const { GATEWAY_CLIENT_SECRET: _secret, ...noSecret } = valid;
-    expect(problemsOf(noSecret)).toEqual([expect.stringMatching(/^GATEWAY_CLIENT_SECRET: is required unless every API route/)]);
-    expect(problemsOf({ ...noSecret, GATEWAY_FORWARD_UNCHANGED_ROUTES: 'orders' })).toEqual([
-      expect.stringMatching(/^GATEWAY_CLIENT_SECRET: is required unless/),
+    expect(problemsOf(noSecret)).toEqual([expect.stringMatching(/^GATEWAY_CLIENT_SECRET: /)]);
+    expect(problemsOf({ ...noSecret, GATEWAY_FORWARD_UNCHANGED_ROUTES: 'orders profiles' })).toEqual([
+      expect.stringMatching(/^GATEWAY_CLIENT_SECRET: /),
     ]);
-    expect(problemsOf({ ...noSecret, GATEWAY_CLIENT_SECRET: ' ' })).toEqual([expect.stringMatching(/^GATEWAY_CLIENT_SECRET: is required/)]);
-    const all = loadGatewayConfig({ ...noSecret, GATEWAY_FORWARD_UNCHANGED_ROUTES: 'orders, profiles orders' });
+    const all = loadGatewayConfig({ ...valid, GATEWAY_FORWARD_UNCHANGED_ROUTES: 'orders, profiles orders' });
     expect(all.gateway.forwardUnchangedRoutes).toEqual(['orders', 'profiles']);
-    expect(all.gateway.clientSecret).toBeUndefined();
+  });
+
+  it('refuses http:// auth URLs off loopback unless GATEWAY_AUTH_ALLOW_HTTP says so (tokens and codes cross them)', () => {
+    const remote = {
+      ...valid,
+      AUTH_ISSUER: 'http://auth.internal',
+      AUTH_URL: 'http://auth.internal',
+      GATEWAY_AUTH_PUBLIC_URL: 'http://login.example',
+    };
+    expect(problemsOf(remote).map((p) => p.split(':')[0])).toEqual(['AUTH_ISSUER', 'AUTH_URL', 'GATEWAY_AUTH_PUBLIC_URL']);
+    expect(loadGatewayConfig({ ...remote, GATEWAY_AUTH_ALLOW_HTTP: 'true' }).gateway).toMatchObject({
+      authIssuer: 'http://auth.internal',
+      authPublicUrl: 'http://login.example',
+      authAllowHttp: true,
+    });
+    // https anywhere, and http on loopback (localhost, 127.0.0.0/8, [::1]), need no setting.
+    expect(
+      loadGatewayConfig({ ...valid, AUTH_ISSUER: 'https://auth.example', GATEWAY_AUTH_PUBLIC_URL: 'http://localhost:3001/' }).gateway
+        .authPublicUrl,
+    ).toBe('http://localhost:3001');
+  });
+
+  it('always asks for openid, and stops on the removed GATEWAY_USER_CLIENT_ID', () => {
+    expect(loadGatewayConfig({ ...valid, GATEWAY_LOGIN_SCOPE: 'orders:read' }).gateway.loginScope).toBe('openid orders:read');
+    expect(problemsOf({ ...valid, GATEWAY_USER_CLIENT_ID: 'authmesh' })).toEqual([
+      expect.stringMatching(/^GATEWAY_USER_CLIENT_ID: was removed/),
+    ]);
+  });
+
+  it('names the login cookie __Host-authmesh_login when the public origin is https', () => {
+    expect(loadGatewayConfig({ ...valid, GATEWAY_PUBLIC_ORIGIN: 'https://shop.example' }).gateway.loginCookieName).toBe(
+      '__Host-authmesh_login',
+    );
   });
 
   it('reports a bad PORT as PORT, not as an unparsable default origin', () => {

@@ -16,10 +16,30 @@ export interface GatewaySettings {
   readonly ordersUrl: string;
   /** PROFILES_URL (required). */
   readonly profilesUrl: string;
-  /** GATEWAY_CLIENT_ID (default `gateway`): the gateway's confidential client at auth (token exchange). */
+  /**
+   * AUTH_ISSUER: auth's issuer identifier (the verifier's), which the gateway's OIDC discovery and
+   * the RFC 9207 `iss` check of every authorization response compare against.
+   */
+  readonly authIssuer: string;
+  /**
+   * GATEWAY_AUTH_PUBLIC_URL (default AUTH_URL): where browsers reach auth (its authorization and
+   * end-session endpoints, the hosted login page). The back channel (discovery, token endpoint)
+   * uses AUTH_URL.
+   */
+  readonly authPublicUrl: string;
+  /**
+   * GATEWAY_AUTH_ALLOW_HTTP (default false): lets the relying party talk to an `http://` auth that
+   * is not on a loopback address (a private network, docker compose). Loopback is always allowed.
+   */
+  readonly authAllowHttp: boolean;
+  /** GATEWAY_LOGIN_SCOPE: the scopes `GET /session/login` asks auth for (`openid` always included). */
+  readonly loginScope: string;
+  /** GATEWAY_LOGIN_TTL_S (default 600): how long a started login (state, nonce, PKCE verifier) waits for its callback. */
+  readonly loginTtlSeconds: number;
+  /** GATEWAY_CLIENT_ID (default `gateway`): the gateway's confidential client at auth (browser logins, refresh, token exchange). */
   readonly clientId: string;
-  /** GATEWAY_CLIENT_SECRET: required unless every API route is in GATEWAY_FORWARD_UNCHANGED_ROUTES. */
-  readonly clientSecret: string | undefined;
+  /** GATEWAY_CLIENT_SECRET (required): the gateway's client secret, sent as client_secret_basic. */
+  readonly clientSecret: string;
   /**
    * GATEWAY_FORWARD_UNCHANGED_ROUTES (default none): API routes whose upstream gets the user's own
    * token. Every other `/api` route gets a token exchanged for that one service (the default).
@@ -38,16 +58,16 @@ export interface GatewaySettings {
   readonly publicOrigins: readonly string[];
   /** `__Host-authmesh_session` when the public origin is https, else `authmesh_session`. */
   readonly sessionCookieName: string;
+  /** `__Host-authmesh_login` when the public origin is https, else `authmesh_login`: binds a started login to its browser. */
+  readonly loginCookieName: string;
   /** GATEWAY_SESSION_IDLE_S (default 1800): a session unused this long is over (sliding). */
   readonly sessionIdleSeconds: number;
   /** GATEWAY_SESSION_ABSOLUTE_S (default 43200): a session is over this long after login, used or not. */
   readonly sessionAbsoluteSeconds: number;
   /** GATEWAY_SESSION_REFRESH_BEFORE_S (default 30): refresh the access token when it expires within this. */
   readonly sessionRefreshBeforeSeconds: number;
-  /** GATEWAY_LOGIN_RATE_PER_MIN (default 20): per client address, on each of /auth/login, /session/login, /oauth/token. */
+  /** GATEWAY_LOGIN_RATE_PER_MIN (default 20): per client address, on each of GET /session/login, GET /session/callback, POST /oauth/token. */
   readonly loginRatePerMinute: number;
-  /** GATEWAY_USER_CLIENT_ID (default `authmesh`, auth's AUTH_USER_CLIENT_ID): the public client sessions refresh and revoke as. */
-  readonly userClientId: string;
   /** GATEWAY_REDIS_KEY_PREFIX (default `gateway:`): namespace of sessions, locks and rate-limit counters in Redis. */
   readonly redisKeyPrefix: string;
   /** GATEWAY_PROXY_SECRET (auth's AUTH_PROXY_SECRET): proves to auth that the gateway wrote X-Forwarded-For. */
@@ -90,8 +110,9 @@ export const GATEWAY_ENV = {
   forwardUnchangedRoutes: envVar.withDefault('GATEWAY_FORWARD_UNCHANGED_ROUTES', apiRoutes, '', {
     description: `API routes (${API_ROUTES.join(', ')}) whose upstream gets the user's own token; every other \`/api\` route gets a token exchanged (RFC 8693) for that one service.`,
   }),
-  clientSecret: envVar.optional('GATEWAY_CLIENT_SECRET', z.string().min(1), {
-    description: "The gateway's client secret at auth (token exchange); required unless every API route forwards unchanged.",
+  clientSecret: envVar.required('GATEWAY_CLIENT_SECRET', z.string().min(1), {
+    description: "The gateway's client secret at auth (client_secret_basic): browser logins (code flow), session refresh, token exchange.",
+    hint: "the secret of the gateway's client seeded at auth (AUTH_SEED_CLIENTS)",
     secret: true,
   }),
   publicOrigin: envVar.optional('GATEWAY_PUBLIC_ORIGIN', origin, {
@@ -99,8 +120,24 @@ export const GATEWAY_ENV = {
     derivedDefault: '`http://<HOST>:<PORT>` (127.0.0.1 for a wildcard HOST)',
   }),
   authUrl: envVar.required('AUTH_URL', httpUrl, {
-    description: 'Where `/auth/*`, `/oauth/*` and `/.well-known/*` go, and where sessions log in and refresh.',
+    description:
+      'Where `/auth/*`, `/oauth/*` and `/.well-known/*` go, and where the gateway discovers auth, redeems codes and refreshes sessions.',
     hint: "the auth service's URL, e.g. http://127.0.0.1:3001",
+  }),
+  authPublicUrl: envVar.optional('GATEWAY_AUTH_PUBLIC_URL', httpUrl, {
+    description:
+      "Where browsers reach auth (authorization and end-session endpoints, the hosted login page); the gateway's redirects point there.",
+    derivedDefault: 'AUTH_URL',
+  }),
+  authAllowHttp: envVar.withDefault('GATEWAY_AUTH_ALLOW_HTTP', envSchemas.bool, 'false', {
+    description:
+      'Allow an `http://` AUTH_ISSUER / AUTH_URL / GATEWAY_AUTH_PUBLIC_URL that is not a loopback address (a private network); loopback is always allowed.',
+  }),
+  loginScope: envVar.withDefault('GATEWAY_LOGIN_SCOPE', words, 'openid orders:read orders:write profiles:read profiles:write', {
+    description: 'The scopes a browser login asks auth for (space-separated; `openid` is always added: the gateway needs the ID token).',
+  }),
+  loginTtlSeconds: envVar.withDefault('GATEWAY_LOGIN_TTL_S', envSchemas.int(30, 3600), '600', {
+    description: 'How long a started browser login (state, nonce, PKCE verifier) waits for its callback.',
   }),
   ordersUrl: envVar.required('ORDERS_URL', httpUrl, {
     description: 'The orders service (`/api/orders`).',
@@ -111,7 +148,7 @@ export const GATEWAY_ENV = {
     hint: "the profiles service's URL, e.g. http://127.0.0.1:3003",
   }),
   clientId: envVar.withDefault('GATEWAY_CLIENT_ID', clientId, 'gateway', {
-    description: "The gateway's confidential client at auth (token exchange).",
+    description: "The gateway's confidential client at auth: browser logins (code flow), session refresh, token exchange.",
   }),
   upstreamTimeoutMs: envVar.withDefault('GATEWAY_UPSTREAM_TIMEOUT_MS', envSchemas.int(50, 600_000), '10000', {
     description: 'No response headers from an upstream within this: 504 `upstream_timeout`.',
@@ -129,10 +166,7 @@ export const GATEWAY_ENV = {
     description: "A session's access token is refreshed when it expires within this.",
   }),
   loginRatePerMinute: envVar.withDefault('GATEWAY_LOGIN_RATE_PER_MIN', rate, '20', {
-    description: 'Per client address, on each of `/auth/login`, `/session/login` and `/oauth/token`.',
-  }),
-  userClientId: envVar.withDefault('GATEWAY_USER_CLIENT_ID', clientId, 'authmesh', {
-    description: "The public client sessions refresh and revoke as (auth's AUTH_USER_CLIENT_ID).",
+    description: 'Per client address, on each of `GET /session/login`, `GET /session/callback` and `POST /oauth/token`.',
   }),
   redisKeyPrefix: envVar.withDefault('GATEWAY_REDIS_KEY_PREFIX', keyPrefix, 'gateway:', {
     description: 'Namespace of sessions, locks and rate-limit counters in Redis.',
@@ -160,20 +194,37 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
       'was removed: every /api route is exchanged by default; list routes that must get the original token in GATEWAY_FORWARD_UNCHANGED_ROUTES',
     );
   }
-  const v = reader.read(GATEWAY_ENV);
-  // An empty GATEWAY_CLIENT_SECRET counts as unset: exchanges would only fail later, one 502 at a time.
-  if (v !== undefined && v.clientSecret === undefined && API_ROUTES.some((r) => !v.forwardUnchangedRoutes.includes(r))) {
+  if (reader.isSet('GATEWAY_USER_CLIENT_ID')) {
     reader.problem(
-      'GATEWAY_CLIENT_SECRET',
-      'is required unless every API route is in GATEWAY_FORWARD_UNCHANGED_ROUTES (the gateway authenticates to auth to exchange tokens)',
+      'GATEWAY_USER_CLIENT_ID',
+      'was removed: browser sessions log in with the authorization code flow as GATEWAY_CLIENT_ID and refresh as that client',
     );
+  }
+  const v = reader.read(GATEWAY_ENV);
+  if (v !== undefined && verifier !== undefined && !v.authAllowHttp) {
+    // RFC 9700 §2.6 / OIDC: tokens and codes cross these channels; plain http is only acceptable
+    // where no network is crossed (loopback, RFC 8252 §8.3) or where an operator says so.
+    for (const [name, url] of [
+      ['AUTH_ISSUER', verifier.issuer],
+      ['AUTH_URL', v.authUrl],
+      ['GATEWAY_AUTH_PUBLIC_URL', v.authPublicUrl],
+    ] as const) {
+      if (url !== undefined && !isSecureOrLoopback(url))
+        reader.problem(name, 'is http:// on a non-loopback host: use https, or set GATEWAY_AUTH_ALLOW_HTTP=true on a private network');
+    }
   }
   const parts = reader.finish('gateway', { base, verifier, revocation, v });
   const listenHost = parts.base.host === '0.0.0.0' || parts.base.host === '::' ? '127.0.0.1' : parts.base.host;
   const g = parts.v;
   const publicOrigin = g.publicOrigin ?? `http://${listenHost}:${parts.base.port}`;
+  const authUrl = stripSlash(g.authUrl);
   const gateway: GatewaySettings = {
-    authUrl: stripSlash(g.authUrl),
+    authUrl,
+    authIssuer: parts.verifier.issuer,
+    authPublicUrl: g.authPublicUrl === undefined ? authUrl : stripSlash(g.authPublicUrl),
+    authAllowHttp: g.authAllowHttp,
+    loginScope: [...new Set(['openid', ...g.loginScope])].join(' '),
+    loginTtlSeconds: g.loginTtlSeconds,
     ordersUrl: stripSlash(g.ordersUrl),
     profilesUrl: stripSlash(g.profilesUrl),
     clientId: g.clientId,
@@ -187,11 +238,11 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     // this origin can set or overwrite it (no sibling subdomain can plant one). Browsers accept it
     // only from a secure origin, hence the plain name over http (local use).
     sessionCookieName: publicOrigin.startsWith('https:') ? '__Host-authmesh_session' : 'authmesh_session',
+    loginCookieName: publicOrigin.startsWith('https:') ? '__Host-authmesh_login' : 'authmesh_login',
     sessionIdleSeconds: g.sessionIdleSeconds,
     sessionAbsoluteSeconds: g.sessionAbsoluteSeconds,
     sessionRefreshBeforeSeconds: g.sessionRefreshBeforeSeconds,
     loginRatePerMinute: g.loginRatePerMinute,
-    userClientId: g.userClientId,
     redisKeyPrefix: g.redisKeyPrefix,
     proxySecret: g.proxySecret,
     secretRatePerMinute: g.secretRatePerMinute,
@@ -212,6 +263,13 @@ function loopbackSpellings(defaultOrigin: string): string[] {
   if (url.hostname !== '127.0.0.1' && url.hostname !== 'localhost') return [defaultOrigin];
   const port = url.port ? `:${url.port}` : '';
   return [...new Set([defaultOrigin, `${url.protocol}//127.0.0.1${port}`, `${url.protocol}//localhost${port}`])];
+}
+
+/** https, or http to a loopback host (localhost, 127.0.0.0/8, [::1]): no network in between. */
+export function isSecureOrLoopback(url: string): boolean {
+  const u = new URL(url);
+  if (u.protocol === 'https:') return true;
+  return u.hostname === 'localhost' || u.hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(u.hostname);
 }
 
 function stripSlash(url: string): string {

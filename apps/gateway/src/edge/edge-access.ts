@@ -7,13 +7,14 @@ import {
 } from '@authmesh/token-verifier';
 import type { FastifyRequest } from 'fastify';
 import type { ApiRouteName, GatewaySettings } from '../config/gateway.config.js';
-import { SessionExpiredError, UserTokenRequiredError } from '../errors/gateway-errors.js';
+import { RouteNotProxiedError, SessionExpiredError, UserTokenRequiredError } from '../errors/gateway-errors.js';
 import type { TokenExchanger } from '../exchange/token-exchanger.js';
 import type { ForwardContext } from '../proxy/forward-headers.js';
-import type { GatewayRoute } from '../proxy/routes.js';
+import { type GatewayRoute, allowedOperation } from '../proxy/routes.js';
+import { limitedPathOf } from '../rate-limit/login-rate-limiter.js';
 import { allowedOriginsOf, checkCsrf } from '../session/csrf.js';
 import type { SessionService } from '../session/session.service.js';
-import type { EdgeVerifier } from './edge-verifier.js';
+import type { EdgeAudience, EdgeVerifier } from './edge-verifier.js';
 
 /** What the edge decided for one request: the Authorization the upstream gets (undefined: the client's, unchanged; `/auth/*` and public routes only). */
 export interface EdgeDecision {
@@ -28,12 +29,15 @@ function hasAuthorizationHeader(rawHeaders: readonly string[]): boolean {
 /**
  * The edge's access rules for a routed request, run before anything is forwarded:
  *
+ * - **allow-list**: auth's prefixes forward only the operations listed in `proxy/routes.ts`;
+ *   any other path under them is a 404 here (none that takes a password is listed).
  * - **bearer mode** (an Authorization header): the token must verify for the routed service's
  *   audience (`auth` on `/auth/*`, forwarded unchanged there: auth is its audience). On `/api/*` it must be a user's
  *   token: a client-credentials token (`sub === client_id`) is refused, 403 `user_token_required`. A session cookie on the same request
  *   is ignored: Authorization wins, so an API client is never silently switched to a browser
  *   session, and a request's identity is the one it states.
- * - **BFF mode** (no Authorization, a session cookie, `/api/*` only): the session must be live, an
+ * - **BFF mode** (no Authorization, a session cookie; `/api/*`, and the account operations of
+ *   `/auth/*` marked `session` — sessions, revoke one, logout, logout-all — for audience auth): the session must be live, an
  *   unsafe method must pass the CSRF check, its access token (refreshed if about to expire) must
  *   verify like a bearer token, and it is attached as `Authorization: Bearer`. A session whose
  *   own access token is revoked (its family revoked elsewhere, the user disabled) is ended: 401
@@ -60,13 +64,27 @@ export class EdgeAccess {
     this.forwardUnchanged = new Set(settings.forwardUnchangedRoutes);
   }
 
-  /** Throws the AppError to answer with (401, 403, 503…) when the request must not be forwarded. */
+  /** Throws the AppError to answer with (401, 403, 404, 503…) when the request must not be forwarded. */
   async decide(route: GatewayRoute, request: FastifyRequest, ctx: ForwardContext): Promise<EdgeDecision> {
     const rawHeaders = request.raw.rawHeaders;
+    // Judged on the path the upstream will see (dot segments resolved, escapes decoded), so
+    // `/auth/./login` or `/auth/%6Cogin` is the same 404 as `/auth/login`.
+    const operation = route.allow === undefined ? undefined : allowedOperation(route, request.method, limitedPathOf(request.url));
+    if (route.allow !== undefined && operation === undefined)
+      throw new RouteNotProxiedError(`${request.method} ${limitedPathOf(request.url).slice(0, 200)} is not on the gateway's allow-list`);
     if (route.access === 'public') return { authorization: undefined };
     if (route.access === 'auth') {
-      // Login and register carry no token; logout and password carry one for audience `auth`.
-      if (hasAuthorizationHeader(rawHeaders)) await this.verifier.verify('auth', () => bearerTokenFromRawHeaders(rawHeaders));
+      // A bearer token must be good for audience `auth` (forwarded unchanged: auth is its audience).
+      if (hasAuthorizationHeader(rawHeaders)) {
+        await this.verifier.verify('auth', () => bearerTokenFromRawHeaders(rawHeaders));
+        return { authorization: undefined };
+      }
+      // The web app's account page: the session's own access token (it carries audience auth).
+      const cookie = request.cookies?.[this.settings.sessionCookieName];
+      if (operation?.session && cookie !== undefined) {
+        const { token } = await this.sessionToken('auth', cookie, request, ctx);
+        return { authorization: `Bearer ${token}` };
+      }
       return { authorization: undefined };
     }
     const audience = route.name as ApiRouteName;
@@ -85,6 +103,22 @@ export class EdgeAccess {
         throw new TokenMissingError('no Authorization header and no session cookie');
       });
     }
+    const { token, verified } = await this.sessionToken(audience, cookie, request, ctx);
+    requireUserToken(verified, audience);
+    return { authorization: await this.upstreamAuthorization(audience, token, verified.claims.exp, ctx) };
+  }
+
+  /**
+   * BFF mode: the live session of the cookie, the CSRF check for an unsafe method, and its access
+   * token (refreshed if about to expire) verified for `audience`. A session whose own access token
+   * is revoked is ended (401 `session_expired`).
+   */
+  private async sessionToken(
+    audience: EdgeAudience,
+    cookie: string | undefined,
+    request: FastifyRequest,
+    ctx: ForwardContext,
+  ): Promise<{ token: string; verified: VerifiedToken }> {
     const session = await this.sessions.authenticate(cookie);
     const header = (name: string): string | undefined => {
       const v = request.headers[name];
@@ -96,9 +130,8 @@ export class EdgeAccess {
       this.allowedOrigins,
     );
     const access = await this.sessions.accessToken(session, ctx);
-    let verified: VerifiedToken;
     try {
-      verified = await this.verifier.verify(audience, access);
+      return { token: access, verified: await this.verifier.verify(audience, access) };
     } catch (e) {
       if (e instanceof InvalidTokenHttpError && e.code === TokenRevokedError.code) {
         // Its refresh token is dead too (auth revokes a family with its access tokens): keeping
@@ -108,8 +141,6 @@ export class EdgeAccess {
       }
       throw e;
     }
-    requireUserToken(verified, audience);
-    return { authorization: await this.upstreamAuthorization(audience, access, verified.claims.exp, ctx) };
   }
 
   /** The Authorization the upstream of `/api/<audience>` gets: an exchanged token, or (forward-unchanged routes) the user's own. */

@@ -103,18 +103,95 @@ export class TokenExchangeFailedError extends AppError {
 }
 
 /**
- * `/session/login` with a body that is not `application/json`: 415. An HTML form can only send
- * form-encoded, multipart or text/plain bodies without a CORS preflight (Fetch standard, "CORS-
- * safelisted request-header"), so requiring JSON means a cross-site page cannot log a victim in.
+ * A path under a proxied prefix that is not on the gateway's allow-list (`proxy/routes.ts`): 404,
+ * nothing forwarded. The routes that take a password (`/auth/login`, `/auth/register`,
+ * `/auth/password`, `/auth/admin-token`) are not proxied: no password ever crosses the gateway.
  */
-export class UnsupportedMediaTypeError extends AppError {
-  static readonly code = 'unsupported_media_type';
-  readonly code = UnsupportedMediaTypeError.code;
-  readonly status = 415;
-  // Accept-Post (W3C LDP §7.1, IANA-registered): the media types this POST takes.
-  override readonly headers = { 'accept-post': 'application/json' };
+export class RouteNotProxiedError extends AppError {
+  static readonly code = 'not_found';
+  readonly code = RouteNotProxiedError.code;
+  readonly status = 404;
   constructor(detail: string) {
-    super('The request body must be application/json', { detail });
+    super('No such route', { detail });
+  }
+}
+
+/**
+ * A body sent to a gateway route that takes none (`POST /session/logout`): 400. In particular a
+ * client still built for the removed password login gets a refusal, never a 2xx.
+ */
+export class BodyNotAcceptedError extends AppError {
+  static readonly code = 'body_not_accepted';
+  readonly code = BodyNotAcceptedError.code;
+  readonly status = 400;
+  constructor(detail: string) {
+    super('This route takes no request body; sign in with GET /session/login (the gateway never takes a password)', { detail });
+  }
+}
+
+/**
+ * A browser login (`GET /session/callback`) that can't finish. Rendered as a small HTML page with
+ * the stable code and a link back to `/` (SessionController); never a session.
+ */
+export abstract class LoginFlowError extends AppError {
+  readonly status: number = 400;
+}
+
+/**
+ * The callback came without this browser's pending login: none started here, it expired
+ * (GATEWAY_LOGIN_TTL_S), or it was already used (a replayed callback). Login CSRF: a callback
+ * planted in a victim's browser finds no pending login of theirs.
+ */
+export class LoginStateMissingError extends LoginFlowError {
+  static readonly code = 'login_state_missing';
+  readonly code = LoginStateMissingError.code;
+  constructor(detail: string) {
+    super('This sign-in is unknown, expired or already used; start again', { detail });
+  }
+}
+
+/** The callback's `state` is not the one this browser's login sent (RFC 6749 §10.12, CSRF). */
+export class LoginStateMismatchError extends LoginFlowError {
+  static readonly code = 'login_state_mismatch';
+  readonly code = LoginStateMismatchError.code;
+  constructor(detail: string) {
+    super('This sign-in does not belong to this browser; start again', { detail });
+  }
+}
+
+/** The callback's `iss` is not auth's issuer (RFC 9207 §2.4: a mix-up attack brings another server's response). */
+export class LoginIssuerMismatchError extends LoginFlowError {
+  static readonly code = 'login_issuer_mismatch';
+  readonly code = LoginIssuerMismatchError.code;
+  constructor(detail: string) {
+    super('This sign-in response comes from an unexpected issuer', { detail });
+  }
+}
+
+/** Auth answered the authorization request with an error (`access_denied`: the user declined; others: `details.error`). */
+export class LoginDeniedError extends LoginFlowError {
+  static readonly code = 'login_denied';
+  readonly code = LoginDeniedError.code;
+  constructor(error: string, detail: string) {
+    super(error === 'access_denied' ? 'Sign-in was cancelled or denied' : 'Auth could not sign you in', { detail, details: { error } });
+  }
+}
+
+/** Auth's token endpoint refused the code (`invalid_grant`: expired, used, or not this login's). */
+export class LoginCodeRefusedError extends LoginFlowError {
+  static readonly code = 'login_code_refused';
+  readonly code = LoginCodeRefusedError.code;
+  constructor(detail: string) {
+    super('The sign-in could not be completed; start again', { detail });
+  }
+}
+
+/** The token response failed a check (no ID token, wrong nonce, audience or issuer): possibly an injected code. */
+export class LoginResponseInvalidError extends LoginFlowError {
+  static readonly code = 'login_response_invalid';
+  readonly code = LoginResponseInvalidError.code;
+  constructor(detail: string) {
+    super('The sign-in response failed its checks; start again', { detail });
   }
 }
 

@@ -4,10 +4,23 @@ import type { ApiRouteName, GatewaySettings } from '../config/gateway.config.js'
 /**
  * How the edge treats a route:
  * - `public`: passes through untouched (OAuth endpoints authenticate clients themselves; discovery and JWKS are public);
- * - `auth`: a bearer token, when present, must be good for audience `auth` (logout, password); bearer-less requests (login, register) pass;
+ * - `auth`: a bearer token, when present, must be good for audience `auth`; without one, the
+ *   session cookie's token is used on the operations that allow it (`session: true`); anything
+ *   else passes without a token (verify-email, unlock);
  * - `api`: a user token (bearer, or the session's) good for the routed service is required.
  */
 export type RouteAccess = 'public' | 'auth' | 'api';
+
+/** One operation a prefix route forwards; every other path under the prefix is a 404 at the gateway. */
+export interface AllowedOperation {
+  readonly method: 'GET' | 'POST';
+  /** As documented (`/auth/sessions/{id}/revoke`). */
+  readonly path: string;
+  /** Matched against the path as the upstream will see it (`limitedPathOf`: dot segments resolved, escapes decoded). */
+  readonly pattern: RegExp;
+  /** A browser's session cookie may stand for the bearer token here (its access token attached, CSRF checked). */
+  readonly session?: boolean;
+}
 
 export interface GatewayRoute {
   /** Upstream name, for messages and metrics. */
@@ -20,6 +33,8 @@ export interface GatewayRoute {
   readonly access: RouteAccess;
   /** The platform's input and error rules for the route (default: JSON bodies, platform error shape). */
   readonly rules?: RouteRules;
+  /** When set, only these operations are forwarded (auth's routes); absent: everything under the prefix (the APIs). */
+  readonly allow?: readonly AllowedOperation[];
 }
 
 /**
@@ -30,12 +45,73 @@ export interface GatewayRoute {
  */
 const OAUTH_RULES: RouteRules = { acceptsForm: true, errorStyle: 'rfc6749' };
 
+const op = (method: AllowedOperation['method'], path: string, session = false): AllowedOperation => ({
+  method,
+  path,
+  pattern: new RegExp(`^${path.replace(/[.]/g, '\\.').replace(/\{[a-z]+\}/g, '[^/]+')}$`),
+  session,
+});
+
+/**
+ * What of auth browsers and apps reach through the gateway. No operation that takes a password
+ * is here (`/auth/login`, `/auth/register`, `/auth/password`, `/auth/admin-token`: 404 at the
+ * gateway): a password is typed into auth's own hosted pages only (RFC 9700 §2.4: no
+ * resource-owner password credentials), so the gateway never receives one. First-party
+ * non-browser clients that still log in with JSON call auth directly. Auth's browser pages
+ * (`/oauth/authorize`, the login form, `/oauth/logout`) are reached at GATEWAY_AUTH_PUBLIC_URL,
+ * not here.
+ */
+export const AUTH_OPERATIONS: readonly AllowedOperation[] = [
+  op('POST', '/auth/logout', true),
+  op('POST', '/auth/logout-all', true),
+  op('GET', '/auth/sessions', true),
+  op('POST', '/auth/sessions/{id}/revoke', true),
+  op('POST', '/auth/verify-email'),
+  op('POST', '/auth/unlock'),
+];
+
+/** The OAuth endpoints of machines (token, revocation, introspection, userinfo); never a browser page. */
+export const OAUTH_OPERATIONS: readonly AllowedOperation[] = [
+  op('POST', '/oauth/token'),
+  op('POST', '/oauth/revoke'),
+  op('POST', '/oauth/introspect'),
+  op('GET', '/oauth/userinfo'),
+  op('POST', '/oauth/userinfo'),
+];
+
+export const WELL_KNOWN_OPERATIONS: readonly AllowedOperation[] = [
+  op('GET', '/.well-known/jwks.json'),
+  op('GET', '/.well-known/openid-configuration'),
+  op('GET', '/.well-known/oauth-authorization-server'),
+];
+
+/** The operation of `route` that `method path` is, or undefined (a 404 at the gateway). HEAD counts as GET. */
+export function allowedOperation(route: GatewayRoute, method: string, path: string): AllowedOperation | undefined {
+  const m = method === 'HEAD' ? 'GET' : method;
+  return route.allow?.find((o) => o.method === m && o.pattern.test(path));
+}
+
 /** The routing table (docs/architecture.md, "Gateway routes"). */
 export function gatewayRoutes(settings: GatewaySettings): readonly GatewayRoute[] {
   return [
-    { name: 'auth', prefix: '/auth', rewritePrefix: '/auth', upstream: settings.authUrl, access: 'auth' },
-    { name: 'auth', prefix: '/oauth', rewritePrefix: '/oauth', upstream: settings.authUrl, access: 'public', rules: OAUTH_RULES },
-    { name: 'auth', prefix: '/.well-known', rewritePrefix: '/.well-known', upstream: settings.authUrl, access: 'public' },
+    { name: 'auth', prefix: '/auth', rewritePrefix: '/auth', upstream: settings.authUrl, access: 'auth', allow: AUTH_OPERATIONS },
+    {
+      name: 'auth',
+      prefix: '/oauth',
+      rewritePrefix: '/oauth',
+      upstream: settings.authUrl,
+      access: 'public',
+      rules: OAUTH_RULES,
+      allow: OAUTH_OPERATIONS,
+    },
+    {
+      name: 'auth',
+      prefix: '/.well-known',
+      rewritePrefix: '/.well-known',
+      upstream: settings.authUrl,
+      access: 'public',
+      allow: WELL_KNOWN_OPERATIONS,
+    },
     { name: 'orders', prefix: '/api/orders', rewritePrefix: '/orders', upstream: settings.ordersUrl, access: 'api' },
     { name: 'profiles', prefix: '/api/profiles', rewritePrefix: '/profiles', upstream: settings.profilesUrl, access: 'api' },
   ];

@@ -11,25 +11,37 @@ import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { GatewaySettings } from '../config/gateway.config.js';
 import { RateLimitedError } from '../errors/gateway-errors.js';
 
-/** The login endpoints (GATEWAY_LOGIN_RATE_PER_MIN), each with its own budget per client address. */
-export const LOGIN_PATHS = ['/auth/login', '/session/login', '/oauth/token'] as const;
+/** A budgeted endpoint: its method and path (as `limitedPathOf` gives it). */
+export interface LimitedEndpoint {
+  readonly method: 'GET' | 'POST';
+  readonly path: string;
+}
 
 /**
- * The other endpoints where auth checks a password or a client secret (argon2id, ~50 ms of a
- * thread and 19 MiB each) — GATEWAY_SECRET_RATE_PER_MIN each: registration hashes a password,
- * password change and the admin-token step check one, introspection and revocation (RFC 7662,
- * RFC 7009) authenticate a confidential client by its hashed secret. Without a budget here, any
- * one address could keep auth's hashing busy through the gateway. `/auth/unlock` checks no
- * password but redeems a secret token: the same budget keeps it from being guessed at speed.
+ * The login endpoints (GATEWAY_LOGIN_RATE_PER_MIN), each with its own budget per client address:
+ * starting a browser login (each one stores a pending login), finishing one (each one redeems a
+ * code at auth), and the token endpoint (client secrets, codes, refresh tokens).
  */
-export const SECRET_PATHS = [
-  '/auth/register',
-  '/auth/password',
-  '/auth/admin-token',
-  '/auth/unlock',
-  '/oauth/introspect',
-  '/oauth/revoke',
-] as const;
+export const LOGIN_ENDPOINTS: readonly LimitedEndpoint[] = [
+  { method: 'GET', path: '/session/login' },
+  { method: 'GET', path: '/session/callback' },
+  { method: 'POST', path: '/oauth/token' },
+];
+
+/**
+ * The other endpoints where auth checks a secret (GATEWAY_SECRET_RATE_PER_MIN each):
+ * introspection and revocation (RFC 7662, RFC 7009) authenticate a confidential client by its
+ * hashed secret, and `/auth/unlock` redeems a secret token: without a budget here, any one
+ * address could keep auth's hashing busy, or guess tokens at speed, through the gateway. The
+ * endpoints that check a password are not proxied at all (`proxy/routes.ts`).
+ */
+export const SECRET_ENDPOINTS: readonly LimitedEndpoint[] = [
+  { method: 'POST', path: '/auth/unlock' },
+  { method: 'POST', path: '/oauth/introspect' },
+  { method: 'POST', path: '/oauth/revoke' },
+];
+
+const keyOf = (method: string, path: string): string => `${method === 'HEAD' ? 'GET' : method} ${path}`;
 
 // What @fastify/http-proxy resolves a destination against (any origin will do: only the path is read).
 const RESOLUTION_BASE = 'http://gateway.invalid';
@@ -63,7 +75,7 @@ export function limitedPathOf(url: string): string {
 }
 
 /**
- * Per-address budgets on the endpoints that take credentials (RATE_LIMITED_PATHS),
+ * Per-address budgets on the endpoints that take credentials (LOGIN_ENDPOINTS, SECRET_ENDPOINTS),
  * in Redis so they hold across gateway replicas, with an in-memory insurance limiter while Redis
  * is down: platform's `createRateLimiter`, the same factory auth's budgets use.
  */
@@ -74,23 +86,24 @@ export class LoginRateLimiter {
   constructor(redis: RedisConnection, settings: GatewaySettings) {
     const make = (path: string, points: number): RateLimiterAbstract =>
       createRateLimiter(redis, { keyPrefix: rateLimitKeyPrefix(settings.redisKeyPrefix, path), points, durationSeconds: 60 });
+    // The Redis key names the path alone (as before the code flow: a POST budget keeps its counters).
     this.limiters = new Map([
-      ...LOGIN_PATHS.map((p) => [p, make(p, settings.loginRatePerMinute)] as const),
-      ...SECRET_PATHS.map((p) => [p, make(p, settings.secretRatePerMinute)] as const),
+      ...LOGIN_ENDPOINTS.map((e) => [keyOf(e.method, e.path), make(e.path, settings.loginRatePerMinute)] as const),
+      ...SECRET_ENDPOINTS.map((e) => [keyOf(e.method, e.path), make(e.path, settings.secretRatePerMinute)] as const),
     ]);
   }
 
-  /** True when `path` (without the query) has a budget. */
+  /** True when `method path` (the path without the query) has a budget. */
   applies(method: string, path: string): boolean {
-    return method === 'POST' && this.limiters.has(path);
+    return this.limiters.has(keyOf(method, path));
   }
 
   /**
-   * Takes one request from `address`'s budget on `path` (an IPv6 client's budget is its /64's:
+   * Takes one request from `address`'s budget on `method path` (an IPv6 client's budget is its /64's:
    * `clientKeyOf`); throws RateLimitedError (429) when spent.
    */
-  async take(path: string, address: string): Promise<void> {
-    const limiter = this.limiters.get(path);
+  async take(method: string, path: string, address: string): Promise<void> {
+    const limiter = this.limiters.get(keyOf(method, path));
     if (!limiter) return;
     let outcome: BudgetOutcome;
     try {

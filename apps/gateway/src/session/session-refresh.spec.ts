@@ -49,7 +49,6 @@ describe('session refresh under the lock', () => {
     now = 1_000_000_000_000;
     store = new TakeoverStore();
     const auth = {
-      login: async () => tokenAnswer(jwt('user-1', now / 1000 + 60), 'refresh-1'),
       refresh: (token: string, _ctx: ForwardContext, signal?: AbortSignal) => refresh(token, signal),
       revokeRefreshToken: async () => ({ status: 200, headers: {}, body: {} }),
     } as unknown as AuthClient;
@@ -57,8 +56,11 @@ describe('session refresh under the lock', () => {
   });
 
   async function sessionNeedingRefresh(): Promise<ActiveSession> {
-    const login = await service.login({ email: 'a@b.c', password: 'x' }, undefined, ctx);
-    if (login.kind !== 'created') throw new Error('login refused');
+    const login = await service.open(
+      { accessToken: jwt('user-1', now / 1000 + 60), expiresIn: 60, refreshToken: 'refresh-1', idToken: 'id-token', sub: 'user-1' },
+      undefined,
+      ctx,
+    );
     now += 40_000; // 20 s left: inside GATEWAY_SESSION_REFRESH_BEFORE_S
     return service.authenticate(login.id);
   }

@@ -10,6 +10,8 @@ import { SessionStoreUnavailableError } from '../errors/gateway-errors.js';
  */
 export interface SessionStore {
   get(key: string): Promise<string | undefined>;
+  /** Reads and deletes in one step (GETDEL): of two concurrent takes, one gets the value. */
+  take(key: string): Promise<string | undefined>;
   /** Writes the value with a time to live (ms). */
   set(key: string, value: string, ttlMs: number): Promise<void>;
   /** Sets a new time to live; false when the key is gone. */
@@ -45,6 +47,10 @@ export class RedisSessionStore implements SessionStore {
 
   get(key: string): Promise<string | undefined> {
     return this.run('get', async () => (await this.redis.get(this.prefix + key)) ?? undefined);
+  }
+
+  take(key: string): Promise<string | undefined> {
+    return this.run('take', async () => (await this.redis.getdel(this.prefix + key)) ?? undefined);
   }
 
   set(key: string, value: string, ttlMs: number): Promise<void> {
@@ -100,6 +106,12 @@ export class MemorySessionStore implements SessionStore {
 
   async get(key: string): Promise<string | undefined> {
     return this.entries.get(key);
+  }
+
+  async take(key: string): Promise<string | undefined> {
+    const value = this.entries.get(key);
+    this.entries.delete(key);
+    return value;
   }
 
   async set(key: string, value: string, ttlMs: number): Promise<void> {

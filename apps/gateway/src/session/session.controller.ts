@@ -1,47 +1,31 @@
-import { InjectConfig, Public, type SelfRenderingError, schemaRef } from '@authmesh/platform';
-import { Body, Controller, Get, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProperty, ApiSecurity } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { IsString, MaxLength, MinLength } from 'class-validator';
+import { InjectConfig, Public, schemaRef } from '@authmesh/platform';
+import { Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { ApiFoundResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiSecurity } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { AuthAnswer } from '../auth-client/auth-client.js';
 import type { GatewayConfig } from '../config/gateway.config.js';
-import { SessionExpiredError } from '../errors/gateway-errors.js';
+import { BodyNotAcceptedError, LoginStateMismatchError, LoginStateMissingError, SessionExpiredError } from '../errors/gateway-errors.js';
 import { CSRF_SCHEME, SESSION_SCHEME } from '../gateway.openapi.js';
 import { forwardContextOf } from '../proxy/forward-headers.js';
 import { allowedOriginsOf, checkCsrf } from './csrf.js';
-import { LoginRequestGuard } from './login-request.js';
+import { LoginCookie } from './login-cookie.js';
+import { HTML_SECURITY_HEADERS, sendLoginError } from './login-error-page.js';
+import { AuthRelyingParty } from './oidc/auth-relying-party.js';
+import { PendingLogins } from './pending-login.js';
+import { safeReturnTo } from './return-to.js';
 import { SessionCookie } from './session-cookie.js';
 import { SessionService, type SessionView } from './session.service.js';
 
-const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
-
-export class SessionLoginDto {
-  @ApiProperty({ minLength: 1, maxLength: 254, description: 'Trimmed.' })
-  @Transform(trim)
-  @IsString()
-  @MinLength(1)
-  @MaxLength(254)
-  email!: string;
-
-  @ApiProperty({ minLength: 1, maxLength: 256, format: 'password' })
-  @IsString()
-  @MinLength(1)
-  @MaxLength(256)
-  password!: string;
-}
-
-/** Auth's own answer to a refused login (401 invalid_credentials, 429 too_many_attempts…), relayed as is. */
-class RelayedAuthAnswer implements SelfRenderingError {
-  constructor(private readonly answer: AuthAnswer) {}
-  render(): { status: number; headers: Record<string, string>; body: unknown } {
-    return { status: this.answer.status, headers: this.answer.headers, body: this.answer.body ?? {} };
-  }
+/** What `POST /session/logout` answers: where to send the browser to end the SSO session at auth too. */
+export interface LogoutAnswer {
+  authenticated: false;
+  /** Auth's end_session_endpoint (OIDC RP-Initiated Logout) with id_token_hint, client_id, post_logout_redirect_uri; absent when auth announces none. */
+  logoutUrl?: string;
 }
 
 /**
- * The browser's session endpoints (BFF). Responses carry `Cache-Control: no-store`: they hold the
- * CSRF token and must not be cached by any intermediary.
+ * The browser's session endpoints (BFF), on the authorization code flow: the gateway never sees
+ * a password — the user types it into auth's own page. Responses carry `Cache-Control: no-store`:
+ * they hold the CSRF token or a login's state.
  */
 @Public()
 @Controller('session')
@@ -52,6 +36,9 @@ export class SessionController {
   constructor(
     private readonly sessions: SessionService,
     private readonly cookie: SessionCookie,
+    private readonly loginCookie: LoginCookie,
+    private readonly relyingParty: AuthRelyingParty,
+    private readonly pending: PendingLogins,
     @InjectConfig() config: GatewayConfig,
   ) {
     this.allowedOrigins = allowedOriginsOf(config.gateway);
@@ -59,31 +46,53 @@ export class SessionController {
   }
 
   /**
-   * `{ email, password }` → a new session (new id every time) and its cookie. Login CSRF (logging a
-   * victim into the attacker's account): `LoginRequestGuard` requires a JSON body and refuses a
-   * browser's cross-site or foreign-origin request, before the body is even validated.
+   * Starts a login: a fresh state, nonce and PKCE verifier kept for THIS browser (the login
+   * cookie names them), then 302 to auth's authorization endpoint. Safe as a GET: it creates no
+   * session, only a pending login that its own callback consumes.
    */
-  @Post('login')
-  @HttpCode(200)
-  @ApiOperation({
-    summary: 'Log in at auth and start a browser session (Set-Cookie); JSON only, a foreign Origin is refused (login CSRF)',
-  })
-  @ApiOkResponse({ description: 'The new session; Set-Cookie carries its id.', schema: schemaRef('SessionView') })
-  @UseGuards(LoginRequestGuard)
-  async login(
-    @Body() body: SessionLoginDto,
-    @Req() request: FastifyRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<SessionView> {
-    void reply.header('cache-control', 'no-store');
-    const result = await this.sessions.login(
-      { email: body.email, password: body.password },
-      this.cookie.read(request),
-      forwardContextOf(request, this.publicOrigin),
-    );
-    if (result.kind === 'refused') throw new RelayedAuthAnswer(result.answer);
-    this.cookie.set(reply, result.id);
-    return result.view;
+  @Get('login')
+  @ApiOperation({ summary: "Start a browser login: 302 to auth's authorization endpoint (code flow, PKCE S256, state, nonce)" })
+  @ApiQuery({ name: 'return_to', required: false, description: 'A same-origin path to land on after login (anything else: `/`).' })
+  @ApiFoundResponse({ description: "Location: auth's authorization endpoint; Set-Cookie: the login cookie." })
+  async login(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<FastifyReply> {
+    try {
+      const checks = AuthRelyingParty.newChecks();
+      const url = await this.relyingParty.authorizationUrl(checks);
+      const returnTo = safeReturnTo((request.query as Record<string, unknown> | undefined)?.return_to);
+      const id = await this.pending.start({ ...checks, returnTo, startedAt: Date.now() });
+      this.loginCookie.set(reply, id);
+      return reply.code(302).headers(HTML_SECURITY_HEADERS).header('location', url).send();
+    } catch (e) {
+      return sendLoginError(request, reply, e);
+    }
+  }
+
+  /**
+   * Where auth sends the browser back. This browser's pending login must exist (taken once: a
+   * replayed callback finds none) and its `state` must match; then `iss` (RFC 9207), the code
+   * exchange (PKCE verifier, client_secret_basic) and the ID token (nonce) are checked, and the
+   * cookie session opens: a new id, the presented one ended (fixation). Any failure is a small
+   * page with a stable code and no session.
+   */
+  @Get('callback')
+  @ApiOperation({ summary: "Finish a browser login (auth's redirect): new session cookie, 302 to return_to; an error page otherwise" })
+  @ApiFoundResponse({ description: 'Location: the return_to of the login; Set-Cookie: the session cookie.' })
+  async callback(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<FastifyReply> {
+    this.loginCookie.clear(reply);
+    try {
+      const query = new URL(request.url, 'http://gateway.invalid').searchParams;
+      const login = await this.pending.take(this.loginCookie.read(request));
+      if (!login) throw new LoginStateMissingError('no pending login for this browser (none started, expired, or already used)');
+      if (query.getAll('state').length !== 1 || query.get('state') !== login.state)
+        throw new LoginStateMismatchError('the state of the callback is not the pending login’s');
+      const ctx = forwardContextOf(request, this.publicOrigin);
+      const tokens = await this.relyingParty.redeem(query, login, ctx);
+      const { id } = await this.sessions.open(tokens, this.cookie.read(request), ctx);
+      this.cookie.set(reply, id);
+      return reply.code(302).headers(HTML_SECURITY_HEADERS).header('location', login.returnTo).send();
+    } catch (e) {
+      return sendLoginError(request, reply, e);
+    }
   }
 
   /** `{ authenticated, csrfToken, sub }` for a live session; `{ authenticated: false }` otherwise (and the dead cookie cleared). */
@@ -100,28 +109,59 @@ export class SessionController {
     return view;
   }
 
-  /** CSRF-checked: revokes the refresh family at auth, deletes the session, clears the cookie. */
+  /**
+   * CSRF-checked: revokes the session's refresh family at auth, deletes the session, clears the
+   * cookie, and answers auth's end-session URL, where the app sends the browser to end the SSO
+   * session too (OIDC RP-Initiated Logout). Takes no body.
+   */
   @Post('logout')
   @HttpCode(200)
-  @ApiOperation({ summary: 'End the session (its refresh family revoked at auth) and clear the cookie; idempotent' })
+  @ApiOperation({
+    summary: 'End the session (its refresh family revoked at auth), clear the cookie; answers the URL that ends the SSO session',
+  })
   @ApiSecurity({ [SESSION_SCHEME]: [], [CSRF_SCHEME]: [] })
-  @ApiOkResponse({ schema: { type: 'object', properties: { authenticated: { type: 'boolean', enum: [false] } } } })
-  async logout(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<{ authenticated: false }> {
+  @ApiOkResponse({
+    schema: {
+      type: 'object',
+      required: ['authenticated'],
+      properties: {
+        authenticated: { type: 'boolean', enum: [false] },
+        logoutUrl: {
+          type: 'string',
+          format: 'uri',
+          description: "Auth's end_session_endpoint with id_token_hint, client_id and post_logout_redirect_uri.",
+        },
+      },
+    },
+  })
+  async logout(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<LogoutAnswer> {
     void reply.header('cache-control', 'no-store');
+    refuseBody(request);
     let session;
     try {
       session = await this.sessions.authenticate(this.cookie.read(request));
     } catch (e) {
       if (!(e instanceof SessionExpiredError)) throw e;
-      // Nothing to end: logging out is idempotent.
+      // Nothing to end here (idempotent); auth's SSO session may still be live: its page asks to confirm.
       this.cookie.clear(reply);
-      return { authenticated: false };
+      return answer(await this.relyingParty.endSessionUrl(undefined));
     }
     checkCsrf({ method: 'POST', ...headersOf(request) }, session.record.csrfToken, this.allowedOrigins);
     await this.sessions.logout(session, forwardContextOf(request, this.publicOrigin));
     this.cookie.clear(reply);
-    return { authenticated: false };
+    return answer(await this.relyingParty.endSessionUrl(session.record.idToken));
   }
+}
+
+function answer(logoutUrl: string | undefined): LogoutAnswer {
+  return logoutUrl === undefined ? { authenticated: false } : { authenticated: false, logoutUrl };
+}
+
+/** Logout takes no body: a password (or anything) sent here is refused, never answered 2xx. */
+function refuseBody(request: FastifyRequest): void {
+  const length = Number(request.headers['content-length'] ?? 0);
+  if (length > 0 || request.headers['transfer-encoding'] !== undefined || (request.body !== undefined && request.body !== null))
+    throw new BodyNotAcceptedError(`POST /session/logout with a body (${request.headers['content-type'] ?? 'no content-type'})`);
 }
 
 function headersOf(request: FastifyRequest): { origin: string | undefined; referer: string | undefined; csrfToken: string | undefined } {

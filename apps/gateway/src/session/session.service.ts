@@ -2,13 +2,14 @@ import { Logger } from '@nestjs/common';
 import { decodeJwt } from 'jose';
 import { randomBytes } from 'node:crypto';
 import { type AuthAnswer, type AuthClient, type TokenResponse, asTokenResponse, oauthError } from '../auth-client/auth-client.js';
+import type { CodeFlowTokens } from './oidc/auth-relying-party.js';
 import type { GatewaySettings } from '../config/gateway.config.js';
 import { AuthUnavailableError, SessionExpiredError } from '../errors/gateway-errors.js';
 import type { ForwardContext } from '../proxy/forward-headers.js';
 import { type SessionRecord, isWellFormedSessionId, newSessionId, openSession, sealSession, sessionHash } from './session-seal.js';
 import type { SessionStore } from './session-store.js';
 
-/** What `GET /session` and a successful login answer. */
+/** What `GET /session` answers. */
 export type SessionView = { authenticated: true; csrfToken: string; sub: string } | { authenticated: false };
 
 /** A live session, as found for one request. */
@@ -17,8 +18,6 @@ export interface ActiveSession {
   readonly hash: string;
   readonly record: SessionRecord;
 }
-
-export type LoginResult = { kind: 'created'; id: string; view: SessionView } | { kind: 'refused'; answer: AuthAnswer };
 
 export interface SessionServiceOptions {
   readonly settings: GatewaySettings;
@@ -59,28 +58,28 @@ export class SessionService {
   }
 
   /**
-   * Logs in at auth and opens a new session. A new random id every time, and the session the
-   * request presented (if any) is ended first: an id planted before login is never promoted to an
-   * authenticated session (session fixation, OWASP).
+   * Opens a new session holding the tokens of a finished code-flow login. A new random id every
+   * time, and the session the request presented (if any) is ended first: an id planted before
+   * login is never promoted to an authenticated session (session fixation, OWASP).
    */
-  async login(
-    credentials: { email: string; password: string },
-    presentedId: string | undefined,
-    ctx: ForwardContext,
-  ): Promise<LoginResult> {
-    const answer = await this.auth.login(credentials, ctx);
-    const tokens = asTokenResponse(answer);
-    if (!tokens) {
-      if (answer.status >= 500) throw new AuthUnavailableError(`login answered ${answer.status}`);
-      return { kind: 'refused', answer };
+  async open(tokens: CodeFlowTokens, presentedId: string | undefined, ctx: ForwardContext): Promise<{ id: string; view: SessionView }> {
+    if (tokens.refreshToken === undefined) {
+      // No refresh token: the session would die with its first access token. The gateway's client lacks the refresh_token grant.
+      throw new AuthUnavailableError(
+        'the token response of the code exchange has no refresh token (does the gateway client have the refresh_token grant?)',
+      );
     }
     if (isWellFormedSessionId(presentedId)) await this.end(presentedId, ctx, 'replaced by a new login');
     const id = newSessionId();
     const now = this.now();
     const record: SessionRecord = {
-      ...this.tokensOf(tokens, undefined),
+      ...this.tokensOf(
+        { access_token: tokens.accessToken, token_type: 'Bearer', expires_in: tokens.expiresIn ?? 0, refresh_token: tokens.refreshToken },
+        undefined,
+      ),
       csrfToken: randomBytes(32).toString('base64url'),
       createdAt: now,
+      idToken: tokens.idToken,
     };
     try {
       await this.write(id, sessionHash(id), record);
@@ -89,7 +88,7 @@ export class SessionService {
       await this.auth.revokeRefreshToken(record.refreshToken, ctx).catch(() => undefined);
       throw e;
     }
-    return { kind: 'created', id, view: viewOf(record) };
+    return { id, view: viewOf(record) };
   }
 
   /** The session behind a cookie, its idle timer extended; SessionExpiredError when there is none. */

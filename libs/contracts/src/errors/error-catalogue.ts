@@ -297,9 +297,35 @@ export const ERROR_CATALOGUE = {
         meaning: 'Auth refused or failed the token exchange for another reason (a configuration problem).',
       },
       {
-        code: 'unsupported_media_type',
-        status: 415,
-        meaning: '`/session/login` takes `application/json` only (so a cross-site form cannot log a victim in).',
+        code: 'body_not_accepted',
+        status: 400,
+        meaning: 'The gateway route takes no request body (`POST /session/logout`); the gateway never takes a password.',
+      },
+      {
+        code: 'login_state_missing',
+        status: 400,
+        meaning: 'The sign-in callback found no pending login of this browser (expired, already used, or started elsewhere); start again.',
+      },
+      {
+        code: 'login_state_mismatch',
+        status: 400,
+        meaning: "The sign-in callback's `state` is not this browser's login (CSRF); start again.",
+      },
+      {
+        code: 'login_issuer_mismatch',
+        status: 400,
+        meaning: "The sign-in callback's `iss` is not auth's issuer (RFC 9207, mix-up attack); start again.",
+      },
+      { code: 'login_denied', status: 400, meaning: 'Auth answered the sign-in with an error (`details.error`, e.g. `access_denied`).' },
+      {
+        code: 'login_code_refused',
+        status: 400,
+        meaning: 'Auth refused to redeem the authorization code (expired or already used); start again.',
+      },
+      {
+        code: 'login_response_invalid',
+        status: 400,
+        meaning: 'The token response of the sign-in failed its checks (ID token, nonce, issuer, audience); start again.',
       },
       {
         code: 'user_token_required',
