@@ -11,7 +11,7 @@ import { ASSET_CACHE_CONTROL, HTML_CACHE_CONTROL, WEB_APP_CSP } from '../../apps
  * answers on port 9 (discard).
  */
 const NOWHERE = 'http://127.0.0.1:9';
-const AUTH_PUBLIC = 'http://auth.example.test';
+const AUTH_PUBLIC = 'https://auth.example.test';
 
 describe('gateway web app: pages, headers and the signed-out state (e2e, Chromium)', () => {
   let gateway: TestApp<GatewayConfig>;
@@ -21,7 +21,8 @@ describe('gateway web app: pages, headers and the signed-out state (e2e, Chromiu
     gateway = await newTestApp(gatewayApp, {
       AUTH_ISSUER: AUTH_PUBLIC,
       AUTH_JWKS_URI: `${NOWHERE}/.well-known/jwks.json`,
-      AUTH_URL: AUTH_PUBLIC,
+      AUTH_URL: NOWHERE,
+      GATEWAY_AUTH_PUBLIC_URL: AUTH_PUBLIC,
       ORDERS_URL: NOWHERE,
       PROFILES_URL: NOWHERE,
       GATEWAY_CLIENT_SECRET: 'gateway-secret-0123456789AbCdEfGhIjKl',

@@ -46,6 +46,6 @@ export const gatewayApp: AppDefinition<GatewayConfig> = {
       clearSessionCookie: (reply) => cookie.clear(reply),
       proxySecret: config.gateway.proxySecret,
     });
-    await app.register(webAppPlugin, { authPublicUrl: config.gateway.authUrl, publicOrigin: config.gateway.publicOrigin });
+    await app.register(webAppPlugin, { authPublicUrl: config.gateway.authPublicUrl, publicOrigin: config.gateway.publicOrigin });
   },
 };
