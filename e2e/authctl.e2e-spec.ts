@@ -131,6 +131,52 @@ describe('authctl: the ops CLI against a real auth', () => {
       expect(token).toMatchObject({ sub: id, client_id: id, aud: 'orders', scope: 'orders:read orders:write' });
     });
 
+    it('clients create --public --redirect-uri registers a public third-party client (no secret); a bad redirect URI is refused by auth, named', async () => {
+      const id = uniqueId('mobile');
+      const r = await authctl([
+        'clients',
+        'create',
+        id,
+        '--scope',
+        'openid',
+        '--audience',
+        'orders',
+        '--public',
+        '--redirect-uri',
+        'http://127.0.0.1:7777/cb',
+        '--redirect-uri',
+        'https://app.example.com/cb',
+        '--post-logout-redirect-uri',
+        'https://app.example.com/',
+        '--json',
+      ]);
+      expect(r).toMatchObject({ code: 0, stderr: '' });
+      expect(JSON.parse(r.stdout)).toMatchObject({
+        clientId: id,
+        tokenEndpointAuthMethod: 'none',
+        grantTypes: ['authorization_code', 'refresh_token'],
+        redirectUris: ['http://127.0.0.1:7777/cb', 'https://app.example.com/cb'],
+        postLogoutRedirectUris: ['https://app.example.com/'],
+        firstParty: false,
+      });
+      expect(JSON.parse(r.stdout)).not.toHaveProperty('clientSecret');
+      const bad = await authctl([
+        'clients',
+        'create',
+        uniqueId('bad'),
+        '--scope',
+        'openid',
+        '--audience',
+        'orders',
+        '--public',
+        '--redirect-uri',
+        'http://evil.example/cb',
+      ]);
+      expect(bad.code).not.toBe(0);
+      expect(bad.stderr).toMatch(/redirectUris/);
+      expect(bad.stderr).toContain('http://evil.example/cb');
+    });
+
     it("clients create --json prints auth's answer as one JSON document", async () => {
       const id = uniqueId('exchanger');
       const r = await authctl([

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { FORWARDED_FOR_PROOF_HEADER, forwardedForProof } from '@authmesh/platform';
 import { OwnedRedis, type TestApp } from '@authmesh/testing';
-import { newAuthApp, post, uniqueEmail } from '../apps/auth/test/auth-fixture.js';
-import { startGateway } from './gateway/support/gateway-fixture.js';
+import { form, post, uniqueEmail } from '../apps/auth/test/auth-fixture.js';
+import { startAuth, startGateway } from './gateway/support/gateway-fixture.js';
 import { forwardingEnv } from '../apps/suite/src/forwarding-env.js';
 
 const randomAddress = (): string => `198.18.${randomBytes(1)[0]}.${(randomBytes(1)[0]! % 250) + 1}`;
@@ -18,7 +18,8 @@ describe('npm start: auth believes X-Forwarded-For only from the gateway (findin
   beforeAll(async () => {
     // A Redis of this file's own: the budget of 127.0.0.1 is otherwise shared with every test file.
     redis = await OwnedRedis.start();
-    auth = await newAuthApp({ ...forwardingEnv('auth', secret), REDIS_URL: redis.url, AUTH_RATE_LIMIT_PER_MIN: String(LIMIT) });
+    // startAuth: the gateway's client seeded with the redirect URIs of the gateway it will start.
+    auth = await startAuth({ ...forwardingEnv('auth', secret), REDIS_URL: redis.url, AUTH_RATE_LIMIT_PER_MIN: String(LIMIT) });
     // The gateway behind a load balancer on this host (TRUST_PROXY), so the test can be many clients.
     gateway = await startGateway(
       { auth, ordersUrl: 'http://127.0.0.1:9', profilesUrl: 'http://127.0.0.1:9' },
@@ -48,17 +49,23 @@ describe('npm start: auth believes X-Forwarded-For only from the gateway (findin
   });
 
   it("sees each real client of requests the gateway forwards (its proof), so one client does not spend the others' budget", async () => {
+    // The token endpoint is what the gateway still forwards to auth under auth's per-address budget
+    // (it forwards no password route: /auth/login and /auth/register are auth's own, not proxied).
     const [attacker, owner] = [randomAddress(), randomAddress()];
-    const through = (client: string, body: unknown): Promise<Response> =>
-      post(`${gateway.url}/auth/login`, body, { 'x-forwarded-for': client });
+    const badClient = form({ grant_type: 'client_credentials', client_id: 'nobody', client_secret: 'not the secret' });
+    const through = (client: string): Promise<Response> =>
+      fetch(`${gateway.url}/oauth/token`, {
+        method: 'POST',
+        body: badClient.body,
+        headers: { ...badClient.headers, 'x-forwarded-for': client },
+      });
     const statuses: number[] = [];
-    for (let i = 0; i < LIMIT + 1; i++) statuses.push((await through(attacker, badLogin)).status);
+    for (let i = 0; i < LIMIT + 1; i++) statuses.push((await through(attacker)).status);
     expect(statuses).toEqual([...Array<number>(LIMIT).fill(401), 429]);
-    const email = uniqueEmail('owner');
-    expect(
-      (await post(`${gateway.url}/auth/register`, { email, password: 'correct horse battery' }, { 'x-forwarded-for': owner })).status,
-    ).toBe(202);
-    expect((await through(owner, { email, password: 'correct horse battery' })).status).toBe(200);
+    // Another client behind the same gateway still has its whole budget.
+    const other = await through(owner);
+    expect(other.status).toBe(401);
+    expect(await other.json()).toMatchObject({ error: 'invalid_client' });
   });
 
   it("counts every address of an IPv6 /64 as one client in auth's request budget, as the gateway does", async () => {

@@ -4,7 +4,10 @@ import { testRedisUrl, requestsServed } from '@authmesh/testing';
 import { openSession, sessionHash } from '../../apps/gateway/src/session/session-seal.js';
 import { storeKey } from '../../apps/gateway/src/session/session.service.js';
 import { Browser } from './support/browser.js';
-import { ADDRESS, CART, PASSWORD, call, registerUser, startAuth, startGateway, startServices } from './support/gateway-fixture.js';
+import { ADDRESS, CART, GATEWAY_CLIENT, call, registerUser, startAuth, startGateway, startServices } from './support/gateway-fixture.js';
+
+/** RFC 6749 §2.3.1 client_secret_basic of the gateway's client: code-flow families are its own. */
+const GATEWAY_BASIC = `Basic ${Buffer.from(`${GATEWAY_CLIENT.clientId}:${GATEWAY_CLIENT.secret}`).toString('base64')}`;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -55,10 +58,11 @@ describe('gateway BFF sessions (e2e)', () => {
   const tokenGrants = (): Promise<number> => requestsServed(auth.managementUrl, 'POST', '/oauth/token');
   const ordersPosts = (): Promise<number> => requestsServed(orders.managementUrl, 'POST', '/orders');
 
-  it('logs in with credentials and sets an HttpOnly; Secure; SameSite=Lax; Path=/ session cookie, never a token', async () => {
+  it('logs in through the code flow and sets an HttpOnly; Secure; SameSite=Lax; Path=/ session cookie, never a token', async () => {
     const browser = new Browser(gateway);
     const res = await browser.login(await registerUser(auth.url, 'bff-login'));
     expect(res.status).toBe(200);
+    expect(browser.loginCookie).toBeUndefined(); // the pending login is used up
     expect(Object.keys(res.body).sort()).toEqual(['authenticated', 'csrfToken', 'sub']);
     expect(res.body).toMatchObject({ authenticated: true, csrfToken: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
     expect(res.headers.get('cache-control')).toBe('no-store');
@@ -72,12 +76,14 @@ describe('gateway BFF sessions (e2e)', () => {
     expect(session.body).toEqual({ authenticated: true, csrfToken: res.body.csrfToken, sub: res.body.sub });
   });
 
-  it('relays a refused login as auth answers it, and sets no cookie', async () => {
+  it('keeps a wrong password at auth’s login page (401, the uniform message): the gateway sets no session cookie', async () => {
     const browser = new Browser(gateway);
     const res = await browser.login(await registerUser(auth.url, 'bff-wrong'), 'not the password at all');
     expect(res.status).toBe(401);
-    expect(res.body).toMatchObject({ code: 'invalid_credentials' });
+    expect(browser.lastStop).toMatchObject({ step: 'login-form', status: 401 });
+    expect(browser.lastStop!.html).toContain('id="login-error"');
     expect(browser.lastSetCookie).toBeUndefined();
+    expect(browser.cookie).toBeUndefined();
   });
 
   it('answers GET /session without a cookie with { authenticated: false }', async () => {
@@ -182,48 +188,37 @@ describe('gateway BFF sessions (e2e)', () => {
     browser.cookie = cookie;
     const after = await browser.send('GET', '/api/orders');
     expect(after).toMatchObject({ status: 401, body: { code: 'session_expired' } });
-    const reuse = await call(`${auth.url}/oauth/token`, {
-      body: { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: 'authmesh' },
+    const reuse = await fetch(`${auth.url}/oauth/token`, {
+      method: 'POST',
+      headers: { authorization: GATEWAY_BASIC },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }),
     });
     expect(reuse.status).toBe(400);
-    expect(reuse.body).toMatchObject({ error: 'invalid_grant' });
+    expect(await reuse.json()).toMatchObject({ error: 'invalid_grant' });
   });
 
-  it('refuses a login that is not application/json with 415 unsupported_media_type (a cross-site form cannot send JSON)', async () => {
-    const email = await registerUser(auth.url, 'bff-form');
-    const before = await requestsServed(auth.managementUrl, 'POST', '/auth/login');
-    // What a cross-site <form method=post> sends: no Origin/Referer (referrer policy), a form body.
-    for (const [type, body] of [
-      ['application/x-www-form-urlencoded', new URLSearchParams({ email, password: PASSWORD }).toString()],
-      ['text/plain', JSON.stringify({ email, password: PASSWORD })],
-    ]) {
-      const res = await fetch(`${gateway.url}/session/login`, { method: 'POST', headers: { 'content-type': type }, body });
-      expect(res.status).toBe(415);
-      expect(await res.json()).toMatchObject({ code: 'unsupported_media_type' });
-      expect(res.headers.getSetCookie()).toEqual([]);
-    }
-    expect(await requestsServed(auth.managementUrl, 'POST', '/auth/login')).toBe(before);
+  it('answers logout with auth’s end-session URL (id_token_hint, client_id, post_logout_redirect_uri): the SSO session ends there', async () => {
+    const browser = await loggedIn('bff-logout-url');
+    const res = await browser.send<{ authenticated: boolean; logoutUrl: string }>('POST', '/session/logout');
+    expect(res.status).toBe(200);
+    expect(res.body.authenticated).toBe(false);
+    const url = new URL(res.body.logoutUrl);
+    expect(`${url.origin}${url.pathname}`).toBe(`${auth.url}/oauth/logout`);
+    expect(url.searchParams.get('client_id')).toBe('gateway');
+    expect(url.searchParams.get('post_logout_redirect_uri')).toBe(`${gateway.origin}/`);
+    expect(url.searchParams.get('id_token_hint')).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    // Without a session there is nothing to hint at, but the SSO session may still be live: auth asks to confirm.
+    const again = await call<{ authenticated: boolean; logoutUrl: string }>(`${gateway.url}/session/logout`, { method: 'POST' });
+    expect(again.status).toBe(200);
+    expect(new URL(again.body.logoutUrl).searchParams.has('id_token_hint')).toBe(false);
   });
 
-  it('refuses a login marked Sec-Fetch-Site: cross-site (403 csrf_failed), even without Origin or Referer', async () => {
-    const email = await registerUser(auth.url, 'bff-cross-site');
+  it('no longer takes a password: POST /session/login is gone (405, GET only) and auth saw no login', async () => {
     const before = await requestsServed(auth.managementUrl, 'POST', '/auth/login');
-    const res = await call(`${gateway.url}/session/login`, {
-      body: { email, password: PASSWORD },
-      headers: { 'sec-fetch-site': 'cross-site' },
-    });
-    expect(res).toMatchObject({ status: 403, body: { code: 'csrf_failed' } });
+    const res = await call(`${gateway.url}/session/login`, { body: { email: 'a@example.com', password: 'a long enough passphrase' } });
+    expect(res.status).toBe(405);
     expect(res.headers.getSetCookie()).toEqual([]);
     expect(await requestsServed(auth.managementUrl, 'POST', '/auth/login')).toBe(before);
-    // The app's own page (same-origin) logs in as before.
-    const browser = new Browser(gateway);
-    const ok = await browser.send(
-      'POST',
-      '/session/login',
-      { email, password: PASSWORD },
-      { headers: { 'sec-fetch-site': 'same-origin' } },
-    );
-    expect(ok.status).toBe(200);
   });
 
   it('ends the session (401 session_expired, cookie cleared) when its access token is revoked elsewhere', async () => {
@@ -237,7 +232,8 @@ describe('gateway BFF sessions (e2e)', () => {
     // Revoked at auth, not through the gateway: RFC 7009 on the refresh token kills its family and its access tokens.
     const revoke = await fetch(`${auth.url}/oauth/revoke`, {
       method: 'POST',
-      body: new URLSearchParams({ token: refreshToken, token_type_hint: 'refresh_token', client_id: 'authmesh' }),
+      headers: { authorization: GATEWAY_BASIC },
+      body: new URLSearchParams({ token: refreshToken, token_type_hint: 'refresh_token' }),
     });
     expect(revoke.status).toBe(200);
 

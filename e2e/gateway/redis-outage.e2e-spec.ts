@@ -42,28 +42,30 @@ describe('the gateway during a Redis outage (e2e)', () => {
     expect(session.status).toBe(503);
     expect(session.body).toMatchObject({ code: 'session_store_unavailable' });
     expect(Number(session.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-    const login = await browser.login(await registerUser(auth.url, 'outage-login'));
-    expect(login).toMatchObject({ status: 503, body: { code: 'session_store_unavailable' } });
+    // A login can't even start: its pending state has nowhere to live.
+    const login = await new Browser(gateway).login(await registerUser(auth.url, 'outage-login'));
+    expect(login.status).toBe(503);
+    expect(login.headers.get('retry-after')).not.toBeNull();
 
     // Within REVOCATION_MAX_STALENESS_S, bearer requests are still verified on the mirror.
     expect((await call(`${gateway.url}/api/orders`, { token: bearer })).status).toBe(200);
 
     // The login budget falls back to this instance's memory: still enforced, by the gateway itself
-    // (code rate_limited, and auth stops seeing the attempts). An email of its own, well under
-    // auth's per-account limit (AUTH_LOGIN_MAX_FAILURES), so auth's own 429 can't stand in for it.
-    const email = `outage-limit-${randomBytes(5).toString('hex')}@example.com`;
-    const attempt = () => call(`${gateway.url}/auth/login`, { body: { email, password: 'wrong password here' } });
+    // (code rate_limited). The callback's budget: each attempt there would redeem a code at auth.
+    const tokenCalls = await requestsServed(auth.managementUrl, 'POST', '/oauth/token');
+    const attempt = () =>
+      fetch(`${gateway.url}/session/callback?code=${randomBytes(8).toString('hex')}&state=x`, { headers: { accept: 'application/json' } });
     const statuses: number[] = [];
+    // One budget was spent by the login above (its start), none on the callback yet.
     for (let i = 0; i < LIMIT; i++) statuses.push((await attempt()).status);
-    expect(statuses).toEqual(Array(LIMIT).fill(401));
-    const before = await requestsServed(auth.managementUrl, 'POST', '/auth/login');
+    expect(statuses.every((s) => s !== 429)).toBe(true);
     for (let i = 0; i < 2; i++) {
       const limited = await attempt();
       expect(limited.status).toBe(429);
-      expect(limited.body).toMatchObject({ code: 'rate_limited' });
+      expect(await limited.json()).toMatchObject({ code: 'rate_limited' });
       expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     }
-    expect(await requestsServed(auth.managementUrl, 'POST', '/auth/login')).toBe(before);
+    expect(await requestsServed(auth.managementUrl, 'POST', '/oauth/token')).toBe(tokenCalls);
 
     await redis.start();
     await waitFor(async () => (await browser.send('GET', '/session')).status === 200, 15_000, 100);

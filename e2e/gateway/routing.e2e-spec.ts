@@ -1,8 +1,11 @@
 import type { TestApp } from '@authmesh/testing';
 import { decodeJwt } from 'jose';
+import { requestsServed } from '@authmesh/testing';
 import { type IncomingHttpHeaders, request as httpRequest } from 'node:http';
 import { request } from 'undici';
+import { Browser } from './support/browser.js';
 import {
+  PASSWORD,
   RecordingProxy,
   RecordingUpstream,
   type SeenRequest,
@@ -174,14 +177,21 @@ describe('gateway routing (e2e)', () => {
     expect(token.body).toMatchObject({ error: 'unsupported_grant_type' });
   });
 
-  it('passes bearer-less /auth/* (register, login) through to auth', async () => {
+  it('does not proxy the password-taking /auth routes (404, nothing reaches auth), and passes bearer-less verify-email and unlock', async () => {
     const email = `via-gw-${Date.now()}@example.com`;
-    expect((await call(`${gateway.url}/auth/register`, { body: { email, password: 'a long enough passphrase' } })).status).toBe(202);
-    const login = await call<{ access_token: string }>(`${gateway.url}/auth/login`, {
-      body: { email, password: 'a long enough passphrase' },
-    });
-    expect(login.status).toBe(200);
-    expect(typeof login.body.access_token).toBe('string');
+    const paths = ['/auth/register', '/auth/login', '/auth/password', '/auth/admin-token'];
+    const before = await Promise.all(paths.map((p) => requestsServed(auth.managementUrl, 'POST', p)));
+    for (const path of paths) {
+      const res = await call(`${gateway.url}${path}`, { body: { email, password: 'a long enough passphrase' } });
+      expect({ path, status: res.status, code: res.body.code }).toEqual({ path, status: 404, code: 'not_found' });
+    }
+    expect(await Promise.all(paths.map((p) => requestsServed(auth.managementUrl, 'POST', p)))).toEqual(before);
+    // Auth's own answer to a bad token: the request reached it.
+    for (const path of ['/auth/verify-email', '/auth/unlock']) {
+      const res = await call(`${gateway.url}${path}`, { body: { token: 'not-a-token' } });
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      expect(res.status).not.toBe(404);
+    }
   });
 
   it('keeps its own /health/live, and /health/ready and /metrics on its management listener', async () => {
@@ -219,12 +229,23 @@ describe('gateway routing (e2e)', () => {
       expect(lastSeen().headers['x-forwarded-for']).toBe('203.0.113.6');
     });
 
-    it('sends auth the same single address on the gateway’s own calls (session login)', async () => {
-      const res = await call(`${behind.url}/session/login`, {
-        body: { email: `nobody-${Date.now()}@example.com`, password: 'wrong password here' },
-        headers: { 'x-forwarded-for': '203.0.113.7' },
+    it('sends auth the same single address on the gateway’s own calls (code exchange, revocation at logout)', async () => {
+      const browser = new Browser(behind);
+      const start = await browser.startLogin('/');
+      const callback = await browser.authorize(start.headers.get('location')!, await registerUser(auth.url, 'behind'), PASSWORD);
+      // The callback as the balancer forwards it: the code exchange carries the client's address.
+      const url = new URL(callback!);
+      const finished = await fetch(`${behind.url}${url.pathname}${url.search}`, {
+        redirect: 'manual',
+        headers: { cookie: `authmesh_login=${browser.loginCookie}`, 'x-forwarded-for': '203.0.113.8' },
       });
-      expect(res.status).toBe(401);
+      expect(finished.status).toBe(302);
+      expect(authSpy.seen.at(-1)!['x-forwarded-for']).toBe('203.0.113.8');
+      browser.cookie = /authmesh_session=([^;]+)/.exec(finished.headers.getSetCookie().join(';'))![1];
+      browser.csrfToken = (await browser.send<{ csrfToken: string }>('GET', '/session')).body.csrfToken;
+      expect((await browser.send('POST', '/session/logout', undefined, { headers: { 'x-forwarded-for': '203.0.113.7' } })).status).toBe(
+        200,
+      );
       expect(authSpy.seen.at(-1)!['x-forwarded-for']).toBe('203.0.113.7');
     });
   });

@@ -1,6 +1,7 @@
 import type { RotateResult } from '@authmesh/contracts';
 import { waitFor } from '@authmesh/testing';
 import { decodeProtectedHeader } from 'jose';
+import { CodeFlowBrowser } from '../../tools/demo/browser-login.js';
 import { authctl, bearer, call } from '../../tools/demo/http.js';
 import { PASSWORD, type TestTopology, newAccount, startTestTopology } from './support.js';
 
@@ -91,8 +92,9 @@ describe('the multi-process topology (e2e: 7 processes, real PostgreSQL and Redi
 
   it('a logout through gateway replica 1 is honoured by gateway replica 2 (bearer: 401 token_revoked) and by every verifier', async () => {
     const [gw1, gw2] = topo.replicas.gateway.map((r) => r.url);
-    const email = await newAccount(topo.urls.gateway, 'logout');
-    const res = await call<{ access_token: string }>(`${gw1}/auth/login`, { body: { email, password: PASSWORD } });
+    const email = await newAccount(topo.urls.auth, 'logout');
+    // The bearer token from auth's own JSON login (first-party, non-browser): the gateway takes no password.
+    const res = await call<{ access_token: string }>(`${topo.urls.auth}/auth/login`, { body: { email, password: PASSWORD } });
     expect(res.status).toBe(200);
     const token = res.body.access_token;
     expect((await call(`${gw2}/api/orders`, { headers: bearer(token) })).status).toBe(200);
@@ -109,12 +111,13 @@ describe('the multi-process topology (e2e: 7 processes, real PostgreSQL and Redi
     const [gw1, gw2] = topo.replicas.gateway.map((r) => r.url);
     // Both replicas answer for one public origin (their round-robin's): what the browser sends.
     const origin = topo.urls.gateway;
-    const email = await newAccount(topo.urls.gateway, 'session');
-    const login = await call<{ csrfToken: string }>(`${gw1}/session/login`, { body: { email, password: PASSWORD }, headers: { origin } });
-    expect(login.status).toBe(200);
-    const cookie = login.headers.getSetCookie()[0]!.split(';', 1)[0]!;
+    const email = await newAccount(topo.urls.auth, 'session');
+    // The code flow through gateway 1 (its /session/login and /session/callback), auth's login page in between.
+    const browser = new CodeFlowBrowser(gw1);
+    const session = await browser.signIn(email, PASSWORD);
+    const cookie = session.cookie;
     expect((await call(`${gw2}/api/orders`, { headers: { cookie } })).status).toBe(200);
-    const out = await call(`${gw1}/session/logout`, { body: {}, headers: { cookie, origin, 'x-csrf-token': login.body.csrfToken } });
+    const out = await call(`${gw1}/session/logout`, { body: {}, headers: { cookie, origin, 'x-csrf-token': session.csrfToken } });
     expect(out.status).toBe(200);
     const after = await call<{ code: string }>(`${gw2}/api/orders`, { headers: { cookie } });
     expect({ status: after.status, code: after.body.code }).toEqual({ status: 401, code: 'session_expired' });

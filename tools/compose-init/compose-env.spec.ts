@@ -1,4 +1,11 @@
-import { COMPOSE_ENV_FILES, COMPOSE_REDIS_URL, composeEnvFiles, parseEnvFile, renderEnvFile } from './compose-env.js';
+import {
+  COMPOSE_ENV_FILES,
+  COMPOSE_GATEWAY_ORIGIN,
+  COMPOSE_REDIS_URL,
+  composeEnvFiles,
+  parseEnvFile,
+  renderEnvFile,
+} from './compose-env.js';
 
 /** A deterministic stand-in for randomBytes: distinct, well-formed values, one per call. */
 function counter(): (bytes: number, encoding: 'base64' | 'base64url') => string {
@@ -27,6 +34,18 @@ describe('compose env files', () => {
     expect(Buffer.from(files.auth.AUTH_KEK!, 'base64')).toHaveLength(32);
     expect(files.auth.AUTH_SEED_ADMIN_PASSWORD!.length).toBeGreaterThanOrEqual(12);
     expect(files.auth.AUTH_PROXY_SECRET!.length).toBeGreaterThanOrEqual(32);
+  });
+
+  it("registers the gateway as the first-party code-flow client of compose's published gateway origin", () => {
+    const files = composeEnvFiles({}, counter());
+    const clients = JSON.parse(files.auth.AUTH_SEED_CLIENTS!) as Record<string, unknown>[];
+    expect(clients.find((c) => c.clientId === 'gateway')).toMatchObject({
+      redirectUris: [`${COMPOSE_GATEWAY_ORIGIN}/session/callback`],
+      postLogoutRedirectUris: [`${COMPOSE_GATEWAY_ORIGIN}/`],
+      firstParty: true,
+      grantTypes: expect.arrayContaining(['authorization_code', 'refresh_token']),
+    });
+    expect(clients.find((c) => c.clientId === 'authctl')).not.toHaveProperty('redirectUris');
   });
 
   it('keeps every secret on a second run (the Postgres volume and the KEK-encrypted keys depend on them)', () => {

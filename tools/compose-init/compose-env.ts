@@ -1,5 +1,5 @@
 import { type PrivateClientJwk, newClientKey, parsePrivateClientJwk, publicJwksOf } from '../../apps/suite/src/client-keys.js';
-import { SERVICE_CLIENTS } from '../../apps/suite/src/service-clients.js';
+import { SERVICE_CLIENTS, seedFieldsOf } from '../../apps/suite/src/service-clients.js';
 
 /** The git-ignored folder `npm run compose:init` writes and docker-compose.yml's `env_file`s read. */
 export const COMPOSE_ENV_DIR = '.env.compose';
@@ -11,6 +11,12 @@ export type EnvFileContents = Readonly<Record<string, string>>;
 
 /** The administrator account auth seeds in the compose stack (its password is generated). */
 export const COMPOSE_ADMIN_EMAIL = 'admin@example.com';
+
+/**
+ * Where browsers reach the compose stack's gateway (docker-compose.yml publishes it there and sets
+ * GATEWAY_PUBLIC_ORIGIN to it): the gateway's code-flow redirect URI is registered at this origin.
+ */
+export const COMPOSE_GATEWAY_ORIGIN = 'http://127.0.0.1:3000';
 
 /** Compose's own Redis (no password), what a first run writes into every app's env file. */
 export const COMPOSE_REDIS_URL = 'redis://redis:6379';
@@ -100,11 +106,12 @@ export function composeEnvFiles(
   // A private_key_jwt client (orders) is seeded with its PUBLIC keys and no secret: auth's env file
   // holds nothing that lets anyone act as orders.
   const seedClients = JSON.stringify(
-    SERVICE_CLIENTS.map(({ tokenEndpointAuthMethod, ...c }) =>
-      tokenEndpointAuthMethod === 'private_key_jwt'
+    SERVICE_CLIENTS.map((client) => {
+      const c = seedFieldsOf(client, COMPOSE_GATEWAY_ORIGIN);
+      return client.tokenEndpointAuthMethod === 'private_key_jwt'
         ? { ...c, jwks: publicJwksOf(s.clientKeys[c.clientId]!) }
-        : { ...c, secret: s.clientSecrets[c.clientId] },
-    ),
+        : { ...c, secret: s.clientSecrets[c.clientId] };
+    }),
   );
   return {
     postgres: { POSTGRES_PASSWORD: s.postgresPassword },

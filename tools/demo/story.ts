@@ -2,6 +2,7 @@ import type { RevokeKeyResult, RotateResult } from '@authmesh/contracts';
 import { createRedisClient, parseRedisUrl } from '@authmesh/platform';
 import { RevocationKeyspace } from '@authmesh/revocation';
 import { randomBytes } from 'node:crypto';
+import { type BrowserSession, CodeFlowBrowser } from './browser-login.js';
 import { type Answer, authctl, bearer, call } from './http.js';
 
 export interface DemoTarget {
@@ -51,11 +52,16 @@ export async function runStory(target: DemoTarget, print: (line: string) => void
   const origin = new URL(gatewayUrl).origin;
   const email = `demo-${Date.now()}-${randomBytes(3).toString('hex')}@example.com`;
   const password = 'a long demo passphrase';
-  const state: { tokenA?: string; tokenB?: string; tokenC?: string; cookie?: string; csrf?: string; oldKid?: string; newKid?: string } = {};
+  const state: { tokenA?: string; tokenB?: string; tokenC?: string; session?: BrowserSession; oldKid?: string; newKid?: string } = {};
+  const browser = new CodeFlowBrowser(gatewayUrl);
 
+  /**
+   * A bearer token from auth's own JSON password login: the first-party, non-browser client's way
+   * (tests, scripts). Browsers sign in on auth's hosted page instead; the gateway takes no password.
+   */
   const login = async (): Promise<string> => {
-    const res = await call<{ access_token: string }>(`${gatewayUrl}/auth/login`, { body: { email, password } });
-    expectAnswer('POST /auth/login through the gateway', res, 200);
+    const res = await call<{ access_token: string }>(`${authUrl}/auth/login`, { body: { email, password } });
+    expectAnswer('POST /auth/login at auth', res, 200);
     return res.body.access_token;
   };
   /** The three places a token is checked: the gateway's edge, and orders and profiles on their own. */
@@ -87,33 +93,26 @@ export async function runStory(target: DemoTarget, print: (line: string) => void
     [
       'register',
       async () => {
-        const res = await call(`${gatewayUrl}/auth/register`, { body: { email, password } });
-        expectAnswer('POST /auth/register', res, 202);
+        const res = await call(`${authUrl}/auth/register`, { body: { email, password } });
+        expectAnswer('POST /auth/register at auth', res, 202);
         return `${email} (202, the same answer for any address)`;
       },
     ],
     [
-      'log in through the gateway: bearer',
+      'log in at auth: bearer (first-party, non-browser)',
       async () => {
         state.tokenA = await login();
         return `an access token signed by key ${short(kidOf(state.tokenA))}…`;
       },
     ],
     [
-      'log in through the gateway: cookie session',
+      'sign in through the gateway: browser, code flow',
       async () => {
-        const res = await call<{ authenticated: boolean; csrfToken: string }>(`${gatewayUrl}/session/login`, {
-          body: { email, password },
-          headers: { origin },
-        });
-        expectAnswer('POST /session/login', res, 200);
-        const cookie = res.headers.getSetCookie().find((c) => c.includes('authmesh_session='));
-        if (!cookie) throw new Misbehaved('POST /session/login set no session cookie');
-        state.cookie = cookie.split(';', 1)[0];
-        state.csrf = res.body.csrfToken;
-        const session = await call<{ authenticated: boolean }>(`${gatewayUrl}/session`, { headers: { cookie: state.cookie! } });
+        // GET /session/login → auth's /oauth/authorize → its hosted login form → /session/callback.
+        state.session = await browser.signIn(email, password);
+        const session = await call<{ authenticated: boolean }>(`${gatewayUrl}/session`, { headers: { cookie: state.session.cookie } });
         if (session.body.authenticated !== true) throw new Misbehaved(`GET /session with the cookie: ${JSON.stringify(session.body)}`);
-        return 'an HttpOnly cookie and a CSRF token; no token in the browser';
+        return "auth's login page took the password; the gateway got a code, and the browser an HttpOnly cookie and a CSRF token";
       },
     ],
     [
@@ -134,7 +133,7 @@ export async function runStory(target: DemoTarget, print: (line: string) => void
         if (order.body.shippingAddress?.city !== 'Lyon')
           throw new Misbehaved(`the order has no address from profiles: ${JSON.stringify(order.body)}`);
         const bySession = await call(`${gatewayUrl}/api/orders`, {
-          headers: { cookie: state.cookie!, origin, 'x-csrf-token': state.csrf! },
+          headers: { cookie: state.session!.cookie, origin, 'x-csrf-token': state.session!.csrfToken },
           body: { items: [{ sku: 'PEN-7', quantity: 1 }], currency: 'EUR' },
         });
         expectAnswer('POST /api/orders (cookie session + CSRF)', bySession, 201);
@@ -144,13 +143,10 @@ export async function runStory(target: DemoTarget, print: (line: string) => void
     [
       'log out (bearer and session)',
       async () => {
-        expectAnswer('POST /auth/logout', await call(`${gatewayUrl}/auth/logout`, { body: {}, headers: bearer(state.tokenA!) }), 200);
-        const out = await call(`${gatewayUrl}/session/logout`, {
-          body: {},
-          headers: { cookie: state.cookie!, origin, 'x-csrf-token': state.csrf! },
-        });
-        expectAnswer('POST /session/logout', out, 200);
-        return 'the token is blocklisted (Redis, then every mirror) and the session is gone';
+        expectAnswer('POST /auth/logout', await call(`${authUrl}/auth/logout`, { body: {}, headers: bearer(state.tokenA!) }), 200);
+        const out = await browser.signOut(state.session!);
+        if (out.status !== 200) throw new Misbehaved(`POST /session/logout answered ${out.status}`);
+        return `the token is blocklisted (Redis, then every mirror), the session is gone and auth's SSO session ended (back at ${out.landedOn ?? '?'})`;
       },
     ],
     [
@@ -159,7 +155,7 @@ export async function runStory(target: DemoTarget, print: (line: string) => void
         const ms = await untilEverywhere('the logged-out token', state.tokenA!, 401, 'token_revoked', 1000);
         expectAnswer(
           'the ended session at the gateway',
-          await call(`${gatewayUrl}/api/orders`, { headers: { cookie: state.cookie! } }),
+          await call(`${gatewayUrl}/api/orders`, { headers: { cookie: state.session!.cookie } }),
           401,
           'session_expired',
         );

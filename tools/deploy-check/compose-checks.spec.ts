@@ -33,7 +33,7 @@ describe('the compose checker fails, naming what is wrong', () => {
 
   it('a published port on a service other than the gateway', () => {
     expect(problemsAfter((s) => (s.redis.ports = ['127.0.0.1:6379:6379']))).toEqual([
-      'compose service redis publishes ports; only the gateway may',
+      'compose service redis publishes ports; only the gateway and auth may',
     ]);
   });
 

@@ -80,6 +80,9 @@ function appOf(s: Service): DeployedApp | undefined {
   return [...list(s.entrypoint), ...list(s.command)].join(' ').includes('apps/authctl/') ? 'authctl' : undefined;
 }
 
+/** The services a browser talks to: the gateway (the app) and auth (login, consent, logout pages). */
+const BROWSER_FACING: ReadonlySet<string> = new Set(['gateway', 'auth']);
+
 /** The rules docker-compose.yml must satisfy, as messages naming the service (empty: all hold). */
 export function composeProblems(compose: Compose, expect: ComposeExpectations): string[] {
   const problems: string[] = [];
@@ -91,7 +94,9 @@ export function composeProblems(compose: Compose, expect: ComposeExpectations): 
     const vars = env(s);
     // Long-running services are healthy-checked; a profile-only one-shot (authctl) is not.
     if (!oneShot && (!s.healthcheck?.test || s.healthcheck.disable)) problems.push(`${at} has no healthcheck`);
-    if (s.ports?.length && name !== 'gateway') problems.push(`${at} publishes ports; only the gateway may`);
+    // Browsers reach the gateway and auth (its hosted login page: passwords go to auth alone, never
+    // through the gateway); nothing else is reachable from outside the compose network.
+    if (s.ports?.length && !BROWSER_FACING.has(name)) problems.push(`${at} publishes ports; only the gateway and auth may`);
 
     const deps = Array.isArray(s.depends_on)
       ? Object.fromEntries(s.depends_on.map((d) => [d, { condition: 'service_started' }]))

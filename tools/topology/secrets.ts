@@ -33,12 +33,13 @@ function readOrCreate(file: string, create: () => string): string {
  * `suite-clients.json` and orders' `orders-client-key.json`, by the suite's own code), so a restart keeps them —
  * the KEK above all: it decrypts the signing keys already in auth's database — and `authctl` and
  * `npm run demo` read the authctl secret from where they always do. The admin password goes to
- * `admin.json` next to them (mode 0600, like the rest).
+ * `admin.json` next to them (mode 0600, like the rest). The gateway's client is registered for
+ * the code flow at `gatewayPublicOrigin` (the gateways' round-robin).
  */
-export function topologySecrets(dataDir: string): TopologySecrets {
+export function topologySecrets(dataDir: string, gatewayPublicOrigin: string): TopologySecrets {
   const secret = (): string => randomBytes(32).toString('base64url');
   const kek = readOrCreate(join(dataDir, 'auth-kek'), () => randomBytes(32).toString('base64'));
-  const clients = embeddedClients(dataDir);
+  const clients = embeddedClients(dataDir, gatewayPublicOrigin);
   const admin = JSON.parse(
     readOrCreate(join(dataDir, 'admin.json'), () =>
       JSON.stringify({ email: ADMIN_EMAIL, password: randomBytes(18).toString('base64url') }),

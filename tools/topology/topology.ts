@@ -78,7 +78,8 @@ export async function startTopology(options: TopologyOptions): Promise<Topology>
     printed = printed.length > 2_000_000 ? `${printed.slice(-1_000_000)}${line}\n` : `${printed}${line}\n`;
     log(line);
   };
-  const secrets = topologySecrets(options.dataDir);
+  // Generated once the gateways' round-robin is up: the gateway's client is registered at its origin.
+  let secrets!: TopologySecrets;
   const balancers = new Map<ServiceName, RoundRobin>();
   const replicas: Record<ServiceName, Replica[]> = { auth: [], orders: [], profiles: [], gateway: [] };
   const databaseUrls = Object.fromEntries(SERVICES.map((s) => [s, appDatabaseUrl(options.databaseUrl, s)])) as Record<ServiceName, string>;
@@ -111,6 +112,14 @@ export async function startTopology(options: TopologyOptions): Promise<Topology>
       if (!b) throw new Error(`the topology runs no ${service}, which another service needs`);
       return b.url;
     };
+    // Browsers reach the gateways through their round-robin: that origin is the one the code flow
+    // returns to (a topology without gateways still seeds the client, at a placeholder origin).
+    const gatewayPublicOrigin =
+      options.serviceEnv?.gateway?.GATEWAY_PUBLIC_ORIGIN ??
+      options.env?.GATEWAY_PUBLIC_ORIGIN ??
+      balancers.get('gateway')?.url ??
+      'http://127.0.0.1:3000';
+    secrets = topologySecrets(options.dataDir, gatewayPublicOrigin);
 
     const envFor = (service: ServiceName): Record<string, string | undefined> => {
       const env: Record<string, string | undefined> = {
@@ -156,6 +165,8 @@ export async function startTopology(options: TopologyOptions): Promise<Topology>
           GATEWAY_CLIENT_ID: 'gateway',
           GATEWAY_CLIENT_SECRET: secrets.clientSecret('gateway'),
           GATEWAY_PUBLIC_ORIGIN: urlOf('gateway'),
+          // Browsers reach auth through its round-robin too (the hosted login page, authorize, end-session).
+          GATEWAY_AUTH_PUBLIC_URL: urlOf('auth'),
         });
       }
       return { ...env, ...options.env, ...options.serviceEnv?.[service] };

@@ -26,6 +26,7 @@ import { RevocationStreamIds1764000000060 } from './migrations/1764000000060-rev
 import { ClientJwks1764000000070 } from './migrations/1764000000070-client-jwks.js';
 import { AuthorizationCodeFlow1764000000080 } from './migrations/1764000000080-authorization-code-flow.js';
 import { AuthorizationCodeEntity } from './authorize/authorization-code.entity.js';
+import { AuthorizeModule } from './authorize/authorize.module.js';
 import { ConsentEntity } from './authorize/consent.entity.js';
 import { SsoSessionEntity } from './authorize/sso-session.entity.js';
 import { OAuthModule } from './oauth/oauth.module.js';
@@ -91,6 +92,7 @@ export class AuthModule {
         AccountsModule,
         SessionsModule,
         OAuthModule,
+        AuthorizeModule,
         ClientsModule,
         AuthRevocationModule,
         SeedModule,

@@ -11,7 +11,9 @@ const ISO = (nullable: boolean): SchemaObject => ({ type: nullable ? ['string', 
 const KEY_STATE: SchemaObject = { type: 'string', enum: ['pending', 'active', 'retiring', 'retired', 'revoked'] };
 const OAUTH_PARAM = (description: string): SchemaObject => ({ type: 'string', maxLength: 8192, description });
 const CLIENT_PARAMS: Record<string, SchemaObject> = {
-  client_id: OAUTH_PARAM('client_secret_post (RFC 6749 §2.3.1), instead of HTTP Basic; alone: the first-party public client.'),
+  client_id: OAUTH_PARAM(
+    'client_secret_post (RFC 6749 §2.3.1), instead of HTTP Basic; alone: a public client (auth method none) or the first-party user client, only at token (authorization_code, refresh_token) and revoke.',
+  ),
   client_secret: OAUTH_PARAM('client_secret_post, with client_id.'),
   client_assertion_type: {
     type: 'string',
@@ -36,17 +38,31 @@ const AUTH_SCHEMAS: Record<string, SchemaObject> = {
       access_token: { type: 'string', description: 'RS256 JWT.' },
       token_type: { type: 'string', enum: ['Bearer'] },
       expires_in: { type: 'integer', description: 'Seconds.' },
-      refresh_token: { type: 'string', description: 'Login and refresh only; rotated on every use.' },
+      refresh_token: {
+        type: 'string',
+        description: 'Login, refresh, and authorization_code for a client with the refresh_token grant; rotated on every use.',
+      },
       scope: { type: 'string', description: 'Space-separated granted scopes.' },
+      id_token: {
+        type: 'string',
+        description:
+          'authorization_code with scope openid: an OpenID Connect ID token (RS256, typ JWT, aud = the client, nonce, auth_time, at_hash, sid).',
+      },
       issued_token_type: { type: 'string', enum: [TOKEN_TYPE_ACCESS_TOKEN] },
     },
   },
   TokenRequest: {
     type: 'object',
-    description: 'RFC 6749 §4.4 / §6 and RFC 8693 §2.1 parameters; unknown parameters are ignored, none may repeat.',
+    description:
+      'RFC 6749 §4.1.3 / §4.4 / §6, RFC 7636 §4.5 and RFC 8693 §2.1 parameters; unknown parameters are ignored, none may repeat.',
     required: ['grant_type'],
     properties: {
       grant_type: { type: 'string', enum: [...GRANT_TYPES_SUPPORTED] },
+      code: OAUTH_PARAM('grant_type=authorization_code: the code from the authorization response (single use, ≤ 60 s).'),
+      redirect_uri: OAUTH_PARAM('grant_type=authorization_code: exactly the redirect_uri of the authorization request.'),
+      code_verifier: OAUTH_PARAM(
+        'grant_type=authorization_code: the PKCE verifier (RFC 7636 §4.1: 43-128 unreserved characters; S256 only).',
+      ),
       refresh_token: OAUTH_PARAM('grant_type=refresh_token.'),
       scope: OAUTH_PARAM('Space-separated; a subset of what the client (or the refresh family) holds.'),
       audience: OAUTH_PARAM('client_credentials and token exchange: the service the token is for.'),
@@ -94,20 +110,38 @@ const AUTH_SCHEMAS: Record<string, SchemaObject> = {
   },
   ClientView: {
     type: 'object',
-    required: ['clientId', 'scopes', 'audiences', 'grantTypes', 'tokenEndpointAuthMethod', 'enabled', 'createdAt'],
+    required: [
+      'clientId',
+      'scopes',
+      'audiences',
+      'grantTypes',
+      'tokenEndpointAuthMethod',
+      'redirectUris',
+      'postLogoutRedirectUris',
+      'firstParty',
+      'enabled',
+      'createdAt',
+    ],
     properties: {
       clientId: { type: 'string' },
       scopes: { type: 'array', items: { type: 'string' } },
       audiences: { type: 'array', items: { type: 'string' } },
       grantTypes: { type: 'array', items: { type: 'string' } },
-      tokenEndpointAuthMethod: { type: 'string', enum: ['client_secret_basic', 'private_key_jwt'] },
+      tokenEndpointAuthMethod: { type: 'string', enum: ['client_secret_basic', 'private_key_jwt', 'none'] },
+      redirectUris: {
+        type: 'array',
+        items: { type: 'string', format: 'uri' },
+        description: 'Exact redirect URIs (authorization code flow).',
+      },
+      postLogoutRedirectUris: { type: 'array', items: { type: 'string', format: 'uri' } },
+      firstParty: { type: 'boolean', description: 'First-party clients skip the consent page.' },
       jwks: { type: 'object', description: 'private_key_jwt only: the registered public JWK Set.', required: ['keys'] },
       enabled: { type: 'boolean' },
       createdAt: ISO(false),
     },
   },
   CreatedClientView: {
-    description: 'The only answer that ever shows the secret (Cache-Control: no-store); a private_key_jwt client has none.',
+    description: 'The only answer that ever shows the secret (Cache-Control: no-store); a private_key_jwt or public client has none.',
     allOf: [{ $ref: '#/components/schemas/ClientView' }, { type: 'object', properties: { clientSecret: { type: 'string' } } }],
   },
   KeyView: {
@@ -157,6 +191,12 @@ const AUTH_SCHEMAS: Record<string, SchemaObject> = {
     description: 'RFC 7517 JWK Set: the public keys of pending, active and retiring keys.',
     required: ['keys'],
     properties: { keys: { type: 'array', items: { type: 'object', additionalProperties: true } } },
+  },
+  UserinfoResponse: {
+    type: 'object',
+    description: 'OpenID Connect Core §5.3.2.',
+    required: ['sub', 'email', 'email_verified'],
+    properties: { sub: { type: 'string', format: 'uuid' }, email: { type: 'string' }, email_verified: { type: 'boolean' } },
   },
   ServerMetadata: { type: 'object', description: 'RFC 8414 authorization server metadata.', additionalProperties: true },
 };

@@ -71,6 +71,9 @@ describe('auth: clients admin API (create, list, disable) under scope auth:admin
       audiences: ['orders'],
       grantTypes: ['client_credentials'],
       tokenEndpointAuthMethod: 'client_secret_basic',
+      redirectUris: [],
+      postLogoutRedirectUris: [],
+      firstParty: false,
       enabled: true,
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
@@ -96,6 +99,9 @@ describe('auth: clients admin API (create, list, disable) under scope auth:admin
       audiences: ['profiles'],
       grantTypes: ['client_credentials'],
       tokenEndpointAuthMethod: 'client_secret_basic',
+      redirectUris: [],
+      postLogoutRedirectUris: [],
+      firstParty: false,
       enabled: true,
       createdAt: created.createdAt,
     });

@@ -135,7 +135,7 @@ describe('auth: private_key_jwt client authentication (RFC 7523 §2.2)', () => {
 
   it('takes every algorithm discovery lists (RS256, PS256, ES256) and aud = the token endpoint URL', async () => {
     const meta = (await (await fetch(`${app.url}/.well-known/openid-configuration`)).json()) as Record<string, string[]>;
-    expect(meta.token_endpoint_auth_methods_supported).toEqual(['client_secret_basic', 'client_secret_post', 'private_key_jwt']);
+    expect(meta.token_endpoint_auth_methods_supported).toEqual(['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none']);
     expect(meta.token_endpoint_auth_signing_alg_values_supported).toEqual(['RS256', 'PS256', 'ES256']);
     const byAlg: Record<string, () => Promise<string>> = {
       RS256: () => assertion(KEYED.clientId, { alg: 'RS256' }),

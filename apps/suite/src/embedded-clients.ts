@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { newClientKey, parsePrivateClientJwk, publicJwksOf } from './client-keys.js';
-import { SERVICE_CLIENTS } from './service-clients.js';
+import { SERVICE_CLIENTS, seedFieldsOf } from './service-clients.js';
 
 /** The service clients' credentials of a local run (`npm start`, `npm run start:topology`), kept under the data folder. */
 export interface EmbeddedClients {
@@ -30,14 +30,17 @@ function writeIfChanged(file: string, text: string): void {
  * client (orders) a P-256 key pair whose private half goes to `<clientId>-client-key.json` and
  * whose public half is its `jwks` entry in suite-clients.json — no secret of that client exists
  * anywhere. A client missing from an older file is added; a client that had a secret and is now
- * key-based gets a key and loses the secret (auth's seeding then clears its secret hash).
+ * key-based gets a key and loses the secret (auth's seeding then clears its secret hash). The
+ * gateway's client is registered for the code flow at `gatewayPublicOrigin` (its callback and
+ * post-logout page), re-written whenever that origin changes (another GATEWAY_PORT).
  */
-export function embeddedClients(dataDir: string): EmbeddedClients {
+export function embeddedClients(dataDir: string, gatewayPublicOrigin: string): EmbeddedClients {
   const file = join(dataDir, 'suite-clients.json');
   const existing = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { clientId: string; secret?: unknown }[]) : [];
   const privateKeys = new Map<string, string>();
-  const entries = SERVICE_CLIENTS.map(({ tokenEndpointAuthMethod, ...client }) => {
-    if (tokenEndpointAuthMethod === 'private_key_jwt') {
+  const entries = SERVICE_CLIENTS.map((serviceClient) => {
+    const client = seedFieldsOf(serviceClient, gatewayPublicOrigin);
+    if (serviceClient.tokenEndpointAuthMethod === 'private_key_jwt') {
       const keyFile = clientKeyFile(dataDir, client.clientId);
       const key = parsePrivateClientJwk(existsSync(keyFile) ? readFileSync(keyFile, 'utf8') : undefined) ?? newClientKey(client.clientId);
       const text = JSON.stringify(key);

@@ -47,6 +47,12 @@ function seededSecret(seedClients: string, clientId: string): string | undefined
   }
 }
 
+/** The host a browser on this machine uses for a service listening on `host` (a wildcard means loopback). */
+function loopbackHost(host: string | undefined): string {
+  if (host === undefined || host === '' || host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
 async function loadDefinition(name: string): Promise<AppDefinition> {
   const mod = (await import(`../../${name}/src/${name}.app.js`)) as Record<string, AppDefinition>;
   const definition = mod[`${name}App`];
@@ -72,9 +78,16 @@ async function main(): Promise<void> {
   if (!base.DATABASE_URL) notes.push(`DATABASE_URL unset: using embedded PGlite databases under ${join(dataDir, 'pglite')}`);
   base.AUTH_KEK ??= embeddedKek();
   const ordersClientId = base.ORDERS_CLIENT_ID ?? 'orders';
+  const gatewayPort = base.GATEWAY_PORT ?? String(APPS.find((a) => a.name === 'gateway')!.port);
+  // The gateway's origin: GATEWAY_PUBLIC_ORIGIN, else its default (gateway.config.ts:
+  // http://<HOST>:<PORT>, 127.0.0.1 for a wildcard HOST). Its code-flow redirect URI is registered
+  // at auth for exactly this origin. Not written into the gateway's env: an explicit origin would
+  // also drop the `localhost` spelling its CSRF check accepts by default.
+  const gatewayPublicOrigin = base.GATEWAY_PUBLIC_ORIGIN ?? `http://${loopbackHost(base.HOST)}:${gatewayPort}`;
   if (base.AUTH_SEED_CLIENTS === undefined) {
-    // The service clients, with credentials generated once into .data/ (embedded-clients.ts).
-    const clients = embeddedClients(dataDir);
+    // The service clients, with credentials generated once into .data/ (embedded-clients.ts), the
+    // gateway's registered as the first-party code-flow client of GATEWAY_PUBLIC_ORIGIN.
+    const clients = embeddedClients(dataDir, gatewayPublicOrigin);
     base.AUTH_SEED_CLIENTS = clients.seedClients;
     // Orders calls profiles with its own client-credentials token, authenticated by private_key_jwt
     // (RFC 7523): auth holds only its public key, orders its private key; no secret between them.
@@ -109,6 +122,9 @@ async function main(): Promise<void> {
     if (name === 'profiles' && !base.PROFILES_URL) base.PROFILES_URL = app.url;
     // The gateway (started last) routes to the others. Explicit URLs win.
     if (name === 'auth') base.AUTH_URL ??= app.url;
+    // Browsers reach auth where the gateway does here (the same machine): its hosted login page
+    // and authorization endpoint are at auth's own URL.
+    if (name === 'auth') base.GATEWAY_AUTH_PUBLIC_URL ??= base.AUTH_URL;
     if (name === 'orders') base.ORDERS_URL ??= app.url;
     process.stdout.write(`suite: ${name} ready on ${app.url} (metrics and health on ${app.managementUrl})\n`);
   }

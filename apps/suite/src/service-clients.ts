@@ -11,6 +11,40 @@ export interface ServiceClient {
   readonly scopes: readonly string[];
   readonly audiences: readonly string[];
   readonly grantTypes?: readonly string[];
+  /**
+   * The browser-facing client of the deployment (the gateway's BFF): a first-party confidential
+   * client of the authorization code flow, whose redirect URIs are only known per deployment (the
+   * gateway's public origin), so they are filled in by `codeFlowRegistration` when seeding.
+   */
+  readonly browserLogin?: true;
+}
+
+/** What auth's seed takes for a code-flow client beyond the service-client fields (SeedClient). */
+export interface CodeFlowRegistration {
+  readonly redirectUris: readonly string[];
+  readonly postLogoutRedirectUris: readonly string[];
+  readonly firstParty: true;
+}
+
+/**
+ * The gateway's registration for the code flow at `gatewayPublicOrigin` (GATEWAY_PUBLIC_ORIGIN,
+ * no trailing slash): exactly the callback and the post-logout landing page the gateway sends
+ * (auth compares redirect URIs as exact strings, RFC 9700 §4.1.3, so any other spelling of the
+ * origin is refused — register what the gateway is told its origin is). First-party: the suite's
+ * own app, so no consent page.
+ */
+export function codeFlowRegistration(gatewayPublicOrigin: string): CodeFlowRegistration {
+  const origin = gatewayPublicOrigin.replace(/\/+$/, '');
+  return { redirectUris: [`${origin}/session/callback`], postLogoutRedirectUris: [`${origin}/`], firstParty: true };
+}
+
+/** A service client as auth seeds it: the browser-facing one gets its code-flow registration. */
+export function seedFieldsOf(
+  client: ServiceClient,
+  gatewayPublicOrigin: string,
+): Omit<ServiceClient, 'tokenEndpointAuthMethod' | 'browserLogin'> & Partial<CodeFlowRegistration> {
+  const { tokenEndpointAuthMethod: _method, browserLogin, ...fields } = client;
+  return browserLogin ? { ...fields, ...codeFlowRegistration(gatewayPublicOrigin) } : fields;
 }
 
 /**
@@ -21,11 +55,14 @@ export interface ServiceClient {
 export const SERVICE_CLIENTS: readonly ServiceClient[] = [
   // Orders signs RFC 7523 assertions with its own key: no secret is shared between orders and auth.
   { clientId: 'orders', tokenEndpointAuthMethod: 'private_key_jwt', scopes: ['profiles:read'], audiences: ['profiles'] },
+  // The gateway logs browsers in with the authorization code flow (+ refresh_token for its
+  // sessions) and exchanges their tokens (RFC 8693) for one service's audience on every /api route.
   {
     clientId: 'gateway',
-    scopes: ['orders:read', 'orders:write', 'profiles:read', 'profiles:write'],
+    scopes: ['openid', 'orders:read', 'orders:write', 'profiles:read', 'profiles:write'],
     audiences: ['orders', 'profiles'],
     grantTypes: [...CLIENT_GRANT_TYPES],
+    browserLogin: true,
   },
   // The ops CLI talks to auth's admin API with this client (`npm run authctl -- keys list`).
   { clientId: 'authctl', scopes: ['auth:admin'], audiences: ['auth'] },

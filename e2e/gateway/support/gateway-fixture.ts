@@ -21,10 +21,36 @@ export const ORDERS_CLIENT = {
 export const GATEWAY_CLIENT = {
   clientId: 'gateway',
   secret: 'gateway-secret-0123456789AbCdEfGhIjKl',
-  scopes: ['orders:read', 'orders:write', 'profiles:read', 'profiles:write'],
+  scopes: ['openid', 'orders:read', 'orders:write', 'profiles:read', 'profiles:write'],
   audiences: ['orders', 'profiles'],
   grantTypes: [...CLIENT_GRANT_TYPES],
+  firstParty: true,
 };
+
+/** How many gateways one auth of `startAuth` can serve (each needs its redirect URI registered up front). */
+const GATEWAYS_PER_AUTH = 4;
+/** The ports reserved for the gateways of each auth, in the order `startGateway` takes them. */
+const reservedPorts = new WeakMap<TestApp, number[]>();
+
+/**
+ * The next gateway port registered at `auth` (its `/session/callback` is a redirect URI of the
+ * gateway's client there, its `/` a post-logout redirect URI). For a test that sets PORT itself.
+ */
+export function reservedGatewayPort(auth: TestApp): number {
+  const port = reservedPorts.get(auth)?.shift();
+  if (port === undefined) throw new Error(`startAuth registered redirect URIs for ${GATEWAYS_PER_AUTH} gateways; this test starts more`);
+  return port;
+}
+
+/** The gateway's client as seeded at an auth that will serve gateways on `ports` (both loopback spellings). */
+function gatewayClientFor(ports: readonly number[]): Record<string, unknown> {
+  const origins = ports.flatMap((p) => [`http://127.0.0.1:${p}`, `http://localhost:${p}`]);
+  return {
+    ...GATEWAY_CLIENT,
+    redirectUris: origins.map((o) => `${o}/session/callback`),
+    postLogoutRedirectUris: origins.map((o) => `${o}/`),
+  };
+}
 export const ADDRESS = { line1: '1 Main Street', city: 'Lyon', postalCode: '69001', country: 'FR' };
 export const CART = { items: [{ sku: 'BOOK-1', quantity: 2, unitPrice: 1250 }], currency: 'EUR' };
 
@@ -41,14 +67,25 @@ export const PROXY_SECRET = randomBytes(32).toString('base64url');
  * file talks to it from 127.0.0.1 through one shared Redis, so the defaults would make files that
  * run in parallel throttle each other.
  */
-export function startAuth(env: Record<string, string> = {}): Promise<TestApp> {
-  return newAuthApp({
-    AUTH_SEED_CLIENTS: JSON.stringify([ORDERS_CLIENT, GATEWAY_CLIENT]),
+export async function startAuth(env: Record<string, string> = {}): Promise<TestApp> {
+  const ports: number[] = [];
+  while (ports.length < GATEWAYS_PER_AUTH) {
+    const p = await freePort();
+    if (!ports.includes(p)) ports.push(p);
+  }
+  // A test's own client list keeps its gateway client, with the redirect URIs of these ports.
+  const seeded =
+    env.AUTH_SEED_CLIENTS === undefined ? [ORDERS_CLIENT, GATEWAY_CLIENT] : (JSON.parse(env.AUTH_SEED_CLIENTS) as { clientId: string }[]);
+  const clients = seeded.map((c) => (c.clientId === GATEWAY_CLIENT.clientId ? { ...c, ...gatewayClientFor(ports) } : c));
+  const auth = await newAuthApp({
     AUTH_RATE_LIMIT_PER_MIN: '1000000',
     AUTH_LOGIN_MAX_FAILURES_PER_ADDRESS: '100000',
     AUTH_PROXY_SECRET: PROXY_SECRET,
     ...env,
+    AUTH_SEED_CLIENTS: JSON.stringify(clients),
   });
+  reservedPorts.set(auth, ports);
+  return auth;
 }
 
 export function verifierEnv(auth: TestApp): Record<string, string> {
@@ -78,15 +115,16 @@ export class TestClock {
 }
 
 /**
- * The gateway on a port chosen first (its public origin names the port), in front of the given
- * upstreams. `clock` replaces its clock (code-only option).
+ * The gateway on a port reserved by `startAuth` (its public origin names the port, and auth has
+ * its redirect URI), in front of the given upstreams, with browsers sent to auth's own URL
+ * (GATEWAY_AUTH_PUBLIC_URL). `clock` replaces its clock (code-only option).
  */
 export async function startGateway(
   upstreams: { auth: TestApp; ordersUrl: string; profilesUrl: string },
   env: Record<string, string> = {},
   clock?: TestClock,
 ): Promise<TestApp<GatewayConfig> & { origin: string }> {
-  const port = await freePort();
+  const port = env.PORT === undefined ? reservedGatewayPort(upstreams.auth) : Number(env.PORT);
   const origin = `http://127.0.0.1:${port}`;
   const definition: AppDefinition<GatewayConfig> = clock
     ? { ...gatewayApp, loadConfig: (e) => ({ ...gatewayApp.loadConfig(e), now: clock.now }) }
@@ -96,6 +134,9 @@ export async function startGateway(
     PORT: String(port),
     GATEWAY_PUBLIC_ORIGIN: origin,
     AUTH_URL: upstreams.auth.url,
+    GATEWAY_AUTH_PUBLIC_URL: upstreams.auth.url,
+    // The issuer of the tests (http://auth.test) is not loopback.
+    GATEWAY_AUTH_ALLOW_HTTP: 'true',
     ORDERS_URL: upstreams.ordersUrl,
     PROFILES_URL: upstreams.profilesUrl,
     GATEWAY_REDIS_KEY_PREFIX: uniquePrefix('x'),
@@ -119,7 +160,7 @@ export async function registerUser(authUrl: string, label: string): Promise<stri
   return email;
 }
 
-/** A user's tokens from auth's /auth/login. */
+/** A user's tokens from auth's own JSON /auth/login (first-party, non-browser clients; not proxied by the gateway). */
 export async function loginAt(
   url: string,
   email: string,

@@ -95,6 +95,13 @@ export interface NewClient {
   audiences: string[];
   grantTypes?: string[];
   jwks?: { keys: Record<string, unknown>[] };
+  /** `none`: a public client (no secret; PKCE is its proof); default from `jwks`. */
+  tokenEndpointAuthMethod?: 'client_secret_basic' | 'private_key_jwt' | 'none';
+  /** Exact redirect URIs (authorization code flow): https, or http on a loopback host; no fragment, no wildcard; at most 20. */
+  redirectUris?: string[];
+  postLogoutRedirectUris?: string[];
+  /** First-party clients skip the consent page (default false). */
+  firstParty?: boolean;
 }
 
 /** `POST /admin/clients/:clientId/disable`. */

@@ -33,6 +33,6 @@ import { UsersService } from './users.service.js';
     accountMessageSenderProvider,
     PresentedTokenGuesses,
   ],
-  exports: [UsersService, LoginLimiter, PresentedTokenGuesses],
+  exports: [UsersService, LoginLimiter, LoginService, PresentedTokenGuesses],
 })
 export class AccountsModule {}

@@ -40,6 +40,17 @@ export class LoginService {
   ) {}
 
   async logIn(email: string, password: string, address: string): Promise<TokenResponse> {
+    const user = await this.checkPassword(email, password, address);
+    const pair = await this.refresh.startFamily({ userId: user.id, clientId: this.config.auth.userClientId, ...this.grantFor(user) });
+    return tokenResponse(pair);
+  }
+
+  /**
+   * The one password check of every login (POST /auth/login and the hosted login page): the
+   * guessing budgets, the uniform failure, the verified-address rule. Returns the user; throws
+   * InvalidCredentials, TooManyLoginAttempts, EmailUnverified or HashingBusyError.
+   */
+  async checkPassword(email: string, password: string, address: string): Promise<UserEntity> {
     const key = normaliseEmail(email);
     // Busy hashing: refuse before a guessing budget is spent on an attempt that checks nothing.
     this.users.assertHashingCapacity();
@@ -59,8 +70,7 @@ export class LoginService {
     const user = await this.users.authenticate(key, password);
     await this.limiter.recordSuccess(key, address);
     await this.registration.requireVerified(user); // AUTH_EMAIL_VERIFICATION=required: only once the password was right
-    const pair = await this.refresh.startFamily({ userId: user.id, clientId: this.config.auth.userClientId, ...this.grantFor(user) });
-    return tokenResponse(pair);
+    return user;
   }
 
   /**

@@ -10,7 +10,13 @@ import type { AuthConfig } from '../config/auth.config.js';
 import { randomToken } from '../crypto/secrets.js';
 import { SessionRevoker } from '../revocation/session-revoker.service.js';
 import type { ClientView, CreatedClientView } from '@authmesh/contracts';
-import { ClientIdParams, CreateClientDto, reservedClientIdProblems, unknownCatalogueProblems } from './clients-admin.dto.js';
+import {
+  ClientIdParams,
+  CreateClientDto,
+  codeFlowProblems,
+  reservedClientIdProblems,
+  unknownCatalogueProblems,
+} from './clients-admin.dto.js';
 import { ClientExistsError, ClientNotFoundError } from './clients-admin.errors.js';
 import { clientJwksProblems, normalizeClientJwks } from '../oauth/client-jwks.js';
 
@@ -31,7 +37,7 @@ export function clientView(client: ClientEntity): ClientView {
   };
 }
 
-/** Admin API for confidential clients (scope auth:admin): create, list, disable. */
+/** Admin API for clients, confidential or public (scope auth:admin): create, list, disable. */
 @Scopes('auth:admin')
 @Controller('admin/clients')
 export class ClientsAdminController {
@@ -48,7 +54,8 @@ export class ClientsAdminController {
    */
   @Post()
   @ApiOperation({
-    summary: 'Create a confidential client; the answer holds its secret, once (none with `jwks`: a private_key_jwt client)',
+    summary:
+      'Create a client; the answer holds its secret, once (none with `jwks`, a private_key_jwt client, or tokenEndpointAuthMethod none, a public client)',
   })
   @ApiCreatedResponse({ schema: schemaRef('CreatedClientView') })
   // The body carries a secret: no cache may keep it (as RFC 6749 §5.1 asks of token responses).
@@ -60,8 +67,15 @@ export class ClientsAdminController {
     problems.push(...unknownCatalogueProblems(body, this.config.auth));
     const jwksProblems = body.jwks === undefined ? [] : clientJwksProblems(body.jwks);
     if (jwksProblems.length) problems.push({ field: 'jwks', problems: jwksProblems });
+    problems.push(...codeFlowProblems(body));
     if (problems.length) throw new RequestValidationError(problems);
-    const { jwks, ...spec } = body;
+    const { jwks, tokenEndpointAuthMethod, ...spec } = body;
+    if (tokenEndpointAuthMethod === 'none') {
+      // A public client: nothing to keep secret, nothing generated (RFC 6749 §2.1; PKCE is its proof).
+      const created = await this.clients.create({ ...spec, public: true });
+      if (!created) throw new ClientExistsError(body.clientId);
+      return clientView(created);
+    }
     if (jwks !== undefined) {
       // private_key_jwt: the client proves itself with its private key; auth holds no secret of it.
       const created = await this.clients.create({ ...spec, jwks: normalizeClientJwks(jwks) });

@@ -1,6 +1,28 @@
-import { ArrayMaxSize, ArrayNotEmpty, ArrayUnique, IsArray, IsIn, IsObject, IsOptional, IsString, Matches } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayNotEmpty,
+  ArrayUnique,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+} from 'class-validator';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { AUDIENCE_PATTERN, CLIENT_GRANT_TYPES, CLIENT_ID_PATTERN, CLIENT_ID_RULE, SCOPE_TOKEN_PATTERN } from '@authmesh/contracts';
+import {
+  AUDIENCE_PATTERN,
+  CLIENT_GRANT_TYPES,
+  CLIENT_ID_PATTERN,
+  CLIENT_ID_RULE,
+  GRANT_AUTHORIZATION_CODE,
+  GRANT_CLIENT_CREDENTIALS,
+  GRANT_TOKEN_EXCHANGE,
+  SCOPE_TOKEN_PATTERN,
+} from '@authmesh/contracts';
+import type { FieldProblem } from '@authmesh/platform';
+import { MAX_REDIRECT_URIS, MAX_REDIRECT_URI_LENGTH, redirectUriListProblems } from './redirect-uri-rules.js';
 export { reservedClientIdProblems } from './client-id-rules.js';
 
 /**
@@ -21,6 +43,39 @@ export function unknownCatalogueProblems(
   };
   check('scopes', body.scopes, catalogue.knownScopes, 'scope');
   check('audiences', body.audiences, catalogue.knownAudiences, 'audience');
+  return out;
+}
+
+/** The auth methods a client may be registered with (RFC 7591 §2 `token_endpoint_auth_method`). */
+export const REGISTRABLE_AUTH_METHODS = ['client_secret_basic', 'private_key_jwt', 'none'] as const;
+
+/**
+ * What the code-flow fields of a registration get wrong, as field problems: the redirect URI rules
+ * (redirect-uri-rules.ts, also applied to AUTH_SEED_CLIENTS), the code grant without a redirect URI,
+ * a public client with grants that need a client to prove itself, an auth method that contradicts `jwks`.
+ */
+export function codeFlowProblems(body: CreateClientDto): FieldProblem[] {
+  const out: FieldProblem[] = [];
+  const push = (field: string, problems: string[]): void => {
+    if (problems.length) out.push({ field, problems });
+  };
+  const redirectUris = body.redirectUris ?? [];
+  push('redirectUris', redirectUriListProblems(redirectUris, 'redirectUris'));
+  push('postLogoutRedirectUris', redirectUriListProblems(body.postLogoutRedirectUris ?? [], 'postLogoutRedirectUris'));
+  const grants = body.grantTypes ?? [GRANT_CLIENT_CREDENTIALS];
+  if (grants.includes(GRANT_AUTHORIZATION_CODE) && redirectUris.length === 0)
+    push('redirectUris', ['the authorization_code grant needs at least one redirect URI']);
+  const method = body.tokenEndpointAuthMethod;
+  if (method === 'none') {
+    // A public client holds no secret (RFC 6749 §2.1): grants that rest on client authentication alone are not for it.
+    const confidentialOnly = grants.filter((g) => g === GRANT_CLIENT_CREDENTIALS || g === GRANT_TOKEN_EXCHANGE);
+    if (confidentialOnly.length)
+      push('grantTypes', [`a public client (tokenEndpointAuthMethod none) may not use ${confidentialOnly.join(', ')}`]);
+    if (!grants.includes(GRANT_AUTHORIZATION_CODE)) push('grantTypes', ['a public client needs the authorization_code grant']);
+    if (body.jwks !== undefined) push('jwks', ['a public client (tokenEndpointAuthMethod none) has no keys']);
+  } else if (method === 'private_key_jwt' && body.jwks === undefined) push('jwks', ['tokenEndpointAuthMethod private_key_jwt needs jwks']);
+  else if (method === 'client_secret_basic' && body.jwks !== undefined)
+    push('tokenEndpointAuthMethod', ['a client with jwks authenticates with private_key_jwt, not client_secret_basic']);
   return out;
 }
 
@@ -73,6 +128,45 @@ export class CreateClientDto {
   @IsOptional()
   @IsObject({ message: 'jwks must be a JWK Set: { "keys": [ … ] }' })
   jwks?: Record<string, unknown>;
+
+  @ApiPropertyOptional({
+    description:
+      'Default: private_key_jwt with jwks, client_secret_basic (a generated secret) otherwise. `none`: a public client (browser or mobile app) that proves itself by PKCE alone; it gets no secret and only the authorization_code and refresh_token grants.',
+    enum: [...REGISTRABLE_AUTH_METHODS],
+  })
+  @IsOptional()
+  @IsIn(REGISTRABLE_AUTH_METHODS, { message: `tokenEndpointAuthMethod must be one of ${REGISTRABLE_AUTH_METHODS.join(', ')}` })
+  tokenEndpointAuthMethod?: (typeof REGISTRABLE_AUTH_METHODS)[number];
+
+  @ApiPropertyOptional({
+    description:
+      'Exact redirect URIs of the authorization code flow (compared as strings): absolute, https or http on a loopback host, no fragment, no wildcard.',
+    type: 'array',
+    items: { type: 'string', maxLength: MAX_REDIRECT_URI_LENGTH },
+    maxItems: MAX_REDIRECT_URIS,
+    uniqueItems: true,
+  })
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
+  redirectUris?: string[];
+
+  @ApiPropertyOptional({
+    description: 'Where RP-initiated logout may send the browser back (same rules as redirectUris).',
+    type: 'array',
+    items: { type: 'string', maxLength: MAX_REDIRECT_URI_LENGTH },
+    maxItems: MAX_REDIRECT_URIS,
+    uniqueItems: true,
+  })
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
+  postLogoutRedirectUris?: string[];
+
+  @ApiPropertyOptional({ description: 'First-party clients skip the consent page (default false: third-party, consent asked).' })
+  @IsOptional()
+  @IsBoolean()
+  firstParty?: boolean;
 }
 
 /** `:clientId` of `POST /admin/clients/:clientId/disable`. */

@@ -23,6 +23,13 @@ export interface ClientSpec {
   audiences: string[];
   /** Default: `['client_credentials']`. */
   grantTypes?: string[];
+  /** Authorization code flow: exact redirect URIs (checked by redirect-uri-rules.ts before they get here). */
+  redirectUris?: string[];
+  postLogoutRedirectUris?: string[];
+  /** Skips the consent page (default false: a third-party client). */
+  firstParty?: boolean;
+  /** A public client (auth method `none`): neither `secret` nor `jwks`; it proves nothing but PKCE. */
+  public?: boolean;
 }
 
 /** How `authenticate` may answer when the database can't be read. */
@@ -37,9 +44,24 @@ export interface AuthenticateOptions {
 
 /** The method and keys columns of a spec: keys make it a private_key_jwt client. */
 function credentialColumns(spec: ClientSpec): Pick<ClientEntity, 'tokenEndpointAuthMethod' | 'jwks'> {
+  if (spec.public === true) return { tokenEndpointAuthMethod: 'none', jwks: null };
   return spec.jwks === undefined
     ? { tokenEndpointAuthMethod: 'client_secret_basic', jwks: null }
     : { tokenEndpointAuthMethod: 'private_key_jwt', jwks: spec.jwks };
+}
+
+/** The row of a spec (without its secret hash and `enabled`). */
+function specColumns(spec: ClientSpec): Omit<ClientEntity, 'secretHash' | 'enabled' | 'createdAt'> {
+  return {
+    clientId: spec.clientId,
+    scopes: spec.scopes,
+    audiences: spec.audiences,
+    grantTypes: spec.grantTypes ?? [GRANT_CLIENT_CREDENTIALS],
+    redirectUris: spec.redirectUris ?? [],
+    postLogoutRedirectUris: spec.postLogoutRedirectUris ?? [],
+    firstParty: spec.firstParty ?? false,
+    ...credentialColumns(spec),
+  };
 }
 
 @Injectable()
@@ -63,18 +85,17 @@ export class ClientsService {
   }
 
   /**
-   * Creates the client (enabled), or updates its secret, scopes, audiences and grant types when it
+   * Creates the client (enabled), or updates its secret, scopes, audiences, grant types, redirect
+   * URIs and first-party flag when it
    * exists. Never touches `enabled`: a client an operator disabled (a leaked secret) must stay
    * disabled when auth restarts and re-applies AUTH_SEED_CLIENTS.
    */
   async upsert(spec: ClientSpec): Promise<ClientEntity> {
-    const { secret, ...rest } = spec;
+    const { secret } = spec;
     const row = this.clients.create({
-      ...rest,
-      grantTypes: spec.grantTypes ?? [GRANT_CLIENT_CREDENTIALS],
+      ...specColumns(spec),
       // Always the HMAC form: a seeded client still holding an argon2 hash is upgraded here.
       secretHash: secret === undefined ? null : this.hasher.hash(spec.clientId, secret),
-      ...credentialColumns(spec),
       enabled: true,
     });
     await this.clients
@@ -82,7 +103,20 @@ export class ClientsService {
       .insert()
       .into(ClientEntity)
       .values(row)
-      .orUpdate(['secret_hash', 'token_endpoint_auth_method', 'jwks', 'scopes', 'audiences', 'grant_types'], ['client_id'])
+      .orUpdate(
+        [
+          'secret_hash',
+          'token_endpoint_auth_method',
+          'jwks',
+          'scopes',
+          'audiences',
+          'grant_types',
+          'redirect_uris',
+          'post_logout_redirect_uris',
+          'first_party',
+        ],
+        ['client_id'],
+      )
       .execute();
     // The secret or scopes may have changed: no instance may keep checking against the old ones.
     await this.changed(spec.clientId);
@@ -91,12 +125,10 @@ export class ClientsService {
 
   /** Creates a client; `null` when the client id is taken (the existing client is left untouched). */
   async create(spec: ClientSpec): Promise<ClientEntity | null> {
-    const { secret, ...rest } = spec;
+    const { secret } = spec;
     const row = this.clients.create({
-      ...rest,
-      grantTypes: spec.grantTypes ?? [GRANT_CLIENT_CREDENTIALS],
+      ...specColumns(spec),
       secretHash: secret === undefined ? null : this.hasher.hash(spec.clientId, secret),
-      ...credentialColumns(spec),
       enabled: true,
     });
     try {
@@ -171,6 +203,18 @@ export class ClientsService {
     const client = await this.read(clientId, options.cachedWhenDatabaseDown === true);
     if (!client || !client.enabled || client.tokenEndpointAuthMethod !== 'private_key_jwt' || !client.jwks) throw new InvalidClient();
     return client as CachedClientRecord & { jwks: ClientJwks };
+  }
+
+  /**
+   * The enabled public client (`token_endpoint_auth_method: none`) `clientId`, which names itself
+   * with `client_id` alone; invalid_client for an unknown, disabled or confidential client (a
+   * confidential client must prove itself, and naming it is not proof).
+   */
+  async forPublic(clientId: string): Promise<CachedClientRecord> {
+    const client = await this.read(clientId, false);
+    if (!client || !client.enabled || client.tokenEndpointAuthMethod !== 'none')
+      throw new InvalidClient('Client authentication is required');
+    return client;
   }
 
   /**

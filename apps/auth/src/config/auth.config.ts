@@ -4,6 +4,7 @@ import {
   CLIENT_GRANT_TYPES,
   CLIENT_ID_PATTERN,
   CLIENT_ID_RULE,
+  GRANT_AUTHORIZATION_CODE,
   MAX_ACCESS_TOKEN_LIFETIME_SECONDS,
   MAX_CLOCK_TOLERANCE_SECONDS,
   SCOPE_TOKEN_PATTERN,
@@ -12,6 +13,7 @@ import { type BaseConfig, type Env, EnvReader, type EnvTable, envSchemas, envVar
 import { type RevocationConfig, readRevocationConfig } from '@authmesh/revocation';
 import { reservedClientIdProblems } from '../clients/client-id-rules.js';
 import { clientSecretProblems } from '../clients/client-secret-rules.js';
+import { redirectUriListProblems } from '../clients/redirect-uri-rules.js';
 import { type ClientJwks, clientJwksProblems, normalizeClientJwks } from '../oauth/client-jwks.js';
 
 export interface SeedClient {
@@ -28,6 +30,17 @@ export interface SeedClient {
   firstParty?: boolean;
   /** A public client (`token_endpoint_auth_method: none`): neither `secret` nor `jwks`. */
   public?: boolean;
+}
+
+/** What is wrong with a seed client's redirect URIs (and the code grant without any). */
+export function seedClientRedirectProblems(client: SeedClient): string[] {
+  return [
+    ...redirectUriListProblems(client.redirectUris ?? [], 'redirectUris'),
+    ...redirectUriListProblems(client.postLogoutRedirectUris ?? [], 'postLogoutRedirectUris'),
+    ...((client.grantTypes ?? []).includes(GRANT_AUTHORIZATION_CODE) && (client.redirectUris ?? []).length === 0
+      ? ['the authorization_code grant needs at least one redirect URI']
+      : []),
+  ];
 }
 
 export interface AuthConfig extends BaseConfig {
@@ -324,7 +337,7 @@ export const AUTH_ENV = {
   // privilege nobody defined). Defaults: what users get, auth's own scopes, the suite's services.
   knownScopes: envVar.optional('AUTH_KNOWN_SCOPES', scopeWords, {
     description: 'Scopes the admin API may give a client (those of AUTH_SEED_CLIENTS are added).',
-    derivedDefault: 'AUTH_USER_SCOPES, auth:admin, auth:introspect',
+    derivedDefault: 'openid, AUTH_USER_SCOPES, auth:admin, auth:introspect',
   }),
   knownAudiences: envVar.optional('AUTH_KNOWN_AUDIENCES', audienceWords, {
     description: 'Audiences the admin API may give a client (those of AUTH_SEED_CLIENTS are added).',
@@ -348,7 +361,11 @@ export function loadAuthConfig(env: Env): AuthConfig {
     reader.problem('AUTH_SEED_ADMIN_PASSWORD', 'AUTH_SEED_ADMIN_EMAIL and AUTH_SEED_ADMIN_PASSWORD go together');
   // The derived catalogue defaults go through the same schemas as explicit values (already parsed above) did.
   const catalogue = reader.read({
-    knownScopes: { ...AUTH_ENV.knownScopes, kind: 'default', default: [...v.userScopes, 'auth:admin', 'auth:introspect'].join(' ') },
+    knownScopes: {
+      ...AUTH_ENV.knownScopes,
+      kind: 'default',
+      default: ['openid', ...v.userScopes, 'auth:admin', 'auth:introspect'].join(' '),
+    },
     knownAudiences: {
       ...AUTH_ENV.knownAudiences,
       kind: 'default',
@@ -424,6 +441,9 @@ export function loadAuthConfig(env: Env): AuthConfig {
     if (client.secret !== undefined)
       for (const problem of clientSecretProblems(client.secret))
         reader.problem('AUTH_SEED_CLIENTS', `client "${client.clientId}": ${problem}`);
+    // The admin API's rules (redirect-uri-rules.ts): a seeded client is no laxer than a registered one.
+    for (const problem of seedClientRedirectProblems(client))
+      reader.problem('AUTH_SEED_CLIENTS', `client "${client.clientId}": ${problem}`);
   }
   // Verifiers must hold a planned key before it signs: they refetch at the latest after max-age.
   if (config.auth.keys.publishDelaySeconds <= config.auth.jwksMaxAgeSeconds) {

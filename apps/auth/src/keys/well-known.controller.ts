@@ -33,7 +33,7 @@ export class WellKnownController {
     void reply.header('content-type', 'application/jwk-set+json').send(body);
   }
 
-  /** RFC 8414 authorization server metadata for what exists. */
+  /** RFC 8414 authorization server metadata / OpenID Connect Discovery 1.0 §3, for what exists. */
   @Get('openid-configuration')
   @ApiOperation({ summary: 'Authorization server metadata (RFC 8414), also at the OpenID Connect discovery path' })
   @ApiOkResponse({ schema: schemaRef('ServerMetadata') })
@@ -50,25 +50,40 @@ export class WellKnownController {
 
   private metadata(): Record<string, unknown> {
     const issuer = this.config.auth.issuer;
-    // What ClientAuthenticator takes at every /oauth endpoint (RFC 8414 §2): a secret by Basic or in
-    // the body, or an RFC 7523 assertion signed with one of the algorithms its verifier allows.
-    const authMethods = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'];
+    // What ClientAuthenticator takes (RFC 8414 §2): a secret by Basic or in the body, or an RFC 7523
+    // assertion signed with one of the algorithms its verifier allows; at the token endpoint (code
+    // and refresh grants) and revocation a public client also names itself alone (`none`).
+    // Introspection stays confidential-only.
+    const confidential = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'];
+    const withPublic = [...confidential, 'none'];
     const authAlgs = [...CLIENT_ASSERTION_ALGORITHMS];
     return {
       issuer,
-      jwks_uri: `${issuer}/.well-known/jwks.json`,
+      authorization_endpoint: `${issuer}/oauth/authorize`,
       token_endpoint: `${issuer}/oauth/token`,
+      userinfo_endpoint: `${issuer}/oauth/userinfo`,
+      end_session_endpoint: `${issuer}/oauth/logout`,
+      jwks_uri: `${issuer}/.well-known/jwks.json`,
       revocation_endpoint: `${issuer}/oauth/revoke`,
       introspection_endpoint: `${issuer}/oauth/introspect`,
       grant_types_supported: [...GRANT_TYPES_SUPPORTED],
-      response_types_supported: [],
-      token_endpoint_auth_methods_supported: authMethods,
+      // OAuth 2.1: the code flow only (no implicit, no hybrid), its response in the query.
+      response_types_supported: ['code'],
+      response_modes_supported: ['query'],
+      // RFC 7636 §4.2: S256 only; `plain` is refused (it protects nothing against a reader of the request).
+      code_challenge_methods_supported: ['S256'],
+      // RFC 9207: every authorization response carries `iss`.
+      authorization_response_iss_parameter_supported: true,
+      subject_types_supported: ['public'],
+      id_token_signing_alg_values_supported: ['RS256'],
+      claims_supported: ['iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'at_hash', 'sid', 'email', 'email_verified'],
+      token_endpoint_auth_methods_supported: withPublic,
       token_endpoint_auth_signing_alg_values_supported: authAlgs,
-      revocation_endpoint_auth_methods_supported: authMethods,
+      revocation_endpoint_auth_methods_supported: withPublic,
       revocation_endpoint_auth_signing_alg_values_supported: authAlgs,
-      introspection_endpoint_auth_methods_supported: authMethods,
+      introspection_endpoint_auth_methods_supported: confidential,
       introspection_endpoint_auth_signing_alg_values_supported: authAlgs,
-      scopes_supported: [...new Set([...this.config.auth.userScopes, 'auth:admin'])],
+      scopes_supported: [...new Set(['openid', ...this.config.auth.userScopes, 'auth:admin'])],
       access_token_signing_alg_values_supported: ['RS256'],
     };
   }

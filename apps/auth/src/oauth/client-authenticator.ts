@@ -85,6 +85,22 @@ export class ClientAuthenticator {
   }
 
   /**
+   * For the endpoints where a public client may take part (RFC 6749 §2.1): the authorization_code
+   * and refresh_token grants and revocation, whose security rests on PKCE or on holding the token,
+   * not on a client secret. A confidential client authenticates as usual; otherwise `client_id`
+   * alone names a registered public client (auth method `none`, §3.2.1) — a confidential client's
+   * id alone is invalid_client. `undefined`: no credentials and no client_id at all (the caller
+   * decides: the first-party user client for refresh/revoke, invalid_client for a code).
+   * client_credentials, token exchange and introspection never call this: they stay confidential-only.
+   */
+  async requireOrPublic(authorization: string | undefined, params: OAuthParams): Promise<CachedClientRecord | undefined> {
+    if (this.presented(authorization, params)) return this.require(authorization, params);
+    const clientId = params.optional('client_id');
+    if (clientId === undefined) return undefined;
+    return this.clients.forPublic(wellFormedClientId(clientId));
+  }
+
+  /**
    * private_key_jwt: the client is the assertion's `sub` (and `client_id` when sent, RFC 7523 §3
    * item 2 and RFC 7521 §4.2: it must then be the same client). Every refusal is the same
    * invalid_client; a secret client, an unknown or disabled one answer exactly as a bad signature.

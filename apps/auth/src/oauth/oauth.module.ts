@@ -1,4 +1,7 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { UserEntity } from '../accounts/user.entity.js';
+import { AuthorizationCodes } from '../authorize/authorization-codes.service.js';
 import { APP_CONFIG, RedisConnection } from '@authmesh/platform';
 import type { AuthConfig } from '../config/auth.config.js';
 import { AssertionReplayStore } from './assertion-replay.store.js';
@@ -11,16 +14,22 @@ import { ClientAuthBudgetInterceptor } from './client-auth-budget.interceptor.js
 import { ClientAuthenticator } from './client-authenticator.js';
 import { OAuthController } from './oauth.controller.js';
 import { TokenEndpoint } from './token-endpoint.service.js';
+import { UserinfoController } from './userinfo.controller.js';
 
 /**
- * The OAuth 2.0 endpoints under `/oauth`: token (client_credentials, refresh_token, RFC 8693
- * token exchange), introspect (RFC 7662) and revoke (RFC 7009), with client authentication by
- * secret (RFC 6749 §2.3.1) or private_key_jwt assertion (RFC 7523 §2.2, jtis single-use in Redis).
+ * The OAuth 2.0 endpoints under `/oauth`: token (authorization_code with PKCE, client_credentials,
+ * refresh_token, RFC 8693 token exchange), introspect (RFC 7662), revoke (RFC 7009) and OpenID
+ * Connect userinfo, with client authentication by secret (RFC 6749 §2.3.1), private_key_jwt
+ * assertion (RFC 7523 §2.2, jtis single-use in Redis) or, for a public client, client_id alone.
+ *
+ * AuthorizationCodes is provided here until the AuthorizeModule (the authorization endpoint)
+ * exports it; then this module imports that one instead (one instance: it holds no state anyway).
  */
 @Module({
-  imports: [ClientsModule, TokensModule, AuthRevocationModule, RateLimitModule],
-  controllers: [OAuthController],
+  imports: [TypeOrmModule.forFeature([UserEntity]), ClientsModule, TokensModule, AuthRevocationModule, RateLimitModule],
+  controllers: [OAuthController, UserinfoController],
   providers: [
+    AuthorizationCodes,
     ClientAuthenticator,
     TokenEndpoint,
     ClientAuthBudgetInterceptor,

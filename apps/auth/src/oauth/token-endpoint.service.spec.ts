@@ -9,6 +9,9 @@ import type { SessionRevoker } from '../revocation/session-revoker.service.js';
 import type { AccessTokenIssuer, AccessTokenRequest, IssuedAccessToken } from '../tokens/access-token.issuer.js';
 import type { AccessTokenReader } from '../tokens/access-token.reader.js';
 import type { RefreshFamilyEntity } from '../tokens/refresh-token.entity.js';
+import type { DataSource } from 'typeorm';
+import type { AuthorizationCodes } from '../authorize/authorization-codes.service.js';
+import type { IdTokenIssuer } from '../tokens/id-token.issuer.js';
 import type { RefreshTokensService, TokenPair } from '../tokens/refresh-tokens.service.js';
 import { ClientAuthenticator } from './client-authenticator.js';
 import { ClientAssertionVerifier } from './client-assertion.js';
@@ -51,13 +54,15 @@ function endpoint(options: { clients?: ClientEntity[]; tokens?: Record<string, J
     revokedJtis: [] as string[],
     revokedFamilies: [] as string[],
   };
-  const clientsService: Pick<ClientsService, 'authenticate'> = {
+  const clientsService: Pick<ClientsService, 'authenticate' | 'forPublic'> = {
     authenticate: (clientId, secret) => {
       calls.authenticated.push(clientId);
       const found = clients.get(clientId);
       if (!found || secret !== 's3cret') return Promise.reject(new InvalidClient());
       return Promise.resolve(found);
     },
+    // These fakes are all confidential: named alone, each is refused like an unknown one.
+    forPublic: () => Promise.reject(new InvalidClient('Client authentication is required')),
   };
   const issuer: Pick<AccessTokenIssuer, 'issue'> = {
     issue: (req) => {
@@ -80,6 +85,7 @@ function endpoint(options: { clients?: ClientEntity[]; tokens?: Record<string, J
         access: { token: 'at-r', jti: 'jti-r', expiresAt: new Date(0), expiresIn: 300 },
         refreshToken: 'rt-2',
         scope: 'profile',
+        familyId: 'fam-1',
       };
       return Promise.resolve(pair);
     },
@@ -119,6 +125,10 @@ function endpoint(options: { clients?: ClientEntity[]; tokens?: Record<string, J
     revoker as SessionRevoker,
     store as RevocationStore,
     config,
+    // The code grant is proved over HTTP (test/authorization-code.e2e-spec.ts) against Postgres.
+    {} as DataSource,
+    {} as AuthorizationCodes,
+    {} as IdTokenIssuer,
   );
   return { service, calls };
 }

@@ -1,4 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
 import type { RevocationStore } from '@authmesh/revocation';
 import { DependencyUnavailableError, InjectConfig } from '@authmesh/platform';
 import { REVOCATION_STORE } from '../revocation/revocation-store.provider.js';
@@ -10,15 +12,25 @@ import { RefreshTokensService } from '../tokens/refresh-tokens.service.js';
 import { type TokenResponse, tokenResponse } from '../accounts/login.service.js';
 import { ClientAuthenticator } from './client-authenticator.js';
 import { mayIntrospect } from './introspection-entitlement.js';
-import { GRANT_CLIENT_CREDENTIALS, GRANT_REFRESH_TOKEN, GRANT_TOKEN_EXCHANGE, SCOPE_TOKEN_PATTERN } from '@authmesh/contracts';
+import {
+  GRANT_AUTHORIZATION_CODE,
+  GRANT_CLIENT_CREDENTIALS,
+  GRANT_REFRESH_TOKEN,
+  GRANT_TOKEN_EXCHANGE,
+  SCOPE_TOKEN_PATTERN,
+} from '@authmesh/contracts';
 import { InvalidClient, InvalidRequest, InvalidScope, InvalidTarget, UnauthorizedClient, UnsupportedGrantType } from './oauth.errors.js';
 import { OAuthParams } from './oauth-params.js';
 import { TokenExchangeGrant } from './token-exchange.js';
+import { AuthorizationCodes } from '../authorize/authorization-codes.service.js';
+import { IdTokenIssuer } from '../tokens/id-token.issuer.js';
+import { AuthorizationCodeGrant, type CodeTokenResponse } from './authorization-code.grant.js';
 
 /** POST /oauth/token and /oauth/introspect. */
 @Injectable()
 export class TokenEndpoint {
   private readonly tokenExchange: TokenExchangeGrant;
+  private readonly authorizationCode: AuthorizationCodeGrant;
 
   constructor(
     private readonly clients: ClientAuthenticator,
@@ -28,7 +40,11 @@ export class TokenEndpoint {
     private readonly revoker: SessionRevoker,
     @Inject(REVOCATION_STORE) private readonly store: RevocationStore,
     @InjectConfig() private readonly config: AuthConfig,
+    @InjectDataSource() db: DataSource,
+    codes: AuthorizationCodes,
+    idTokens: IdTokenIssuer,
   ) {
+    this.authorizationCode = new AuthorizationCodeGrant(db, codes, refresh, idTokens, revoker);
     // Built here rather than provided: its collaborators are this endpoint's own.
     this.tokenExchange = new TokenExchangeGrant(
       issuer,
@@ -38,10 +54,16 @@ export class TokenEndpoint {
     );
   }
 
-  async token(body: unknown, authorization: string | undefined): Promise<TokenResponse> {
+  async token(body: unknown, authorization: string | undefined): Promise<CodeTokenResponse> {
     const params = new OAuthParams(body);
     const grantType = params.required('grant_type');
     switch (grantType) {
+      case GRANT_AUTHORIZATION_CODE: {
+        // A public client (auth method none) names itself; its proof is the PKCE verifier.
+        const client = await this.clients.requireOrPublic(authorization, params);
+        if (!client) throw new InvalidClient('Client authentication is required');
+        return this.authorizationCode.redeem(client, params);
+      }
       case GRANT_CLIENT_CREDENTIALS:
         return this.clientCredentials(params, authorization);
       case GRANT_REFRESH_TOKEN:
@@ -75,15 +97,25 @@ export class TokenEndpoint {
 
   private async refreshToken(params: OAuthParams, authorization: string | undefined): Promise<TokenResponse> {
     const presented = params.required('refresh_token');
-    // RFC 6749 §6: a confidential client authenticates and may only use its own tokens; without
-    // credentials the caller is the first-party public client.
-    const clientId = this.clients.presented(authorization, params)
-      ? (await this.clients.require(authorization, params)).clientId
-      : this.config.auth.userClientId;
+    // RFC 6749 §6: a confidential client authenticates and may only use its own tokens; a
+    // registered public client names itself with client_id (its code-flow families are bound to
+    // it); without either the caller is the first-party public client.
+    const clientId = (await this.publicOrConfidential(authorization, params)) ?? this.config.auth.userClientId;
     const requested = params.optional('scope');
     const narrow =
       requested === undefined ? undefined : (familyScope: string): string => this.grantedScope(requested, familyScope.split(' '));
     return tokenResponse(await this.refresh.rotate(presented, clientId, narrow));
+  }
+
+  /**
+   * The client of a refresh or revocation: a confidential one authenticated, a registered public
+   * one by client_id, the first-party user client (AUTH_USER_CLIENT_ID, not in the registry) by its
+   * id; undefined when the request names none.
+   */
+  private async publicOrConfidential(authorization: string | undefined, params: OAuthParams): Promise<string | undefined> {
+    if (!this.clients.presented(authorization, params) && params.optional('client_id') === this.config.auth.userClientId)
+      return this.config.auth.userClientId;
+    return (await this.clients.requireOrPublic(authorization, params))?.clientId;
   }
 
   /** The requested scopes, all of which must be allowed; all allowed scopes when none are requested. */
@@ -148,15 +180,13 @@ export class TokenEndpoint {
 
   /**
    * RFC 7009. Confidential clients authenticate; the first-party public client (AUTH_USER_CLIENT_ID)
-   * may name itself with `client_id` alone (§2.1). A client can only revoke its own tokens, and the
+   * and registered public clients (auth method none) name themselves with `client_id` alone (§2.1). A client can only revoke its own tokens, and the
    * answer is 200 whatever the token was (§2.2), so it can't be used to probe tokens.
    */
   async revoke(body: unknown, authorization: string | undefined): Promise<void> {
     const params = new OAuthParams(body);
-    let clientId: string;
-    if (this.clients.presented(authorization, params)) clientId = (await this.clients.require(authorization, params)).clientId;
-    else if (params.optional('client_id') === this.config.auth.userClientId) clientId = this.config.auth.userClientId;
-    else throw new InvalidClient('Client authentication is required');
+    const clientId = await this.publicOrConfidential(authorization, params);
+    if (clientId === undefined) throw new InvalidClient('Client authentication is required');
     const token = params.required('token');
     const asAccess = async (): Promise<boolean> => {
       const claims = await this.reader.read(token);

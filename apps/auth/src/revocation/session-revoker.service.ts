@@ -6,6 +6,7 @@ import { InjectConfig } from '@authmesh/platform';
 import type { RevocationEvent } from '@authmesh/revocation';
 import type { AuthConfig } from '../config/auth.config.js';
 import { sha256 } from '../crypto/secrets.js';
+import { SsoSessionEntity } from '../authorize/sso-session.entity.js';
 import { RefreshFamilyEntity, RefreshTokenEntity } from '../tokens/refresh-token.entity.js';
 import { type ExchangedTokenLink, type LinkOutcome, exchangedByClient, linkExchangedToken } from './exchanged-token-links.js';
 import { RevocationOutbox } from './revocation-outbox.service.js';
@@ -119,8 +120,28 @@ export class SessionRevoker {
   }
 
   /**
-   * Every session of a subject: a subject-wide revocation (tokens issued at or before now) plus
-   * every refresh family. Used by logout-all, password change and account disable.
+   * Ends an SSO session (RP-initiated logout) and revokes every refresh family started from it,
+   * their live access tokens blocklisted, in one transaction. Families are revoked even when the
+   * session had already ended (replaced by a newer login): its `sid` still names them.
+   */
+  async endSsoSession(ssoSessionId: string, reason: RevocationReason, now = new Date()): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.update(SsoSessionEntity, { id: ssoSessionId, endedAt: IsNull() }, { endedAt: now, endedReason: reason });
+      const families = await tx.find(RefreshFamilyEntity, { where: { ssoSessionId, revokedAt: IsNull() }, select: { id: true } });
+      await this.revokeFamiliesInTx(
+        tx,
+        families.map((f) => f.id),
+        reason,
+        now,
+      );
+    });
+    await this.outbox.deliver();
+  }
+
+  /**
+   * Every session of a subject: a subject-wide revocation (tokens issued at or before now), every
+   * refresh family and every SSO session at auth (a browser still signed in there would otherwise
+   * get new codes without the password). Used by logout-all, password change and account disable.
    */
   async revokeSubject(sub: string, reason: RevocationReason, tx?: EntityManager): Promise<void> {
     const work = async (m: EntityManager): Promise<void> => {
@@ -132,6 +153,7 @@ export class SessionRevoker {
         : [];
       if (families.length)
         await m.update(RefreshFamilyEntity, { userId: sub, revokedAt: IsNull() }, { revokedAt: now, revokedReason: reason });
+      if (USER_ID.test(sub)) await m.update(SsoSessionEntity, { userId: sub, endedAt: IsNull() }, { endedAt: now, endedReason: reason });
       // A disabled account or client gets no new token, but a request already past the "enabled"
       // check (inside argon2) when the disable commits could still be issued one a second later.
       // Revoking up to a margin ahead refuses those too (no legitimate token is issued meanwhile).

@@ -8,6 +8,16 @@ export interface AccessTokenHeader {
 }
 
 /**
+ * The protected header of an ID token: `typ` `JWT`, never `at+jwt`, so every verifier of access
+ * tokens (RFC 9068 §4) refuses an ID token presented as one.
+ */
+export interface IdTokenHeader {
+  readonly alg: 'RS256';
+  readonly typ: 'JWT';
+  readonly kid: string;
+}
+
+/**
  * Signs a JWS in compact serialization (RFC 7515 §7.1) with RS256 (RSASSA-PKCS1-v1_5 with
  * SHA-256, RFC 7518 §3.3) on libuv's thread pool.
  *
@@ -19,7 +29,11 @@ export interface AccessTokenHeader {
  * signing on one core. The header and claims are ours (never caller-chosen), so there is nothing
  * for a JWT library to validate here.
  */
-export function signRs256Jwt(header: AccessTokenHeader, claims: Readonly<Record<string, unknown>>, privateKey: KeyObject): Promise<string> {
+export function signRs256Jwt(
+  header: AccessTokenHeader | IdTokenHeader,
+  claims: Readonly<Record<string, unknown>>,
+  privateKey: KeyObject,
+): Promise<string> {
   // What jose checked for us: `crypto.sign('sha256', …)` would sign with an EC or Ed25519 key just
   // as readily, under a header that says RS256 (RFC 8725 §3.1: the key decides the algorithm).
   if (privateKey.type !== 'private' || privateKey.asymmetricKeyType !== 'rsa')

@@ -16,6 +16,8 @@ export interface TokenPair {
   access: IssuedAccessToken;
   refreshToken: string;
   scope: string;
+  /** The refresh family the pair belongs to. */
+  familyId: string;
 }
 
 export interface SessionGrant {
@@ -23,6 +25,8 @@ export interface SessionGrant {
   clientId: string;
   scope: string;
   audiences: string[];
+  /** The SSO session (hosted login) the family comes from: ending it revokes the family. Absent for `/auth/login`. */
+  ssoSessionId?: string | null;
 }
 
 /**
@@ -45,17 +49,25 @@ export class RefreshTokensService {
 
   /** Starts a family for a fresh login and returns its first token pair. */
   async startFamily(grant: SessionGrant, now = new Date()): Promise<TokenPair> {
-    return this.db.transaction(async (tx) => {
-      const family = tx.create(RefreshFamilyEntity, {
-        ...grant,
-        createdAt: now,
-        absoluteExpiresAt: new Date(now.getTime() + this.config.auth.refreshTokenAbsoluteSeconds * 1000),
-        revokedAt: null,
-        revokedReason: null,
-      });
-      await tx.save(family);
-      return this.issuePair(tx, family, now);
+    return this.db.transaction((tx) => this.startFamilyInTx(tx, grant, now));
+  }
+
+  /**
+   * The same in the caller's transaction: a code redemption starts the family, records it on the
+   * spent code and commits both or neither (a code can't be spent without its family on record,
+   * so a replay always finds what to revoke).
+   */
+  async startFamilyInTx(tx: EntityManager, grant: SessionGrant, now = new Date()): Promise<TokenPair> {
+    const family = tx.create(RefreshFamilyEntity, {
+      ...grant,
+      ssoSessionId: grant.ssoSessionId ?? null,
+      createdAt: now,
+      absoluteExpiresAt: new Date(now.getTime() + this.config.auth.refreshTokenAbsoluteSeconds * 1000),
+      revokedAt: null,
+      revokedReason: null,
     });
+    await tx.save(family);
+    return this.issuePair(tx, family, now);
   }
 
   /**
@@ -130,6 +142,6 @@ export class RefreshTokensService {
       accessJti: access.jti,
       accessExpiresAt: access.expiresAt,
     });
-    return { access, refreshToken, scope };
+    return { access, refreshToken, scope, familyId: family.id };
   }
 }

@@ -61,6 +61,42 @@ describe('clients create arguments', () => {
     expect(collectWords('b c', collectWords('a', undefined))).toEqual(['a', 'b', 'c']);
   });
 
+  it('builds a code-flow client: repeatable --redirect-uri, --post-logout-redirect-uri, --public (auth method none), --first-party', () => {
+    const ok = { scope: ['openid'], audience: ['orders'] };
+    expect(
+      parseNewClient('mobile', {
+        ...ok,
+        redirectUri: ['http://127.0.0.1:7777/cb', 'https://app.example.com/cb', 'http://127.0.0.1:7777/cb'],
+        postLogoutRedirectUri: ['https://app.example.com/'],
+        public: true,
+      }),
+    ).toEqual({
+      clientId: 'mobile',
+      scopes: ['openid'],
+      audiences: ['orders'],
+      grantTypes: ['authorization_code', 'refresh_token'],
+      tokenEndpointAuthMethod: 'none',
+      redirectUris: ['http://127.0.0.1:7777/cb', 'https://app.example.com/cb'],
+      postLogoutRedirectUris: ['https://app.example.com/'],
+    });
+    expect(
+      parseNewClient('web', { ...ok, grantType: ['authorization_code'], redirectUri: ['https://web.example.com/cb'], firstParty: true }),
+    ).toEqual({
+      clientId: 'web',
+      scopes: ['openid'],
+      audiences: ['orders'],
+      grantTypes: ['authorization_code'],
+      redirectUris: ['https://web.example.com/cb'],
+      firstParty: true,
+    });
+    expect(usageMessage(() => parseNewClient('x', { ...ok, redirectUri: ['/cb'] }))).toMatch(
+      /--redirect-uri "\/cb" is not an absolute URI/,
+    );
+    expect(usageMessage(() => parseNewClient('x', { ...ok, postLogoutRedirectUri: ['nope'] }))).toMatch(
+      /--post-logout-redirect-uri "nope" is not an absolute URI/,
+    );
+  });
+
   it('builds the API body, dropping duplicates', () => {
     expect(parseNewClient('billing', { scope: ['a:r', 'a:r'], audience: ['orders'], grantType: ['client_credentials'] })).toEqual({
       clientId: 'billing',

@@ -7,7 +7,7 @@ import {
 } from '@authmesh/token-verifier';
 import type { FastifyRequest } from 'fastify';
 import type { ApiRouteName, GatewaySettings } from '../config/gateway.config.js';
-import { RouteNotProxiedError, SessionExpiredError, UserTokenRequiredError } from '../errors/gateway-errors.js';
+import { BodyNotAcceptedError, RouteNotProxiedError, SessionExpiredError, UserTokenRequiredError } from '../errors/gateway-errors.js';
 import type { TokenExchanger } from '../exchange/token-exchanger.js';
 import type { ForwardContext } from '../proxy/forward-headers.js';
 import { type GatewayRoute, allowedOperation } from '../proxy/routes.js';
@@ -19,6 +19,11 @@ import type { EdgeAudience, EdgeVerifier } from './edge-verifier.js';
 /** What the edge decided for one request: the Authorization the upstream gets (undefined: the client's, unchanged; `/auth/*` and public routes only). */
 export interface EdgeDecision {
   readonly authorization: string | undefined;
+}
+
+/** A request body is coming (RFC 9112 §6.3: Content-Length above 0, or Transfer-Encoding). */
+export function hasBody(request: Pick<FastifyRequest, 'headers'>): boolean {
+  return Number(request.headers['content-length'] ?? 0) > 0 || request.headers['transfer-encoding'] !== undefined;
 }
 
 function hasAuthorizationHeader(rawHeaders: readonly string[]): boolean {
@@ -72,6 +77,12 @@ export class EdgeAccess {
     const operation = route.allow === undefined ? undefined : allowedOperation(route, request.method, limitedPathOf(request.url));
     if (route.allow !== undefined && operation === undefined)
       throw new RouteNotProxiedError(`${request.method} ${limitedPathOf(request.url).slice(0, 200)} is not on the gateway's allow-list`);
+    // A body where none is taken (logout-all, sessions) is refused rather than forwarded: whatever
+    // a client puts there (a password, say) never reaches auth through the gateway.
+    if (operation?.body === false && hasBody(request))
+      throw new BodyNotAcceptedError(
+        `${request.method} ${operation.path} with a body (${request.headers['content-type'] ?? 'no content-type'})`,
+      );
     if (route.access === 'public') return { authorization: undefined };
     if (route.access === 'auth') {
       // A bearer token must be good for audience `auth` (forwarded unchanged: auth is its audience).

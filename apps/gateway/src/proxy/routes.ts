@@ -20,6 +20,8 @@ export interface AllowedOperation {
   readonly pattern: RegExp;
   /** A browser's session cookie may stand for the bearer token here (its access token attached, CSRF checked). */
   readonly session?: boolean;
+  /** False: the operation takes no body, and one sent is refused here (400 `body_not_accepted`), never forwarded. */
+  readonly body?: boolean;
 }
 
 export interface GatewayRoute {
@@ -45,11 +47,12 @@ export interface GatewayRoute {
  */
 const OAUTH_RULES: RouteRules = { acceptsForm: true, errorStyle: 'rfc6749' };
 
-const op = (method: AllowedOperation['method'], path: string, session = false): AllowedOperation => ({
+const op = (method: AllowedOperation['method'], path: string, options: { session?: boolean; body?: boolean } = {}): AllowedOperation => ({
   method,
   path,
   pattern: new RegExp(`^${path.replace(/[.]/g, '\\.').replace(/\{[a-z]+\}/g, '[^/]+')}$`),
-  session,
+  session: options.session ?? false,
+  body: options.body ?? true,
 });
 
 /**
@@ -62,10 +65,10 @@ const op = (method: AllowedOperation['method'], path: string, session = false): 
  * not here.
  */
 export const AUTH_OPERATIONS: readonly AllowedOperation[] = [
-  op('POST', '/auth/logout', true),
-  op('POST', '/auth/logout-all', true),
-  op('GET', '/auth/sessions', true),
-  op('POST', '/auth/sessions/{id}/revoke', true),
+  op('POST', '/auth/logout', { session: true }),
+  op('POST', '/auth/logout-all', { session: true, body: false }),
+  op('GET', '/auth/sessions', { session: true, body: false }),
+  op('POST', '/auth/sessions/{id}/revoke', { session: true, body: false }),
   op('POST', '/auth/verify-email'),
   op('POST', '/auth/unlock'),
 ];

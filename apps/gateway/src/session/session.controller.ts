@@ -5,6 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayConfig } from '../config/gateway.config.js';
 import { BodyNotAcceptedError, LoginStateMismatchError, LoginStateMissingError, SessionExpiredError } from '../errors/gateway-errors.js';
 import { CSRF_SCHEME, SESSION_SCHEME } from '../gateway.openapi.js';
+import { hasBody } from '../edge/edge-access.js';
 import { forwardContextOf } from '../proxy/forward-headers.js';
 import { allowedOriginsOf, checkCsrf } from './csrf.js';
 import { LoginCookie } from './login-cookie.js';
@@ -159,8 +160,7 @@ function answer(logoutUrl: string | undefined): LogoutAnswer {
 
 /** Logout takes no body: a password (or anything) sent here is refused, never answered 2xx. */
 function refuseBody(request: FastifyRequest): void {
-  const length = Number(request.headers['content-length'] ?? 0);
-  if (length > 0 || request.headers['transfer-encoding'] !== undefined || (request.body !== undefined && request.body !== null))
+  if (hasBody(request) || (request.body !== undefined && request.body !== null))
     throw new BodyNotAcceptedError(`POST /session/logout with a body (${request.headers['content-type'] ?? 'no content-type'})`);
 }
 

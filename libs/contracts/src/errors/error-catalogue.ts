@@ -206,6 +206,11 @@ export const ERROR_CATALOGUE = {
     codes: [
       { code: 'invalid_credentials', status: 401, meaning: 'Wrong e-mail or password, or a disabled account (all answer the same).' },
       {
+        code: 'userinfo_subject_gone',
+        status: 401,
+        meaning: '`/oauth/userinfo`: the token\'s user no longer exists or is disabled (`WWW-Authenticate: Bearer error="invalid_token"`).',
+      },
+      {
         code: 'too_many_attempts',
         status: 429,
         meaning:
@@ -227,7 +232,12 @@ export const ERROR_CATALOGUE = {
         code: 'user_token_required',
         status: 403,
         meaning:
-          '`POST /auth/admin-token` takes a user token (re-entering the password); a client gets `auth:admin` by client credentials.',
+          '`POST /auth/admin-token` takes a user token (re-entering the password); a client gets `auth:admin` by client credentials. `/auth/sessions` too: a client has no sessions.',
+      },
+      {
+        code: 'session_not_found',
+        status: 404,
+        meaning: '`POST /auth/sessions/{id}/revoke`: no such session of the caller (unknown and other users\' ids answer alike).',
       },
       {
         code: 'exchanged_token_refused',
