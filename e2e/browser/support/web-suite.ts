@@ -1,4 +1,3 @@
-import { CLIENT_GRANT_TYPES } from '@authmesh/contracts';
 import { freePort, type TestApp } from '@authmesh/testing';
 import { createHash, randomBytes } from 'node:crypto';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -48,14 +47,11 @@ export async function startWebSuite(): Promise<WebSuite> {
   const authUrl = `http://localhost:${authPort}`;
   const gatewayPort = await freePort();
   const gatewayOrigin = `http://127.0.0.1:${gatewayPort}`;
+  // The gateway's first-party confidential client, registered for this gateway's origin only.
   const gatewayClient = {
     ...GATEWAY_CLIENT,
-    scopes: ['openid', ...GATEWAY_CLIENT.scopes],
-    audiences: ['auth', 'gateway', ...GATEWAY_CLIENT.audiences],
-    grantTypes: [...CLIENT_GRANT_TYPES],
     redirectUris: [`${gatewayOrigin}/session/callback`],
     postLogoutRedirectUris: [`${gatewayOrigin}/`],
-    firstParty: true,
   };
   const thirdParty = {
     clientId: THIRD_PARTY.clientId,
