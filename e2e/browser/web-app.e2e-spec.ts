@@ -130,6 +130,16 @@ describe('web app in Chromium: the code flow, the account page, consent (e2e)', 
       await screenshot(laptop, 'web-app-account-one-revoked');
     });
 
+    it('"Change password" opens auth\'s own page, without signing in again (the SSO session), coming back to /account', async () => {
+      await laptop.locator('#change-password').click();
+      await laptop.locator('#password-form').waitFor({ state: 'visible' });
+      const url = new URL(laptop.url());
+      expect(url.origin).toBe(suite.authUrl);
+      expect(url.searchParams.get('return_to')).toBe(`${suite.gateway.origin}/account`);
+      await screenshot(laptop, 'auth-change-password');
+      await laptop.goBack();
+    });
+
     it('the revoked browser is signed out at its next request', async () => {
       await expectSignedOutOnReload(phone);
     });

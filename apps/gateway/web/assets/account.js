@@ -23,8 +23,10 @@ function cell(text) {
 
 function renderSessions(sessions) {
   const body = document.querySelector('#sessions tbody');
+  // This browser's session first, then the others as auth lists them.
+  const ordered = [...sessions].sort((a, b) => Number(b.current === true) - Number(a.current === true));
   body.replaceChildren(
-    ...sessions.map((s) => {
+    ...ordered.map((s) => {
       const tr = document.createElement('tr');
       tr.dataset.sessionId = s.id;
       if (s.current) tr.dataset.current = 'true';
