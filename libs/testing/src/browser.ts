@@ -40,14 +40,15 @@ export class ChromiumMissingError extends Error {
  * const page = await (await browser.newContext()).newPage();
  */
 export async function launchChromium(options: LaunchOptions = {}): Promise<Browser> {
-  if (!existsSync(CHROMIUM_PATH)) throw new ChromiumMissingError(CHROMIUM_PATH);
+  const executablePath = options.executablePath ?? CHROMIUM_PATH;
+  if (!existsSync(executablePath)) throw new ChromiumMissingError(executablePath);
   // Loaded here, not at the top: every test imports @authmesh/testing, few need a browser.
   const { chromium } = await import('playwright-core');
   return chromium.launch({
-    executablePath: CHROMIUM_PATH,
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
     ...options,
+    executablePath,
   });
 }
 
