@@ -40,7 +40,7 @@ import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { Worker, isMainThread, parentPort } from 'node:worker_threads';
 import { Pool } from 'undici';
-import { CLIENT_GRANT_TYPES } from '@authmesh/contracts';
+import { GRANT_TOKEN_EXCHANGE } from '@authmesh/contracts';
 import type { RunningApp } from '@authmesh/platform';
 import { json } from './support/json-request.js';
 import { measured, writeBenchReport } from './support/bench-report.js';
@@ -63,7 +63,9 @@ const GATEWAY_CLIENT = {
   secret: randomBytes(32).toString('base64url'),
   scopes: ['orders:read', 'orders:write', 'profiles:read', 'profiles:write'],
   audiences: ['orders', 'profiles'],
-  grantTypes: [...CLIENT_GRANT_TYPES],
+  // Bearer requests only: the bench measures the exchange, never a browser login, so the gateway's
+  // client has no code flow (which would need a loopback redirect URI, and its origin is not one).
+  grantTypes: [GRANT_TOKEN_EXCHANGE],
 };
 const ADDRESS = { line1: '1 Main Street', city: 'Lyon', postalCode: '69001', country: 'FR' };
 const CART = { items: [{ sku: 'BOOK-1', quantity: 2, unitPrice: 1250 }], currency: 'EUR' };

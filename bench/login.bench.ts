@@ -4,7 +4,9 @@
  * Keycloak's published sizing figure as the reference: "For each 15 password-based user logins per
  * second, allocate 1 vCPU to the cluster (tested with up to 300 per second)"
  * (https://www.keycloak.org/high-availability/single-cluster/concepts-memory-and-cpu-sizing).
- * Target (read off the table): ≥ 2 × that per core, i.e. ≥ 30 logins/s per core.
+ * Target (read off the table): ≥ 2 × that per core, i.e. ≥ 30 logins/s per core. `POST /auth/login`
+ * is the JSON password login of first-party, non-browser clients (tests, scripts); browsers type
+ * the password into auth's hosted login page (issue 18), which runs the same check and budgets.
  *
  * auth runs from dist in its own process (its own database on the real Postgres, the real Redis),
  * as it runs in production: AUTH_HASH_CONCURRENCY at its default. BENCH_ACCOUNTS accounts log in in

@@ -29,6 +29,7 @@ function firstTokenBlock(readme: string): string {
 
 interface Suite extends SuiteProcess {
   gatewayUrl: string;
+  authUrl: string;
   dataDir: string;
 }
 
@@ -36,7 +37,7 @@ interface Suite extends SuiteProcess {
 async function startSuite(): Promise<Suite> {
   const dataDir = mkdtempSync(join(tmpdir(), 'authmesh-readme-'));
   const suite = await startSuiteProcess(dataDir, await freeSuitePorts());
-  return { ...suite, gatewayUrl: localUrl(suite.ports.gateway), dataDir };
+  return { ...suite, gatewayUrl: localUrl(suite.ports.gateway), authUrl: localUrl(suite.ports.auth), dataDir };
 }
 
 async function stopSuite(suite: Suite): Promise<void> {
@@ -55,12 +56,12 @@ describe('README "First token in 60 seconds"', () => {
     if (suite) await stopSuite(suite);
   }, 30_000);
 
-  it('registers, logs in and places an order through the gateway, when pasted twice in a row', () => {
+  it('registers and logs in at auth, and places an order through the gateway, when pasted twice in a row', () => {
     const block = firstTokenBlock(readFileSync('README.md', 'utf8'));
     const orderIds: string[] = [];
     for (const run of [1, 2]) {
       const result = spawnSync('bash', ['-euo', 'pipefail', '-c', block], {
-        env: { ...process.env, GW: suite!.gatewayUrl },
+        env: { ...process.env, GW: suite!.gatewayUrl, AUTH: suite!.authUrl },
         encoding: 'utf8',
         timeout: 60_000,
       });
@@ -94,11 +95,11 @@ describe('README "First token in 60 seconds"', () => {
     expect(JSON.stringify(seeded)).not.toContain(key.d);
   });
 
-  it('fails loudly, not with TOKEN=undefined, when the gateway is not there', async () => {
+  it('fails loudly, not with TOKEN=undefined, when the suite is not there', async () => {
     const block = firstTokenBlock(readFileSync('README.md', 'utf8'));
     const deadPort = await freePort();
     const result = spawnSync('bash', ['-euo', 'pipefail', '-c', block], {
-      env: { ...process.env, GW: `http://127.0.0.1:${deadPort}` },
+      env: { ...process.env, GW: `http://127.0.0.1:${deadPort}`, AUTH: `http://127.0.0.1:${deadPort}` },
       encoding: 'utf8',
       timeout: 30_000,
     });

@@ -213,6 +213,28 @@ describe('gateway BFF sessions (e2e)', () => {
     expect(new URL(again.body.logoutUrl).searchParams.has('id_token_hint')).toBe(false);
   });
 
+  it('carries the session to auth’s account operations (sign out everywhere): CSRF-checked, no body, the session’s own token', async () => {
+    const browser = await loggedIn('bff-logout-all');
+    const before = await requestsServed(auth.managementUrl, 'POST', '/auth/logout-all');
+    expect(await browser.send('POST', '/auth/logout-all', undefined, { csrf: false })).toMatchObject({
+      status: 403,
+      body: { code: 'csrf_failed' },
+    });
+    expect(await browser.send('POST', '/auth/logout-all', { password: 'a long enough passphrase' })).toMatchObject({
+      status: 400,
+      body: { code: 'body_not_accepted' },
+    });
+    expect(await requestsServed(auth.managementUrl, 'POST', '/auth/logout-all')).toBe(before);
+    expect((await browser.send('POST', '/auth/logout-all')).status).toBe(200);
+    // Every session of the user is over, this one included (its tokens are revoked at auth).
+    let res = await browser.send('GET', '/api/orders');
+    for (let i = 0; res.status === 200 && i < 150; i++) {
+      await sleep(20);
+      res = await browser.send('GET', '/api/orders');
+    }
+    expect(res).toMatchObject({ status: 401, body: { code: 'session_expired' } });
+  });
+
   it('no longer takes a password: POST /session/login is gone (405, GET only) and auth saw no login', async () => {
     const before = await requestsServed(auth.managementUrl, 'POST', '/auth/login');
     const res = await call(`${gateway.url}/session/login`, { body: { email: 'a@example.com', password: 'a long enough passphrase' } });

@@ -50,6 +50,8 @@ describe('canonical signatures only (e2e, RFC 7515 §2)', () => {
         GATEWAY_REDIS_KEY_PREFIX: uniquePrefix('canonical'),
         // No auth behind this gateway (a JWKS server stands in): its routes forward the token as sent.
         GATEWAY_FORWARD_UNCHANGED_ROUTES: 'orders profiles',
+        // Required (the gateway is a confidential client); unused here, nothing logs in.
+        GATEWAY_CLIENT_SECRET: 'gateway-secret-0123456789AbCdEfGhIjKl',
       }),
     ]);
     agent = testAgent();

@@ -165,6 +165,24 @@ describe('gateway: browser login on the authorization code flow (e2e)', () => {
     expect((await old.send('GET', '/session')).body).toEqual({ authenticated: false });
   });
 
+  it('signs out at auth too: the logoutUrl ends the SSO session and comes back to the gateway’s /', async () => {
+    const { browser, callback } = await atCallback('flow-logout');
+    expect((await callbackWith(browser, callback)).status).toBe(302);
+    browser.csrfToken = (await browser.send<{ csrfToken: string }>('GET', '/session')).body.csrfToken;
+    const out = await browser.send<{ logoutUrl: string }>('POST', '/session/logout');
+    expect(out.status).toBe(200);
+    // The app navigates there: auth checks id_token_hint and the registered post-logout URI, ends the SSO session.
+    const atAuth = await fetch(out.body.logoutUrl, { redirect: 'manual', headers: { cookie: browser.authCookies.header ?? '' } });
+    browser.authCookies.take(atAuth);
+    expect(atAuth.status).toBe(302);
+    expect(atAuth.headers.get('location')).toBe(`${gateway.origin}/`);
+    // The next login needs the password again: no SSO session is left at auth.
+    const start = await browser.startLogin();
+    const page = await fetch(start.headers.get('location')!, { redirect: 'manual', headers: { cookie: browser.authCookies.header ?? '' } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('id="login-form"');
+  });
+
   it('starts without auth and answers logins 503 with Retry-After until auth is there (lazy discovery)', async () => {
     const lonely = await startGateway({ auth, ordersUrl: orders.url, profilesUrl: profiles.url }, { AUTH_URL: await deadUrl() });
     try {

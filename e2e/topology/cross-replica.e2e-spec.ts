@@ -117,7 +117,7 @@ describe('the multi-process topology (e2e: 7 processes, real PostgreSQL and Redi
     const session = await browser.signIn(email, PASSWORD);
     const cookie = session.cookie;
     expect((await call(`${gw2}/api/orders`, { headers: { cookie } })).status).toBe(200);
-    const out = await call(`${gw1}/session/logout`, { body: {}, headers: { cookie, origin, 'x-csrf-token': session.csrfToken } });
+    const out = await call(`${gw1}/session/logout`, { method: 'POST', headers: { cookie, origin, 'x-csrf-token': session.csrfToken } });
     expect(out.status).toBe(200);
     const after = await call<{ code: string }>(`${gw2}/api/orders`, { headers: { cookie } });
     expect({ status: after.status, code: after.body.code }).toEqual({ status: 401, code: 'session_expired' });

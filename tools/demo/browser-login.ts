@@ -117,7 +117,7 @@ export class CodeFlowBrowser {
   /** One request as the browser sends it: its cookies for that origin, the answer's cookies kept. */
   async request(
     url: string,
-    init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {},
+    init: { method?: string; form?: Record<string, string>; json?: unknown; headers?: Record<string, string> } = {},
   ): Promise<Response> {
     const jar = this.jar(url);
     const cookie = jar.header();
@@ -128,6 +128,9 @@ export class CodeFlowBrowser {
       // A form post carries its page's Origin, as a browser sends it (auth's CSRF check reads it).
       headers.origin ??= new URL(url).origin;
       body = new URLSearchParams(init.form).toString();
+    } else if (init.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(init.json);
     }
     const res = await fetch(url, {
       method: init.method ?? (body === undefined ? 'GET' : 'POST'),
@@ -192,12 +195,13 @@ export class CodeFlowBrowser {
    * `POST /session/logout` (CSRF header, the page's Origin), then the browser's navigation to the
    * `logoutUrl` it answers (auth's end-session endpoint, which ends the SSO session), followed to
    * its end. Returns the status of the gateway's answer and where the navigation ended.
+   * `gatewayOrigin`: the page's Origin (the gateway's public origin, when `gatewayUrl` is a replica).
    */
-  async signOut(session: BrowserSession): Promise<{ status: number; landedOn?: string }> {
-    const gatewayOrigin = new URL(this.gatewayUrl).origin;
+  async signOut(session: BrowserSession, gatewayOrigin = new URL(this.gatewayUrl).origin): Promise<{ status: number; landedOn?: string }> {
     const res = await this.request(`${this.gatewayUrl}/session/logout`, {
       method: 'POST',
-      headers: { origin: gatewayOrigin, 'x-csrf-token': session.csrfToken, 'content-type': 'application/json' },
+      // No body: the gateway's session routes take none (no route of it accepts a password).
+      headers: { origin: gatewayOrigin, 'x-csrf-token': session.csrfToken },
     });
     const text = await res.text();
     const body = (res.headers.get('content-type') ?? '').includes('json') ? (JSON.parse(text) as { logoutUrl?: unknown }) : {};

@@ -14,10 +14,10 @@ const redisUrl = z.string().superRefine((v, ctx) => {
  */
 export const DEMO_ENV = {
   gatewayUrl: envVar.withDefault('GATEWAY_URL', httpUrl, 'http://127.0.0.1:3000', {
-    description: 'The gateway the demo talks to as a client (bearer and cookie session).',
+    description: 'The gateway the demo talks to as a client (bearer, and the browser session it signs in by the code flow).',
   }),
   authUrl: envVar.withDefault('AUTH_URL', httpUrl, 'http://127.0.0.1:3001', {
-    description: 'Auth, for the admin steps (authctl keys rotate / revoke).',
+    description: 'Auth: registration and the bearer login (first-party, non-browser), and the admin steps (authctl keys rotate / revoke).',
   }),
   ordersUrl: envVar.withDefault('ORDERS_URL', httpUrl, 'http://127.0.0.1:3002', {
     description: 'Orders, called directly to show a revoked token is refused there too.',

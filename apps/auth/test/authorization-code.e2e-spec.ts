@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
+import * as oauth from 'oauth4webapi';
 import { GRANT_AUTHORIZATION_CODE, GRANT_CLIENT_CREDENTIALS, GRANT_REFRESH_TOKEN } from '@authmesh/contracts';
 import { JwksCache, TokenVerificationError, TokenVerifier } from '@authmesh/token-verifier';
 import { type TestApp, waitFor } from '@authmesh/testing';
@@ -374,6 +375,41 @@ describe('auth: the token endpoint of the authorization code flow, ID tokens, us
       expect(((await res.json()) as { code: string }).code).toBe('token_wrong_audience');
       expect((await userinfo('not-a-token')).headers.get('www-authenticate')).toMatch(/^Bearer error="invalid_token"/);
     });
+  });
+
+  it('oauth4webapi (a certified client library) accepts the metadata, the token response, the ID token and userinfo as a public client', async () => {
+    // Discovery is fetched from the test's port, checked against the issuer it names; the endpoints are then reached on that port.
+    const discovered = await oauth.processDiscoveryResponse(new URL(ISSUER), await fetch(`${app.url}/.well-known/openid-configuration`));
+    const as: oauth.AuthorizationServer = {
+      ...discovered,
+      token_endpoint: `${app.url}/oauth/token`,
+      jwks_uri: `${app.url}/.well-known/jwks.json`,
+      userinfo_endpoint: `${app.url}/oauth/userinfo`,
+    };
+    const client: oauth.Client = { client_id: SPA.clientId, token_endpoint_auth_method: 'none' };
+    const { code, verifier, grant } = await spaCode();
+    // The authorization response as the authorization endpoint sends it (RFC 9207: with iss).
+    const params = oauth.validateAuthResponse(
+      as,
+      client,
+      new URL(`${SPA.redirectUris[0]}?${new URLSearchParams({ code, state: 'st-1', iss: ISSUER })}`),
+      'st-1',
+    );
+    const insecure = { [oauth.allowInsecureRequests]: true };
+    const response = await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), params, SPA.redirectUris[0]!, verifier, insecure);
+    const result = await oauth.processAuthorizationCodeResponse(as, client, response, {
+      expectedNonce: grant.nonce!,
+      requireIdToken: true,
+    });
+    const claims = oauth.getValidatedIdTokenClaims(result)!;
+    expect(claims).toMatchObject({ iss: ISSUER, sub: userId, aud: SPA.clientId, nonce: grant.nonce });
+    const info = await oauth.processUserInfoResponse(
+      as,
+      client,
+      claims.sub,
+      await oauth.userInfoRequest(as, client, result.access_token, insecure),
+    );
+    expect(info).toEqual({ sub: userId, email, email_verified: false });
   });
 
   it('discovery lists the code flow truthfully', async () => {

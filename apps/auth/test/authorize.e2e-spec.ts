@@ -2,6 +2,8 @@ import pg from 'pg';
 import { createHash } from 'node:crypto';
 import type { TestApp } from '@authmesh/testing';
 import type { AuthConfig } from '../src/config/auth.config.js';
+import { Keyring } from '../src/keys/keyring.service.js';
+import { signRs256Jwt } from '../src/tokens/jws-signer.js';
 import { ISSUER, MULTI_CLIENT, ORDERS_CLIENT, form, newAuthApp, post, uniqueEmail } from './auth-fixture.js';
 import { CookieJar, THIRD_PARTY_CLIENT, WEB_CLIENT, formFields, pkce } from './authorize-fixture.js';
 
@@ -276,6 +278,31 @@ describe('auth: GET /oauth/authorize, the hosted login, SSO sessions, consent an
     expect((await jar.fetch(third({ prompt: 'consent' }))).status).toBe(200);
   });
 
+  it('an idle session, one past its absolute timeout, or one of a disabled user is dead', async () => {
+    const secretHash = (jar: CookieJar): Buffer => createHash('sha256').update(jar.cookies.get(SSO)!).digest();
+    const idle = new CookieJar();
+    expect((await signIn(idle)).status).toBe(303);
+    await db.query(`UPDATE sso_sessions SET last_seen_at = now() - interval '1801 seconds' WHERE secret_hash = $1`, [secretHash(idle)]);
+    expect((await idle.fetch(authorizeUrl(request()))).status).toBe(200);
+    const old = new CookieJar();
+    expect((await signIn(old)).status).toBe(303);
+    await db.query(`UPDATE sso_sessions SET absolute_expires_at = now() WHERE secret_hash = $1`, [secretHash(old)]);
+    expect((await old.fetch(authorizeUrl(request()))).status).toBe(200);
+    const user = uniqueEmail('disabled');
+    expect((await post(`${app.url}/auth/register`, { email: user, password: PASSWORD })).status).toBe(202);
+    const jar = new CookieJar();
+    const page = await jar.fetch(authorizeUrl(request()));
+    const login = await jar.postForm(`${app.url}/login`, {
+      ...formFields(await page.text(), 'login-form'),
+      email: user,
+      password: PASSWORD,
+    });
+    expect(login.status).toBe(303);
+    expect((await jar.fetch(authorizeUrl(request()))).status).toBe(302);
+    await db.query(`UPDATE users SET disabled = true WHERE email = $1`, [user]);
+    expect((await jar.fetch(authorizeUrl(request()))).status).toBe(200);
+  });
+
   it('"sign out everywhere" ends the SSO session: the next authorization shows the login page', async () => {
     const jar = new CookieJar();
     expect((await signIn(jar)).status).toBe(303);
@@ -344,6 +371,55 @@ describe('auth: GET /oauth/authorize, the hosted login, SSO sessions, consent an
       expect(done.status).toBe(303);
       expect(done.headers.get('location')).toBe(`${WEB_CLIENT.postLogoutRedirectUris[0]}?state=s1`);
       expect((await jar.fetch(authorizeUrl(request()))).status).toBe(200); // signed out at auth
+    });
+
+    /** An ID token as the token endpoint signs it (the keyring's current key), an hour expired. */
+    async function idToken(claims: Record<string, unknown>, typ = 'JWT'): Promise<string> {
+      const signer = await app.app.get(Keyring).currentSigner();
+      const iat = Math.floor(Date.now() / 1000) - 7200;
+      return signRs256Jwt(
+        { alg: 'RS256', typ, kid: signer.kid } as Parameters<typeof signRs256Jwt>[0],
+        { iss: ISSUER, aud: 'webapp', iat, exp: iat + 3600, ...claims },
+        signer.privateKey,
+      );
+    }
+
+    it('with a valid (even expired) id_token_hint ends the session it names at once and goes back with state', async () => {
+      const jar = new CookieJar();
+      expect((await signIn(jar)).status).toBe(303);
+      const refreshToken = await familyOfSession(jar);
+      const session = await db.query(`SELECT id, user_id FROM sso_sessions WHERE secret_hash = $1`, [
+        createHash('sha256').update(jar.cookies.get(SSO)!).digest(),
+      ]);
+      const { id: sid, user_id: sub } = session.rows[0] as { id: string; user_id: string };
+      const hint = await idToken({ sub, sid });
+      const target = WEB_CLIENT.postLogoutRedirectUris[0]!;
+      // From the RP's redirect, in a browser that does not even hold the cookie.
+      const res = await fetch(
+        `${app.url}/oauth/logout?id_token_hint=${hint}&post_logout_redirect_uri=${encodeURIComponent(target)}&state=xyz`,
+        { redirect: 'manual' },
+      );
+      expect(res.status).toBe(302);
+      expect(res.headers.get('location')).toBe(`${target}?state=xyz`);
+      expect((await db.query(`SELECT ended_reason FROM sso_sessions WHERE id = $1`, [sid])).rows[0]).toEqual({ ended_reason: 'logout' });
+      const refreshed = await fetch(`${app.url}/oauth/token`, {
+        method: 'POST',
+        ...form({ grant_type: 'refresh_token', refresh_token: refreshToken }),
+      });
+      expect(refreshed.status).toBe(400);
+      expect((await jar.fetch(authorizeUrl(request()))).status).toBe(200); // the browser is signed out at auth
+    });
+
+    it('refuses a hint from another issuer, for another client, or an access token as a hint', async () => {
+      const cases = [await idToken({ sub: 'someone', iss: 'https://other.test' }), await idToken({ sub: 'someone' }, 'at+jwt')];
+      for (const hint of cases) {
+        const res = await fetch(`${app.url}/oauth/logout?id_token_hint=${hint}`, { redirect: 'manual' });
+        expect([res.status, res.headers.get('location')]).toEqual([400, null]);
+      }
+      const foreign = await fetch(`${app.url}/oauth/logout?client_id=thirdparty&id_token_hint=${await idToken({ sub: 'someone' })}`, {
+        redirect: 'manual',
+      });
+      expect([foreign.status, foreign.headers.get('location')]).toEqual([400, null]);
     });
 
     it('refuses a forged id_token_hint with an error page', async () => {

@@ -315,9 +315,21 @@ describe('auth: refresh families, keys at rest, brute force and OAuth errors', (
       );
     });
 
-    it('unsupported_grant_type: password and authorization_code', async () => {
-      for (const grant_type of ['password', 'authorization_code'])
+    it('unsupported_grant_type: password (and implicit-era names)', async () => {
+      for (const grant_type of ['password', 'implicit'])
         await expectOAuthError(await tokenRequest(app, { grant_type }, ordersAuth), 400, 'unsupported_grant_type');
+    });
+
+    it('unauthorized_client: authorization_code for a client not registered for it', async () => {
+      await expectOAuthError(
+        await tokenRequest(
+          app,
+          { grant_type: 'authorization_code', code: 'c', redirect_uri: 'https://x.example/cb', code_verifier: 'v' },
+          ordersAuth,
+        ),
+        400,
+        'unauthorized_client',
+      );
     });
 
     it('invalid_scope: a scope the client may not have', async () => {

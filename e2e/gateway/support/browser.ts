@@ -54,7 +54,7 @@ export function formOf(html: string, id: string): PageForm | undefined {
 }
 
 /** A cookie jar of one site: name → value, from Set-Cookie headers (a cleared cookie removed). */
-class CookieJar {
+export class CookieJar {
   private readonly cookies = new Map<string, string>();
 
   take(res: Response): void {

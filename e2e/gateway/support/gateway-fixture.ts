@@ -124,7 +124,10 @@ export async function startGateway(
   env: Record<string, string> = {},
   clock?: TestClock,
 ): Promise<TestApp<GatewayConfig> & { origin: string }> {
-  const port = env.PORT === undefined ? reservedGatewayPort(upstreams.auth) : Number(env.PORT);
+  // An auth not started by startAuth has no redirect URI for this gateway: any free port then
+  // (everything but browser logins works).
+  const port =
+    env.PORT !== undefined ? Number(env.PORT) : reservedPorts.has(upstreams.auth) ? reservedGatewayPort(upstreams.auth) : await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const definition: AppDefinition<GatewayConfig> = clock
     ? { ...gatewayApp, loadConfig: (e) => ({ ...gatewayApp.loadConfig(e), now: clock.now }) }

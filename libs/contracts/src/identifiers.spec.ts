@@ -29,6 +29,6 @@ describe('OAuth names', () => {
     expect(GRANT_TOKEN_EXCHANGE).toBe('urn:ietf:params:oauth:grant-type:token-exchange');
     expect(TOKEN_TYPE_ACCESS_TOKEN).toBe('urn:ietf:params:oauth:token-type:access_token');
     expect(GRANT_TOKEN_EXCHANGE.startsWith(GRANT_TYPE_URN_PREFIX)).toBe(true);
-    expect(CLIENT_GRANT_TYPES).toEqual(['client_credentials', GRANT_TOKEN_EXCHANGE]);
+    expect(CLIENT_GRANT_TYPES).toEqual(['client_credentials', GRANT_TOKEN_EXCHANGE, 'authorization_code', 'refresh_token']);
   });
 });

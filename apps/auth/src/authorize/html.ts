@@ -10,7 +10,7 @@ export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => ENTITIES[c]!);
 }
 
-/** A fragment of HTML already escaped (built only by `html` below): interpolating it does not escape it again. */
+/** A fragment of HTML already escaped (built only by `markup` below): interpolating it does not escape it again. */
 export class SafeHtml {
   constructor(readonly value: string) {}
   toString(): string {
@@ -21,11 +21,12 @@ export class SafeHtml {
 type Interpolated = string | number | SafeHtml | readonly SafeHtml[] | undefined | null | false;
 
 /**
- * A tagged template that escapes every interpolated string: `html\`<p>${userText}</p>\``. Nested
- * `html` fragments (and arrays of them) are inserted as they are; `undefined`, `null` and `false`
- * render nothing, so `${cond && html\`…\`}` works.
+ * A tagged template that escapes every interpolated string: `markup\`<p>${userText}</p>\``. Not
+ * named `html`: Prettier would reformat the templates (and the tests match their exact markup). Nested
+ * `markup` fragments (and arrays of them) are inserted as they are; `undefined`, `null` and `false`
+ * render nothing, so `${cond && markup\`…\`}` works.
  */
-export function html(strings: TemplateStringsArray, ...values: Interpolated[]): SafeHtml {
+export function markup(strings: TemplateStringsArray, ...values: Interpolated[]): SafeHtml {
   let out = strings[0]!;
   values.forEach((v, i) => {
     out += render(v) + strings[i + 1]!;

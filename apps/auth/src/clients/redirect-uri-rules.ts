@@ -12,6 +12,15 @@ export const MAX_REDIRECT_URI_LENGTH = 2000;
 /** RFC 8252 §7.3 / RFC 9700 §2.1: plain http only to the device itself (a native app's loopback listener). */
 const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['localhost', '127.0.0.1', '[::1]']);
 
+/** A space or a C0/DEL control character: the URL parser would strip or encode it, so the registered string would not be what is matched. */
+function hasWhitespaceOrControl(uri: string): boolean {
+  for (let i = 0; i < uri.length; i++) {
+    const c = uri.charCodeAt(i);
+    if (c <= 0x20 || c === 0x7f || /\s/.test(uri[i]!)) return true;
+  }
+  return false;
+}
+
 /** What is wrong with one redirect URI; empty when it may be registered. */
 export function redirectUriProblems(uri: string): string[] {
   const quoted = JSON.stringify(uri.slice(0, 100));
@@ -20,7 +29,7 @@ export function redirectUriProblems(uri: string): string[] {
   if (uri.includes('*')) return [`redirect URI ${quoted} contains "*": wildcards are not allowed, register each URI exactly`];
   // RFC 6749 §3.1.2: the redirection endpoint URI MUST NOT include a fragment component.
   if (uri.includes('#')) return [`redirect URI ${quoted} has a fragment: not allowed (RFC 6749 §3.1.2)`];
-  if (/[\s\x00-\x1f\x7f]/.test(uri)) return [`redirect URI ${quoted} contains whitespace or a control character`];
+  if (hasWhitespaceOrControl(uri)) return [`redirect URI ${quoted} contains whitespace or a control character`];
   let url: URL;
   try {
     url = new URL(uri);

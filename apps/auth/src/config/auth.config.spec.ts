@@ -53,6 +53,37 @@ describe('auth configuration', () => {
     expect(problems.every((p) => p.startsWith('AUTH_SEED_CLIENTS: '))).toBe(true);
   });
 
+  it('seeds code-flow clients with the admin API redirect URI rules, naming the client and the URI', () => {
+    const web = {
+      clientId: 'web',
+      public: true,
+      scopes: ['openid'],
+      audiences: ['orders'],
+      grantTypes: ['authorization_code'],
+      redirectUris: ['https://app.example.com/cb', 'http://127.0.0.1:8080/cb'],
+      postLogoutRedirectUris: ['https://app.example.com/'],
+      firstParty: true,
+    };
+    expect(loadAuthConfig({ ...valid, AUTH_SEED_CLIENTS: JSON.stringify([web]) }).auth.seedClients).toEqual([web]);
+    const problems = problemsOf({
+      ...valid,
+      AUTH_SEED_CLIENTS: JSON.stringify([
+        { ...web, clientId: 'evil', redirectUris: ['http://evil.example/cb', 'https://*.example.com/cb'] },
+        { ...web, clientId: 'none', redirectUris: [] },
+        { ...web, clientId: 'frag', postLogoutRedirectUris: ['https://app.example.com/#x'] },
+      ]),
+    });
+    expect(problems.join('\n')).toMatch(
+      /client "evil": redirect URI "http:\/\/evil\.example\/cb" uses http on a host that is not loopback/,
+    );
+    expect(problems.join('\n')).toMatch(/client "evil": redirect URI "https:\/\/\*\.example\.com\/cb" contains "\*"/);
+    expect(problems.join('\n')).toMatch(/client "none": the authorization_code grant needs at least one redirect URI/);
+    expect(problems.join('\n')).toMatch(/client "frag": redirect URI "https:\/\/app\.example\.com\/#x" has a fragment/);
+    // A public client with a secret is refused by the schema, before the rules above run.
+    const both = problemsOf({ ...valid, AUTH_SEED_CLIENTS: JSON.stringify([{ ...web, clientId: 'both', secret: 'a'.repeat(40) }]) });
+    expect(both.join('\n')).toMatch(/client "both" is public: it has neither secret nor jwks/);
+  });
+
   it('refuses a seeded client secret weaker than 128 bits, naming AUTH_SEED_CLIENTS and the client id, never the secret', () => {
     const weak = [
       { clientId: 'short', secret: 'orders-secret-0123456789', scopes: [], audiences: ['orders'] },

@@ -237,7 +237,7 @@ export const ERROR_CATALOGUE = {
       {
         code: 'session_not_found',
         status: 404,
-        meaning: '`POST /auth/sessions/{id}/revoke`: no such session of the caller (unknown and other users\' ids answer alike).',
+        meaning: "`POST /auth/sessions/{id}/revoke`: no such session of the caller (unknown and other users' ids answer alike).",
       },
       {
         code: 'exchanged_token_refused',
