@@ -11,6 +11,7 @@ import { proxyPlugin } from './proxy/proxy.plugin.js';
 import { gatewayRoutes } from './proxy/routes.js';
 import { LoginRateLimiter, limitedPathOf } from './rate-limit/login-rate-limiter.js';
 import { SessionCookie } from './session/session-cookie.js';
+import { webAppPlugin } from './web/web-app.plugin.js';
 
 export const gatewayApp: AppDefinition<GatewayConfig> = {
   name: 'gateway',
@@ -45,5 +46,6 @@ export const gatewayApp: AppDefinition<GatewayConfig> = {
       clearSessionCookie: (reply) => cookie.clear(reply),
       proxySecret: config.gateway.proxySecret,
     });
+    await app.register(webAppPlugin, { authPublicUrl: config.gateway.authPublicUrl, publicOrigin: config.gateway.publicOrigin });
   },
 };

@@ -10,6 +10,7 @@ import {
 import type { OperationObject, PathItemObject, SecurityRequirementObject } from '@nestjs/swagger';
 import type { GatewayConfig, GatewaySettings } from './config/gateway.config.js';
 import { type GatewayRoute, gatewayRoutes } from './proxy/routes.js';
+import { webAppPaths } from './web/web-app.openapi.js';
 
 /** Security scheme names of the BFF session (session/session-cookie.ts) and its CSRF header (session/csrf.ts). */
 export const SESSION_SCHEME = 'session';
@@ -134,8 +135,11 @@ export const GATEWAY_OPENAPI: OpenApiSpec<GatewayConfig> = {
         "The session's csrfToken (from GET /session), on every unsafe cookie-authenticated request, with a same-origin Origin or Referer.",
     },
   }),
-  rawPaths: (config) => proxiedPaths(config.gateway),
-  tags: [{ name: 'Proxy', description: 'Routes forwarded to the upstream services.' }],
+  rawPaths: (config) => ({ ...proxiedPaths(config.gateway), ...webAppPaths() }),
+  tags: [
+    { name: 'Proxy', description: 'Routes forwarded to the upstream services.' },
+    { name: 'Web app', description: 'The browser app served at `/` (apps/gateway/web).' },
+  ],
   schemas: {
     SessionView: {
       oneOf: [

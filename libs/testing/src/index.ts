@@ -12,3 +12,4 @@ export * from './non-canonical.js';
 export * from './tcp-proxy.js';
 export * from './openapi.js';
 export * from './owned-redis-topologies.js';
+export * from './browser.js';
