@@ -11,8 +11,9 @@
  * Cookies of one host (name → value), taken from Set-Cookie; a cleared cookie is removed. Keyed by
  * host, not origin, as browsers do (RFC 6265 §8.5: cookies do not isolate ports), so a gateway
  * replica and its round-robin on 127.0.0.1 share the login cookie as they would in a browser.
+ * Also the jar of auth's cookies in e2e/gateway/support/browser.ts.
  */
-class HostCookies {
+export class HostCookies {
   private readonly values = new Map<string, string>();
 
   take(res: Response): void {
@@ -31,7 +32,8 @@ class HostCookies {
     return this.values.get(name);
   }
 
-  header(): string | undefined {
+  /** The Cookie header value of every cookie held, or undefined when none. */
+  get header(): string | undefined {
     return this.values.size ? [...this.values].map(([k, v]) => `${k}=${v}`).join('; ') : undefined;
   }
 }
@@ -120,7 +122,7 @@ export class CodeFlowBrowser {
     init: { method?: string; form?: Record<string, string>; json?: unknown; headers?: Record<string, string> } = {},
   ): Promise<Response> {
     const jar = this.jar(url);
-    const cookie = jar.header();
+    const cookie = jar.header;
     const headers: Record<string, string> = { accept: 'text/html,application/json', ...init.headers, ...(cookie ? { cookie } : {}) };
     let body: string | undefined;
     if (init.form) {
@@ -162,8 +164,11 @@ export class CodeFlowBrowser {
       if (res.status >= 300 && res.status < 400 && location) {
         const next = new URL(location, url).href;
         // The gateway's callback redirected (to return_to): the session exists. Its origin is the
-        // gateway's public one, which may be a balancer in front of `gatewayUrl`.
-        if (new URL(url).pathname === '/session/callback') return this.session();
+        // gateway's public one, which may be a balancer in front of `gatewayUrl` (same host: same
+        // cookies) or, when the login started at another loopback spelling, another host: the
+        // browser holds the session cookie for the callback's host only.
+        if (new URL(url).pathname === '/session/callback')
+          return this.session(new URL(url).hostname === new URL(this.gatewayUrl).hostname ? this.gatewayUrl : new URL(url).origin);
         url = next;
         res = await this.request(url);
         continue;
@@ -180,9 +185,9 @@ export class CodeFlowBrowser {
     throw new SignInStopped(url, res.status, `more than ${MAX_HOPS} redirects`);
   }
 
-  /** `GET /session` with the cookie: the session cookie and CSRF token, or SignInStopped. */
-  async session(): Promise<BrowserSession> {
-    const url = `${this.gatewayUrl}/session`;
+  /** `GET /session` with the cookie (at `gatewayUrl`, or the given origin): the session cookie and CSRF token, or SignInStopped. */
+  async session(at = this.gatewayUrl): Promise<BrowserSession> {
+    const url = `${at}/session`;
     const res = await this.request(url, { headers: { accept: 'application/json' } });
     const text = await res.text();
     const body = (res.headers.get('content-type') ?? '').includes('json') ? (JSON.parse(text) as Record<string, unknown>) : {};
