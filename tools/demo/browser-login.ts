@@ -6,6 +6,7 @@
  * sees it. Used by `npm run demo` and by the e2e tests that need a browser session outside
  * e2e/gateway/ (the topology tests); no Chromium needed.
  */
+import { encodeBody } from './http.js';
 
 /**
  * Cookies of one host (name → value), taken from Set-Cookie; a cleared cookie is removed. Keyed by
@@ -124,16 +125,9 @@ export class CodeFlowBrowser {
     const jar = this.jar(url);
     const cookie = jar.header;
     const headers: Record<string, string> = { accept: 'text/html,application/json', ...init.headers, ...(cookie ? { cookie } : {}) };
-    let body: string | undefined;
-    if (init.form) {
-      headers['content-type'] = 'application/x-www-form-urlencoded';
-      // A form post carries its page's Origin, as a browser sends it (auth's CSRF check reads it).
-      headers.origin ??= new URL(url).origin;
-      body = new URLSearchParams(init.form).toString();
-    } else if (init.json !== undefined) {
-      headers['content-type'] = 'application/json';
-      body = JSON.stringify(init.json);
-    }
+    // A form post carries its page's Origin, as a browser sends it (auth's CSRF check reads it).
+    if (init.form) headers.origin ??= new URL(url).origin;
+    const body = encodeBody(headers, init.form, init.json);
     const res = await fetch(url, {
       method: init.method ?? (body === undefined ? 'GET' : 'POST'),
       headers,
