@@ -6,13 +6,15 @@
  * sees it. Used by `npm run demo` and by the e2e tests that need a browser session outside
  * e2e/gateway/ (the topology tests); no Chromium needed.
  */
+import { encodeBody } from './http.js';
 
 /**
  * Cookies of one host (name → value), taken from Set-Cookie; a cleared cookie is removed. Keyed by
  * host, not origin, as browsers do (RFC 6265 §8.5: cookies do not isolate ports), so a gateway
  * replica and its round-robin on 127.0.0.1 share the login cookie as they would in a browser.
+ * Also the jar of auth's cookies in e2e/gateway/support/browser.ts.
  */
-class HostCookies {
+export class HostCookies {
   private readonly values = new Map<string, string>();
 
   take(res: Response): void {
@@ -31,7 +33,8 @@ class HostCookies {
     return this.values.get(name);
   }
 
-  header(): string | undefined {
+  /** The Cookie header value of every cookie held, or undefined when none. */
+  get header(): string | undefined {
     return this.values.size ? [...this.values].map(([k, v]) => `${k}=${v}`).join('; ') : undefined;
   }
 }
@@ -120,18 +123,11 @@ export class CodeFlowBrowser {
     init: { method?: string; form?: Record<string, string>; json?: unknown; headers?: Record<string, string> } = {},
   ): Promise<Response> {
     const jar = this.jar(url);
-    const cookie = jar.header();
+    const cookie = jar.header;
     const headers: Record<string, string> = { accept: 'text/html,application/json', ...init.headers, ...(cookie ? { cookie } : {}) };
-    let body: string | undefined;
-    if (init.form) {
-      headers['content-type'] = 'application/x-www-form-urlencoded';
-      // A form post carries its page's Origin, as a browser sends it (auth's CSRF check reads it).
-      headers.origin ??= new URL(url).origin;
-      body = new URLSearchParams(init.form).toString();
-    } else if (init.json !== undefined) {
-      headers['content-type'] = 'application/json';
-      body = JSON.stringify(init.json);
-    }
+    // A form post carries its page's Origin, as a browser sends it (auth's CSRF check reads it).
+    if (init.form) headers.origin ??= new URL(url).origin;
+    const body = encodeBody(headers, init.form, init.json);
     const res = await fetch(url, {
       method: init.method ?? (body === undefined ? 'GET' : 'POST'),
       headers,
@@ -162,8 +158,11 @@ export class CodeFlowBrowser {
       if (res.status >= 300 && res.status < 400 && location) {
         const next = new URL(location, url).href;
         // The gateway's callback redirected (to return_to): the session exists. Its origin is the
-        // gateway's public one, which may be a balancer in front of `gatewayUrl`.
-        if (new URL(url).pathname === '/session/callback') return this.session();
+        // gateway's public one, which may be a balancer in front of `gatewayUrl` (same host: same
+        // cookies) or, when the login started at another loopback spelling, another host: the
+        // browser holds the session cookie for the callback's host only.
+        if (new URL(url).pathname === '/session/callback')
+          return this.session(new URL(url).hostname === new URL(this.gatewayUrl).hostname ? this.gatewayUrl : new URL(url).origin);
         url = next;
         res = await this.request(url);
         continue;
@@ -180,9 +179,9 @@ export class CodeFlowBrowser {
     throw new SignInStopped(url, res.status, `more than ${MAX_HOPS} redirects`);
   }
 
-  /** `GET /session` with the cookie: the session cookie and CSRF token, or SignInStopped. */
-  async session(): Promise<BrowserSession> {
-    const url = `${this.gatewayUrl}/session`;
+  /** `GET /session` with the cookie (at `gatewayUrl`, or the given origin): the session cookie and CSRF token, or SignInStopped. */
+  async session(at = this.gatewayUrl): Promise<BrowserSession> {
+    const url = `${at}/session`;
     const res = await this.request(url, { headers: { accept: 'application/json' } });
     const text = await res.text();
     const body = (res.headers.get('content-type') ?? '').includes('json') ? (JSON.parse(text) as Record<string, unknown>) : {};

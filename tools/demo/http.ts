@@ -8,6 +8,17 @@ export interface Answer<T = Record<string, unknown>> {
   body: T;
 }
 
+/** A request body as a form (urlencoded) or JSON, its content-type set in `headers`; undefined when neither. */
+export function encodeBody(headers: Record<string, string>, form?: Record<string, string>, json?: unknown): string | undefined {
+  if (form) {
+    headers['content-type'] = 'application/x-www-form-urlencoded';
+    return new URLSearchParams(form).toString();
+  }
+  if (json === undefined) return undefined;
+  headers['content-type'] = 'application/json';
+  return JSON.stringify(json);
+}
+
 /**
  * One HTTP call, bounded: a JSON body unless `form` (RFC 6749 §4.4 token requests are forms), the
  * answer's body parsed when it is JSON, else its text. Never throws on a status; throws on a
@@ -18,14 +29,7 @@ export async function call<T = Record<string, unknown>>(
   options: { method?: string; body?: unknown; form?: Record<string, string>; headers?: Record<string, string>; timeoutMs?: number } = {},
 ): Promise<Answer<T>> {
   const headers: Record<string, string> = { ...options.headers };
-  let body: string | undefined;
-  if (options.form) {
-    headers['content-type'] = 'application/x-www-form-urlencoded';
-    body = new URLSearchParams(options.form).toString();
-  } else if (options.body !== undefined) {
-    headers['content-type'] = 'application/json';
-    body = JSON.stringify(options.body);
-  }
+  const body = encodeBody(headers, options.form, options.body);
   const res = await fetch(url, {
     method: options.method ?? (body === undefined ? 'GET' : 'POST'),
     headers,

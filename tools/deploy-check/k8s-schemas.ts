@@ -1,7 +1,7 @@
 import { Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { CronJob } from 'kubernetes-models/batch/v1';
-import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
+import { Ingress, NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { ConfigMap, Secret, Service } from 'kubernetes-models/v1';
 import type { K8sObject } from './kustomize.js';
@@ -20,6 +20,7 @@ model(
   (o) => new HorizontalPodAutoscaler(o as unknown as ConstructorParameters<typeof HorizontalPodAutoscaler>[0]),
 );
 model('batch/v1', 'CronJob', (o) => new CronJob(o as unknown as ConstructorParameters<typeof CronJob>[0]));
+model('networking.k8s.io/v1', 'Ingress', (o) => new Ingress(o as unknown as ConstructorParameters<typeof Ingress>[0]));
 model('networking.k8s.io/v1', 'NetworkPolicy', (o) => new NetworkPolicy(o as unknown as ConstructorParameters<typeof NetworkPolicy>[0]));
 model(
   'policy/v1',

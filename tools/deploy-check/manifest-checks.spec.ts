@@ -1,6 +1,6 @@
 import { manifestExpectations, render } from './deploy-files.js';
 import type { K8sObject } from './kustomize.js';
-import { manifestProblems } from './manifest-checks.js';
+import { AUTH_PUBLIC_PATHS, manifestProblems } from './manifest-checks.js';
 
 type Rec = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- in-memory surgery on rendered YAML
 
@@ -84,11 +84,74 @@ describe('the manifest checker fails, naming what is wrong', () => {
     );
   });
 
+  const OUTSIDE_RULE = `only the gateway takes outside traffic; auth takes it only from the ingress controller, on its http port, for ${AUTH_PUBLIC_PATHS.join(' ')}`;
+
   it('outside traffic admitted to a service other than the gateway', () => {
     const problems = problemsAfter((o) => void delete find(o, 'NetworkPolicy', 'profiles').spec.ingress[0].from);
-    expect(problems).toEqual([
-      'NetworkPolicy profiles: admits traffic from outside the namespace to Deployment profiles; only the gateway may take outside traffic',
-    ]);
+    expect(problems).toEqual([`NetworkPolicy profiles: admits traffic from outside the namespace to Deployment profiles; ${OUTSIDE_RULE}`]);
+  });
+
+  describe("auth's public host: the ingress controller only, on auth's hosted pages and discovery documents only", () => {
+    const authPublic = (o: K8sObject[]): Rec => find(o, 'Ingress', 'auth-public');
+    const controllerRule = (o: K8sObject[]): Rec => find(o, 'NetworkPolicy', 'auth').spec.ingress[1];
+    const route = (path: string, pathType = 'Exact', service = 'auth'): Rec => ({
+      path,
+      pathType,
+      backend: { service: { name: service, port: { name: 'http' } } },
+    });
+
+    it('a Prefix rule (it would publish the admin API and the JSON login too)', () => {
+      const problems = problemsAfter((o) => void authPublic(o).spec.rules[0].http.paths.push(route('/', 'Prefix')));
+      expect(problems).toEqual([`Ingress auth-public: routes Prefix / to auth; ${OUTSIDE_RULE}`]);
+    });
+
+    it('an Exact path that is not a public page: the admin API, the JSON password login', () => {
+      const problems = problemsAfter(
+        (o) => void authPublic(o).spec.rules[0].http.paths.push(route('/admin/clients'), route('/auth/login')),
+      );
+      expect(problems).toEqual([
+        `Ingress auth-public: routes Exact /admin/clients to auth; ${OUTSIDE_RULE}`,
+        `Ingress auth-public: routes Exact /auth/login to auth; ${OUTSIDE_RULE}`,
+      ]);
+    });
+
+    it('a defaultBackend to auth, and an Ingress to another service', () => {
+      const problems = problemsAfter((o) => {
+        authPublic(o).spec.defaultBackend = { service: { name: 'auth', port: { name: 'http' } } };
+        authPublic(o).spec.rules[0].http.paths.push(route('/api', 'Prefix', 'orders'));
+      });
+      expect(problems).toEqual([
+        `Ingress auth-public: its defaultBackend sends every path to auth; ${OUTSIDE_RULE}`,
+        `Ingress auth-public: routes Prefix /api to orders; ${OUTSIDE_RULE}`,
+      ]);
+    });
+
+    it('a public page no Ingress routes (the hosted login would be unreachable)', () => {
+      const problems = problemsAfter((o) => {
+        const paths = authPublic(o).spec.rules[0].http.paths as Rec[];
+        paths.splice(
+          paths.findIndex((p) => p.path === '/login'),
+          1,
+        );
+      });
+      expect(problems).toEqual([
+        'no Ingress routes /login to auth (Exact): browsers and relying parties cannot reach them at GATEWAY_AUTH_PUBLIC_URL',
+      ]);
+    });
+
+    it.each([
+      ['its whole namespace (no podSelector)', (r: Rec) => void delete r.from[0].podSelector],
+      ['any pod of the cluster (an empty namespaceSelector)', (r: Rec) => void (r.from[0].namespaceSelector = {})],
+      ['an address range', (r: Rec) => void r.from.push({ ipBlock: { cidr: '0.0.0.0/0' } })],
+      ['every port (no ports)', (r: Rec) => void delete r.ports],
+      ['the management port too', (r: Rec) => void r.ports.push({ protocol: 'TCP', port: 'management' })],
+    ])('the ingress controller rule widened to %s', (_what, widen) => {
+      const problems = problemsAfter((o) => widen(controllerRule(o)));
+      expect(problems).toEqual([
+        `NetworkPolicy auth: admits traffic from outside the namespace to Deployment auth; ${OUTSIDE_RULE}`,
+        'Deployment auth: no NetworkPolicy admits the ingress controller to its http port, so browsers cannot reach its hosted pages (GATEWAY_AUTH_PUBLIC_URL)',
+      ]);
+    });
   });
 
   it('a service allowed to reach one it never calls, and a caller its callee refuses', () => {

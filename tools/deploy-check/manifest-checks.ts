@@ -30,6 +30,14 @@ interface PolicyRule {
   to?: Peer[];
   ports?: { port?: number | string; protocol?: string }[];
 }
+interface IngressBackend {
+  service?: { name: string; port?: { name?: string; number?: number } };
+  resource?: Rec;
+}
+interface IngressSpec {
+  defaultBackend?: IngressBackend;
+  rules?: { host?: string; http?: { paths: { path?: string; pathType: string; backend: IngressBackend }[] } }[];
+}
 interface PolicySpec {
   podSelector: Selector;
   policyTypes?: string[];
@@ -54,8 +62,28 @@ export interface ManifestExpectations {
   redisUrl: string;
 }
 
-/** The apps that take traffic from outside the namespace. */
+/** The app that takes traffic from outside the namespace on any path: the suite's entry point. */
 const PUBLIC_APPS = new Set(['gateway']);
+/**
+ * The only paths of auth that outside traffic may reach (through the ingress controller, each an
+ * Exact path of an Ingress): the hosted pages browsers are sent to (the authorization endpoint
+ * and its login form, consent, RP-initiated logout, the password change, their stylesheet) and
+ * the discovery and JWKS documents relying parties read. Not the admin API, the JSON password
+ * login, introspection or anything auth adds later: a Prefix rule would publish those too.
+ */
+export const AUTH_PUBLIC_PATHS: readonly string[] = [
+  '/oauth/authorize',
+  '/login',
+  '/oauth/authorize/consent',
+  '/oauth/logout',
+  '/account/password',
+  '/assets/auth.css',
+  '/.well-known/openid-configuration',
+  '/.well-known/oauth-authorization-server',
+  '/.well-known/jwks.json',
+];
+/** The rule each refusal states. */
+const OUTSIDE_RULE = `only the gateway takes outside traffic; auth takes it only from the ingress controller, on its http port, for ${AUTH_PUBLIC_PATHS.join(' ')}`;
 /** Workloads any service may reach without calling them by URL (their URLs are in Secrets). */
 const DATASTORES = new Set(['postgres', 'redis']);
 const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'CronJob']);
@@ -226,6 +254,7 @@ export function manifestProblems(objects: readonly K8sObject[], expect: Manifest
     );
 
   problems.push(...networkProblems(objects, workloads, configMaps, expect));
+  problems.push(...ingressProblems(objects, workloads));
   return problems;
 }
 
@@ -253,6 +282,66 @@ function listenerProblems(at: string, c: Container, env: Map<string, { value?: s
         `${at}: probes ask the ${name} port, but ${vars.host} is ${host ?? 'unset (127.0.0.1)'}: the kubelet probes the pod's address`,
       );
     }
+  }
+  return problems;
+}
+
+/**
+ * Whether a rule admits only the ingress controller's pods (a namespaceSelector AND a podSelector
+ * in one peer, each naming labels: not a whole namespace, not an address range) and only the http
+ * port. A NetworkPolicy cannot see paths, so this is where auth's exposure ends and its Ingress's
+ * Exact paths take over.
+ */
+function fromIngressControllerToHttp(rule: PolicyRule, c: Container | undefined): boolean {
+  const http = c?.ports?.find((p) => p.name === 'http')?.containerPort;
+  const named = (sel: Selector | undefined) => Object.keys(sel?.matchLabels ?? {}).length + (sel?.matchExpressions?.length ?? 0) > 0;
+  return (
+    !!rule.from?.length &&
+    rule.from.every((peer) => !peer.ipBlock && named(peer.namespaceSelector) && named(peer.podSelector)) &&
+    !!rule.ports?.length &&
+    rule.ports.every((p) => (p.protocol ?? 'TCP') === 'TCP' && (p.port === 'http' || (http !== undefined && p.port === http)))
+  );
+}
+
+/**
+ * Ingresses publish the gateway on any path, auth on AUTH_PUBLIC_PATHS alone (Exact, no
+ * defaultBackend), nothing else; and auth's public pages must all be routed, or the hosted login
+ * the gateway sends browsers to is unreachable.
+ */
+function ingressProblems(objects: readonly K8sObject[], workloads: readonly K8sObject[]): string[] {
+  const problems: string[] = [];
+  const services = objects.filter((o) => o.kind === 'Service');
+  const appsBehind = (ing: K8sObject, backend: IngressBackend | undefined): string[] => {
+    if (backend?.resource) return ['a resource backend'];
+    const svc = services.find((s) => s.metadata.name === backend?.service?.name && s.metadata.namespace === ing.metadata.namespace);
+    if (!svc) return [];
+    const selector = { matchLabels: (svc.spec as Rec).selector as Labels };
+    return workloads
+      .filter((w) => w.metadata.namespace === ing.metadata.namespace && selects(selector, podLabels(w)))
+      .map((w) => podLabels(w)[NAME_LABEL] ?? w.metadata.name);
+  };
+  const routed = new Set<string>();
+  for (const ing of objects.filter((o) => o.kind === 'Ingress')) {
+    const spec = (ing.spec ?? {}) as IngressSpec;
+    for (const app of appsBehind(ing, spec.defaultBackend))
+      if (!PUBLIC_APPS.has(app)) problems.push(`${id(ing)}: its defaultBackend sends every path to ${app}; ${OUTSIDE_RULE}`);
+    for (const rule of spec.rules ?? [])
+      for (const path of rule.http?.paths ?? [])
+        for (const app of appsBehind(ing, path.backend)) {
+          if (PUBLIC_APPS.has(app)) continue;
+          if (app === 'auth' && path.pathType === 'Exact' && AUTH_PUBLIC_PATHS.includes(path.path ?? '')) {
+            routed.add(path.path!);
+            continue;
+          }
+          problems.push(`${id(ing)}: routes ${path.pathType} ${path.path ?? '/'} to ${app}; ${OUTSIDE_RULE}`);
+        }
+  }
+  if (workloads.some((w) => podLabels(w)[NAME_LABEL] === 'auth')) {
+    const missing = AUTH_PUBLIC_PATHS.filter((p) => !routed.has(p));
+    if (missing.length)
+      problems.push(
+        `no Ingress routes ${missing.join(' ')} to auth (Exact): browsers and relying parties cannot reach them at GATEWAY_AUTH_PUBLIC_URL`,
+      );
   }
   return problems;
 }
@@ -317,11 +406,9 @@ function networkProblems(
     for (const p of ingress) {
       for (const rule of (p.spec as PolicySpec).ingress ?? []) {
         const outside = !rule.from?.length || rule.from.some((peer) => peer.ipBlock || peer.namespaceSelector);
-        if (outside && !onlyManagement(rule, main) && !PUBLIC_APPS.has(name)) {
-          problems.push(
-            `NetworkPolicy ${p.metadata.name}: admits traffic from outside the namespace to ${id(w)}; only the gateway may take outside traffic`,
-          );
-        }
+        if (!outside || onlyManagement(rule, main) || PUBLIC_APPS.has(name)) continue;
+        if (name === 'auth' && fromIngressControllerToHttp(rule, main)) continue;
+        problems.push(`NetworkPolicy ${p.metadata.name}: admits traffic from outside the namespace to ${id(w)}; ${OUTSIDE_RULE}`);
       }
     }
     // Egress: isolated, and to exactly what it calls (its URLs), the data stores and DNS.
@@ -415,6 +502,16 @@ function networkProblems(
     }
     if (unreachable.length)
       problems.push(`${id(w)}: cannot reach Redis at ${[...new Set(unreachable)].join(', ')} (REDIS_URL): no NetworkPolicy lets it`);
+  }
+  const auth = workloads.find((w) => nameOf(w) === 'auth');
+  if (auth) {
+    const reachable = applying(auth, 'Ingress').some((p) =>
+      ((p.spec as PolicySpec).ingress ?? []).some((r) => fromIngressControllerToHttp(r, containers(auth)[0])),
+    );
+    if (!reachable)
+      problems.push(
+        `${id(auth)}: no NetworkPolicy admits the ingress controller to its http port, so browsers cannot reach its hosted pages (GATEWAY_AUTH_PUBLIC_URL)`,
+      );
   }
   const gateway = workloads.find((w) => nameOf(w) === 'gateway');
   if (gateway) {

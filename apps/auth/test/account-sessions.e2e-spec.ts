@@ -1,6 +1,6 @@
 import { type TestApp, waitFor } from '@authmesh/testing';
 import type { AuthConfig } from '../src/config/auth.config.js';
-import { ORDERS_CLIENT, basic, form, newAuthApp, post, uniqueEmail } from './auth-fixture.js';
+import { ORDERS_CLIENT, basic, form, isActive, newAuthApp, post, uniqueEmail } from './auth-fixture.js';
 
 /** A service client whose client-credentials tokens auth's own verifier accepts (audience auth). */
 const AUDITOR = { clientId: 'auditor', secret: 'auditor-secret-0123456789AbCdEfGhIjKl', scopes: [] as string[], audiences: ['auth'] };
@@ -40,15 +40,7 @@ describe('auth: the account API (GET /auth/sessions, POST /auth/sessions/:id/rev
     const f = form({ grant_type: 'refresh_token', refresh_token });
     return fetch(`${app.url}/oauth/token`, { method: 'POST', body: f.body, headers: f.headers });
   };
-  async function introspect(token: string): Promise<boolean> {
-    const f = form({ token });
-    const res = await fetch(`${app.url}/oauth/introspect`, {
-      method: 'POST',
-      body: f.body,
-      headers: { ...f.headers, authorization: basic(ORDERS_CLIENT.clientId, ORDERS_CLIENT.secret) },
-    });
-    return ((await res.json()) as { active: boolean }).active;
-  }
+  const introspect = (token: string): Promise<boolean> => isActive(app.url, token);
 
   it('lists both logins of a user, marks the current one, and revoking one kills its refresh and access tokens only', async () => {
     const email = await user();

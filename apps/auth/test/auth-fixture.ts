@@ -49,3 +49,14 @@ export const basic = (id: string, secret: string): string =>
 export async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
   return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
 }
+
+/** Whether auth's introspection (asked by orders, entitled to user tokens for it) says `token` is active. */
+export async function isActive(authUrl: string, token: string): Promise<boolean> {
+  const f = form({ token });
+  const res = await fetch(`${authUrl}/oauth/introspect`, {
+    method: 'POST',
+    body: f.body,
+    headers: { ...f.headers, authorization: basic(ORDERS_CLIENT.clientId, ORDERS_CLIENT.secret) },
+  });
+  return ((await res.json()) as { active: boolean }).active;
+}

@@ -5,7 +5,7 @@ import { RevocationKeyspace } from '@authmesh/revocation';
 import pg from 'pg';
 import { OwnedRedis, type TestApp, waitFor } from '@authmesh/testing';
 import type { AuthConfig } from '../src/config/auth.config.js';
-import { ORDERS_CLIENT, basic, form, newAuthApp, post, uniqueEmail } from './auth-fixture.js';
+import { ORDERS_CLIENT, basic, form, isActive, newAuthApp, post, uniqueEmail } from './auth-fixture.js';
 
 /** The names auth's store gives the blocklist in Redis (one hash tag, see RevocationKeyspace). */
 const keyspace = new RevocationKeyspace();
@@ -51,15 +51,7 @@ describe('auth: revocation endpoints, and the outbox that survives a Redis outag
     if (res.status !== 200) throw new Error(`admin-token answered ${res.status}`);
     return (await res.json()) as { access_token: string };
   }
-  async function introspect(token: string): Promise<boolean> {
-    const f = form({ token });
-    const res = await fetch(`${app.url}/oauth/introspect`, {
-      method: 'POST',
-      body: f.body,
-      headers: { ...f.headers, authorization: basic(ORDERS_CLIENT.clientId, ORDERS_CLIENT.secret) },
-    });
-    return ((await res.json()) as { active: boolean }).active;
-  }
+  const introspect = (token: string): Promise<boolean> => isActive(app.url, token);
   const refresh = async (refresh_token: string): Promise<Response> => {
     const f = form({ grant_type: 'refresh_token', refresh_token });
     return fetch(`${app.url}/oauth/token`, { method: 'POST', body: f.body, headers: f.headers });

@@ -1,3 +1,4 @@
+import { HostCookies, formOf } from '../../../tools/demo/browser-login.js';
 import { PASSWORD, type JsonAnswer } from './gateway-fixture.js';
 
 /** What `GET /session` answers for a live session. */
@@ -15,70 +16,13 @@ export interface LoginStop {
   html: string;
 }
 
-/** A `<form>` of a page: where it posts and its fields (hidden ones included), values HTML-decoded. */
-export interface PageForm {
-  action: string;
-  fields: Record<string, string>;
-}
-
-function decodeEntities(text: string): string {
-  return text
-    .replace(/&#x([0-9a-f]+);/gi, (_m, hex: string) => String.fromCodePoint(parseInt(hex, 16)))
-    .replace(/&#(\d+);/g, (_m, dec: string) => String.fromCodePoint(Number(dec)))
-    .replace(/&quot;/g, '"')
-    .replace(/&apos;/g, "'")
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&');
-}
-
-function attributesOf(tag: string): Record<string, string> {
-  const attrs: Record<string, string> = {};
-  for (const m of tag.matchAll(/([A-Za-z_:][-A-Za-z0-9_:.]*)\s*=\s*("([^"]*)"|'([^']*)'|([^\s>]+))/g))
-    attrs[m[1]!.toLowerCase()] = decodeEntities(m[3] ?? m[4] ?? m[5] ?? '');
-  return attrs;
-}
-
-/** The form `id` of `html` (the hosted login page's `#login-form`), or undefined. */
-export function formOf(html: string, id: string): PageForm | undefined {
-  const open = [...html.matchAll(/<form\b[^>]*>/gi)].find((m) => attributesOf(m[0]).id === id);
-  if (!open) return undefined;
-  const end = html.indexOf('</form>', open.index);
-  const body = html.slice(open.index, end === -1 ? undefined : end);
-  const fields: Record<string, string> = {};
-  for (const m of body.matchAll(/<input\b[^>]*>/gi)) {
-    const a = attributesOf(m[0]);
-    if (a.name !== undefined) fields[a.name] = a.value ?? '';
-  }
-  return { action: attributesOf(open[0]).action ?? '', fields };
-}
-
-/** A cookie jar of one site: name → value, from Set-Cookie headers (a cleared cookie removed). */
-export class CookieJar {
-  private readonly cookies = new Map<string, string>();
-
-  take(res: Response): void {
-    for (const line of res.headers.getSetCookie()) {
-      const [pair] = line.split(';', 1);
-      const eq = pair!.indexOf('=');
-      const name = pair!.slice(0, eq).trim();
-      const value = pair!.slice(eq + 1).trim();
-      if (value === '' || /max-age=0|expires=thu, 01 jan 1970/i.test(line)) this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-  }
-
-  get header(): string | undefined {
-    return this.cookies.size === 0 ? undefined : [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  }
-}
-
 /**
  * A cookie-only browser client of the gateway: it holds the session cookie and the CSRF token,
  * never a token, and sends the Origin a browser would. `login` runs the real authorization code
  * flow over HTTP, as a browser follows it: the gateway's `/session/login`, auth's authorization
  * endpoint and hosted login form (with its CSRF field and auth's cookies), back to the gateway's
- * `/session/callback`. The password goes to auth only.
+ * `/session/callback`. The password goes to auth only. Auth's form is read and its cookies kept by
+ * tools/demo/browser-login.ts's `formOf` and `HostCookies`, the parser `npm run demo` uses.
  */
 export class Browser {
   cookie: string | undefined;
@@ -88,7 +32,7 @@ export class Browser {
   /** The login cookie of a started login (`authmesh_login`). */
   loginCookie: string | undefined;
   /** Auth's cookies (the SSO session, the login form's CSRF cookie): a second login may skip the form. */
-  readonly authCookies = new CookieJar();
+  readonly authCookies = new HostCookies();
   /** Where the last login stopped, when it did not finish. */
   lastStop: LoginStop | undefined;
 

@@ -33,6 +33,7 @@ export interface LogoutAnswer {
 export class SessionController {
   private readonly allowedOrigins: ReadonlySet<string>;
   private readonly publicOrigin: string;
+  private readonly publicOrigins: readonly string[];
 
   constructor(
     private readonly sessions: SessionService,
@@ -44,6 +45,7 @@ export class SessionController {
   ) {
     this.allowedOrigins = allowedOriginsOf(config.gateway);
     this.publicOrigin = config.gateway.publicOrigin;
+    this.publicOrigins = config.gateway.publicOrigins;
   }
 
   /**
@@ -56,6 +58,12 @@ export class SessionController {
   @ApiQuery({ name: 'return_to', required: false, description: 'A same-origin path to land on after login (anything else: `/`).' })
   @ApiFoundResponse({ description: "Location: auth's authorization endpoint; Set-Cookie: the login cookie." })
   async login(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<FastifyReply> {
+    // The login cookie is per host, and auth sends the browser back to the canonical origin's
+    // callback: a login started at http://localhost:3000 would reach http://127.0.0.1:3000 without
+    // its cookie (login_state_missing). So another loopback spelling first moves to the canonical one.
+    const asked = `${new URL(this.publicOrigin).protocol}//${(request.headers.host ?? '').toLowerCase()}`;
+    if (asked !== this.publicOrigin && this.publicOrigins.includes(asked))
+      return reply.code(302).headers(HTML_SECURITY_HEADERS).header('location', `${this.publicOrigin}${request.url}`).send();
     try {
       const checks = AuthRelyingParty.newChecks();
       const url = await this.relyingParty.authorizationUrl(checks);
