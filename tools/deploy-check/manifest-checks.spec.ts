@@ -115,6 +115,29 @@ describe('the manifest checker fails, naming what is wrong', () => {
       ]);
     });
 
+    // Services call introspection in-cluster (RFC 7662 is for resource servers): published, it
+    // would be a token-validity oracle and one more client-secret guessing surface.
+    it('introspection published (discovery lists it, but no outside client needs it)', () => {
+      const problems = problemsAfter((o) => void authPublic(o).spec.rules[0].http.paths.push(route('/oauth/introspect')));
+      expect(problems).toEqual([`Ingress auth-public: routes Exact /oauth/introspect to auth; ${OUTSIDE_RULE}`]);
+    });
+
+    it.each(['/oauth/token', '/oauth/userinfo', '/oauth/revoke'])(
+      'an endpoint discovery advertises under the issuer (%s) that no Ingress routes',
+      (path) => {
+        const problems = problemsAfter((o) => {
+          const paths = authPublic(o).spec.rules[0].http.paths as Rec[];
+          paths.splice(
+            paths.findIndex((p) => p.path === path),
+            1,
+          );
+        });
+        expect(problems).toEqual([
+          `no Ingress routes ${path} to auth (Exact): browsers and relying parties cannot reach them at GATEWAY_AUTH_PUBLIC_URL`,
+        ]);
+      },
+    );
+
     it('a defaultBackend to auth, and an Ingress to another service', () => {
       const problems = problemsAfter((o) => {
         authPublic(o).spec.defaultBackend = { service: { name: 'auth', port: { name: 'http' } } };
@@ -150,6 +173,51 @@ describe('the manifest checker fails, naming what is wrong', () => {
       expect(problems).toEqual([
         `NetworkPolicy auth: admits traffic from outside the namespace to Deployment auth; ${OUTSIDE_RULE}`,
         'Deployment auth: no NetworkPolicy admits the ingress controller to its http port, so browsers cannot reach its hosted pages (GATEWAY_AUTH_PUBLIC_URL)',
+      ]);
+    });
+  });
+
+  describe("AUTH_ISSUER is auth's public URL; the back channel stays in-cluster", () => {
+    const PUBLIC = 'https://auth.authmesh.example.com';
+    const notPublic = (at: string, issuer: string) =>
+      `${at}: AUTH_ISSUER is ${issuer}, not auth's public URL ${PUBLIC} (GATEWAY_AUTH_PUBLIC_URL): OIDC clients refuse a discovery document whose issuer is not the URL they discovered`;
+
+    it.each(['base', 'overlays/dev', 'overlays/prod'])('%s: every app has the issuer the gateway sends browsers to', (overlay) => {
+      const objects = render(overlay);
+      const data = (name: string): Rec => find(objects, 'ConfigMap', name).data;
+      const publicUrl = data('gateway-config').GATEWAY_AUTH_PUBLIC_URL;
+      expect(data('authmesh-common').AUTH_ISSUER).toBe(publicUrl);
+      expect(data('authmesh-common').AUTH_JWKS_URI).toBe('http://auth/.well-known/jwks.json');
+      expect(data('orders-config').AUTH_TOKEN_URL).toBe('http://auth/oauth/token');
+    });
+
+    it('the in-cluster issuer of before (discovery would name endpoints no outside client reaches)', () => {
+      const problems = problemsAfter((o) => void (find(o, 'ConfigMap', 'authmesh-common').data.AUTH_ISSUER = 'http://auth'));
+      expect(problems).toEqual(
+        ['auth', 'profiles', 'orders', 'gateway'].map((app) => notPublic(`Deployment ${app}: container ${app}`, 'http://auth')),
+      );
+    });
+
+    it('the gateway alone told another issuer (its discovery check would refuse auth)', () => {
+      const problems = problemsAfter(
+        (o) => void container(o, 'gateway').env.push({ name: 'AUTH_ISSUER', value: 'https://login.authmesh.example.com' }),
+      );
+      expect(problems).toEqual([notPublic('Deployment gateway: container gateway', 'https://login.authmesh.example.com')]);
+    });
+
+    it('the keys and the token endpoint left to their defaults under the public host, or named outside the cluster', () => {
+      const problems = problemsAfter((o) => {
+        delete find(o, 'ConfigMap', 'authmesh-common').data.AUTH_JWKS_URI;
+        find(o, 'ConfigMap', 'orders-config').data.AUTH_TOKEN_URL = `${PUBLIC}/oauth/token`;
+      });
+      expect(problems).toEqual([
+        "Deployment profiles: container profiles: AUTH_JWKS_URI is unset, so it defaults to ${AUTH_ISSUER}/.well-known/jwks.json, the public host; name auth's internal host",
+        "Deployment orders: container orders: AUTH_JWKS_URI is unset, so it defaults to ${AUTH_ISSUER}/.well-known/jwks.json, the public host; name auth's internal host",
+        `Deployment orders: container orders: AUTH_TOKEN_URL ${PUBLIC}/oauth/token is not auth's internal host`,
+        "Deployment gateway: container gateway: AUTH_JWKS_URI is unset, so it defaults to ${AUTH_ISSUER}/.well-known/jwks.json, the public host; name auth's internal host",
+        // Nor do they call auth any more, and the NetworkPolicies say so.
+        'Deployment profiles: may reach auth, which it never calls',
+        'Deployment orders: may reach auth, which it never calls',
       ]);
     });
   });

@@ -1,5 +1,6 @@
 import { type RedisNodeAddress, parseRedisUrl } from '@authmesh/platform';
 import type { DeployedApp } from './config-vars.js';
+import { type AppEnvironment, issuerProblems } from './issuer-checks.js';
 import { type K8sObject, podSpecOf } from './kustomize.js';
 
 type Rec = Record<string, unknown>;
@@ -67,9 +68,11 @@ const PUBLIC_APPS = new Set(['gateway']);
 /**
  * The only paths of auth that outside traffic may reach (through the ingress controller, each an
  * Exact path of an Ingress): the hosted pages browsers are sent to (the authorization endpoint
- * and its login form, consent, RP-initiated logout, the password change, their stylesheet) and
- * the discovery and JWKS documents relying parties read. Not the admin API, the JSON password
- * login, introspection or anything auth adds later: a Prefix rule would publish those too.
+ * and its login form, consent, RP-initiated logout, the password change, their stylesheet), the
+ * discovery and JWKS documents relying parties read, and the endpoints discovery names under the
+ * issuer for them (token, userinfo, revocation). Not the admin API, the JSON password login,
+ * introspection (RFC 7662 is for resource servers, ours call it in-cluster) or anything auth adds
+ * later: a Prefix rule would publish those too.
  */
 export const AUTH_PUBLIC_PATHS: readonly string[] = [
   '/oauth/authorize',
@@ -78,6 +81,9 @@ export const AUTH_PUBLIC_PATHS: readonly string[] = [
   '/oauth/logout',
   '/account/password',
   '/assets/auth.css',
+  '/oauth/token',
+  '/oauth/userinfo',
+  '/oauth/revoke',
   '/.well-known/openid-configuration',
   '/.well-known/oauth-authorization-server',
   '/.well-known/jwks.json',
@@ -253,10 +259,34 @@ export function manifestProblems(objects: readonly K8sObject[], expect: Manifest
       `REDIS_URL comes from different Secrets (${[...redisRefs].map(([ref, apps]) => `${ref} for ${apps.join(', ')}`).join('; ')}): the apps must share one Redis`,
     );
 
+  problems.push(...issuerProblemsOf(objects, workloads, configMaps));
   problems.push(...networkProblems(objects, workloads, configMaps, expect));
   problems.push(...ingressProblems(objects, workloads));
   return problems;
 }
+
+/** The issuer rule (issuer-checks.ts) on the Deployments' containers; auth's in-cluster host is a Service selecting its pods. */
+function issuerProblemsOf(objects: readonly K8sObject[], workloads: readonly K8sObject[], configMaps: Map<string, Labels>): string[] {
+  const apps: AppEnvironment[] = [];
+  for (const w of workloads.filter((o) => o.kind === 'Deployment'))
+    for (const c of containers(w)) {
+      const app = appOf(c);
+      if (app === undefined) continue;
+      const env = Object.fromEntries([...environment(c, configMaps)].map(([k, v]) => [k, v.value]));
+      apps.push({ at: `${id(w)}: container ${c.name}`, app, env });
+    }
+  const authPods = workloads.filter((w) => podLabels(w)[NAME_LABEL] === 'auth');
+  const isAuthHost = (host: string) =>
+    objects.some(
+      (s) =>
+        s.kind === 'Service' &&
+        s.metadata.name === host &&
+        authPods.some((w) => sameNamespace(s, w) && selects({ matchLabels: (s.spec as Rec).selector as Labels }, podLabels(w))),
+    );
+  return issuerProblems(apps, isAuthHost);
+}
+
+const sameNamespace = (a: K8sObject, b: K8sObject): boolean => (a.metadata.namespace ?? '') === (b.metadata.namespace ?? '');
 
 const WILDCARD = new Set(['0.0.0.0', '::']);
 
