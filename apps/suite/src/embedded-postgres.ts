@@ -1,14 +1,14 @@
 import { PGlite } from '@electric-sql/pglite';
 import { pgcrypto } from '@electric-sql/pglite/contrib/pgcrypto';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { PgliteSocketServer } from './pglite-socket-server.js';
 
 /** One embedded PGlite database served over the Postgres wire protocol on a free local port. */
 export class EmbeddedPostgres {
   private constructor(
     private readonly db: PGlite,
-    private readonly server: PGLiteSocketServer,
+    private readonly server: PgliteSocketServer,
     /** postgres:// URL a pg client (TypeORM) connects to. */
     readonly url: string,
   ) {}
@@ -36,10 +36,11 @@ export class EmbeddedPostgres {
           extensions: { pgcrypto },
           ...(fresh.includes(name) ? { loadDataDir: template } : {}),
         });
-        // PGlite is single-connection; the socket server multiplexes a small pool's connections onto it.
-        const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 16 });
+        // PGlite is single-session; our socket server multiplexes a small pool's connections onto it,
+        // keeping each connection's extended-protocol batch together (pglite-query-queue.ts).
+        const server = new PgliteSocketServer(db, '127.0.0.1', 16);
         await server.start();
-        return [name, new EmbeddedPostgres(db, server, `postgres://postgres@${server.getServerConn()}/postgres`)] as const;
+        return [name, new EmbeddedPostgres(db, server, `postgres://postgres@${server.conn}/postgres`)] as const;
       }),
     );
     return new Map(started);
