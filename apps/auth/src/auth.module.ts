@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { USERINFO_AUDIENCE } from '@authmesh/contracts';
 import { PlatformModule } from '@authmesh/platform';
 import { MirrorRevocationChecker } from '@authmesh/revocation';
 import { TokenVerifierModule } from '@authmesh/token-verifier';
@@ -101,9 +102,11 @@ export class AuthModule {
         KeyringKeySource,
         // Auth's own routes (logout, admin) take tokens for audience `auth`, verified against the
         // keyring; registered here rather than imported, as the key source needs auth's keyring.
+        // Userinfo alone takes `userinfo` tokens (@RouteAudience): what every `openid` grant gets.
         ...TokenVerifierModule.providers({
           issuer: config.auth.issuer,
           audience: 'auth',
+          audiences: [USERINFO_AUDIENCE],
           clockToleranceSeconds: config.auth.clockToleranceSeconds,
           keys: { useExisting: KeyringKeySource },
           revocation: { useExisting: MirrorRevocationChecker },

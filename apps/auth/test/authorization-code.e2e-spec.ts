@@ -130,8 +130,8 @@ describe('auth: the token endpoint of the authorization code flow, ID tokens, us
         scope: 'openid orders:read',
         id_token: expect.any(String),
       });
-      // The access token: the client's, for its audience and for auth (userinfo).
-      expect(decodeJwt(res.body.access_token!)).toMatchObject({ sub: userId, client_id: WEB.clientId, aud: ['orders', 'auth'] });
+      // The access token: the client's, for its audience and for userinfo (never for the rest of auth).
+      expect(decodeJwt(res.body.access_token!)).toMatchObject({ sub: userId, client_id: WEB.clientId, aud: ['orders', 'userinfo'] });
       const jwks = createRemoteJWKSet(new URL(`${app.url}/.well-known/jwks.json`));
       const { payload, protectedHeader } = await jwtVerify(res.body.id_token!, jwks, {
         issuer: ISSUER,
@@ -152,7 +152,7 @@ describe('auth: the token endpoint of the authorization code flow, ID tokens, us
       expect(payload.at_hash).toBe(createHash('sha256').update(res.body.access_token!).digest().subarray(0, 16).toString('base64url'));
     });
 
-    it('issues no ID token, and no token for auth, without openid', async () => {
+    it('issues no ID token, and no token for userinfo, without openid', async () => {
       const { code, verifier } = await webCode({ scope: 'orders:read' });
       const res = await redeemWeb(code, verifier);
       expect(res.status).toBe(200);
@@ -365,7 +365,12 @@ describe('auth: the token endpoint of the authorization code flow, ID tokens, us
       const none = await userinfo(undefined);
       expect(none.status).toBe(401);
       expect(none.headers.get('www-authenticate')).toBe('Bearer');
-      const noOpenid = await userinfo(loginToken);
+      // A password login's token is for auth's account API, not for userinfo.
+      const forAuth = await userinfo(loginToken);
+      expect(forAuth.status).toBe(401);
+      expect(((await forAuth.json()) as { code: string }).code).toBe('token_wrong_audience');
+      const { code: plain, verifier: plainVerifier } = await webCode({ scope: 'orders:read', audiences: ['orders', 'userinfo'] });
+      const noOpenid = await userinfo((await redeemWeb(plain, plainVerifier)).body.access_token!);
       expect(noOpenid.status).toBe(403);
       expect(noOpenid.headers.get('www-authenticate')).toBe('Bearer error="insufficient_scope", scope="openid"');
       const { code, verifier } = await webCode({ scope: 'orders:read' });

@@ -4,7 +4,7 @@ import type { TestApp } from '@authmesh/testing';
 import type { AuthConfig } from '../src/config/auth.config.js';
 import { Keyring } from '../src/keys/keyring.service.js';
 import { signRs256Jwt } from '../src/tokens/jws-signer.js';
-import { ISSUER, MULTI_CLIENT, ORDERS_CLIENT, form, newAuthApp, post, uniqueEmail } from './auth-fixture.js';
+import { ISSUER, MULTI_CLIENT, ORDERS_CLIENT, basic, form, newAuthApp, post, uniqueEmail } from './auth-fixture.js';
 import { CookieJar, THIRD_PARTY_CLIENT, WEB_CLIENT, formFields, pkce } from './authorize-fixture.js';
 
 const PASSWORD = 'correct horse battery staple';
@@ -278,6 +278,51 @@ describe('auth: GET /oauth/authorize, the hosted login, SSO sessions, consent an
     expect((await jar.fetch(third({ prompt: 'consent' }))).status).toBe(200);
   });
 
+  it('a third-party app granted openid reads userinfo, and is refused by the account API (sessions, revoke, logout-all)', async () => {
+    // The attack: an app the user let read their profile lists the user's sessions, signs them out
+    // of one or of everything. Its token names `userinfo` for openid, never `auth`.
+    const jar = new CookieJar();
+    expect((await signIn(jar)).status).toBe(303);
+    const { verifier, challenge } = pkce();
+    const params = request({
+      client_id: THIRD_PARTY_CLIENT.clientId,
+      redirect_uri: THIRD_PARTY_CLIENT.redirectUris[0],
+      code_challenge: challenge,
+      prompt: 'consent',
+    });
+    const page = await jar.fetch(authorizeUrl(params));
+    expect(page.status).toBe(200);
+    const allowed = await jar.postForm(`${app.url}/oauth/authorize/consent`, {
+      ...formFields(await page.text(), 'consent-form'),
+      decision: 'allow',
+    });
+    const code = new URL(allowed.headers.get('location')!).searchParams.get('code')!;
+    const f = form({ grant_type: 'authorization_code', code, redirect_uri: THIRD_PARTY_CLIENT.redirectUris[0]!, code_verifier: verifier });
+    const redeemed = await fetch(`${app.url}/oauth/token`, {
+      method: 'POST',
+      body: f.body,
+      headers: { ...f.headers, authorization: basic(THIRD_PARTY_CLIENT.clientId, THIRD_PARTY_CLIENT.secret) },
+    });
+    expect(redeemed.status).toBe(200);
+    const access = ((await redeemed.json()) as { access_token: string }).access_token;
+    const bearer = { authorization: `Bearer ${access}` };
+    const userinfo = await fetch(`${app.url}/oauth/userinfo`, { headers: bearer });
+    expect(userinfo.status).toBe(200);
+    expect(((await userinfo.json()) as { email: string }).email).toBe(email);
+    const refusals = [
+      await fetch(`${app.url}/auth/sessions`, { headers: bearer }),
+      await fetch(`${app.url}/auth/sessions/${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}/revoke`, { method: 'POST', headers: bearer }),
+      await fetch(`${app.url}/auth/logout-all`, { method: 'POST', headers: bearer }),
+    ];
+    for (const res of refusals) {
+      expect(res.status).toBe(401);
+      expect(((await res.json()) as { code: string }).code).toBe('token_wrong_audience');
+    }
+    // The user's own session is untouched: the SSO cookie still signs them in without a password.
+    const again = await jar.fetch(authorizeUrl(request()));
+    expect(again.status).toBe(302);
+  });
+
   it('an idle session, one past its absolute timeout, or one of a disabled user is dead', async () => {
     const secretHash = (jar: CookieJar): Buffer => createHash('sha256').update(jar.cookies.get(SSO)!).digest();
     const idle = new CookieJar();
@@ -384,20 +429,27 @@ describe('auth: GET /oauth/authorize, the hosted login, SSO sessions, consent an
       );
     }
 
-    it('with a valid (even expired) id_token_hint ends the session it names at once and goes back with state', async () => {
-      const jar = new CookieJar();
-      expect((await signIn(jar)).status).toBe(303);
-      const refreshToken = await familyOfSession(jar);
+    /** The SSO session behind the jar's cookie. */
+    async function sessionOf(jar: CookieJar): Promise<{ sid: string; sub: string }> {
       const session = await db.query(`SELECT id, user_id FROM sso_sessions WHERE secret_hash = $1`, [
         createHash('sha256').update(jar.cookies.get(SSO)!).digest(),
       ]);
       const { id: sid, user_id: sub } = session.rows[0] as { id: string; user_id: string };
+      return { sid, sub };
+    }
+    const endedReason = async (sid: string): Promise<unknown> =>
+      ((await db.query(`SELECT ended_reason FROM sso_sessions WHERE id = $1`, [sid])).rows[0] as { ended_reason: unknown }).ended_reason;
+
+    it("with a valid (even expired) id_token_hint naming the browser's own session, ends it at once and goes back with state", async () => {
+      const jar = new CookieJar();
+      expect((await signIn(jar)).status).toBe(303);
+      const refreshToken = await familyOfSession(jar);
+      const { sid, sub } = await sessionOf(jar);
       const hint = await idToken({ sub, sid });
       const target = WEB_CLIENT.postLogoutRedirectUris[0]!;
-      // From the RP's redirect, in a browser that does not even hold the cookie.
-      const res = await fetch(
+      // The RP's redirect, in the browser that holds the session.
+      const res = await jar.fetch(
         `${app.url}/oauth/logout?id_token_hint=${hint}&post_logout_redirect_uri=${encodeURIComponent(target)}&state=xyz`,
-        { redirect: 'manual' },
       );
       expect(res.status).toBe(302);
       expect(res.headers.get('location')).toBe(`${target}?state=xyz`);
@@ -408,6 +460,44 @@ describe('auth: GET /oauth/authorize, the hosted login, SSO sessions, consent an
       });
       expect(refreshed.status).toBe(400);
       expect((await jar.fetch(authorizeUrl(request()))).status).toBe(200); // the browser is signed out at auth
+    });
+
+    it("a hint for a session the browser is not in ends nothing unasked, and confirming ends only the browser's own", async () => {
+      // The attack: a client (or whoever read its logs) holding an old ID token ends the user's
+      // SSO session from anywhere, or sends another user's browser here to end theirs.
+      const victim = new CookieJar();
+      expect((await signIn(victim)).status).toBe(303);
+      const { sid, sub } = await sessionOf(victim);
+      const hint = await idToken({ sub, sid });
+      const url = `${app.url}/oauth/logout?id_token_hint=${hint}`;
+      // No cookie at all: the confirmation page, and the hint's session lives on.
+      const bare = await fetch(url, { redirect: 'manual' });
+      expect(bare.status).toBe(200);
+      expect(await bare.text()).toContain('<form id="logout-form" method="post"');
+      expect(await endedReason(sid)).toBeNull();
+      // Another session's cookie (a second sign-in of someone else): asked, and confirming ends that
+      // browser's session only.
+      const other = uniqueEmail('other-browser');
+      expect((await post(`${app.url}/auth/register`, { email: other, password: PASSWORD })).status).toBe(202);
+      const bystander = new CookieJar();
+      const page = await bystander.fetch(authorizeUrl(request()));
+      expect(
+        (await bystander.postForm(`${app.url}/login`, { ...formFields(await page.text(), 'login-form'), email: other, password: PASSWORD }))
+          .status,
+      ).toBe(303);
+      const own = await sessionOf(bystander);
+      const confirm = await bystander.fetch(url);
+      expect(confirm.status).toBe(200);
+      expect(confirm.headers.getSetCookie().some((c) => c.startsWith(`${SSO}=;`))).toBe(false);
+      expect(await endedReason(sid)).toBeNull();
+      expect(await endedReason(own.sid)).toBeNull();
+      // A cross-site POST of the hint without the page's CSRF token: refused.
+      expect((await bystander.postForm(`${app.url}/oauth/logout`, { id_token_hint: hint })).status).toBe(403);
+      const done = await bystander.postForm(`${app.url}/oauth/logout`, formFields(await confirm.text(), 'logout-form'));
+      expect(done.status).toBe(200);
+      expect(await endedReason(own.sid)).toBe('logout');
+      expect(await endedReason(sid)).toBeNull();
+      expect((await victim.fetch(authorizeUrl(request()))).status).toBe(302); // the victim is still signed in
     });
 
     it('refuses a hint from another issuer, for another client, or an access token as a hint', async () => {

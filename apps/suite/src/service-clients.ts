@@ -57,10 +57,11 @@ export const SERVICE_CLIENTS: readonly ServiceClient[] = [
   { clientId: 'orders', tokenEndpointAuthMethod: 'private_key_jwt', scopes: ['profiles:read'], audiences: ['profiles'] },
   // The gateway logs browsers in with the authorization code flow (+ refresh_token for its
   // sessions) and exchanges their tokens (RFC 8693) for one service's audience on every /api route.
+  // Audience `auth`: the web app's account page (sessions, sign out everywhere) is auth's API.
   {
     clientId: 'gateway',
     scopes: ['openid', 'orders:read', 'orders:write', 'profiles:read', 'profiles:write'],
-    audiences: ['orders', 'profiles'],
+    audiences: ['auth', 'orders', 'profiles'],
     grantTypes: [...CLIENT_GRANT_TYPES],
     browserLogin: true,
   },

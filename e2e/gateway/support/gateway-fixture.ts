@@ -22,7 +22,7 @@ export const GATEWAY_CLIENT = {
   clientId: 'gateway',
   secret: 'gateway-secret-0123456789AbCdEfGhIjKl',
   scopes: ['openid', 'orders:read', 'orders:write', 'profiles:read', 'profiles:write'],
-  audiences: ['orders', 'profiles'],
+  audiences: ['auth', 'orders', 'profiles'],
   grantTypes: [...CLIENT_GRANT_TYPES],
   firstParty: true,
 };

@@ -3,6 +3,14 @@
  * once here: a URN misspelt in one place is a grant nobody can use, found only at run time.
  */
 
+/**
+ * The audience of auth's userinfo endpoint (OpenID Connect Core §5.3), added to every token whose
+ * grant includes `openid`. Its own name, not `auth`: `auth` opens auth's account API (sessions,
+ * logout-all) and a third-party app granted only `openid` must not reach it (least privilege per
+ * hop). Auth0 does the same with its `…/userinfo` audience.
+ */
+export const USERINFO_AUDIENCE = 'userinfo';
+
 /** RFC 6749 §4.4. */
 export const GRANT_CLIENT_CREDENTIALS = 'client_credentials';
 /** RFC 6749 §6. */

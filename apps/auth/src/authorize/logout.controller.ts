@@ -18,14 +18,14 @@ import { clearSsoCookie, readSsoCookie } from './sso-cookie.js';
 import { SsoSessions } from './sso-sessions.service.js';
 
 const LOGOUT_PARAMS = ['id_token_hint', 'client_id', 'post_logout_redirect_uri', 'state'] as const;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * The end_session_endpoint (OpenID Connect RP-Initiated Logout 1.0): ends the SSO session — the
- * cookie's and/or the `sid` of the hint — and revokes every refresh family started from it (their
- * access tokens blocklisted), then goes back to a registered post-logout URI or shows "signed out".
- * Without a valid hint the user confirms first (§2: a logout request anyone can make must not end a
- * session unasked), on a CSRF-protected form.
+ * The end_session_endpoint (OpenID Connect RP-Initiated Logout 1.0): ends the browser's SSO
+ * session (its cookie) and revokes every refresh family started from it (their access tokens
+ * blocklisted), then goes back to a registered post-logout URI or shows "signed out". At once only
+ * when a valid `id_token_hint` names that very session (`sid` and `sub`); otherwise the user
+ * confirms first on a CSRF-protected form (§2: a logout request anyone can make must not end a
+ * session unasked).
  */
 @Public()
 @UseGuards(AddressBudgetGuard)
@@ -79,7 +79,13 @@ export class LogoutController {
         throw new AuthorizePageError('invalid_request', 'post_logout_redirect_uri is not registered for this client');
     }
 
-    if (!hint) {
+    // RP-Initiated Logout 1.0 §2: the OP MUST ask the user unless the hint belongs to the browser's
+    // current session. Without that, whoever holds an old ID token (a client, a leaked log) could
+    // end a session the browser is not even in, or send the user here to end theirs unasked.
+    const cookieSession = await this.sessions.find(readSsoCookie(request));
+    const hintIsThisSession =
+      hint !== undefined && cookieSession !== null && hint.sid === cookieSession.id && hint.sub === cookieSession.userId;
+    if (!hintIsThisSession) {
       if (!posted) {
         const origin = redirect === undefined ? undefined : originOf(redirect);
         sendPage(reply, 200, logoutConfirmPage({ csrfToken: this.csrf.tokenFor(request, reply), fields: params }), {
@@ -90,15 +96,9 @@ export class LogoutController {
       if (!this.csrf.verify(request, input.csrf_token)) throw new FormCsrfFailed();
     }
 
-    const ending = new Set<string>();
-    if (hint?.sid !== undefined && UUID.test(hint.sid)) ending.add(hint.sid);
-    const cookieSession = await this.sessions.find(readSsoCookie(request));
-    // The cookie's session too, unless the hint names another user (then only the hint's ends).
-    if (cookieSession && (!hint || hint.sub === cookieSession.userId)) ending.add(cookieSession.id);
-    for (const id of ending) {
-      const session = await this.sessions.findById(id);
-      if (session && (!hint || session.userId === hint.sub)) await this.sessions.end(id);
-    }
+    // Only the browser's own session ends (confirmed, or named by the hint); a hint never reaches
+    // past the cookie to a session elsewhere. The RP ends its own tokens with /oauth/revoke.
+    if (cookieSession && cookieSession.endedAt === null) await this.sessions.end(cookieSession.id);
     clearSsoCookie(reply);
     if (redirect !== undefined) {
       const url = new URL(redirect);

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { GRANT_AUTHORIZATION_CODE, GRANT_REFRESH_TOKEN } from '@authmesh/contracts';
+import { GRANT_AUTHORIZATION_CODE, GRANT_REFRESH_TOKEN, USERINFO_AUDIENCE } from '@authmesh/contracts';
 import { UserEntity } from '../accounts/user.entity.js';
 import type { TokenResponse } from '../accounts/login.service.js';
 import type { AuthorizationCodes } from '../authorize/authorization-codes.service.js';
@@ -15,9 +15,6 @@ import { verifiesS256 } from './pkce.js';
 
 /** The token response of the code grant: OpenID Connect Core §3.1.3.3 adds `id_token` when `openid` was granted. */
 export type CodeTokenResponse = TokenResponse & { id_token?: string };
-
-/** The audience userinfo checks (the contract: a code-flow token with `openid` is also for auth). */
-export const USERINFO_AUDIENCE = 'auth';
 
 /** One public description for every refused code: which binding failed goes to the log, not to whoever holds the code. */
 const CODE_REFUSED = 'The authorization code is invalid, expired, already used, or was issued to another client or redirect URI';
@@ -69,7 +66,8 @@ export class AuthorizationCodeGrant {
       const user = await tx.findOne(UserEntity, { where: { id: row.userId } });
       if (!user || user.disabled) return refuse('the user is unknown or disabled');
       const scopes = row.scope.split(' ').filter(Boolean);
-      // userinfo (OpenID Connect Core §5.3) is auth's own resource: an `openid` token is for it too.
+      // userinfo (OpenID Connect Core §5.3) is a resource of its own: an `openid` token is for it
+      // too, and for nothing else at auth unless the client's registered audiences include `auth`.
       const audiences =
         scopes.includes('openid') && !row.audiences.includes(USERINFO_AUDIENCE) ? [...row.audiences, USERINFO_AUDIENCE] : row.audiences;
       const pair = await this.refresh.startFamilyInTx(

@@ -2,7 +2,8 @@ import { Controller, Get, Header, HttpCode, Post, UseGuards } from '@nestjs/comm
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { AppError, schemaRef } from '@authmesh/platform';
-import { CurrentPrincipal, type Principal, Scopes } from '@authmesh/token-verifier';
+import { USERINFO_AUDIENCE } from '@authmesh/contracts';
+import { CurrentPrincipal, type Principal, RouteAudience, Scopes } from '@authmesh/token-verifier';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { UserEntity } from '../accounts/user.entity.js';
 import { AddressBudgetGuard } from '../rate-limit/address-budget.guard.js';
@@ -29,10 +30,12 @@ export class UserinfoSubjectGoneError extends AppError {
 /**
  * `GET|POST /oauth/userinfo` (OpenID Connect Core §5.3). The bearer token (header only, RFC 6750
  * §2.1) is checked by auth's global guard like every auth route: RS256, `typ: at+jwt` (an ID token
- * is refused), audience `auth`, not revoked; then scope `openid`. Failures are RFC 6750 §3
+ * is refused), audience `userinfo` (every `openid` grant's token names it; `auth` does not open
+ * userinfo, nor `userinfo` the rest of auth), not revoked; then scope `openid`. Failures are RFC 6750 §3
  * challenges in `WWW-Authenticate` (401 invalid_token, 403 insufficient_scope).
  */
 @UseGuards(AddressBudgetGuard)
+@RouteAudience(USERINFO_AUDIENCE)
 @Controller('oauth')
 export class UserinfoController {
   constructor(@InjectRepository(UserEntity) private readonly users: Repository<UserEntity>) {}
@@ -41,7 +44,7 @@ export class UserinfoController {
   @Scopes('openid')
   @Header('cache-control', 'no-store')
   @ApiBearerAuth()
-  @ApiOperation({ summary: "OpenID Connect userinfo: the token's user (scope openid, audience auth)" })
+  @ApiOperation({ summary: "OpenID Connect userinfo: the token's user (scope openid, audience userinfo)" })
   @ApiOkResponse({ schema: schemaRef('UserinfoResponse') })
   get(@CurrentPrincipal() principal: Principal): Promise<UserinfoResponse> {
     return this.claims(principal);
@@ -53,7 +56,7 @@ export class UserinfoController {
   @Scopes('openid')
   @Header('cache-control', 'no-store')
   @ApiBearerAuth()
-  @ApiOperation({ summary: "OpenID Connect userinfo: the token's user (scope openid, audience auth)" })
+  @ApiOperation({ summary: "OpenID Connect userinfo: the token's user (scope openid, audience userinfo)" })
   @ApiOkResponse({ schema: schemaRef('UserinfoResponse') })
   post(@CurrentPrincipal() principal: Principal): Promise<UserinfoResponse> {
     return this.claims(principal);

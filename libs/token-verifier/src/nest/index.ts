@@ -4,6 +4,7 @@ export * from '../config/verifier-config.js';
 export * from './injection-tokens.js';
 export * from './http-errors.js';
 export * from './scopes.decorator.js';
+export * from './audience.decorator.js';
 export * from './scopes.guard.js';
 export * from './current-principal.decorator.js';
 export * from './verifier-metrics.js';

@@ -4,9 +4,11 @@ import { Reflector } from '@nestjs/core';
 import { type RequestWithRawHeaders, bearerTokenFromRequest } from '../core/bearer-token.js';
 import { TokenVerificationError } from '../core/errors.js';
 import { TokenVerifier } from '../core/token-verifier.js';
+import { AUDIENCE_KEY } from './audience.decorator.js';
 import type { AuthenticatedRequest } from './current-principal.decorator.js';
 import { InvalidTokenHttpError } from './http-errors.js';
 import { assertScopes } from './scopes.guard.js';
+import { TokenVerifiers } from './token-verifiers.js';
 import { VerifierMetrics } from './verifier-metrics.js';
 
 /**
@@ -29,6 +31,7 @@ export class JwtAuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly verifier: TokenVerifier,
+    private readonly verifiers: TokenVerifiers,
     private readonly metrics: VerifierMetrics,
   ) {}
 
@@ -36,9 +39,12 @@ export class JwtAuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC_KEY, [context.getHandler(), context.getClass()])) return true;
 
     const request = context.switchToHttp().getRequest<AuthenticatedRequest & RequestWithRawHeaders>();
+    // A route marked @RouteAudience() is judged for that audience (auth's userinfo), every other for the app's own.
+    const audience = this.reflector.getAllAndOverride<string | undefined>(AUDIENCE_KEY, [context.getHandler(), context.getClass()]);
+    const verifier = audience === undefined ? this.verifier : this.verifiers.for(audience);
     let principal;
     try {
-      ({ principal } = await this.verifier.verify(bearerTokenFromRequest(request)));
+      ({ principal } = await verifier.verify(bearerTokenFromRequest(request)));
     } catch (e) {
       if (e instanceof TokenVerificationError) {
         this.metrics.record(e.code);
