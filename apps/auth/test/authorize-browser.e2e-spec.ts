@@ -1,14 +1,12 @@
-import { mkdirSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Browser, chromium } from 'playwright-core';
-import type { TestApp } from '@authmesh/testing';
+import type { Browser } from 'playwright-core';
+import { type TestApp, launchChromium, screenshot } from '@authmesh/testing';
 import type { AuthConfig } from '../src/config/auth.config.js';
 import { ORDERS_CLIENT, newAuthApp, post, uniqueEmail } from './auth-fixture.js';
 import { THIRD_PARTY_CLIENT, WEB_CLIENT, pkce } from './authorize-fixture.js';
 
 const PASSWORD = 'correct horse battery staple';
-const SCREENSHOTS = '.screenshots/auth';
 
 /**
  * The hosted pages in Debian's Chromium: the form works under the page's CSP (form-action must
@@ -37,12 +35,7 @@ describe('auth: the hosted login in Chromium', () => {
     third = { ...THIRD_PARTY_CLIENT, redirectUris: [`${origin}/third`] };
     app = await newAuthApp({ AUTH_SEED_CLIENTS: JSON.stringify([ORDERS_CLIENT, web, third]) });
     expect((await post(`${app.url}/auth/register`, { email, password: PASSWORD })).status).toBe(202);
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
-    mkdirSync(SCREENSHOTS, { recursive: true });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
@@ -69,13 +62,13 @@ describe('auth: the hosted login in Chromium', () => {
       if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
     });
     await page.goto(authorizeUrl(web.clientId, web.redirectUris[0]!));
-    await page.screenshot({ path: `${SCREENSHOTS}/login.png` });
+    await screenshot(page, 'auth-login');
     await page.fill('#email', email);
     await page.fill('#password', 'a wrong password here');
     await page.click('button[type="submit"]');
     await page.waitForSelector('#login-error');
     expect(await page.textContent('#login-error')).toBe('Invalid email or password');
-    await page.screenshot({ path: `${SCREENSHOTS}/login-error.png` });
+    await screenshot(page, 'auth-login-error');
     expect((await context.cookies()).some((c) => c.name === '__Host-authmesh_sso')).toBe(false);
     await page.fill('#password', PASSWORD);
     await Promise.all([page.waitForURL(/\/callback\?code=/), page.click('button[type="submit"]')]);
@@ -100,7 +93,7 @@ describe('auth: the hosted login in Chromium', () => {
     await page.click('button[type="submit"]');
     await page.waitForSelector('#consent-scopes');
     expect(await page.locator('#consent-scopes li').allTextContents()).toEqual(['openid', 'orders:read']);
-    await page.screenshot({ path: `${SCREENSHOTS}/consent.png` });
+    await screenshot(page, 'auth-consent');
     await Promise.all([page.waitForURL(/\/third\?code=/), page.click('button[value="allow"]')]);
     await context.close();
   }, 60_000);
