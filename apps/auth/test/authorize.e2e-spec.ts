@@ -242,6 +242,44 @@ describe('auth: GET /oauth/authorize, the hosted login, SSO sessions, consent an
     expect((await stale.fetch(authorizeUrl(request()))).status).toBe(200);
   });
 
+  it('max_age (OIDC Core §3.1.2.1): a password typed longer ago is asked again; prompt=none then answers login_required', async () => {
+    const jar = new CookieJar();
+    expect((await signIn(jar)).status).toBe(303);
+    const codeOf = (res: Response): string | null => new URL(res.headers.get('location')!).searchParams.get('code');
+    const recent = await jar.fetch(authorizeUrl(request({ max_age: '3600' })));
+    expect([recent.status, codeOf(recent) !== null]).toEqual([302, true]);
+    const zero = await jar.fetch(authorizeUrl(request({ max_age: '0' })));
+    expect(zero.status).toBe(200);
+    expect(await zero.text()).toContain('<form id="login-form"');
+    const hash = createHash('sha256').update(jar.cookies.get(SSO)!).digest();
+    await db.query(`UPDATE sso_sessions SET auth_time = now() - interval '2 hours' WHERE secret_hash = $1`, [hash]);
+    expect((await jar.fetch(authorizeUrl(request({ max_age: '3600' })))).status).toBe(200);
+    const silent = new URL((await jar.fetch(authorizeUrl(request({ max_age: '3600', prompt: 'none' })))).headers.get('location')!);
+    expect(silent.searchParams.get('error')).toBe('login_required');
+    const bad = new URL((await jar.fetch(authorizeUrl(request({ max_age: '-1' })))).headers.get('location')!);
+    expect(bad.searchParams.get('error')).toBe('invalid_request');
+    // Signing in on the page satisfies it; the ID token's auth_time says when.
+    expect((await signIn(jar, request({ max_age: '3600' }))).status).toBe(303);
+    expect((await jar.fetch(authorizeUrl(request({ max_age: '3600' })))).status).toBe(302);
+  });
+
+  it('POST /oauth/authorize (OIDC Core §3.1.2.1) takes the same request as a form body', async () => {
+    const jar = new CookieJar();
+    const asForm = (params: Record<string, string | undefined>): Record<string, string> =>
+      Object.fromEntries(Object.entries(params).filter((e): e is [string, string] => e[1] !== undefined));
+    const page = await jar.postForm(`${app.url}/oauth/authorize`, asForm(request()));
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<form id="login-form"');
+    expect((await signIn(jar)).status).toBe(303);
+    const coded = await jar.postForm(`${app.url}/oauth/authorize`, asForm(request({ state: 'posted' })));
+    expect(coded.status).toBe(303);
+    const at = new URL(coded.headers.get('location')!);
+    expect([at.origin + at.pathname, at.searchParams.get('state'), at.searchParams.get('iss')]).toEqual([CALLBACK, 'posted', ISSUER]);
+    // The same refusals as GET: a redirect_uri that is not registered is an error page, never a redirect.
+    const bad = await jar.postForm(`${app.url}/oauth/authorize`, asForm(request({ redirect_uri: `${CALLBACK}/` })));
+    expect([bad.status, bad.headers.get('location')]).toEqual([400, null]);
+  });
+
   it('consent: shown for a third-party client, deny → access_denied, allow → a code and remembered; skipped for first-party', async () => {
     const jar = new CookieJar();
     expect((await signIn(jar)).status).toBe(303);

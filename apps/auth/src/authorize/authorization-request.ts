@@ -14,6 +14,7 @@ export const AUTHORIZATION_PARAMS = [
   'code_challenge',
   'code_challenge_method',
   'prompt',
+  'max_age',
   'audience',
 ] as const;
 export type AuthorizationParam = (typeof AUTHORIZATION_PARAMS)[number];
@@ -37,6 +38,8 @@ export interface AuthorizationRequest extends ClientBoundRequest {
   audiences: string[];
   nonce: string | undefined;
   prompts: ReadonlySet<Prompt>;
+  /** OIDC Core §3.1.2.1 `max_age`: seconds since the password was typed past which it is asked again. */
+  maxAgeS: number | undefined;
 }
 
 /** BASE64URL(SHA256(verifier)): exactly 43 base64url characters (RFC 7636 §4.2). */
@@ -129,6 +132,9 @@ export function validateAuthorizationRequest(
   }
   // OIDC Core §3.1.2.1: none with any other value is an error.
   if (prompts.has('none') && prompts.size > 1) fail('invalid_request', 'prompt=none cannot be combined with other values');
+  // max_age: a non-negative integer of seconds (0 = as prompt=login, OIDC Core §3.1.2.1).
+  if (params.max_age !== undefined && !/^\d{1,10}$/.test(params.max_age)) fail('invalid_request', 'max_age must be a number of seconds');
+  const maxAgeS = params.max_age === undefined ? undefined : Number(params.max_age);
 
   return {
     ...bound,
@@ -137,6 +143,7 @@ export function validateAuthorizationRequest(
     audiences: [...new Set(audiences)],
     nonce,
     prompts,
+    maxAgeS,
   };
 }
 

@@ -53,15 +53,20 @@ export class AuthorizeFlow {
   }
 
   /**
-   * The step after the session check. `signedInNow`: the password was just typed (prompt=login is
-   * satisfied); `consented`: the user just allowed the scopes on the consent page.
+   * The step after the session check. `signedInNow`: the password was just typed (prompt=login and
+   * max_age are satisfied); `consented`: the user just allowed the scopes on the consent page.
    */
   async next(
     request: AuthorizationRequest,
     live: LiveSsoSession | null,
-    opts: { signedInNow?: boolean; consented?: boolean } = {},
+    opts: { signedInNow?: boolean; consented?: boolean; now?: Date } = {},
   ): Promise<AuthorizeStep> {
-    if (!live || (request.prompts.has('login') && !opts.signedInNow)) {
+    // OIDC Core §3.1.2.1 max_age: a password typed longer ago than that is asked for again.
+    const tooOld =
+      live !== null &&
+      request.maxAgeS !== undefined &&
+      ((opts.now ?? new Date()).getTime() - live.session.authTime.getTime()) / 1000 > request.maxAgeS;
+    if (!live || ((request.prompts.has('login') || tooOld) && !opts.signedInNow)) {
       if (request.prompts.has('none'))
         return this.refuse(request, new AuthorizeRedirectError('login_required', 'The user is not signed in'));
       return { kind: 'login' };

@@ -70,6 +70,22 @@ export class AuthorizeController {
     this.render(await this.flow.next(read.request, live), read.request, live, request, reply, 302);
   }
 
+  // OIDC Core §3.1.2.1: the authorization endpoint MUST support GET and POST (a form-encoded body).
+  @ApiOperation({ summary: 'Authorization endpoint, form post (OIDC Core §3.1.2.1): the same request as GET, in the body' })
+  @ApiConsumes('application/x-www-form-urlencoded')
+  @ApiProduces('text/html')
+  @Post('oauth/authorize')
+  @Rules({ acceptsForm: true })
+  async authorizePost(@Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const read = await this.flow.read(formRecord(body));
+    if (!read.ok) {
+      sendRedirect(reply, this.refusal(read.bound, read.error), 303);
+      return;
+    }
+    const live = await this.sessions.findLive(readSsoCookie(request));
+    this.render(await this.flow.next(read.request, live), read.request, live, request, reply, 303);
+  }
+
   /** The hosted login form's target: the same budgets and answers as POST /auth/login (LoginService.checkPassword). */
   @ApiOperation({
     summary: "The hosted login form's target (CSRF token, e-mail, password): the same budgets and answers as POST /auth/login",
