@@ -60,14 +60,8 @@ export class AuthorizeController {
   })
   @ApiProduces('text/html')
   @Get('oauth/authorize')
-  async authorize(@Query() query: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const read = await this.flow.read(query);
-    if (!read.ok) {
-      sendRedirect(reply, this.refusal(read.bound, read.error));
-      return;
-    }
-    const live = await this.sessions.findLive(readSsoCookie(request));
-    this.render(await this.flow.next(read.request, live), read.request, live, request, reply, 302);
+  authorize(@Query() query: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.authorizationRequest(query, request, reply, 302);
   }
 
   // OIDC Core §3.1.2.1: the authorization endpoint MUST support GET and POST (a form-encoded body).
@@ -76,14 +70,19 @@ export class AuthorizeController {
   @ApiProduces('text/html')
   @Post('oauth/authorize')
   @Rules({ acceptsForm: true })
-  async authorizePost(@Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const read = await this.flow.read(formRecord(body));
+  authorizePost(@Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.authorizationRequest(formRecord(body), request, reply, 303);
+  }
+
+  /** Either method's request: the error redirect, or the step after the session check (303 after a POST, RFC 9110 §15.4.4). */
+  private async authorizationRequest(source: unknown, request: FastifyRequest, reply: FastifyReply, status: 302 | 303): Promise<void> {
+    const read = await this.flow.read(source);
     if (!read.ok) {
-      sendRedirect(reply, this.refusal(read.bound, read.error), 303);
+      sendRedirect(reply, this.refusal(read.bound, read.error), status);
       return;
     }
     const live = await this.sessions.findLive(readSsoCookie(request));
-    this.render(await this.flow.next(read.request, live), read.request, live, request, reply, 303);
+    this.render(await this.flow.next(read.request, live), read.request, live, request, reply, status);
   }
 
   /** The hosted login form's target: the same budgets and answers as POST /auth/login (LoginService.checkPassword). */
