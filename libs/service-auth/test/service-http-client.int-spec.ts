@@ -7,7 +7,8 @@ import {
   httpTokenFetcher,
 } from '@authmesh/service-auth';
 import { freePort } from '@authmesh/testing';
-import { verifyDpopProof } from '@authmesh/token-verifier';
+import { EmbeddedJWK, calculateJwkThumbprint, jwtVerify } from 'jose';
+import { createHash } from 'node:crypto';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -175,6 +176,19 @@ describe('service-auth over real sockets', () => {
       return client;
     }
     const nowS = (): number => Math.floor(Date.now() / 1000);
+    /** The proof's signature under its own jwk and its claims (service-auth may not import the verifier lib). */
+    async function verifyDpopProof(
+      proof: string,
+      expect_: { method: string; url: string; nowS: number; accessToken?: string; expectedJkt?: string },
+    ): Promise<{ jkt: string; jti: string }> {
+      const { payload, protectedHeader } = await jwtVerify(proof, EmbeddedJWK, { typ: 'dpop+jwt' });
+      const jkt = await calculateJwkThumbprint(protectedHeader.jwk!, 'sha256');
+      expect(payload).toMatchObject({ htm: expect_.method, htu: expect_.url, jti: expect.any(String) });
+      expect(Math.abs((payload.iat ?? 0) - expect_.nowS)).toBeLessThan(5);
+      if (expect_.accessToken) expect(payload.ath).toBe(createHash('sha256').update(expect_.accessToken).digest('base64url'));
+      if (expect_.expectedJkt) expect(jkt).toBe(expect_.expectedJkt);
+      return { jkt, jti: payload.jti! };
+    }
 
     it('sends a fresh proof with each token request and each call, with ath, under the DPoP scheme', async () => {
       callee.handler = (_req, _body, res) => json(res, 200, {});
