@@ -54,6 +54,31 @@ describe('auth: DPoP clients (oauth4webapi code flow, service-auth) with AUTH_DP
     }
   }
 
+  /**
+   * The hosted login of an authorization request bound to `jkt` (RFC 9449 §10 `dpop_jkt`): the
+   * redirect back to the app, carrying the code.
+   */
+  async function signInBoundTo(jkt: string, verifier: string, state: string): Promise<URL> {
+    const authorize = new URL(`${app.url}/oauth/authorize`);
+    for (const [k, v] of Object.entries({
+      response_type: 'code',
+      client_id: SPA.clientId,
+      redirect_uri: SPA.redirectUris[0]!,
+      scope: 'orders:read',
+      state,
+      code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      dpop_jkt: jkt,
+    }))
+      authorize.searchParams.set(k, v);
+    const jar = new CookieJar();
+    const page = await jar.fetch(authorize.toString());
+    expect(page.status).toBe(200);
+    const signedIn = await jar.postForm(`${app.url}/login`, { ...formFields(await page.text(), 'login-form'), email, password: PASSWORD });
+    expect(signedIn.status).toBe(303);
+    return new URL(signedIn.headers.get('location')!);
+  }
+
   it('oauth4webapi: signs in with dpop_jkt, redeems the code with DPoP and refreshes with the same key; another key cannot refresh', async () => {
     const as: oauth.AuthorizationServer = {
       issuer: ISSUER,
@@ -69,24 +94,7 @@ describe('auth: DPoP clients (oauth4webapi code flow, service-auth) with AUTH_DP
     const redirectUri = SPA.redirectUris[0]!;
 
     // The authorization request binds the code to the key before any token exists (RFC 9449 §10).
-    const authorize = new URL(`${app.url}/oauth/authorize`);
-    for (const [k, v] of Object.entries({
-      response_type: 'code',
-      client_id: SPA.clientId,
-      redirect_uri: redirectUri,
-      scope: 'orders:read',
-      state,
-      code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      dpop_jkt: jkt,
-    }))
-      authorize.searchParams.set(k, v);
-    const jar = new CookieJar();
-    const page = await jar.fetch(authorize.toString());
-    expect(page.status).toBe(200);
-    const signedIn = await jar.postForm(`${app.url}/login`, { ...formFields(await page.text(), 'login-form'), email, password: PASSWORD });
-    expect(signedIn.status).toBe(303);
-    const callback = oauth.validateAuthResponse(as, client, new URL(signedIn.headers.get('location')!), state);
+    const callback = oauth.validateAuthResponse(as, client, await signInBoundTo(jkt, verifier, state), state);
 
     const insecure = { [oauth.allowInsecureRequests]: true };
     const tokens = await withNonceRetry(async () =>
@@ -125,22 +133,7 @@ describe('auth: DPoP clients (oauth4webapi code flow, service-auth) with AUTH_DP
   it('oauth4webapi: a code bound by dpop_jkt is refused to a proof of another key', async () => {
     const jkt = await calculateJwkThumbprint(await exportJWK((await oauth.generateKeyPair('ES256')).publicKey), 'sha256');
     const verifier = oauth.generateRandomCodeVerifier();
-    const authorize = new URL(`${app.url}/oauth/authorize`);
-    for (const [k, v] of Object.entries({
-      response_type: 'code',
-      client_id: SPA.clientId,
-      redirect_uri: SPA.redirectUris[0]!,
-      scope: 'orders:read',
-      state: 's',
-      code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      dpop_jkt: jkt,
-    }))
-      authorize.searchParams.set(k, v);
-    const jar = new CookieJar();
-    const page = await jar.fetch(authorize.toString());
-    const signedIn = await jar.postForm(`${app.url}/login`, { ...formFields(await page.text(), 'login-form'), email, password: PASSWORD });
-    const code = new URL(signedIn.headers.get('location')!).searchParams.get('code')!;
+    const code = (await signInBoundTo(jkt, verifier, 's')).searchParams.get('code')!;
     const key = await DpopKey.generate();
     const send = (dpop: string) =>
       fetch(tokenEndpoint, {
