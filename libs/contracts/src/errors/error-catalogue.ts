@@ -82,6 +82,63 @@ export const ERROR_CATALOGUE = {
       },
     ],
   },
+  dpop: {
+    title: 'DPoP proofs (RFC 9449)',
+    where:
+      'JSON `code` of a 401 from a verifying service, with `WWW-Authenticate: DPoP error="…"` (`invalid_dpop_proof`, `invalid_token` or `use_dpop_nonce`); at auth\'s `/oauth/token` the same failure is a 400 `invalid_dpop_proof` (or `use_dpop_nonce`) whose `code` field names it.',
+    codes: [
+      {
+        code: 'dpop_proof_missing',
+        status: 401,
+        meaning: 'The request needs a `DPoP` proof header (a DPoP-bound token, the `DPoP` scheme, or a client registered to require DPoP).',
+      },
+      {
+        code: 'dpop_proof_malformed',
+        status: 401,
+        meaning:
+          'The proof is not a compact JWS with `typ: dpop+jwt` and a public `jwk` header, lacks `jti`/`htm`/`htu`/`iat`, or is too large.',
+      },
+      {
+        code: 'dpop_proof_bad_algorithm',
+        status: 401,
+        meaning: 'The proof is not signed with ES256, EdDSA, RS256 or PS256 (`none` and HMAC are always refused).',
+      },
+      { code: 'dpop_proof_bad_signature', status: 401, meaning: "The proof's signature does not verify under its own `jwk`." },
+      {
+        code: 'dpop_proof_private_key',
+        status: 401,
+        meaning: "The proof's `jwk` header carries private key members; a proof carries the public key only.",
+      },
+      { code: 'dpop_proof_htm_mismatch', status: 401, meaning: "The proof's `htm` is not the request's method." },
+      {
+        code: 'dpop_proof_htu_mismatch',
+        status: 401,
+        meaning: "The proof's `htu` is not the request's URL (compared normalised, without query and fragment).",
+      },
+      { code: 'dpop_proof_stale', status: 401, meaning: "The proof's `iat` is too old (or too far ahead); make a new proof per request." },
+      {
+        code: 'dpop_proof_ath_mismatch',
+        status: 401,
+        meaning: "The proof's `ath` is absent or not the SHA-256 of the access token sent with it.",
+      },
+      {
+        code: 'dpop_proof_key_mismatch',
+        status: 401,
+        meaning: 'The proof is signed by another key than the one the token, code or refresh token is bound to (`cnf.jkt`).',
+      },
+      { code: 'dpop_proof_replayed', status: 401, meaning: "The proof's `jti` was used before; make a new proof per request." },
+      {
+        code: 'dpop_nonce_required',
+        status: 401,
+        meaning: 'The proof must carry the server nonce: retry with the value of the `DPoP-Nonce` response header as `nonce`.',
+      },
+      {
+        code: 'dpop_token_as_bearer',
+        status: 401,
+        meaning: 'A DPoP-bound token (`cnf.jkt`) was sent with the `Bearer` scheme; send `Authorization: DPoP <token>` and a proof.',
+      },
+    ],
+  },
   bearer: {
     title: 'Bearer challenges',
     where: 'The `error` of `WWW-Authenticate: Bearer error="…"` (RFC 6750 §3.1), next to the JSON `code` above.',
@@ -121,6 +178,17 @@ export const ERROR_CATALOGUE = {
         code: 'invalid_target',
         status: 400,
         meaning: 'The requested `audience`/`resource` is not one this client may get a token for (RFC 8707).',
+      },
+      {
+        code: 'invalid_dpop_proof',
+        status: 400,
+        meaning:
+          "RFC 9449 §5: the `DPoP` proof is missing (the client must use DPoP), invalid or replayed; the body's `code` names the check (`dpop_proof_*`).",
+      },
+      {
+        code: 'use_dpop_nonce',
+        status: 400,
+        meaning: "RFC 9449 §8: the proof must carry the server nonce; retry with the `DPoP-Nonce` response header as the proof's `nonce`.",
       },
       { code: 'server_error', status: 500, meaning: 'Auth failed unexpectedly; the log has the request id.' },
       {
@@ -446,10 +514,10 @@ type CodesOf<F extends ErrorFamilyName> = (typeof ERROR_CATALOGUE)[F]['codes'][n
 
 /** Every stable code. */
 export type ErrorCode = CodesOf<ErrorFamilyName>;
-/** Codes of a token verification failure (`insufficient_scope` is an authorisation failure, not one of them). */
-export type TokenErrorCode = Exclude<CodesOf<'token'>, 'insufficient_scope'>;
+/** Codes of a token verification failure, DPoP proofs included (`insufficient_scope` is an authorisation failure, not one of them). */
+export type TokenErrorCode = Exclude<CodesOf<'token' | 'dpop'>, 'insufficient_scope'>;
 export type OAuthErrorCode = CodesOf<'oauth'>;
 export type AuthctlErrorCode = CodesOf<'authctl'>;
 export type InternalErrorCode = CodesOf<'internal'>;
 /** Codes an HTTP answer's JSON body (`{ code, message }`) may carry. */
-export type HttpErrorCode = CodesOf<'token' | 'platform' | 'revocation' | 'auth' | 'gateway' | 'orders' | 'profiles'>;
+export type HttpErrorCode = CodesOf<'token' | 'dpop' | 'platform' | 'revocation' | 'auth' | 'gateway' | 'orders' | 'profiles'>;

@@ -62,7 +62,15 @@ export interface AccessTokenClaims {
   readonly scope?: string;
   /** Set on tokens from a token exchange (RFC 8693 §4.1); validated by `parseActorClaim`. */
   readonly act?: ActorClaim;
+  /** Set on DPoP-bound tokens (RFC 9449 §6.1): the proof of every request must be signed by this key. */
+  readonly cnf?: ConfirmationClaim;
   readonly [claim: string]: unknown;
+}
+
+/** RFC 7800 `cnf`, as RFC 9449 §6.1 uses it: the RFC 7638 SHA-256 thumbprint of the key the token is bound to. */
+export interface ConfirmationClaim {
+  readonly jkt: string;
+  readonly [member: string]: unknown;
 }
 
 /** Who is calling, as derived from a verified token (what `@CurrentPrincipal()` and `GET /whoami` give). */
