@@ -1,7 +1,8 @@
 import { IS_PUBLIC_KEY } from '@authmesh/platform';
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { type RequestWithRawHeaders, bearerTokenFromRequest } from '../core/bearer-token.js';
+import type { RequestWithRawHeaders } from '../core/bearer-token.js';
+import { type HttpRequestLine, type PresentedCredentials, credentialsFromRequest, dpopRequestOf } from '../core/credentials.js';
 import { TokenVerificationError } from '../core/errors.js';
 import { TokenVerifier } from '../core/token-verifier.js';
 import type { AuthenticatedRequest } from './current-principal.decorator.js';
@@ -35,14 +36,16 @@ export class JwtAuthGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC_KEY, [context.getHandler(), context.getClass()])) return true;
 
-    const request = context.switchToHttp().getRequest<AuthenticatedRequest & RequestWithRawHeaders>();
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest & RequestWithRawHeaders & HttpRequestLine>();
     let principal;
+    let credentials: PresentedCredentials | undefined;
     try {
-      ({ principal } = await this.verifier.verify(bearerTokenFromRequest(request)));
+      credentials = credentialsFromRequest(request);
+      ({ principal } = await this.verifier.verifyPresented(credentials, () => dpopRequestOf(request)));
     } catch (e) {
       if (e instanceof TokenVerificationError) {
         this.metrics.record(e.code);
-        throw new InvalidTokenHttpError(e);
+        throw new InvalidTokenHttpError(e, credentials !== undefined && typeof credentials !== 'string' ? 'dpop' : 'bearer');
       }
       // A revocation store's own failure (e.g. fail-closed while Redis is down) is its AppError.
       throw e;
