@@ -4,6 +4,7 @@ import { RevocationModule } from '@authmesh/revocation';
 import { TokenVerifierModule, TokenVerifiers, VerifierMetrics } from '@authmesh/token-verifier';
 import { AuthClient } from './auth-client/auth-client.js';
 import type { GatewayConfig } from './config/gateway.config.js';
+import { GatewayDpopKey } from './dpop/gateway-dpop-key.js';
 import { EdgeAccess } from './edge/edge-access.js';
 import { EDGE_AUDIENCES, EdgeVerifier } from './edge/edge-verifier.js';
 import { TokenExchanger } from './exchange/token-exchanger.js';
@@ -53,6 +54,9 @@ export class GatewayModule {
           audiences: EDGE_AUDIENCES,
           guard: false,
           now: config.now,
+          // DPoP proofs at the edge name the URL the client addressed: the gateway's public origin
+          // (and any other origin listed in JWT_DPOP_ORIGINS), never one taken from Host.
+          dpopOrigins: [...settings.publicOrigins, ...config.verifier.dpopOrigins],
           ...RevocationModule.forVerifier({ ...config.revocation, clockToleranceSeconds: config.verifier.clockToleranceSeconds }),
         }),
       ],
@@ -100,10 +104,12 @@ export class GatewayModule {
           useFactory: (store: SessionStore) => new PendingLogins(store, settings.loginTtlSeconds),
           inject: [SESSION_STORE],
         },
+        // One key per process, made at start-up and never stored: internal tokens of DPoP requests are bound to it.
+        { provide: GatewayDpopKey, useFactory: () => GatewayDpopKey.generate() },
         {
           provide: TokenExchanger,
-          useFactory: (auth: AuthClient) => new TokenExchanger(auth, { now: config.now }),
-          inject: [AuthClient],
+          useFactory: (auth: AuthClient, dpopKey: GatewayDpopKey) => new TokenExchanger(auth, { now: config.now, dpopKey }),
+          inject: [AuthClient, GatewayDpopKey],
         },
         {
           provide: LoginRateLimiter,
@@ -112,9 +118,9 @@ export class GatewayModule {
         },
         {
           provide: EdgeAccess,
-          useFactory: (verifier: EdgeVerifier, sessions: SessionService, exchanger: TokenExchanger) =>
-            new EdgeAccess(verifier, sessions, exchanger, settings),
-          inject: [EdgeVerifier, SessionService, TokenExchanger],
+          useFactory: (verifier: EdgeVerifier, sessions: SessionService, exchanger: TokenExchanger, dpopKey: GatewayDpopKey) =>
+            new EdgeAccess(verifier, sessions, exchanger, settings, dpopKey),
+          inject: [EdgeVerifier, SessionService, TokenExchanger, GatewayDpopKey],
         },
       ],
     };
