@@ -96,3 +96,6 @@ export function dpopRequestOf(request: HttpRequestLine): DpopRequest {
     host: request.headers?.host,
   };
 }
+
+/** What `verifyPresented` is given for a Bearer request: never read (only DPoP proofs name a request), so the Bearer path allocates nothing for it. */
+export const NO_DPOP_REQUEST: DpopRequest = Object.freeze({ method: '', target: '', host: undefined });

@@ -135,6 +135,7 @@ export class TokenVerifier {
    *   request-target and Host as received). Only DPoP requests pay for a proof.
    */
   async verifyPresented(credentials: PresentedCredentials, request: DpopRequest | (() => DpopRequest)): Promise<VerifiedToken> {
+    // `request` is read for DPoP only: Bearer callers pass NO_DPOP_REQUEST (no allocation).
     if (typeof credentials === 'string') {
       const verified = await this.verify(credentials);
       if (verified.claims.cnf !== undefined) throw new DpopTokenAsBearerError('a token with cnf presented as Bearer');

@@ -2,7 +2,14 @@ import { IS_PUBLIC_KEY } from '@authmesh/platform';
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { RequestWithRawHeaders } from '../core/bearer-token.js';
-import { type HttpRequestLine, type PresentedCredentials, credentialsFromRequest, dpopRequestOf } from '../core/credentials.js';
+import {
+  type HttpRequestLine,
+  NO_DPOP_REQUEST,
+  type PresentedCredentials,
+  credentialsFromRequest,
+  dpopRequestOf,
+  isDpopCredentials,
+} from '../core/credentials.js';
 import { TokenVerificationError } from '../core/errors.js';
 import { TokenVerifier } from '../core/token-verifier.js';
 import type { AuthenticatedRequest } from './current-principal.decorator.js';
@@ -41,7 +48,10 @@ export class JwtAuthGuard implements CanActivate {
     let credentials: PresentedCredentials | undefined;
     try {
       credentials = credentialsFromRequest(request);
-      ({ principal } = await this.verifier.verifyPresented(credentials, () => dpopRequestOf(request)));
+      ({ principal } = await this.verifier.verifyPresented(
+        credentials,
+        isDpopCredentials(credentials) ? dpopRequestOf(request) : NO_DPOP_REQUEST,
+      ));
     } catch (e) {
       if (e instanceof TokenVerificationError) {
         this.metrics.record(e.code);

@@ -1,6 +1,13 @@
 import passport from 'passport';
 import type { RequestWithRawHeaders } from '../core/bearer-token.js';
-import { type HttpRequestLine, type PresentedCredentials, credentialsFromRequest, dpopRequestOf } from '../core/credentials.js';
+import {
+  type HttpRequestLine,
+  NO_DPOP_REQUEST,
+  type PresentedCredentials,
+  credentialsFromRequest,
+  dpopRequestOf,
+  isDpopCredentials,
+} from '../core/credentials.js';
 import type { Principal } from '../core/claims.js';
 import { type TokenErrorCode, TokenVerificationError } from '../core/errors.js';
 import type { TokenVerifier } from '../core/token-verifier.js';
@@ -61,7 +68,10 @@ export class AuthmeshPassportStrategy extends passport.Strategy {
     try {
       // The same rules as JwtAuthGuard: Bearer or DPoP (RFC 9449), a bound token never as Bearer.
       credentials = credentialsFromRequest(request);
-      ({ principal } = await this.options.verifier.verifyPresented(credentials, () => dpopRequestOf(request)));
+      ({ principal } = await this.options.verifier.verifyPresented(
+        credentials,
+        isDpopCredentials(credentials) ? dpopRequestOf(request) : NO_DPOP_REQUEST,
+      ));
     } catch (e) {
       if (!(e instanceof TokenVerificationError)) return actions.error(e); // e.g. the revocation store's 503, an AppError already
       this.options.onOutcome?.(e.code);
