@@ -25,6 +25,7 @@ import { RevocationLedger1764000000050 } from './migrations/1764000000050-revoca
 import { RevocationStreamIds1764000000060 } from './migrations/1764000000060-revocation-stream-ids.js';
 import { ClientJwks1764000000070 } from './migrations/1764000000070-client-jwks.js';
 import { AuthorizationCodeFlow1764000000080 } from './migrations/1764000000080-authorization-code-flow.js';
+import { DpopBinding1764000000090 } from './migrations/1764000000090-dpop-binding.js';
 import { AuthorizationCodeEntity } from './authorize/authorization-code.entity.js';
 import { AuthorizeModule } from './authorize/authorize.module.js';
 import { ConsentEntity } from './authorize/consent.entity.js';
@@ -66,6 +67,7 @@ const MIGRATIONS = [
   RevocationStreamIds1764000000060,
   ClientJwks1764000000070,
   AuthorizationCodeFlow1764000000080,
+  DpopBinding1764000000090,
 ];
 
 /**

@@ -35,8 +35,8 @@ const AUTH_SCHEMAS: Record<string, SchemaObject> = {
     description: 'RFC 6749 §5.1 (sent with Cache-Control: no-store). Token exchange adds `issued_token_type` (RFC 8693 §2.2.1).',
     required: ['access_token', 'token_type', 'expires_in', 'scope'],
     properties: {
-      access_token: { type: 'string', description: 'RS256 JWT.' },
-      token_type: { type: 'string', enum: ['Bearer'] },
+      access_token: { type: 'string', description: 'RS256 JWT; with a DPoP proof (RFC 9449), bound to its key by `cnf.jkt`.' },
+      token_type: { type: 'string', enum: ['Bearer', 'DPoP'], description: '`DPoP` when the request carried a DPoP proof (RFC 9449 §5).' },
       expires_in: { type: 'integer', description: 'Seconds.' },
       refresh_token: {
         type: 'string',
@@ -119,6 +119,7 @@ const AUTH_SCHEMAS: Record<string, SchemaObject> = {
       'redirectUris',
       'postLogoutRedirectUris',
       'firstParty',
+      'dpopBoundAccessTokens',
       'enabled',
       'createdAt',
     ],
@@ -135,6 +136,7 @@ const AUTH_SCHEMAS: Record<string, SchemaObject> = {
       },
       postLogoutRedirectUris: { type: 'array', items: { type: 'string', format: 'uri' } },
       firstParty: { type: 'boolean', description: 'First-party clients skip the consent page.' },
+      dpopBoundAccessTokens: { type: 'boolean', description: 'RFC 9449 §5.2: every token request of this client must carry a DPoP proof.' },
       jwks: { type: 'object', description: 'private_key_jwt only: the registered public JWK Set.', required: ['keys'] },
       enabled: { type: 'boolean' },
       createdAt: ISO(false),

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { type TestApp, createTestDatabase, waitFor } from '@authmesh/testing';
 import type { AuthConfig } from '../src/config/auth.config.js';
-import { MULTI_CLIENT, ORDERS_CLIENT, basic, form, newAuthApp, post, uniqueEmail } from './auth-fixture.js';
+import { DpopKey } from '@authmesh/service-auth';
+import { ISSUER, MULTI_CLIENT, ORDERS_CLIENT, basic, form, newAuthApp, post, uniqueEmail } from './auth-fixture.js';
 
 /** An ops client like the suite's `authctl` (scope auth:admin, audience auth) that may also introspect any token (auth:introspect). */
 const ADMIN_CLIENT = {
@@ -74,12 +75,40 @@ describe('auth: clients admin API (create, list, disable) under scope auth:admin
       redirectUris: [],
       postLogoutRedirectUris: [],
       firstParty: false,
+      dpopBoundAccessTokens: false,
       enabled: true,
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
     const token = await clientCredentials(clientId, body.clientSecret!);
     expect(token.status).toBe(200);
     expect(await token.json()).toMatchObject({ token_type: 'Bearer', scope: 'orders:read' });
+  });
+
+  it('registers a client that must use DPoP (dpopBoundAccessTokens): refused without a proof, a DPoP token with one', async () => {
+    const clientId = uniqueId('dpop-only');
+    const res = await createClient({ clientId, scopes: ['orders:read'], audiences: ['orders'], dpopBoundAccessTokens: true });
+    expect(res.status).toBe(201);
+    const body = (await res.json()) as ClientBody & { dpopBoundAccessTokens: boolean };
+    expect(body.dpopBoundAccessTokens).toBe(true);
+    const bare = await clientCredentials(clientId, body.clientSecret!);
+    expect({ status: bare.status, body: await bare.json() }).toMatchObject({
+      status: 400,
+      body: { error: 'invalid_dpop_proof', code: 'dpop_proof_missing' },
+    });
+    const key = await DpopKey.generate();
+    const f = form({ grant_type: 'client_credentials' });
+    const bound = await fetch(`${app.url}/oauth/token`, {
+      method: 'POST',
+      body: f.body,
+      headers: { ...f.headers, authorization: basic(clientId, body.clientSecret!), dpop: await key.proof('POST', `${ISSUER}/oauth/token`) },
+    });
+    expect({ status: bound.status, type: ((await bound.json()) as { token_type: string }).token_type }).toEqual({
+      status: 200,
+      type: 'DPoP',
+    });
+    const notBool = await createClient({ clientId: uniqueId('dpop-bad'), scopes: [], audiences: ['orders'], dpopBoundAccessTokens: 'yes' });
+    expect(notBool.status).toBe(400);
+    expect(JSON.stringify(await notBool.json())).toContain('dpopBoundAccessTokens');
   });
 
   it('lists every client without its secret or the secret hash', async () => {
@@ -102,6 +131,7 @@ describe('auth: clients admin API (create, list, disable) under scope auth:admin
       redirectUris: [],
       postLogoutRedirectUris: [],
       firstParty: false,
+      dpopBoundAccessTokens: false,
       enabled: true,
       createdAt: created.createdAt,
     });

@@ -72,6 +72,8 @@ export interface ClientView {
   postLogoutRedirectUris: string[];
   /** First-party clients skip the consent page. */
   firstParty: boolean;
+  /** RFC 9449 §5.2 `dpop_bound_access_tokens`: the token endpoint refuses this client's requests without a DPoP proof. */
+  dpopBoundAccessTokens: boolean;
   /** The public JWK Set of a `private_key_jwt` client. */
   jwks?: { keys: Record<string, unknown>[] };
   enabled: boolean;
@@ -102,6 +104,8 @@ export interface NewClient {
   postLogoutRedirectUris?: string[];
   /** First-party clients skip the consent page (default false). */
   firstParty?: boolean;
+  /** Every token request must carry a DPoP proof (RFC 9449 §5.2; default false). */
+  dpopBoundAccessTokens?: boolean;
 }
 
 /** `POST /admin/clients/:clientId/disable`. */

@@ -12,7 +12,8 @@ import { InvalidCredentials, UsersService, normaliseEmail } from './users.servic
 /** RFC 6749 §5.1 token response. */
 export interface TokenResponse {
   access_token: string;
-  token_type: 'Bearer';
+  /** RFC 9449 §5: `DPoP` when the access token is bound to the proof's key. */
+  token_type: 'Bearer' | 'DPoP';
   expires_in: number;
   refresh_token?: string;
   scope: string;
@@ -21,7 +22,7 @@ export interface TokenResponse {
 export function tokenResponse(pair: TokenPair): TokenResponse {
   return {
     access_token: pair.access.token,
-    token_type: 'Bearer',
+    token_type: pair.access.tokenType,
     expires_in: pair.access.expiresIn,
     refresh_token: pair.refreshToken,
     scope: pair.scope,

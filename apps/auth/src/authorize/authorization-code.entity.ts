@@ -14,6 +14,8 @@ export class AuthorizationCodeEntity {
   @Column({ type: 'text', array: true }) audiences!: string[];
   /** OpenID Connect Core §3.1.2.1: echoed in the ID token. */
   @Column({ type: 'text', nullable: true }) nonce!: string | null;
+  /** RFC 9449 §10 `dpop_jkt`: only a token request with a DPoP proof of this key redeems the code. */
+  @Column({ name: 'dpop_jkt', type: 'text', nullable: true }) dpopJkt!: string | null;
   @Column({ name: 'auth_time', type: 'timestamptz' }) authTime!: Date;
   @Column({ name: 'sso_session_id', type: 'uuid', nullable: true }) ssoSessionId!: string | null;
   @Column({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;

@@ -16,6 +16,8 @@ export interface CodeGrant {
   scope: string;
   audiences: string[];
   nonce: string | null;
+  /** RFC 9449 §10: the thumbprint of the key the code is bound to (`dpop_jkt`); absent or null: not bound. */
+  dpopJkt?: string | null;
   authTime: Date;
   ssoSessionId: string | null;
 }
@@ -50,6 +52,7 @@ export class AuthorizationCodes {
     const code = randomToken();
     await this.db.getRepository(AuthorizationCodeEntity).insert({
       ...grant,
+      dpopJkt: grant.dpopJkt ?? null,
       codeHash: sha256(code),
       createdAt: now,
       expiresAt: new Date(now.getTime() + this.config.auth.codeTtlSeconds * 1000),

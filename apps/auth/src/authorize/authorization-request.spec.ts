@@ -32,6 +32,16 @@ describe('authorization request validation (client → redirect_uri → PKCE, th
     expect(r.state).toBe('s');
   });
 
+  it('binds the code to the dpop_jkt it is given (RFC 9449 §10), and refuses one that is not a thumbprint', () => {
+    const jkt = '0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I';
+    expect(validate({ ...base, dpop_jkt: jkt }).dpopJkt).toBe(jkt);
+    expect(validate(base).dpopJkt).toBeUndefined();
+    for (const bad of ['short', `${jkt}=`, `${jkt.slice(0, 42)}+`]) {
+      expect(() => validate({ ...base, dpop_jkt: bad })).toThrow(expect.objectContaining({ error: 'invalid_request' }));
+    }
+    expect(() => validate({ ...base, dpop_jkt: [jkt, jkt] })).toThrow(AuthorizeRedirectError);
+  });
+
   it('refuses with a page (never a redirect) until client, redirect and PKCE hold', () => {
     expect(() => validate(base, null)).toThrow(AuthorizePageError);
     expect(() => validate(base, { ...client, enabled: false } as ClientEntity)).toThrow(AuthorizePageError);

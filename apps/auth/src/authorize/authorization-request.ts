@@ -3,7 +3,7 @@ import { GRANT_AUTHORIZATION_CODE } from '@authmesh/contracts';
 import { isPrivilegedScope } from '../tokens/privileged-scopes.js';
 import { AuthorizePageError, AuthorizeRedirectError } from './authorize.errors.js';
 
-/** The parameters of an authorization request (RFC 6749 §4.1.1, RFC 7636 §4.3, OIDC Core §3.1.2.1, RFC 8707 `audience`). */
+/** The parameters of an authorization request (RFC 6749 §4.1.1, RFC 7636 §4.3, OIDC Core §3.1.2.1, RFC 8707 `audience`, RFC 9449 §10 `dpop_jkt`). */
 export const AUTHORIZATION_PARAMS = [
   'response_type',
   'client_id',
@@ -15,6 +15,8 @@ export const AUTHORIZATION_PARAMS = [
   'code_challenge_method',
   'prompt',
   'audience',
+  // RFC 9449 §10: the thumbprint of the DPoP key the code is bound to.
+  'dpop_jkt',
 ] as const;
 export type AuthorizationParam = (typeof AUTHORIZATION_PARAMS)[number];
 export type AuthorizationParams = Partial<Record<AuthorizationParam, string>>;
@@ -36,6 +38,8 @@ export interface AuthorizationRequest extends ClientBoundRequest {
   scopes: string[];
   audiences: string[];
   nonce: string | undefined;
+  /** RFC 9449 §10: only a token request with a DPoP proof of this key may redeem the code. */
+  dpopJkt: string | undefined;
   prompts: ReadonlySet<Prompt>;
 }
 
@@ -43,6 +47,8 @@ export interface AuthorizationRequest extends ClientBoundRequest {
 const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 const MAX_STATE = 1024;
 const MAX_NONCE = 512;
+/** An RFC 7638 SHA-256 thumbprint: 43 base64url characters. */
+const JKT = /^[A-Za-z0-9_-]{43}$/;
 const MAX_SCOPE_OR_AUDIENCE = 2048;
 
 /**
@@ -108,6 +114,8 @@ export function validateAuthorizationRequest(
   const nonce = params.nonce;
   if (nonce !== undefined && (nonce === '' || nonce.length > MAX_NONCE))
     fail('invalid_request', `nonce must be 1 to ${MAX_NONCE} characters`);
+  if (params.dpop_jkt !== undefined && !JKT.test(params.dpop_jkt))
+    fail('invalid_request', 'dpop_jkt must be the 43-character RFC 7638 SHA-256 thumbprint of the DPoP key');
   if ((params.scope?.length ?? 0) > MAX_SCOPE_OR_AUDIENCE || (params.audience?.length ?? 0) > MAX_SCOPE_OR_AUDIENCE)
     fail('invalid_request', 'scope or audience is too long');
 
@@ -136,6 +144,7 @@ export function validateAuthorizationRequest(
     scopes: [...new Set(scopes)],
     audiences: [...new Set(audiences)],
     nonce,
+    dpopJkt: params.dpop_jkt,
     prompts,
   };
 }

@@ -84,6 +84,7 @@ export class AuthorizeFlow {
       scope: scopes.join(' '),
       audiences: request.audiences,
       nonce: request.nonce ?? null,
+      dpopJkt: request.dpopJkt ?? null,
       authTime: live.session.authTime,
       ssoSessionId: live.session.id,
     });

@@ -7,6 +7,7 @@ const record = (over: Partial<CachedClientRecord> = {}): CachedClientRecord => (
   redirectUris: [],
   postLogoutRedirectUris: [],
   firstParty: false,
+  dpopBoundAccessTokens: false,
   jwks: null,
   scopes: ['profiles:read'],
   audiences: ['profiles'],

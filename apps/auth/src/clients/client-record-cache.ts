@@ -14,6 +14,7 @@ export type CachedClientRecord = Readonly<
     | 'redirectUris'
     | 'postLogoutRedirectUris'
     | 'firstParty'
+    | 'dpopBoundAccessTokens'
     | 'enabled'
     | 'createdAt'
   >
@@ -95,6 +96,7 @@ export class ClientRecordCache {
       redirectUris: Object.freeze([...record.redirectUris]) as string[],
       postLogoutRedirectUris: Object.freeze([...record.postLogoutRedirectUris]) as string[],
       firstParty: record.firstParty,
+      dpopBoundAccessTokens: record.dpopBoundAccessTokens,
       enabled: record.enabled,
       createdAt: new Date(record.createdAt.getTime()),
     });

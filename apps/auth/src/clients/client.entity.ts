@@ -22,6 +22,8 @@ export class ClientEntity {
   @Column({ name: 'post_logout_redirect_uris', type: 'text', array: true, default: () => "'{}'" }) postLogoutRedirectUris!: string[];
   /** First-party clients (the suite's own apps) skip the consent page; third-party clients show it. */
   @Column({ name: 'first_party', type: 'boolean', default: false }) firstParty!: boolean;
+  /** RFC 9449 §5.2 `dpop_bound_access_tokens`: the token endpoint refuses this client's requests without a DPoP proof. */
+  @Column({ name: 'dpop_bound_access_tokens', type: 'boolean', default: false }) dpopBoundAccessTokens!: boolean;
   @Column({ type: 'boolean', default: true }) enabled!: boolean;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
 }

@@ -31,6 +31,7 @@ export function clientView(client: ClientEntity): ClientView {
     redirectUris: client.redirectUris,
     postLogoutRedirectUris: client.postLogoutRedirectUris,
     firstParty: client.firstParty,
+    dpopBoundAccessTokens: client.dpopBoundAccessTokens,
     ...(client.jwks ? { jwks: client.jwks } : {}),
     enabled: client.enabled,
     createdAt: client.createdAt.toISOString(),

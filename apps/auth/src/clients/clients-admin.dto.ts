@@ -167,6 +167,14 @@ export class CreateClientDto {
   @IsOptional()
   @IsBoolean()
   firstParty?: boolean;
+
+  @ApiPropertyOptional({
+    description:
+      'RFC 9449 §5.2 `dpop_bound_access_tokens`: the token endpoint refuses every request of this client without a DPoP proof (400 `invalid_dpop_proof`), so all its access tokens are sender-constrained (default false).',
+  })
+  @IsOptional()
+  @IsBoolean()
+  dpopBoundAccessTokens?: boolean;
 }
 
 /** `:clientId` of `POST /admin/clients/:clientId/disable`. */

@@ -11,6 +11,7 @@ const refused = (): Error => Object.assign(new Error('connect ECONNREFUSED 127.0
 
 const row = (over: Partial<ClientEntity> = {}): ClientEntity => ({
   clientId: 'orders',
+  dpopBoundAccessTokens: false,
   secretHash: 'hash-of:s3cret',
   tokenEndpointAuthMethod: 'client_secret_basic',
   jwks: null,

@@ -28,6 +28,8 @@ export interface ClientSpec {
   postLogoutRedirectUris?: string[];
   /** Skips the consent page (default false: a third-party client). */
   firstParty?: boolean;
+  /** RFC 9449 §5.2 `dpop_bound_access_tokens`: every token request must carry a DPoP proof (default false). */
+  dpopBoundAccessTokens?: boolean;
   /** A public client (auth method `none`): neither `secret` nor `jwks`; it proves nothing but PKCE. */
   public?: boolean;
 }
@@ -60,6 +62,7 @@ function specColumns(spec: ClientSpec): Omit<ClientEntity, 'secretHash' | 'enabl
     redirectUris: spec.redirectUris ?? [],
     postLogoutRedirectUris: spec.postLogoutRedirectUris ?? [],
     firstParty: spec.firstParty ?? false,
+    dpopBoundAccessTokens: spec.dpopBoundAccessTokens ?? false,
     ...credentialColumns(spec),
   };
 }
@@ -114,6 +117,7 @@ export class ClientsService {
           'redirect_uris',
           'post_logout_redirect_uris',
           'first_party',
+          'dpop_bound_access_tokens',
         ],
         ['client_id'],
       )

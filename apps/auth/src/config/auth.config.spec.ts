@@ -32,6 +32,39 @@ describe('auth configuration', () => {
     ]);
   });
 
+  it('defaults DPoP to no required nonce, a 60 s proof window and the public token endpoint as the only htu', () => {
+    expect(loadAuthConfig({ ...valid, AUTH_ISSUER: 'https://auth.example/' }).auth.dpop).toEqual({
+      requireNonce: false,
+      nonceWindowSeconds: 300,
+      proofWindowSeconds: 60,
+      tokenEndpointUrls: ['https://auth.example/oauth/token'],
+    });
+    const inCluster = loadAuthConfig({
+      ...valid,
+      AUTH_ISSUER: 'https://auth.example',
+      AUTH_DPOP_REQUIRE_NONCE: 'true',
+      AUTH_DPOP_TOKEN_URLS: 'http://auth:3000/oauth/token, https://auth.example/oauth/token',
+    }).auth.dpop;
+    expect(inCluster).toMatchObject({
+      requireNonce: true,
+      tokenEndpointUrls: ['https://auth.example/oauth/token', 'http://auth:3000/oauth/token'],
+    });
+  });
+
+  it('names each bad DPoP variable', () => {
+    const problems = problemsOf({
+      ...valid,
+      AUTH_DPOP_REQUIRE_NONCE: 'maybe',
+      AUTH_DPOP_PROOF_WINDOW_S: '3600',
+      AUTH_DPOP_TOKEN_URLS: 'ftp://auth/x',
+    });
+    expect(problems).toEqual([
+      expect.stringMatching(/^AUTH_DPOP_REQUIRE_NONCE: /),
+      expect.stringMatching(/^AUTH_DPOP_PROOF_WINDOW_S: /),
+      expect.stringMatching(/^AUTH_DPOP_TOKEN_URLS: /),
+    ]);
+  });
+
   it('refuses a publish delay that is not longer than the JWKS max-age (verifiers would meet the key before holding it)', () => {
     expect(problemsOf({ ...valid, AUTH_JWKS_MAX_AGE_S: '300', AUTH_KEY_PUBLISH_DELAY_S: '300' })).toEqual([
       expect.stringMatching(/^AUTH_KEY_PUBLISH_DELAY_S: must be longer than AUTH_JWKS_MAX_AGE_S/),

@@ -30,6 +30,8 @@ export interface SeedClient {
   firstParty?: boolean;
   /** A public client (`token_endpoint_auth_method: none`): neither `secret` nor `jwks`. */
   public?: boolean;
+  /** RFC 9449 §5.2: every token request of this client must carry a DPoP proof. */
+  dpopBoundAccessTokens?: boolean;
 }
 
 /** What is wrong with a seed client's redirect URIs (and the code grant without any). */
@@ -124,6 +126,20 @@ export interface AuthConfig extends BaseConfig {
     ssoIdleSeconds: number;
     /** AUTH_SSO_MAX_S: an SSO session ends this long after the login, used or not. */
     ssoAbsoluteSeconds: number;
+    /** DPoP (RFC 9449) at the token endpoint. */
+    dpop: {
+      /** AUTH_DPOP_REQUIRE_NONCE: every proof must carry the server nonce (§8); refused with `use_dpop_nonce` otherwise. */
+      requireNonce: boolean;
+      /** AUTH_DPOP_NONCE_WINDOW_S: how long one nonce is handed out (accepted for that window and the next). */
+      nonceWindowSeconds: number;
+      /** AUTH_DPOP_PROOF_WINDOW_S: how long after its `iat` a proof is accepted (and its `jti` remembered). */
+      proofWindowSeconds: number;
+      /**
+       * The URLs a proof's `htu` may name: `${issuer}/oauth/token` first, then AUTH_DPOP_TOKEN_URLS
+       * (where clients inside the cluster reach auth). Never the Host header of the request.
+       */
+      tokenEndpointUrls: string[];
+    };
   };
 }
 
@@ -164,6 +180,7 @@ const seedClients = z
           postLogoutRedirectUris: z.array(z.string()).optional(),
           firstParty: z.boolean().optional(),
           public: z.boolean().optional(),
+          dpopBoundAccessTokens: z.boolean().optional(),
         })
         .superRefine((c, ctx) => {
           // A client authenticates one way (RFC 7591 §2 token_endpoint_auth_method): a secret or keys, never
@@ -178,7 +195,7 @@ const seedClients = z
               ctx.addIssue({ code: 'custom', message: `client "${c.clientId}": ${problem}` });
         })
         .transform(({ jwks, ...c }): SeedClient => (jwks === undefined ? c : { ...c, jwks: normalizeClientJwks(jwks) })),
-      'must be a JSON array of { clientId, secret or jwks (or public: true), scopes, audiences, grantTypes?, redirectUris?, postLogoutRedirectUris?, firstParty? }',
+      'must be a JSON array of { clientId, secret or jwks (or public: true), scopes, audiences, grantTypes?, redirectUris?, postLogoutRedirectUris?, firstParty?, dpopBoundAccessTokens? }',
     ),
   );
 
@@ -333,6 +350,21 @@ export const AUTH_ENV = {
   ssoAbsoluteSeconds: envVar.withDefault('AUTH_SSO_MAX_S', int(60, 90 * 86400), '36000', {
     description: 'An SSO session ends this long after the login, used or not.',
   }),
+  dpopRequireNonce: envVar.withDefault('AUTH_DPOP_REQUIRE_NONCE', envSchemas.bool, 'false', {
+    description:
+      'Every DPoP proof at the token endpoint must carry the server nonce (RFC 9449 §8): a proof without it is answered 400 `use_dpop_nonce` with a `DPoP-Nonce` header to retry with.',
+  }),
+  dpopNonceWindowSeconds: envVar.withDefault('AUTH_DPOP_NONCE_WINDOW_S', int(10, 3600), '300', {
+    description: 'How long one `DPoP-Nonce` is handed out; it is accepted for that window and the next one (stateless across replicas).',
+  }),
+  dpopProofWindowSeconds: envVar.withDefault('AUTH_DPOP_PROOF_WINDOW_S', int(5, 300), '60', {
+    description: 'How long after its `iat` a DPoP proof is accepted at the token endpoint; its `jti` is refused as a replay for as long.',
+  }),
+  dpopTokenUrls: envVar.optional('AUTH_DPOP_TOKEN_URLS', words.pipe(z.array(envSchemas.url(['http', 'https']))), {
+    description:
+      "Further URLs of the token endpoint a DPoP proof's `htu` may name, besides `${AUTH_ISSUER}/oauth/token`: where clients inside the cluster reach auth (space- or comma-separated), e.g. `http://auth:3000/oauth/token`.",
+    derivedDefault: 'none: only `${AUTH_ISSUER}/oauth/token`',
+  }),
   // The catalogue the clients admin API checks against (an unknown scope is a typo or a
   // privilege nobody defined). Defaults: what users get, auth's own scopes, the suite's services.
   knownScopes: envVar.optional('AUTH_KNOWN_SCOPES', scopeWords, {
@@ -373,11 +405,12 @@ export function loadAuthConfig(env: Env): AuthConfig {
     },
   } as const);
   const seeded = v.seedClients;
+  const issuer = (v.issuer ?? `http://127.0.0.1:${base.port}`).replace(/\/$/, '');
   const config: AuthConfig = {
     ...base,
     revocation,
     auth: {
-      issuer: (v.issuer ?? `http://127.0.0.1:${base.port}`).replace(/\/$/, ''),
+      issuer,
       kek: v.kek,
       accessTokenTtlSeconds: v.accessTokenTtlSeconds,
       adminTokenTtlSeconds: v.adminTokenTtlSeconds ?? Math.min(120, v.accessTokenTtlSeconds),
@@ -422,6 +455,12 @@ export function loadAuthConfig(env: Env): AuthConfig {
       codeTtlSeconds: v.codeTtlSeconds,
       ssoIdleSeconds: v.ssoIdleSeconds,
       ssoAbsoluteSeconds: v.ssoAbsoluteSeconds,
+      dpop: {
+        requireNonce: v.dpopRequireNonce,
+        nonceWindowSeconds: v.dpopNonceWindowSeconds,
+        proofWindowSeconds: v.dpopProofWindowSeconds,
+        tokenEndpointUrls: [`${issuer}/oauth/token`, ...(v.dpopTokenUrls ?? []).filter((u) => u !== `${issuer}/oauth/token`)],
+      },
     },
   };
   if (config.auth.ssoIdleSeconds > config.auth.ssoAbsoluteSeconds) reader.problem('AUTH_SSO_IDLE_S', 'must not exceed AUTH_SSO_MAX_S');

@@ -1,3 +1,4 @@
+import { DPOP_SIGNING_ALGS } from '@authmesh/token-verifier';
 import { Controller, Get, Headers, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { GRANT_TYPES_SUPPORTED } from '@authmesh/contracts';
@@ -85,6 +86,8 @@ export class WellKnownController {
       introspection_endpoint_auth_signing_alg_values_supported: authAlgs,
       scopes_supported: [...new Set(['openid', ...this.config.auth.userScopes, 'auth:admin'])],
       access_token_signing_alg_values_supported: ['RS256'],
+      // RFC 9449 §5.1: asymmetric algorithms only, never none or HMAC.
+      dpop_signing_alg_values_supported: [...DPOP_SIGNING_ALGS],
     };
   }
 }

@@ -12,6 +12,7 @@ import type { RefreshTokensService, TokenPair } from '../tokens/refresh-tokens.s
 import { InvalidGrant, UnauthorizedClient } from './oauth.errors.js';
 import type { OAuthParams } from './oauth-params.js';
 import { verifiesS256 } from './pkce.js';
+import type { VerifiedDpopProof } from '@authmesh/token-verifier';
 
 /** The token response of the code grant: OpenID Connect Core §3.1.3.3 adds `id_token` when `openid` was granted. */
 export type CodeTokenResponse = TokenResponse & { id_token?: string };
@@ -44,7 +45,12 @@ export class AuthorizationCodeGrant {
     private readonly revoker: SessionRevoker,
   ) {}
 
-  async redeem(client: CachedClientRecord, params: OAuthParams, now = new Date()): Promise<CodeTokenResponse> {
+  /**
+   * `proof`: the request's verified DPoP proof. A code bound by `dpop_jkt` (RFC 9449 §10) is
+   * redeemed only with a proof of that key; with a proof, the access token is bound to its key,
+   * and a public client's refresh family too (§5).
+   */
+  async redeem(client: CachedClientRecord, params: OAuthParams, now = new Date(), proof?: VerifiedDpopProof): Promise<CodeTokenResponse> {
     if (!client.grantTypes.includes(GRANT_AUTHORIZATION_CODE))
       throw new UnauthorizedClient('The client may not use the authorization_code grant');
     const code = params.required('code');
@@ -66,6 +72,9 @@ export class AuthorizationCodeGrant {
       if (row.clientId !== client.clientId) return refuse(`code of client ${row.clientId}`);
       if (!isRegisteredRedirectUri([row.redirectUri], redirectUri)) return refuse('redirect_uri differs from the authorization request');
       if (!verifiesS256(verifier, row.codeChallenge)) return refuse('code_verifier does not match the code_challenge');
+      // RFC 9449 §10: whoever intercepted a dpop_jkt-bound code can't redeem it without the key.
+      if (row.dpopJkt !== null && row.dpopJkt !== proof?.jkt)
+        return refuse(proof ? 'DPoP proof of another key than dpop_jkt' : 'code bound by dpop_jkt, no DPoP proof');
       const user = await tx.findOne(UserEntity, { where: { id: row.userId } });
       if (!user || user.disabled) return refuse('the user is unknown or disabled');
       const scopes = row.scope.split(' ').filter(Boolean);
@@ -74,8 +83,17 @@ export class AuthorizationCodeGrant {
         scopes.includes('openid') && !row.audiences.includes(USERINFO_AUDIENCE) ? [...row.audiences, USERINFO_AUDIENCE] : row.audiences;
       const pair = await this.refresh.startFamilyInTx(
         tx,
-        { userId: row.userId, clientId: client.clientId, scope: row.scope, audiences, ssoSessionId: row.ssoSessionId },
+        {
+          userId: row.userId,
+          clientId: client.clientId,
+          scope: row.scope,
+          audiences,
+          ssoSessionId: row.ssoSessionId,
+          // RFC 9449 §5: a public client's refresh token is bound to its key; a confidential client's need not be.
+          dpopJkt: proof !== undefined && client.tokenEndpointAuthMethod === 'none' ? proof.jkt : null,
+        },
         now,
+        proof?.jkt,
       );
       await this.codes.recordFamily(tx, row.codeHash, pair.familyId);
       return { kind: 'issued', pair, userId: row.userId, nonce: row.nonce, authTime: row.authTime, sid: row.ssoSessionId };
@@ -87,7 +105,7 @@ export class AuthorizationCodeGrant {
     const { pair } = outcome;
     const response: CodeTokenResponse = {
       access_token: pair.access.token,
-      token_type: 'Bearer',
+      token_type: pair.access.tokenType,
       expires_in: pair.access.expiresIn,
       scope: pair.scope,
     };

@@ -18,7 +18,7 @@ export class ClientAssertionRejected extends Error {
   }
 }
 
-/** Single use of `jti`s (AssertionReplayStore); a rejection of `claim` (Redis down) passes through unchanged. */
+/** Single use of `jti`s (JtiReplayStore); a rejection of `claim` (Redis down) passes through unchanged. */
 export interface AssertionReplayGuard {
   claim(clientId: string, jti: string, ttlMs: number): Promise<boolean>;
 }

@@ -27,7 +27,10 @@ export class OAuthController {
   @Post('token')
   @Rules(OAUTH_RULES)
   @HttpCode(200)
-  @ApiOperation({ summary: 'RFC 6749 token endpoint: refresh_token, client_credentials, RFC 8693 token exchange' })
+  @ApiOperation({
+    summary:
+      'RFC 6749 token endpoint: authorization_code, refresh_token, client_credentials, RFC 8693 token exchange; a `DPoP` proof header (RFC 9449) binds the token to its key',
+  })
   @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
   @ApiBody({ schema: schemaRef('TokenRequest') })
   // Applied bottom-up: client_secret_basic is listed first; {} is the first-party public client's refresh or revoke.
@@ -37,10 +40,13 @@ export class OAuthController {
   async token(
     @Body() body: unknown,
     @Headers('authorization') authorization: string | undefined,
+    @Headers('dpop') dpop: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TokenResponse> {
-    void reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
-    return this.endpoint.token(body, authorization);
+    // RFC 9449 §8: the nonce goes out on every token response (errors included: set before the
+    // grant runs, the error filter keeps it), so a client has it before a nonce is ever required.
+    void reply.header('cache-control', 'no-store').header('pragma', 'no-cache').header('dpop-nonce', this.endpoint.dpopNonce());
+    return this.endpoint.token(body, authorization, dpop);
   }
 
   @Post('introspect')

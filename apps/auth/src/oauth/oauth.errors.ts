@@ -1,5 +1,6 @@
-import type { OAuthErrorCode } from '@authmesh/contracts';
+import type { OAuthErrorCode, TokenErrorCode } from '@authmesh/contracts';
 import type { SelfRenderingError } from '@authmesh/platform';
+import type { DpopProofError } from '@authmesh/token-verifier';
 
 /**
  * An OAuth error, rendered in RFC 6749 §5.2 form: `{ "error", "error_description" }`, with
@@ -9,13 +10,39 @@ export abstract class OAuthError extends Error implements SelfRenderingError {
   abstract readonly error: OAuthErrorCode;
   readonly status: number = 400;
   protected extraHeaders: Record<string, string> = {};
+  /** Our stable code of the failure, when the RFC `error` covers several (the DPoP ones); sent as `code`. */
+  protected code: TokenErrorCode | undefined;
 
   render(): { status: number; headers: Record<string, string>; body: unknown } {
     return {
       status: this.status,
       headers: { 'cache-control': 'no-store', pragma: 'no-cache', ...this.extraHeaders },
-      body: { error: this.error, error_description: this.message },
+      body: { error: this.error, error_description: this.message, ...(this.code === undefined ? {} : { code: this.code }) },
     };
+  }
+}
+
+/**
+ * RFC 9449 §5: the DPoP proof of a token request is missing (for a client that must use DPoP),
+ * invalid or replayed. 400; the body's `code` names the failed check (`dpop_proof_stale`…).
+ */
+export class InvalidDpopProof extends OAuthError {
+  readonly error = 'invalid_dpop_proof';
+  constructor(failure: DpopProofError) {
+    super(failure.message);
+    this.code = failure.code;
+  }
+}
+
+/**
+ * RFC 9449 §8: the proof must carry the server nonce. 400 with the nonce to retry with in
+ * `DPoP-Nonce` (the controller sends it on every token response, this one included).
+ */
+export class UseDpopNonce extends OAuthError {
+  readonly error = 'use_dpop_nonce';
+  constructor(failure: DpopProofError) {
+    super(failure.message);
+    this.code = failure.code;
   }
 }
 

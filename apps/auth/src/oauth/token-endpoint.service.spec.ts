@@ -1,3 +1,4 @@
+import type { TokenRequestDpop } from './token-request-dpop.js';
 import type { JWTPayload } from 'jose';
 import { DependencyUnavailableError } from '@authmesh/platform';
 import type { RevocationStore } from '@authmesh/revocation';
@@ -69,6 +70,7 @@ function endpoint(options: { clients?: ClientEntity[]; tokens?: Record<string, J
       calls.issued.push(req);
       const issued: IssuedAccessToken = {
         token: `at-${calls.issued.length}`,
+        tokenType: 'Bearer',
         jti: `jti-${calls.issued.length}`,
         expiresAt: new Date((NOW_S + 300) * 1000),
         expiresIn: 300,
@@ -82,7 +84,7 @@ function endpoint(options: { clients?: ClientEntity[]; tokens?: Record<string, J
     rotate: (presented, clientId, narrow) => {
       calls.rotated.push({ presented, clientId, narrow });
       const pair: TokenPair = {
-        access: { token: 'at-r', jti: 'jti-r', expiresAt: new Date(0), expiresIn: 300 },
+        access: { token: 'at-r', tokenType: 'Bearer', jti: 'jti-r', expiresAt: new Date(0), expiresIn: 300 },
         refreshToken: 'rt-2',
         scope: 'profile',
         familyId: 'fam-1',
@@ -129,6 +131,8 @@ function endpoint(options: { clients?: ClientEntity[]; tokens?: Record<string, J
     {} as DataSource,
     {} as AuthorizationCodes,
     {} as IdTokenIssuer,
+    // DPoP is proved over HTTP (test/dpop.e2e-spec.ts): these requests carry no proof.
+    { verify: () => Promise.resolve(undefined), requireIfBound: () => undefined } as unknown as TokenRequestDpop,
   );
   return { service, calls };
 }

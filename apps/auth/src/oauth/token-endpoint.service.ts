@@ -25,6 +25,9 @@ import { TokenExchangeGrant } from './token-exchange.js';
 import { AuthorizationCodes } from '../authorize/authorization-codes.service.js';
 import { IdTokenIssuer } from '../tokens/id-token.issuer.js';
 import { AuthorizationCodeGrant, type CodeTokenResponse } from './authorization-code.grant.js';
+import type { VerifiedDpopProof } from '@authmesh/token-verifier';
+import { TokenRequestDpop } from './token-request-dpop.js';
+import type { CachedClientRecord } from '../clients/client-record-cache.js';
 
 /** POST /oauth/token and /oauth/introspect. */
 @Injectable()
@@ -43,6 +46,7 @@ export class TokenEndpoint {
     @InjectDataSource() db: DataSource,
     codes: AuthorizationCodes,
     idTokens: IdTokenIssuer,
+    private readonly dpop: TokenRequestDpop,
   ) {
     this.authorizationCode = new AuthorizationCodeGrant(db, codes, refresh, idTokens, revoker);
     // Built here rather than provided: its collaborators are this endpoint's own.
@@ -54,31 +58,51 @@ export class TokenEndpoint {
     );
   }
 
-  async token(body: unknown, authorization: string | undefined): Promise<CodeTokenResponse> {
+  /**
+   * `dpopHeader`: the request's `DPoP` header (RFC 9449 §5). With a valid proof, on any grant, the
+   * access token is bound to the proof's key (`cnf.jkt`, `token_type: DPoP`); the proof is checked
+   * before the grant, so a bad or replayed one is `invalid_dpop_proof` whatever else is wrong.
+   */
+  async token(body: unknown, authorization: string | undefined, dpopHeader?: string | string[]): Promise<CodeTokenResponse> {
     const params = new OAuthParams(body);
     const grantType = params.required('grant_type');
+    const proof = await this.dpop.verify(dpopHeader);
     switch (grantType) {
       case GRANT_AUTHORIZATION_CODE: {
         // A public client (auth method none) names itself; its proof is the PKCE verifier.
         const client = await this.clients.requireOrPublic(authorization, params);
         if (!client) throw new InvalidClient('Client authentication is required');
-        return this.authorizationCode.redeem(client, params);
+        this.dpop.requireIfBound(client, proof);
+        return this.authorizationCode.redeem(client, params, new Date(), proof);
       }
       case GRANT_CLIENT_CREDENTIALS:
-        return this.clientCredentials(params, authorization);
+        return this.clientCredentials(params, authorization, proof);
       case GRANT_REFRESH_TOKEN:
-        return this.refreshToken(params, authorization);
-      case GRANT_TOKEN_EXCHANGE:
-        return this.tokenExchange.exchange(await this.clients.require(authorization, params), params);
+        return this.refreshToken(params, authorization, proof);
+      case GRANT_TOKEN_EXCHANGE: {
+        const client = await this.clients.require(authorization, params);
+        this.dpop.requireIfBound(client, proof);
+        return this.tokenExchange.exchange(client, params, proof);
+      }
       default:
         throw new UnsupportedGrantType(`Unsupported grant_type: ${grantType.slice(0, 100)}`);
     }
   }
 
-  private async clientCredentials(params: OAuthParams, authorization: string | undefined): Promise<TokenResponse> {
+  /** The current server nonce for the `DPoP-Nonce` header of every token response (RFC 9449 §8). */
+  dpopNonce(): string {
+    return this.dpop.nonces.current();
+  }
+
+  private async clientCredentials(
+    params: OAuthParams,
+    authorization: string | undefined,
+    proof: VerifiedDpopProof | undefined,
+  ): Promise<TokenResponse> {
     // Issuing reads nothing else from the database and writes nothing to it (signing is in memory),
     // so a client auth already knows keeps getting tokens through a database blip.
     const client = await this.clients.require(authorization, params, { cachedWhenDatabaseDown: true });
+    this.dpop.requireIfBound(client, proof);
     if (!client.grantTypes.includes(GRANT_CLIENT_CREDENTIALS)) {
       throw new UnauthorizedClient('The client may not use the client_credentials grant');
     }
@@ -90,21 +114,36 @@ export class TokenEndpoint {
     } else if (client.audiences.includes(requestedAudience)) audience = requestedAudience;
     else throw new InvalidTarget('The client may not obtain tokens for this audience');
     const scope = this.grantedScope(params.optional('scope'), client.scopes);
-    const access = await this.issuer.issue({ sub: client.clientId, clientId: client.clientId, audience, scope });
+    const access = await this.issuer.issue({
+      sub: client.clientId,
+      clientId: client.clientId,
+      audience,
+      scope,
+      ...(proof === undefined ? {} : { cnfJkt: proof.jkt }),
+    });
     // RFC 6749 §4.4.3: no refresh token for client credentials.
-    return { access_token: access.token, token_type: 'Bearer', expires_in: access.expiresIn, scope };
+    return { access_token: access.token, token_type: access.tokenType, expires_in: access.expiresIn, scope };
   }
 
-  private async refreshToken(params: OAuthParams, authorization: string | undefined): Promise<TokenResponse> {
+  private async refreshToken(
+    params: OAuthParams,
+    authorization: string | undefined,
+    proof: VerifiedDpopProof | undefined,
+  ): Promise<TokenResponse> {
     const presented = params.required('refresh_token');
     // RFC 6749 §6: a confidential client authenticates and may only use its own tokens; a
     // registered public client names itself with client_id (its code-flow families are bound to
     // it); without either the caller is the first-party public client.
-    const clientId = (await this.publicOrConfidential(authorization, params)) ?? this.config.auth.userClientId;
+    const client = await this.publicOrConfidentialClient(authorization, params);
+    if (client !== 'user-client') this.dpop.requireIfBound(client, proof);
+    const clientId = client === 'user-client' ? this.config.auth.userClientId : client.clientId;
     const requested = params.optional('scope');
     const narrow =
       requested === undefined ? undefined : (familyScope: string): string => this.grantedScope(requested, familyScope.split(' '));
-    return tokenResponse(await this.refresh.rotate(presented, clientId, narrow));
+    // RFC 9449 §5: a public client's refresh token is bound to the key of its first DPoP proof.
+    const isPublic = client === 'user-client' || client.tokenEndpointAuthMethod === 'none';
+    const dpop = proof === undefined ? undefined : { jkt: proof.jkt, bindFamily: isPublic };
+    return tokenResponse(await this.refresh.rotate(presented, clientId, narrow, new Date(), dpop));
   }
 
   /**
@@ -116,6 +155,16 @@ export class TokenEndpoint {
     if (!this.clients.presented(authorization, params) && params.optional('client_id') === this.config.auth.userClientId)
       return this.config.auth.userClientId;
     return (await this.clients.requireOrPublic(authorization, params))?.clientId;
+  }
+
+  /** The same for a refresh, with the client's record; `user-client` for the first-party public client (named or not). */
+  private async publicOrConfidentialClient(
+    authorization: string | undefined,
+    params: OAuthParams,
+  ): Promise<CachedClientRecord | 'user-client'> {
+    if (!this.clients.presented(authorization, params) && params.optional('client_id') === this.config.auth.userClientId)
+      return 'user-client';
+    return (await this.clients.requireOrPublic(authorization, params)) ?? 'user-client';
   }
 
   /** The requested scopes, all of which must be allowed; all allowed scopes when none are requested. */
@@ -143,7 +192,8 @@ export class TokenEndpoint {
       const claims = await this.reader.read(token);
       if (!claims || !mayIntrospect(caller, claims)) return null;
       if (await this.isRevoked(claims.jti!, claims.sub!, claims.iat!)) return null;
-      return { active: true, token_type: 'Bearer', ...claims };
+      // RFC 9449 §6.2: a bound token is introspected with its `cnf` (among the claims) and token_type DPoP.
+      return { active: true, token_type: claims.cnf === undefined ? 'Bearer' : 'DPoP', ...claims };
     };
     const tryRefresh = async (): Promise<Record<string, unknown> | null> => {
       const live = await this.refresh.findLive(token);

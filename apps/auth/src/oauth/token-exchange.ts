@@ -1,12 +1,28 @@
 import type { JWTPayload } from 'jose';
-import { type ActorClaim, MAX_ACTOR_CHAIN, TokenMalformedError, actorChainLength, parseActorClaim } from '@authmesh/token-verifier';
+import {
+  type ActorClaim,
+  DpopProofMissingError,
+  MAX_ACTOR_CHAIN,
+  TokenMalformedError,
+  type VerifiedDpopProof,
+  actorChainLength,
+  parseActorClaim,
+} from '@authmesh/token-verifier';
 import type { ClientEntity } from '../clients/client.entity.js';
 import { GRANT_TOKEN_EXCHANGE, SCOPE_TOKEN_PATTERN, TOKEN_TYPE_ACCESS_TOKEN } from '@authmesh/contracts';
 import type { ExchangedTokenLink, LinkOutcome } from '../revocation/exchanged-token-links.js';
 import type { AccessTokenIssuer } from '../tokens/access-token.issuer.js';
 import type { AccessTokenReader } from '../tokens/access-token.reader.js';
 import type { TokenResponse } from '../accounts/login.service.js';
-import { InvalidClient, InvalidGrant, InvalidRequest, InvalidScope, InvalidTarget, UnauthorizedClient } from './oauth.errors.js';
+import {
+  InvalidClient,
+  InvalidDpopProof,
+  InvalidGrant,
+  InvalidRequest,
+  InvalidScope,
+  InvalidTarget,
+  UnauthorizedClient,
+} from './oauth.errors.js';
 import type { OAuthParams } from './oauth-params.js';
 
 /** RFC 8693 §2.2.1 response: an access token, never a refresh token. */
@@ -107,6 +123,8 @@ interface SubjectToken {
   aud: string[];
   scopes: string[];
   act: ActorClaim | undefined;
+  /** RFC 9449 §6.1: the subject token is DPoP-bound (to the user's key). */
+  dpopBound: boolean;
 }
 
 /**
@@ -131,13 +149,24 @@ export class TokenExchangeGrant {
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  async exchange(client: ClientEntity, params: OAuthParams): Promise<TokenExchangeResponse> {
+  /**
+   * `proof`: the actor's verified DPoP proof. With one, the new token is bound to the actor's key
+   * (`cnf.jkt`): the gateway exchanges a user's DPoP-bound token for an internal one bound to its
+   * own key, so a copy taken on the hop to the service is no more use than the user's token
+   * without the user's key. A DPoP-bound subject token is only exchanged WITH an actor proof: an
+   * exchange must never turn a sender-constrained token into a bearer one (that would widen it).
+   */
+  async exchange(client: ClientEntity, params: OAuthParams, proof?: VerifiedDpopProof): Promise<TokenExchangeResponse> {
     if (!client.grantTypes.includes(GRANT_TOKEN_EXCHANGE)) throw new UnauthorizedClient('The client may not use the token-exchange grant');
     const request = readTokenExchangeRequest(params);
     // RFC 8707 §2 / RFC 8693 §2.2.2: a target the client may not obtain tokens for.
     if (!client.audiences.includes(request.audience)) throw new InvalidTarget('The client may not obtain tokens for this audience');
     const now = this.clock();
     const subject = await this.verifiedSubject(request.subjectToken, now);
+    if (subject.dpopBound && proof === undefined)
+      throw new InvalidDpopProof(
+        new DpopProofMissingError('the subject_token is DPoP-bound: the actor must send a DPoP proof to exchange it'),
+      );
     // An exchange narrows, it never widens: a token that was not good for the audience can't become one.
     if (!subject.aud.includes(request.audience)) throw new InvalidTarget('The subject_token is not valid for the requested audience');
     const scope = exchangedScope(request.scope, subject.scopes, request.audience);
@@ -152,6 +181,7 @@ export class TokenExchangeGrant {
         scope,
         act,
         notAfter: new Date(subject.exp * 1000),
+        ...(proof === undefined ? {} : { cnfJkt: proof.jkt }),
       },
       now,
     );
@@ -160,7 +190,7 @@ export class TokenExchangeGrant {
     return {
       access_token: access.token,
       issued_token_type: TOKEN_TYPE_ACCESS_TOKEN,
-      token_type: 'Bearer',
+      token_type: access.tokenType,
       expires_in: access.expiresIn,
       scope,
     };
@@ -201,7 +231,7 @@ export class TokenExchangeGrant {
 
 /** The claims an exchange needs, typed; a signed token of ours missing one is refused as invalid_grant. */
 function subjectOf(claims: JWTPayload): SubjectToken {
-  const { sub, jti, iat, exp, aud, scope, client_id: clientId } = claims;
+  const { sub, jti, iat, exp, aud, scope, client_id: clientId, cnf } = claims as JWTPayload & { cnf?: unknown };
   const audiences = typeof aud === 'string' ? [aud] : aud;
   if (
     typeof sub !== 'string' ||
@@ -222,5 +252,15 @@ function subjectOf(claims: JWTPayload): SubjectToken {
     if (e instanceof TokenMalformedError) throw new InvalidGrant('The subject_token is not a valid access token from this issuer');
     throw e;
   }
-  return { sub, jti, iat, exp, aud: audiences, scopes: scope === undefined ? [] : scope.split(' ').filter(Boolean), act };
+  return {
+    sub,
+    jti,
+    iat,
+    exp,
+    aud: audiences,
+    scopes: scope === undefined ? [] : scope.split(' ').filter(Boolean),
+    act,
+    // Any cnf counts as bound: auth only writes cnf.jkt, and a token we can't read the binding of is not one to unbind.
+    dpopBound: cnf !== undefined,
+  };
 }

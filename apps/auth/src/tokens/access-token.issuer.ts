@@ -18,10 +18,14 @@ export interface AccessTokenRequest {
   notAfter?: Date;
   /** A lifetime shorter than AUTH_ACCESS_TOKEN_TTL_S (the admin token's); never longer. */
   ttlSeconds?: number;
+  /** RFC 9449 §6.1: the thumbprint of the DPoP key the token is bound to (`cnf.jkt`). */
+  cnfJkt?: string;
 }
 
 export interface IssuedAccessToken {
   token: string;
+  /** `DPoP` for a token bound to a key (RFC 9449 §5: the token response's `token_type`), `Bearer` otherwise. */
+  tokenType: 'Bearer' | 'DPoP';
   jti: string;
   expiresAt: Date;
   expiresIn: number;
@@ -29,7 +33,7 @@ export interface IssuedAccessToken {
 
 /**
  * Signs RFC 9068 access tokens: header `{alg: RS256, typ: at+jwt, kid}`, claims
- * `iss sub aud exp iat nbf jti client_id scope` (+ `act` for an exchanged token), nothing personal
+ * `iss sub aud exp iat nbf jti client_id scope` (+ `act` for an exchanged token, `cnf` for a DPoP-bound one), nothing personal
  * and no growing lists.
  */
 @Injectable()
@@ -61,6 +65,7 @@ export class AccessTokenIssuer {
       client_id: req.clientId,
       scope: req.scope,
       ...(req.act && { act: req.act }),
+      ...(req.cnfJkt !== undefined && { cnf: { jkt: req.cnfJkt } }),
       iss: this.config.auth.issuer,
       sub: req.sub,
       aud: req.audience,
@@ -70,6 +75,6 @@ export class AccessTokenIssuer {
       jti,
     };
     const token = await signRs256Jwt({ alg: 'RS256', typ: 'at+jwt', kid }, claims, privateKey);
-    return { token, jti, expiresAt: new Date((iat + ttl) * 1000), expiresIn: ttl };
+    return { token, tokenType: req.cnfJkt === undefined ? 'Bearer' : 'DPoP', jti, expiresAt: new Date((iat + ttl) * 1000), expiresIn: ttl };
   }
 }

@@ -14,6 +14,8 @@ export class RefreshFamilyEntity {
   @Column({ name: 'revoked_reason', type: 'text', nullable: true }) revokedReason!: string | null;
   /** The SSO session (hosted login) this family came from; ending that session revokes the family. Null for `/auth/login`. */
   @Column({ name: 'sso_session_id', type: 'uuid', nullable: true }) ssoSessionId!: string | null;
+  /** RFC 9449 §5: a public client's family bound to its DPoP key; a refresh must prove that key. Null: not bound. */
+  @Column({ name: 'dpop_jkt', type: 'text', nullable: true }) dpopJkt!: string | null;
 }
 
 /** A refresh token, stored only as the SHA-256 of its value. */

@@ -27,6 +27,20 @@ export interface SessionGrant {
   audiences: string[];
   /** The SSO session (hosted login) the family comes from: ending it revokes the family. Absent for `/auth/login`. */
   ssoSessionId?: string | null;
+  /** RFC 9449 §5: the DPoP key a public client's family is bound to; absent or null: not bound. */
+  dpopJkt?: string | null;
+}
+
+/** The DPoP proof of a refresh or code redemption, as far as the family is concerned. */
+export interface RefreshDpop {
+  /** Thumbprint of the proof's key: the new access token is bound to it (`cnf.jkt`). */
+  jkt: string;
+  /**
+   * Bind a family that is not bound yet to this key (a public client's: RFC 9449 §5 "refresh tokens
+   * issued to public clients MUST be bound"). A confidential client's family stays unbound (§5 allows
+   * it: its refresh token is already useless without the client's credentials).
+   */
+  bindFamily: boolean;
 }
 
 /**
@@ -57,17 +71,18 @@ export class RefreshTokensService {
    * spent code and commits both or neither (a code can't be spent without its family on record,
    * so a replay always finds what to revoke).
    */
-  async startFamilyInTx(tx: EntityManager, grant: SessionGrant, now = new Date()): Promise<TokenPair> {
+  async startFamilyInTx(tx: EntityManager, grant: SessionGrant, now = new Date(), accessJkt?: string): Promise<TokenPair> {
     const family = tx.create(RefreshFamilyEntity, {
       ...grant,
       ssoSessionId: grant.ssoSessionId ?? null,
+      dpopJkt: grant.dpopJkt ?? null,
       createdAt: now,
       absoluteExpiresAt: new Date(now.getTime() + this.config.auth.refreshTokenAbsoluteSeconds * 1000),
       revokedAt: null,
       revokedReason: null,
     });
     await tx.save(family);
-    return this.issuePair(tx, family, now);
+    return this.issuePair(tx, family, now, family.scope, accessJkt);
   }
 
   /**
@@ -75,8 +90,15 @@ export class RefreshTokensService {
    * belong to `clientId` (RFC 6749 §6); `narrowScope`, when given, is checked against the family's
    * scope before anything changes and applies to the new access token only (the family keeps its own).
    * A used token is reuse first of all: neither a bad scope nor another client skips the revocation.
+   * A family bound to a DPoP key (RFC 9449 §5) rotates only with a proof of that key (`dpop`).
    */
-  async rotate(presented: string, clientId: string, narrowScope?: (familyScope: string) => string, now = new Date()): Promise<TokenPair> {
+  async rotate(
+    presented: string,
+    clientId: string,
+    narrowScope?: (familyScope: string) => string,
+    now = new Date(),
+    dpop?: RefreshDpop,
+  ): Promise<TokenPair> {
     let reuse: RefreshFamilyEntity | undefined;
     const pair = await this.db.transaction(async (tx) => {
       const row = await tx.findOne(RefreshTokenEntity, { where: { tokenHash: sha256(presented) }, lock: { mode: 'pessimistic_write' } });
@@ -99,12 +121,20 @@ export class RefreshTokensService {
       // its client; presenting it elsewhere is refused, and its owner's session is not ended by
       // a third party).
       if (family.clientId !== clientId) throw new InvalidGrant('The refresh token was not issued to this client');
+      // RFC 9449 §5: a bound refresh token without a proof of its key is a stolen copy (or a lost
+      // key): refused, and not spent, so the holder of the key keeps its session.
+      if (family.dpopJkt !== null && family.dpopJkt !== dpop?.jkt) throw new InvalidGrant('The refresh token is bound to another DPoP key');
       const scope = narrowScope ? narrowScope(family.scope) : family.scope;
       if (row.expiresAt <= now || family.absoluteExpiresAt <= now) throw new InvalidGrant('The refresh token has expired');
       const user = await tx.findOne(UserEntity, { where: { id: family.userId } });
       if (!user || user.disabled) throw new InvalidGrant('The refresh token is invalid');
       await tx.update(RefreshTokenEntity, { id: row.id, usedAt: IsNull() }, { usedAt: now });
-      return this.issuePair(tx, family, now, scope);
+      if (family.dpopJkt === null && dpop?.bindFamily === true) {
+        // The refresh token issued now is issued with DPoP: from here on the family needs the key.
+        await tx.update(RefreshFamilyEntity, { id: family.id }, { dpopJkt: dpop.jkt });
+        family.dpopJkt = dpop.jkt;
+      }
+      return this.issuePair(tx, family, now, scope, dpop?.jkt);
     });
     if (reuse) {
       await this.outbox.deliver();
@@ -123,11 +153,26 @@ export class RefreshTokensService {
     return { family, token };
   }
 
-  private async issuePair(tx: EntityManager, family: RefreshFamilyEntity, now: Date, familyScope = family.scope): Promise<TokenPair> {
+  private async issuePair(
+    tx: EntityManager,
+    family: RefreshFamilyEntity,
+    now: Date,
+    familyScope = family.scope,
+    accessJkt?: string,
+  ): Promise<TokenPair> {
     // A family started before privileged scopes left login tokens may still list auth:admin:
     // a refresh never hands it out (it comes only from POST /auth/admin-token).
     const scope = withoutPrivilegedScopes(familyScope);
-    const access = await this.issuer.issue({ sub: family.userId, clientId: family.clientId, audience: family.audiences, scope }, now);
+    const access = await this.issuer.issue(
+      {
+        sub: family.userId,
+        clientId: family.clientId,
+        audience: family.audiences,
+        scope,
+        ...(accessJkt === undefined ? {} : { cnfJkt: accessJkt }),
+      },
+      now,
+    );
     const refreshToken = randomToken();
     // Sliding expiry, capped by the family's absolute maximum.
     const expiresAt = new Date(

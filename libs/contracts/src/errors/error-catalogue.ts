@@ -185,6 +185,17 @@ export const ERROR_CATALOGUE = {
         status: 400,
         meaning: 'The requested `audience`/`resource` is not one this client may get a token for (RFC 8707).',
       },
+      {
+        code: 'invalid_dpop_proof',
+        status: 400,
+        meaning:
+          "RFC 9449 §5: the `DPoP` proof is missing (the client must use DPoP), invalid or replayed; the body's `code` names the check (`dpop_proof_*`).",
+      },
+      {
+        code: 'use_dpop_nonce',
+        status: 400,
+        meaning: "RFC 9449 §8: the proof must carry the server nonce; retry with the `DPoP-Nonce` response header as the proof's `nonce`.",
+      },
       { code: 'server_error', status: 500, meaning: 'Auth failed unexpectedly; the log has the request id.' },
       {
         code: 'temporarily_unavailable',

@@ -2,3 +2,4 @@
 export * from './errors.js';
 export * from './normalize-htu.js';
 export * from './verify-dpop-proof.js';
+export * from './nonce-source.js';
