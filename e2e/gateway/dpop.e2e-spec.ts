@@ -252,3 +252,90 @@ describe('DPoP through the gateway (e2e)', () => {
     expectDpopRefusal(await viaGateway('/api/orders', internal, undefined, 'Bearer'), 'dpop_token_as_bearer', 'invalid_token');
   });
 });
+
+/**
+ * Auth requiring its server nonce in every proof (AUTH_DPOP_REQUIRE_NONCE, RFC 9449 §8): the
+ * gateway's exchange gets `use_dpop_nonce` with a `DPoP-Nonce` first, retries once with it, and
+ * the request still goes through.
+ */
+describe('DPoP through the gateway when auth requires its nonce (e2e)', () => {
+  let auth: TestApp;
+  let orders: TestApp;
+  let gateway: Awaited<ReturnType<typeof startGateway>>;
+  let agent: Agent;
+  let client: TestDpopKey;
+  let userId: string;
+
+  beforeAll(async () => {
+    const [authPort, ordersPort] = [await freePort(), await freePort()];
+    auth = await startAuth({
+      PORT: String(authPort),
+      AUTH_SEED_CLIENTS: JSON.stringify([ORDERS_CLIENT, GATEWAY_CLIENT, SPA]),
+      AUTH_DPOP_TOKEN_URLS: `http://127.0.0.1:${authPort}/oauth/token`,
+      AUTH_DPOP_REQUIRE_NONCE: 'true',
+    });
+    orders = await newTestApp(ordersApp, {
+      ...verifierEnv(auth),
+      PORT: String(ordersPort),
+      JWT_DPOP_ORIGINS: `http://127.0.0.1:${ordersPort}`,
+      AUTH_TOKEN_URL: `${auth.url}/oauth/token`,
+      ORDERS_CLIENT_SECRET: ORDERS_CLIENT.secret,
+      PROFILES_URL: 'http://127.0.0.1:9',
+    });
+    gateway = await startGateway({ auth, ordersUrl: orders.url, profilesUrl: 'http://127.0.0.1:9' });
+    agent = testAgent();
+    client = await newDpopKey('ES256');
+    userId = decodeJwt((await loginAt(auth.url, await registerUser(auth.url, 'gw-nonce'))).access_token).sub!;
+  });
+  afterAll(async () => {
+    agent?.destroy();
+    await gateway?.close();
+    await orders?.close();
+    await auth?.close();
+  });
+
+  it("retries the exchange with auth's nonce and forwards the request (200)", async () => {
+    const verifier = randomBytes(32).toString('base64url');
+    const code = await auth.app.get(AuthorizationCodes, { strict: false }).issue({
+      clientId: SPA.clientId,
+      redirectUri: SPA.redirectUris[0]!,
+      codeChallenge: createHash('sha256').update(verifier).digest('base64url'),
+      userId,
+      scope: 'orders:read',
+      audiences: ['orders'],
+      nonce: null,
+      authTime: new Date(),
+      ssoSessionId: null,
+    });
+    const redeem = async (nonce?: string) =>
+      fetch(`${auth.url}/oauth/token`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          dpop: await dpopProof(client, { htm: 'POST', htu: TOKEN_HTU, claims: nonce === undefined ? {} : { nonce } }),
+        },
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          code,
+          code_verifier: verifier,
+          redirect_uri: SPA.redirectUris[0]!,
+          client_id: SPA.clientId,
+        }).toString(),
+      });
+    // The client's own nonce dance at auth (as every DPoP client library does it).
+    const first = await redeem();
+    expect(first.status).toBe(400);
+    const tokens = (await (await redeem(first.headers.get('dpop-nonce')!)).json()) as { access_token: string; token_type: string };
+    expect(tokens.token_type).toBe('DPoP');
+
+    const res = await rawGet(
+      `${gateway.url}/api/orders`,
+      [
+        ['authorization', `DPoP ${tokens.access_token}`],
+        ['dpop', await dpopProof(client, { htm: 'GET', htu: `${gateway.origin}/api/orders`, accessToken: tokens.access_token })],
+      ],
+      agent,
+    );
+    expect(res.status).toBe(200);
+  });
+});
