@@ -1,10 +1,10 @@
 import { type DynamicModule, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { PlatformModule, RedisConnection } from '@authmesh/platform';
 import { RevocationModule } from '@authmesh/revocation';
+import { DpopKey } from '@authmesh/service-auth';
 import { TokenVerifierModule, TokenVerifiers, VerifierMetrics } from '@authmesh/token-verifier';
 import { AuthClient } from './auth-client/auth-client.js';
 import type { GatewayConfig } from './config/gateway.config.js';
-import { GatewayDpopKey } from './dpop/gateway-dpop-key.js';
 import { EdgeAccess } from './edge/edge-access.js';
 import { EDGE_AUDIENCES, EdgeVerifier } from './edge/edge-verifier.js';
 import { TokenExchanger } from './exchange/token-exchanger.js';
@@ -104,12 +104,13 @@ export class GatewayModule {
           useFactory: (store: SessionStore) => new PendingLogins(store, settings.loginTtlSeconds),
           inject: [SESSION_STORE],
         },
-        // One key per process, made at start-up and never stored: internal tokens of DPoP requests are bound to it.
-        { provide: GatewayDpopKey, useFactory: () => GatewayDpopKey.generate() },
+        // One key per process, made at start-up, non-extractable, never stored: internal tokens of
+        // DPoP requests are bound to it (docs/decisions/010-dpop-gateway-and-replay.md).
+        { provide: DpopKey, useFactory: () => DpopKey.generate('ES256', config.now) },
         {
           provide: TokenExchanger,
-          useFactory: (auth: AuthClient, dpopKey: GatewayDpopKey) => new TokenExchanger(auth, { now: config.now, dpopKey }),
-          inject: [AuthClient, GatewayDpopKey],
+          useFactory: (auth: AuthClient, dpopKey: DpopKey) => new TokenExchanger(auth, { now: config.now, dpopKey }),
+          inject: [AuthClient, DpopKey],
         },
         {
           provide: LoginRateLimiter,
@@ -118,9 +119,9 @@ export class GatewayModule {
         },
         {
           provide: EdgeAccess,
-          useFactory: (verifier: EdgeVerifier, sessions: SessionService, exchanger: TokenExchanger, dpopKey: GatewayDpopKey) =>
+          useFactory: (verifier: EdgeVerifier, sessions: SessionService, exchanger: TokenExchanger, dpopKey: DpopKey) =>
             new EdgeAccess(verifier, sessions, exchanger, settings, dpopKey),
-          inject: [EdgeVerifier, SessionService, TokenExchanger, GatewayDpopKey],
+          inject: [EdgeVerifier, SessionService, TokenExchanger, DpopKey],
         },
       ],
     };

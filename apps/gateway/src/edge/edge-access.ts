@@ -1,3 +1,4 @@
+import type { DpopKey } from '@authmesh/service-auth';
 import {
   type DpopRequest,
   InvalidTokenHttpError,
@@ -8,7 +9,6 @@ import {
 import type { FastifyRequest } from 'fastify';
 import type { ApiRouteName, GatewaySettings } from '../config/gateway.config.js';
 import { BodyNotAcceptedError, RouteNotProxiedError, SessionExpiredError, UserTokenRequiredError } from '../errors/gateway-errors.js';
-import type { GatewayDpopKey } from '../dpop/gateway-dpop-key.js';
 import type { TokenExchanger } from '../exchange/token-exchanger.js';
 import type { ForwardContext } from '../proxy/forward-headers.js';
 import { type GatewayRoute, allowedOperation } from '../proxy/routes.js';
@@ -75,7 +75,8 @@ export class EdgeAccess {
     private readonly sessions: SessionService,
     private readonly exchanger: TokenExchanger,
     private readonly settings: GatewaySettings,
-    private readonly dpopKey?: GatewayDpopKey,
+    /** The gateway's own DPoP key (one per process): internal tokens of DPoP requests are bound to it. */
+    private readonly dpopKey?: DpopKey,
   ) {
     this.allowedOrigins = allowedOriginsOf(settings);
     this.forwardUnchanged = new Set(settings.forwardUnchangedRoutes);
@@ -181,11 +182,7 @@ export class EdgeAccess {
   ): Promise<EdgeDecision> {
     if (this.dpopKey === undefined) throw new Error('EdgeAccess: a DPoP-bound token without the gateway DPoP key (wiring)');
     const internal = await this.exchanger.exchange(token, exp, audience, ctx, 'dpop');
-    const proof = await this.dpopKey.proof({
-      htm: request.method,
-      htu: upstreamUrlOf(route, request.raw.url ?? request.url),
-      accessToken: internal,
-    });
+    const proof = await this.dpopKey.proof(request.method, upstreamUrlOf(route, request.raw.url ?? request.url), { accessToken: internal });
     return { authorization: `DPoP ${internal}`, dpop: proof };
   }
 

@@ -1,6 +1,6 @@
 import { TOKEN_TYPE_ACCESS_TOKEN } from '@authmesh/contracts';
 import type { AuthAnswer, AuthClient } from '../auth-client/auth-client.js';
-import { GatewayDpopKey } from '../dpop/gateway-dpop-key.js';
+import { DpopKey } from '@authmesh/service-auth';
 import { TokenExchanger } from './token-exchanger.js';
 
 const ctx = { requestId: 'r', forwardedFor: '127.0.0.1', forwardedProto: 'http', forwardedHost: 'gw' };
@@ -95,7 +95,7 @@ describe('TokenExchanger', () => {
 
     it('never serves a DPoP exchange to a Bearer request or the other way round (the binding is in the cache key)', async () => {
       const auth = dpopAuth();
-      const ex = new TokenExchanger(auth.client, { now: clock, dpopKey: await GatewayDpopKey.generate() });
+      const ex = new TokenExchanger(auth.client, { now: clock, dpopKey: await DpopKey.generate() });
       expect(await ex.exchange('same', subjectExp(), 'orders', ctx, 'dpop')).toBe('bound-to-gateway');
       expect(await ex.exchange('same', subjectExp(), 'orders', ctx, 'bearer')).toBe('bearer');
       expect(await ex.exchange('same', subjectExp(), 'orders', ctx, 'dpop')).toBe('bound-to-gateway');
@@ -104,7 +104,7 @@ describe('TokenExchanger', () => {
 
     it("sends the gateway's proof for auth's token endpoint", async () => {
       const auth = dpopAuth();
-      const key = await GatewayDpopKey.generate();
+      const key = await DpopKey.generate();
       await new TokenExchanger(auth.client, { now: clock, dpopKey: key }).exchange('u', subjectExp(), 'orders', ctx, 'dpop');
       const [header, payload] = auth.proofs[0]!.split('.')
         .slice(0, 2)
@@ -114,7 +114,7 @@ describe('TokenExchanger', () => {
     });
 
     it('fails closed (502) when auth answers a DPoP exchange with a bearer token', async () => {
-      const ex = new TokenExchanger(fakeAuth(() => ok('bearer-only')).client, { now: clock, dpopKey: await GatewayDpopKey.generate() });
+      const ex = new TokenExchanger(fakeAuth(() => ok('bearer-only')).client, { now: clock, dpopKey: await DpopKey.generate() });
       await expect(ex.exchange('u', subjectExp(), 'orders', ctx, 'dpop')).rejects.toMatchObject({ code: 'token_exchange_failed' });
     });
   });

@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { createHash } from 'node:crypto';
 import { type AuthClient, type TokenRequestProof, asTokenResponse, oauthError } from '../auth-client/auth-client.js';
-import type { GatewayDpopKey } from '../dpop/gateway-dpop-key.js';
+import type { DpopKey } from '@authmesh/service-auth';
 import { AuthUnavailableError, ExchangeSubjectRefusedError, TokenExchangeFailedError } from '../errors/gateway-errors.js';
 import type { ForwardContext } from '../proxy/forward-headers.js';
 
@@ -14,7 +14,7 @@ export type ExchangeBinding = 'bearer' | 'dpop';
 
 export interface TokenExchangerOptions {
   /** The gateway's DPoP key, for `dpop` exchanges (without it, a `dpop` exchange fails: 502). */
-  readonly dpopKey?: GatewayDpopKey;
+  readonly dpopKey?: DpopKey;
   /** Most cached exchanged tokens (default 10 000). */
   readonly maxEntries?: number;
   /** The clock, ms since the epoch (default `Date.now`). */
@@ -42,7 +42,7 @@ export class TokenExchanger {
   private readonly cache: LRUCache<string, string>;
   private readonly inflight = new Map<string, Promise<string>>();
   private readonly now: () => number;
-  private readonly dpopKey: GatewayDpopKey | undefined;
+  private readonly dpopKey: DpopKey | undefined;
 
   constructor(
     private readonly auth: AuthClient,
@@ -118,6 +118,6 @@ export class TokenExchanger {
     if (binding === 'bearer') return undefined;
     const key = this.dpopKey;
     if (key === undefined) throw new TokenExchangeFailedError('a DPoP exchange without the gateway DPoP key');
-    return (nonce) => key.proof({ htm: 'POST', htu: this.auth.tokenEndpoint, nonce });
+    return (nonce) => key.proof('POST', this.auth.tokenEndpoint, nonce === undefined ? {} : { nonce });
   }
 }
