@@ -44,6 +44,47 @@ const SPA = {
 };
 
 /**
+ * A DPoP-bound token of the SPA for `userId`: a code issued straight into auth's store (the login
+ * pages are not what this file tests), redeemed with a proof of `key`, and again with auth's
+ * `DPoP-Nonce` when auth asks for it (RFC 9449 §8).
+ */
+async function spaToken(auth: TestApp, userId: string, key: TestDpopKey, scope: string): Promise<string> {
+  const verifier = randomBytes(32).toString('base64url');
+  const code = await auth.app.get(AuthorizationCodes, { strict: false }).issue({
+    clientId: SPA.clientId,
+    redirectUri: SPA.redirectUris[0]!,
+    codeChallenge: createHash('sha256').update(verifier).digest('base64url'),
+    userId,
+    scope,
+    audiences: ['orders', 'profiles'],
+    nonce: null,
+    authTime: new Date(),
+    ssoSessionId: null,
+  });
+  const redeem = async (nonce?: string): Promise<Response> =>
+    fetch(`${auth.url}/oauth/token`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        dpop: await dpopProof(key, { htm: 'POST', htu: TOKEN_HTU, claims: nonce === undefined ? {} : { nonce } }),
+      },
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code,
+        code_verifier: verifier,
+        redirect_uri: SPA.redirectUris[0]!,
+        client_id: SPA.clientId,
+      }).toString(),
+    });
+  let res = await redeem();
+  const nonce = res.headers.get('dpop-nonce');
+  if (res.status === 400 && nonce !== null) res = await redeem(nonce);
+  const body = (await res.json()) as { access_token?: string; token_type?: string };
+  if (res.status !== 200 || body.token_type !== 'DPoP') throw new Error(`code redemption answered ${res.status} ${JSON.stringify(body)}`);
+  return body.access_token!;
+}
+
+/**
  * DPoP through the gateway (docs/decisions/010-dpop-gateway-and-replay.md): real auth, orders and
  * profiles; a pass-through proxy in front of orders records what the gateway sends it (what a
  * compromised sidecar or a header log would hold). The client's proof is checked against the
@@ -104,36 +145,8 @@ describe('DPoP through the gateway (e2e)', () => {
     await auth?.close();
   });
 
-  /** A DPoP-bound user token (the SPA's code flow, its token request proven by `key`). */
-  async function boundToken(key = client): Promise<string> {
-    const verifier = randomBytes(32).toString('base64url');
-    const codes = auth.app.get(AuthorizationCodes, { strict: false });
-    const code = await codes.issue({
-      clientId: SPA.clientId,
-      redirectUri: SPA.redirectUris[0]!,
-      codeChallenge: createHash('sha256').update(verifier).digest('base64url'),
-      userId,
-      scope: 'orders:read profiles:read profiles:write',
-      audiences: ['orders', 'profiles'],
-      nonce: null,
-      authTime: new Date(),
-      ssoSessionId: null,
-    });
-    const res = await fetch(`${auth.url}/oauth/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', dpop: await dpopProof(key, { htm: 'POST', htu: TOKEN_HTU }) },
-      body: new URLSearchParams({
-        grant_type: 'authorization_code',
-        code,
-        code_verifier: verifier,
-        redirect_uri: SPA.redirectUris[0]!,
-        client_id: SPA.clientId,
-      }).toString(),
-    });
-    const body = (await res.json()) as { access_token?: string; token_type?: string };
-    if (res.status !== 200 || body.token_type !== 'DPoP') throw new Error(`code redemption answered ${res.status} ${JSON.stringify(body)}`);
-    return body.access_token!;
-  }
+  /** A DPoP-bound user token (the SPA's code flow, its token request proven by `client`). */
+  const boundToken = (key = client): Promise<string> => spaToken(auth, userId, key, 'orders:read profiles:read profiles:write');
 
   const viaGateway = (path: string, token: string, proof: string | undefined, scheme = 'DPoP'): Promise<RawResponse> =>
     rawGet(
@@ -295,44 +308,13 @@ describe('DPoP through the gateway when auth requires its nonce (e2e)', () => {
   });
 
   it("retries the exchange with auth's nonce and forwards the request (200)", async () => {
-    const verifier = randomBytes(32).toString('base64url');
-    const code = await auth.app.get(AuthorizationCodes, { strict: false }).issue({
-      clientId: SPA.clientId,
-      redirectUri: SPA.redirectUris[0]!,
-      codeChallenge: createHash('sha256').update(verifier).digest('base64url'),
-      userId,
-      scope: 'orders:read',
-      audiences: ['orders'],
-      nonce: null,
-      authTime: new Date(),
-      ssoSessionId: null,
-    });
-    const redeem = async (nonce?: string) =>
-      fetch(`${auth.url}/oauth/token`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          dpop: await dpopProof(client, { htm: 'POST', htu: TOKEN_HTU, claims: nonce === undefined ? {} : { nonce } }),
-        },
-        body: new URLSearchParams({
-          grant_type: 'authorization_code',
-          code,
-          code_verifier: verifier,
-          redirect_uri: SPA.redirectUris[0]!,
-          client_id: SPA.clientId,
-        }).toString(),
-      });
-    // The client's own nonce dance at auth (as every DPoP client library does it).
-    const first = await redeem();
-    expect(first.status).toBe(400);
-    const tokens = (await (await redeem(first.headers.get('dpop-nonce')!)).json()) as { access_token: string; token_type: string };
-    expect(tokens.token_type).toBe('DPoP');
-
+    // The client's own nonce dance at auth (as every DPoP client library does it), then the gateway's.
+    const token = await spaToken(auth, userId, client, 'orders:read');
     const res = await rawGet(
       `${gateway.url}/api/orders`,
       [
-        ['authorization', `DPoP ${tokens.access_token}`],
-        ['dpop', await dpopProof(client, { htm: 'GET', htu: `${gateway.origin}/api/orders`, accessToken: tokens.access_token })],
+        ['authorization', `DPoP ${token}`],
+        ['dpop', await dpopProof(client, { htm: 'GET', htu: `${gateway.origin}/api/orders`, accessToken: token })],
       ],
       agent,
     );

@@ -31,19 +31,22 @@ export interface VerifierConfig {
 }
 
 const httpUrl = envSchemas.url(['http', 'https']);
-/** `scheme://host[:port]` exactly (no path, no trailing slash). */
-const origin = z.string().refine((v) => {
+/**
+ * `scheme://host[:port]` exactly (no path, no trailing slash), as browsers send in `Origin` and as
+ * a DPoP proof's `htu` starts: JWT_DPOP_ORIGINS here, GATEWAY_PUBLIC_ORIGIN and GATEWAY_CORS_ORIGINS at the gateway.
+ */
+export const httpOriginSchema = z.string().refine((v) => {
   try {
     const u = new URL(v);
     return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === v;
   } catch {
     return false;
   }
-}, 'each entry must be an origin such as https://api.example.com (scheme, host, optional port; no path, no trailing slash)');
+}, 'must be an origin such as https://app.example.com (scheme, host and optional port; no path, no trailing slash)');
 const origins = z
   .string()
   .transform((v) => v.split(/[\s,]+/).filter(Boolean))
-  .pipe(z.array(origin));
+  .pipe(z.array(httpOriginSchema));
 const audience = z.string().regex(/^[\x21-\x7e]{1,200}$/, 'must be a non-empty audience name without spaces');
 
 /** The verifier's variables, read by every app that verifies tokens (orders, profiles, the gateway). */
