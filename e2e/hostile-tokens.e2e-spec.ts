@@ -71,7 +71,7 @@ describe('hostile tokens: JwtAuthGuard, AuthGuard(authmesh) and the passport-jwt
   function expectRefusal(res: RawResponse, refusal: { status: number; code: string }): void {
     expect({ status: res.status, code: res.json?.code }).toEqual(refusal);
     const challenge = res.headers['www-authenticate'];
-    if (refusal.code === 'token_missing') expect(challenge).toBe('Bearer');
+    if (refusal.code === 'token_missing') expect(challenge).toBe(`Bearer, DPoP algs="ES256 EdDSA RS256 PS256"`);
     else expect(challenge).toMatch(/^Bearer error="(invalid_token|invalid_request)", error_description="[^"]+"$/);
   }
 

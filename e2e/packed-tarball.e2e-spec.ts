@@ -145,7 +145,11 @@ describe('the packed libraries in a Nest app outside the repository (e2e)', () =
     }
   });
 
-  it('answers 401 token_missing with a bare Bearer challenge without a token', async () => {
-    expect(await get('/whoami')).toMatchObject({ status: 401, body: { code: 'token_missing' }, challenge: 'Bearer' });
+  it('answers 401 token_missing with a bare Bearer challenge (and the DPoP algs) without a token', async () => {
+    expect(await get('/whoami')).toMatchObject({
+      status: 401,
+      body: { code: 'token_missing' },
+      challenge: 'Bearer, DPoP algs="ES256 EdDSA RS256 PS256"',
+    });
   });
 });

@@ -15,7 +15,7 @@ import autocannon from 'autocannon';
 import type { LoadJob, LoadMessage, LoadSummary, KidTally } from './load-protocol.js';
 
 interface Entry {
-  readonly header: string;
+  readonly headers: Readonly<Record<string, string>>;
   readonly kid: string;
 }
 
@@ -35,12 +35,15 @@ function kidOf(token: string): string {
 
 function setTokens(tokens: readonly string[]): void {
   if (tokens.length === 0) return; // keep the last set: a run never goes without a token
-  entries = tokens.map((t) => ({ header: `Bearer ${t}`, kid: kidOf(t) }));
+  entries = tokens.map((t) => ({ headers: { authorization: `Bearer ${t}` }, kid: kidOf(t) }));
   next = 0;
 }
 
 function run(job: LoadJob): void {
-  setTokens(job.tokens);
+  if (job.headerSets !== undefined && job.headerSets.length > 0) {
+    entries = job.headerSets.map((headers) => ({ headers, kid: kidOf((headers.authorization ?? '').replace(/^\S+ /, '')) }));
+    next = 0;
+  } else setTokens(job.tokens);
   phase = 'run';
   const byKid: Record<string, KidTally> = {};
   let generated = 0;
@@ -59,7 +62,7 @@ function run(job: LoadJob): void {
             const entry = entries[next++ % entries.length]!;
             generated++;
             (context as { kid?: string }).kid = entry.kid;
-            return { ...request, headers: { ...request.headers, authorization: entry.header } };
+            return { ...request, headers: { ...request.headers, ...entry.headers } };
           },
           onResponse: (status, _body, context) => {
             const kid = (context as { kid?: string }).kid ?? '?';

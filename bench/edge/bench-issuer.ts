@@ -44,7 +44,7 @@ export class BenchIssuer {
   }
 
   /** The header and claims segments of a fresh token for `audience`, valid for `lifetimeSeconds`. */
-  private signingInput(audience: string, lifetimeSeconds: number): string {
+  private signingInput(audience: string, lifetimeSeconds: number, extra: Record<string, unknown> = {}): string {
     const now = Math.floor(Date.now() / 1000);
     const header = { alg: 'RS256', typ: 'at+jwt', kid: this.kid };
     const claims = {
@@ -56,14 +56,15 @@ export class BenchIssuer {
       jti: randomUUID(),
       client_id: BENCH_SUBJECT.clientId,
       scope: BENCH_SUBJECT.scopes.join(' '),
+      ...extra,
     };
     const b64 = (v: object): string => Buffer.from(JSON.stringify(v)).toString('base64url');
     return `${b64(header)}.${b64(claims)}`;
   }
 
-  /** One token, signed on this thread. */
-  token(audience: string, lifetimeSeconds = 3600): string {
-    const input = this.signingInput(audience, lifetimeSeconds);
+  /** One token, signed on this thread; `extra` claims are added (`cnf` for a DPoP-bound token). */
+  token(audience: string, lifetimeSeconds = 3600, extra: Record<string, unknown> = {}): string {
+    const input = this.signingInput(audience, lifetimeSeconds, extra);
     return `${input}.${sign('sha256', Buffer.from(input), this.privateKey).toString('base64url')}`;
   }
 

@@ -10,6 +10,12 @@ export interface LoadJob {
   readonly amount?: number;
   /** The first token set (see `LoadClient.setTokens`). */
   readonly tokens: readonly string[];
+  /**
+   * Instead of `tokens`: one header set per request, each sent once, in order (DPoP: every request
+   * needs a proof of its own, made before the run so the run measures verification only). Set
+   * `amount` to at most their number.
+   */
+  readonly headerSets?: readonly Readonly<Record<string, string>>[];
 }
 
 /** Responses to the tokens of one `kid`. */

@@ -70,7 +70,7 @@ describe('gateway bearer mode (e2e)', () => {
   it('answers a request without credentials with 401 token_missing and a bare Bearer challenge', async () => {
     await refusedAtEdge({}, 'token_missing');
     const res = await call(`${gateway.url}/api/orders`);
-    expect(res.headers.get('www-authenticate')).toBe('Bearer');
+    expect(res.headers.get('www-authenticate')).toBe(`Bearer, DPoP algs="ES256 EdDSA RS256 PS256"`);
   });
 
   it('refuses an expired token at the edge (token_expired)', async () => {

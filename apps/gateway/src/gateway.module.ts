@@ -1,6 +1,7 @@
 import { type DynamicModule, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { PlatformModule, RedisConnection } from '@authmesh/platform';
 import { RevocationModule } from '@authmesh/revocation';
+import { DpopKey } from '@authmesh/service-auth';
 import { TokenVerifierModule, TokenVerifiers, VerifierMetrics } from '@authmesh/token-verifier';
 import { AuthClient } from './auth-client/auth-client.js';
 import type { GatewayConfig } from './config/gateway.config.js';
@@ -53,6 +54,9 @@ export class GatewayModule {
           audiences: EDGE_AUDIENCES,
           guard: false,
           now: config.now,
+          // DPoP proofs at the edge name the URL the client addressed: the gateway's public origin
+          // (and any other origin listed in JWT_DPOP_ORIGINS), never one taken from Host.
+          dpopOrigins: [...settings.publicOrigins, ...config.verifier.dpopOrigins],
           ...RevocationModule.forVerifier({ ...config.revocation, clockToleranceSeconds: config.verifier.clockToleranceSeconds }),
         }),
       ],
@@ -100,10 +104,13 @@ export class GatewayModule {
           useFactory: (store: SessionStore) => new PendingLogins(store, settings.loginTtlSeconds),
           inject: [SESSION_STORE],
         },
+        // One key per process, made at start-up, non-extractable, never stored: internal tokens of
+        // DPoP requests are bound to it (docs/decisions/010-dpop-gateway-and-replay.md).
+        { provide: DpopKey, useFactory: () => DpopKey.generate('ES256', config.now) },
         {
           provide: TokenExchanger,
-          useFactory: (auth: AuthClient) => new TokenExchanger(auth, { now: config.now }),
-          inject: [AuthClient],
+          useFactory: (auth: AuthClient, dpopKey: DpopKey) => new TokenExchanger(auth, { now: config.now, dpopKey }),
+          inject: [AuthClient, DpopKey],
         },
         {
           provide: LoginRateLimiter,
@@ -112,9 +119,9 @@ export class GatewayModule {
         },
         {
           provide: EdgeAccess,
-          useFactory: (verifier: EdgeVerifier, sessions: SessionService, exchanger: TokenExchanger) =>
-            new EdgeAccess(verifier, sessions, exchanger, settings),
-          inject: [EdgeVerifier, SessionService, TokenExchanger],
+          useFactory: (verifier: EdgeVerifier, sessions: SessionService, exchanger: TokenExchanger, dpopKey: DpopKey) =>
+            new EdgeAccess(verifier, sessions, exchanger, settings, dpopKey),
+          inject: [EdgeVerifier, SessionService, TokenExchanger, DpopKey],
         },
       ],
     };

@@ -86,17 +86,17 @@ describe('orders: bearer token verification (e2e)', () => {
   });
 
   describe('without credentials', () => {
-    it('answers 401 token_missing with a bare Bearer challenge when there is no Authorization header', async () => {
+    it('answers 401 token_missing with a bare Bearer challenge (and DPoP algs) when there is no Authorization header', async () => {
       const res = await rawGet(`${app.url}/whoami`, [], agent);
       expect(res.status).toBe(401);
-      expect(res.headers['www-authenticate']).toBe('Bearer');
+      expect(res.headers['www-authenticate']).toBe(`Bearer, DPoP algs="ES256 EdDSA RS256 PS256"`);
       expect(res.json?.code).toBe('token_missing');
     });
 
     it('treats another scheme as no credentials (RFC 6750 §3.1)', async () => {
       const res = await rawGet(`${app.url}/whoami`, [['authorization', `Basic ${Buffer.from('a:b').toString('base64')}`]], agent);
       expect(res.status).toBe(401);
-      expect(res.headers['www-authenticate']).toBe('Bearer');
+      expect(res.headers['www-authenticate']).toBe(`Bearer, DPoP algs="ES256 EdDSA RS256 PS256"`);
       expect(res.json?.code).toBe('token_missing');
     });
 

@@ -111,6 +111,12 @@ async function main(): Promise<void> {
     // Auth takes the client address from the gateway's X-Forwarded-For only with the gateway's
     // proof, never from whoever connects from 127.0.0.1 (forwarding-env.ts). Explicit values win.
     for (const [k, v] of Object.entries(forwardingEnv(name, proxySecret))) env[k] ??= v;
+    // DPoP proofs (RFC 9449) name the URL a request was sent to: each service's own address here,
+    // which is where the gateway forwards too. An explicit JWT_DPOP_ORIGINS wins.
+    if (name === 'orders' || name === 'profiles') {
+      const host = env.HOST === undefined || env.HOST === '0.0.0.0' || env.HOST === '::' ? '127.0.0.1' : env.HOST;
+      env.JWT_DPOP_ORIGINS ??= `http://${host}:${env.PORT}`;
+    }
     const db = databases.get(name);
     if (db) env[`${name.toUpperCase()}_DATABASE_URL`] = db.url;
     const app = await startApp(await loadDefinition(name), env);

@@ -125,7 +125,7 @@ describe("AuthGuard('authmesh'): the passport strategy over the core verifier (e
     expect({ status: res.status, code: res.json?.code, challenge: res.headers['www-authenticate'] }).toEqual({
       status: 401,
       code: 'token_missing',
-      challenge: 'Bearer',
+      challenge: 'Bearer, DPoP algs="ES256 EdDSA RS256 PS256"',
     });
   });
 

@@ -33,7 +33,10 @@ export interface AuthClientOptions {
   readonly proxySecret?: string;
 }
 
-const RELAYED_HEADERS = ['retry-after', 'www-authenticate', 'cache-control'];
+const RELAYED_HEADERS = ['retry-after', 'www-authenticate', 'cache-control', 'dpop-nonce'];
+
+/** Makes the gateway's DPoP proof for one token request, with auth's nonce when it gave one. */
+export type TokenRequestProof = (nonce: string | undefined) => Promise<string>;
 
 /**
  * The gateway's calls to auth (refresh, revoke, token exchange) over one keep-alive pool, each
@@ -45,6 +48,8 @@ const RELAYED_HEADERS = ['retry-after', 'www-authenticate', 'cache-control'];
  */
 export class AuthClient {
   private readonly agent: Agent;
+  /** The last `DPoP-Nonce` auth sent (RFC 9449 §8): put in the next proof, so a nonce-requiring auth rarely asks twice. */
+  private dpopNonce: string | undefined;
 
   constructor(private readonly options: AuthClientOptions) {
     this.agent = new Agent({ headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs, connect: { timeout: options.timeoutMs } });
@@ -70,19 +75,32 @@ export class AuthClient {
     return this.form('/oauth/revoke', { token: refreshToken, token_type_hint: 'refresh_token' }, ctx, { authorization: this.basic() });
   }
 
-  /** RFC 8693 token exchange as the gateway's confidential client, for one audience. */
-  exchange(subjectToken: string, audience: string, ctx: ForwardContext): Promise<AuthAnswer> {
-    return this.form(
-      '/oauth/token',
-      {
-        grant_type: GRANT_TOKEN_EXCHANGE,
-        subject_token: subjectToken,
-        subject_token_type: TOKEN_TYPE_ACCESS_TOKEN,
-        audience,
-      },
-      ctx,
-      { authorization: this.basic() },
-    );
+  /**
+   * RFC 8693 token exchange as the gateway's confidential client, for one audience. With `dpop`,
+   * the request carries the gateway's proof, so auth binds the issued token to the gateway's key
+   * (RFC 9449 §5); when auth answers `use_dpop_nonce` (§8) it is retried once with the nonce.
+   */
+  async exchange(subjectToken: string, audience: string, ctx: ForwardContext, dpop?: TokenRequestProof): Promise<AuthAnswer> {
+    const values = {
+      grant_type: GRANT_TOKEN_EXCHANGE,
+      subject_token: subjectToken,
+      subject_token_type: TOKEN_TYPE_ACCESS_TOKEN,
+      audience,
+    };
+    if (dpop === undefined) return this.form('/oauth/token', values, ctx, { authorization: this.basic() });
+    let answer = await this.form('/oauth/token', values, ctx, { authorization: this.basic(), dpop: await dpop(this.dpopNonce) });
+    const nonce = answer.headers['dpop-nonce'];
+    if (nonce !== undefined) this.dpopNonce = nonce;
+    if (answer.status === 400 && oauthError(answer) === 'use_dpop_nonce' && nonce !== undefined) {
+      answer = await this.form('/oauth/token', values, ctx, { authorization: this.basic(), dpop: await dpop(nonce) });
+      if (answer.headers['dpop-nonce'] !== undefined) this.dpopNonce = answer.headers['dpop-nonce'];
+    }
+    return answer;
+  }
+
+  /** The URL of auth's token endpoint as the gateway calls it: the `htu` of its token-request proofs. */
+  get tokenEndpoint(): string {
+    return `${this.options.authUrl}/oauth/token`;
   }
 
   /** RFC 6749 §2.3.1 client_secret_basic: id and secret form-urlencoded before Basic encoding. */

@@ -1,7 +1,7 @@
 import { CLIENT_ID_PATTERN, CLIENT_ID_RULE } from '@authmesh/contracts';
 import { type BaseConfig, type Env, EnvReader, type EnvTable, envSchemas, envVar, readBaseConfig } from '@authmesh/platform';
 import { type RevocationConfig, readRevocationConfig } from '@authmesh/revocation';
-import { type VerifierConfig, readVerifierConfig } from '@authmesh/token-verifier';
+import { type VerifierConfig, httpOriginSchema, readVerifierConfig } from '@authmesh/token-verifier';
 import { z } from 'zod';
 
 /** The `/api` routes: each upstream gets a token exchanged (RFC 8693) for its own audience, unless listed in GATEWAY_FORWARD_UNCHANGED_ROUTES. */
@@ -89,14 +89,7 @@ const httpUrl = envSchemas.url(['http', 'https']);
 const clientId = z.string().regex(CLIENT_ID_PATTERN, `must be ${CLIENT_ID_RULE}`);
 
 /** `scheme://host[:port]` exactly (no path, no trailing slash), as browsers send in `Origin`. */
-const origin = z.string().refine((v) => {
-  try {
-    const u = new URL(v);
-    return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === v;
-  } catch {
-    return false;
-  }
-}, 'must be an origin such as https://app.example.com (scheme, host and optional port; no path, no trailing slash)');
+const origin = httpOriginSchema;
 
 const words = z.string().transform((v) => v.split(/[\s,]+/).filter(Boolean));
 const origins = words.pipe(z.array(origin));

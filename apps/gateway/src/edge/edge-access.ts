@@ -1,5 +1,6 @@
+import type { DpopKey } from '@authmesh/service-auth';
 import {
-  bearerTokenFromRawHeaders,
+  type DpopRequest,
   InvalidTokenHttpError,
   TokenMissingError,
   TokenRevokedError,
@@ -19,6 +20,8 @@ import type { EdgeAudience, EdgeVerifier } from './edge-verifier.js';
 /** What the edge decided for one request: the Authorization the upstream gets (undefined: the client's, unchanged; `/auth/*` and public routes only). */
 export interface EdgeDecision {
   readonly authorization: string | undefined;
+  /** The gateway's own DPoP proof for the upstream request (with `Authorization: DPoP <internal token>`); the client's is never forwarded then. */
+  readonly dpop?: string;
 }
 
 /** A request body is coming (RFC 9112 §6.3: Content-Length above 0, or Transfer-Encoding). */
@@ -54,6 +57,14 @@ function hasAuthorizationHeader(rawHeaders: readonly string[]): boolean {
  *   can't be reached for an exchange that isn't cached, the answer is 503 with Retry-After, never
  *   the wide token instead. Routes in GATEWAY_FORWARD_UNCHANGED_ROUTES get the user's own token:
  *   an explicit choice that trusts that service with everything the token grants.
+ * - **DPoP** (RFC 9449; docs/decisions/010-dpop-gateway-and-replay.md): `Authorization: DPoP` with a
+ *   proof for the gateway's public URL is checked here like at any service (a bound token sent as
+ *   Bearer is refused). A token bound to the client's key (`cnf.jkt`) is exchanged with the
+ *   gateway's own proof, so auth binds the internal token to the GATEWAY's key, and forwarded as
+ *   `Authorization: DPoP` with a fresh gateway proof for the upstream's URL: a token captured
+ *   between the gateway and a service is useless without the gateway's key. This holds on
+ *   forward-unchanged routes too (the client's proof names the gateway's URL and is spent here,
+ *   so the client's token could never be forwarded with it).
  */
 export class EdgeAccess {
   private readonly allowedOrigins: ReadonlySet<string>;
@@ -64,6 +75,8 @@ export class EdgeAccess {
     private readonly sessions: SessionService,
     private readonly exchanger: TokenExchanger,
     private readonly settings: GatewaySettings,
+    /** The gateway's own DPoP key (one per process): internal tokens of DPoP requests are bound to it. */
+    private readonly dpopKey?: DpopKey,
   ) {
     this.allowedOrigins = allowedOriginsOf(settings);
     this.forwardUnchanged = new Set(settings.forwardUnchangedRoutes);
@@ -87,7 +100,7 @@ export class EdgeAccess {
     if (route.access === 'auth') {
       // A bearer token must be good for audience `auth` (forwarded unchanged: auth is its audience).
       if (hasAuthorizationHeader(rawHeaders)) {
-        await this.verifier.verify('auth', () => bearerTokenFromRawHeaders(rawHeaders));
+        await this.verifier.verifyRequest('auth', rawHeaders, () => clientRequestOf(request));
         return { authorization: undefined };
       }
       // The web app's account page: the session's own access token (it carries audience auth).
@@ -101,9 +114,10 @@ export class EdgeAccess {
     const audience = route.name as ApiRouteName;
 
     if (hasAuthorizationHeader(rawHeaders)) {
-      let token = '';
-      const verified = await this.verifier.verify(audience, () => (token = bearerTokenFromRawHeaders(rawHeaders)));
+      const { verified, credentials } = await this.verifier.verifyRequest(audience, rawHeaders, () => clientRequestOf(request));
       requireUserToken(verified, audience);
+      const token = typeof credentials === 'string' ? credentials : credentials.token;
+      if (verified.claims.cnf !== undefined) return this.boundUpstream(route, audience, token, verified.claims.exp, request, ctx);
       return { authorization: await this.upstreamAuthorization(audience, token, verified.claims.exp, ctx) };
     }
 
@@ -154,6 +168,24 @@ export class EdgeAccess {
     }
   }
 
+  /**
+   * A DPoP-bound user token: exchanged with the gateway's proof (the internal token is bound to the
+   * gateway's key), forwarded as `DPoP` with a fresh gateway proof for the URL the upstream sees.
+   */
+  private async boundUpstream(
+    route: GatewayRoute,
+    audience: ApiRouteName,
+    token: string,
+    exp: number,
+    request: FastifyRequest,
+    ctx: ForwardContext,
+  ): Promise<EdgeDecision> {
+    if (this.dpopKey === undefined) throw new Error('EdgeAccess: a DPoP-bound token without the gateway DPoP key (wiring)');
+    const internal = await this.exchanger.exchange(token, exp, audience, ctx, 'dpop');
+    const proof = await this.dpopKey.proof(request.method, upstreamUrlOf(route, request.raw.url ?? request.url), { accessToken: internal });
+    return { authorization: `DPoP ${internal}`, dpop: proof };
+  }
+
   /** The Authorization the upstream of `/api/<audience>` gets: an exchanged token, or (forward-unchanged routes) the user's own. */
   private async upstreamAuthorization(audience: ApiRouteName, token: string, exp: number, ctx: ForwardContext): Promise<string> {
     if (this.forwardUnchanged.has(audience)) return `Bearer ${token}`;
@@ -169,4 +201,22 @@ export class EdgeAccess {
 function requireUserToken(verified: VerifiedToken, audience: ApiRouteName): void {
   if (verified.principal.isService)
     throw new UserTokenRequiredError(`client-credentials token of ${JSON.stringify(verified.principal.clientId)} on /api/${audience}`);
+}
+
+/** The request as the client sent it, for its DPoP proof (checked against GATEWAY_PUBLIC_ORIGIN). */
+function clientRequestOf(request: FastifyRequest): DpopRequest {
+  return { method: request.method, target: request.raw.url ?? request.url, host: request.headers.host };
+}
+
+/**
+ * The URL the upstream receives for `target` (the `htu` of the gateway's proof): the route's
+ * prefix rewritten as @fastify/http-proxy does (`/api/orders/x` → `/orders/x`), on the upstream's
+ * origin, without the query (RFC 9449 §4.3 check 9 leaves it out).
+ */
+export function upstreamUrlOf(route: Pick<GatewayRoute, 'prefix' | 'rewritePrefix' | 'upstream'>, target: string): string {
+  const q = target.indexOf('?');
+  const path = q === -1 ? target : target.slice(0, q);
+  const rewritten = path.startsWith(route.prefix) ? route.rewritePrefix + path.slice(route.prefix.length) : path;
+  const url = new URL(rewritten === '' ? '/' : rewritten, route.upstream);
+  return `${url.origin}${url.pathname}`;
 }

@@ -1,4 +1,7 @@
 import {
+  type DpopRequest,
+  type PresentedCredentials,
+  credentialsFromRawHeaders,
   InvalidTokenHttpError,
   TokenVerificationError,
   type TokenVerifier,
@@ -42,6 +45,31 @@ export class EdgeVerifier {
       if (e instanceof TokenVerificationError) {
         this.metrics.record(e.code);
         throw new InvalidTokenHttpError(e);
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Verifies what the request presents (Bearer, or DPoP with its proof checked against the
+   * gateway's public origin: GATEWAY_PUBLIC_ORIGIN, the URL the client addressed) for `audience`.
+   * A bound token sent as Bearer is refused here (`dpop_token_as_bearer`), as at every service.
+   */
+  async verifyRequest(
+    audience: EdgeAudience,
+    rawHeaders: readonly string[],
+    request: () => DpopRequest,
+  ): Promise<{ verified: VerifiedToken; credentials: PresentedCredentials }> {
+    let credentials: PresentedCredentials | undefined;
+    try {
+      credentials = credentialsFromRawHeaders(rawHeaders);
+      const verified = await this.verifierFor(audience).verifyPresented(credentials, request);
+      this.metrics.record('ok');
+      return { verified, credentials };
+    } catch (e) {
+      if (e instanceof TokenVerificationError) {
+        this.metrics.record(e.code);
+        throw new InvalidTokenHttpError(e, credentials !== undefined && typeof credentials !== 'string' ? 'dpop' : 'bearer');
       }
       throw e;
     }

@@ -1,5 +1,6 @@
 import { TOKEN_TYPE_ACCESS_TOKEN } from '@authmesh/contracts';
 import type { AuthAnswer, AuthClient } from '../auth-client/auth-client.js';
+import { DpopKey } from '@authmesh/service-auth';
 import { TokenExchanger } from './token-exchanger.js';
 
 const ctx = { requestId: 'r', forwardedFor: '127.0.0.1', forwardedProto: 'http', forwardedHost: 'gw' };
@@ -73,5 +74,48 @@ describe('TokenExchanger', () => {
     await ex.exchange('short-lived', now / 1000, 'orders', ctx);
     await ex.exchange('short-lived', now / 1000, 'orders', ctx);
     expect(auth.calls).toHaveLength(2);
+  });
+
+  describe('DPoP-bound subject tokens (docs/decisions/010)', () => {
+    /** A fake auth that records whether a proof came with the exchange, answering DPoP to a proof. */
+    function dpopAuth(): { client: AuthClient; proofs: (string | undefined)[] } {
+      const proofs: (string | undefined)[] = [];
+      const client = {
+        tokenEndpoint: 'http://auth.internal/oauth/token',
+        exchange: async (_s: string, _a: string, _c: unknown, dpop?: (nonce: string | undefined) => Promise<string>) => {
+          const proof = dpop ? await dpop(undefined) : undefined;
+          proofs.push(proof);
+          const answer = ok(proof ? 'bound-to-gateway' : 'bearer');
+          (answer.body as { token_type: string }).token_type = proof ? 'DPoP' : 'Bearer';
+          return answer;
+        },
+      } as unknown as AuthClient;
+      return { client, proofs };
+    }
+
+    it('never serves a DPoP exchange to a Bearer request or the other way round (the binding is in the cache key)', async () => {
+      const auth = dpopAuth();
+      const ex = new TokenExchanger(auth.client, { now: clock, dpopKey: await DpopKey.generate() });
+      expect(await ex.exchange('same', subjectExp(), 'orders', ctx, 'dpop')).toBe('bound-to-gateway');
+      expect(await ex.exchange('same', subjectExp(), 'orders', ctx, 'bearer')).toBe('bearer');
+      expect(await ex.exchange('same', subjectExp(), 'orders', ctx, 'dpop')).toBe('bound-to-gateway');
+      expect(auth.proofs.map((p) => p !== undefined)).toEqual([true, false]);
+    });
+
+    it("sends the gateway's proof for auth's token endpoint", async () => {
+      const auth = dpopAuth();
+      const key = await DpopKey.generate();
+      await new TokenExchanger(auth.client, { now: clock, dpopKey: key }).exchange('u', subjectExp(), 'orders', ctx, 'dpop');
+      const [header, payload] = auth.proofs[0]!.split('.')
+        .slice(0, 2)
+        .map((p) => JSON.parse(Buffer.from(p, 'base64url').toString()) as Record<string, unknown>);
+      expect(header).toMatchObject({ typ: 'dpop+jwt', alg: 'ES256' });
+      expect(payload).toMatchObject({ htm: 'POST', htu: 'http://auth.internal/oauth/token' });
+    });
+
+    it('fails closed (502) when auth answers a DPoP exchange with a bearer token', async () => {
+      const ex = new TokenExchanger(fakeAuth(() => ok('bearer-only')).client, { now: clock, dpopKey: await DpopKey.generate() });
+      await expect(ex.exchange('u', subjectExp(), 'orders', ctx, 'dpop')).rejects.toMatchObject({ code: 'token_exchange_failed' });
+    });
   });
 });

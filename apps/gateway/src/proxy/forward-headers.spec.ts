@@ -94,3 +94,24 @@ describe('headers forwarded upstream', () => {
     expect(out.cookie).toBeUndefined();
   });
 });
+
+describe('upstream headers of a DPoP request', () => {
+  const ctx = { requestId: 'r', forwardedFor: '127.0.0.1', forwardedProto: 'https', forwardedHost: 'gw.example' };
+
+  it("replaces the client's proof with the gateway's where the gateway chose the Authorization", () => {
+    const out = upstreamRequestHeaders({}, { authorization: 'DPoP user', dpop: 'client-proof' }, ctx, {
+      sessionCookieNames: [],
+      authorization: 'DPoP internal',
+      dpop: 'gateway-proof',
+    });
+    expect(out).toMatchObject({ authorization: 'DPoP internal', dpop: 'gateway-proof' });
+  });
+
+  it("drops the client's proof when the gateway forwards a bearer token", () => {
+    const out = upstreamRequestHeaders({}, { authorization: 'Bearer user', dpop: 'client-proof' }, ctx, {
+      sessionCookieNames: [],
+      authorization: 'Bearer internal',
+    });
+    expect(out.dpop).toBeUndefined();
+  });
+});

@@ -121,13 +121,15 @@ export function isClientClaimHeader(name: string): boolean {
  * The request headers an upstream receives: the client's, minus hop-by-hop fields, the gateway's
  * session cookie (never forwarded: it is the key to the user's tokens) and any client-sent
  * Forwarded, X-Forwarded-* or X-Real-IP (`isClientClaimHeader`), plus the gateway's own
- * X-Forwarded-*, X-Request-Id and (BFF, token exchange) the Authorization it chose.
+ * X-Forwarded-*, X-Request-Id and (BFF, token exchange) the Authorization it chose. Where the
+ * gateway chose the Authorization, the client's `DPoP` header is dropped (its proof names the
+ * gateway's URL and was spent at the edge) and the gateway's own proof, if any, takes its place.
  */
 export function upstreamRequestHeaders(
   original: IncomingHttpHeaders,
   headers: IncomingHttpHeaders,
   ctx: ForwardContext,
-  options: { sessionCookieNames: readonly string[]; authorization?: string },
+  options: { sessionCookieNames: readonly string[]; authorization?: string; dpop?: string },
 ): IncomingHttpHeaders {
   const out: IncomingHttpHeaders = { ...headers };
   stripHopByHop(out, original.connection);
@@ -135,6 +137,10 @@ export function upstreamRequestHeaders(
   const cookie = withoutCookies(typeof out.cookie === 'string' ? out.cookie : undefined, options.sessionCookieNames);
   if (cookie === undefined) delete out.cookie;
   else out.cookie = cookie;
-  if (options.authorization !== undefined) out.authorization = options.authorization;
+  if (options.authorization !== undefined) {
+    out.authorization = options.authorization;
+    delete out.dpop;
+    if (options.dpop !== undefined) out.dpop = options.dpop;
+  }
   return { ...out, ...forwardingHeaders(ctx) };
 }

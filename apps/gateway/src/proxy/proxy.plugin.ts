@@ -2,7 +2,7 @@ import httpProxy from '@fastify/http-proxy';
 import { routeConfigOf } from '@authmesh/platform';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { EdgeAccess } from '../edge/edge-access.js';
+import type { EdgeAccess, EdgeDecision } from '../edge/edge-access.js';
 import { SessionExpiredError, UpstreamTimeoutError, UpstreamUnavailableError } from '../errors/gateway-errors.js';
 import { sendError } from '../errors/send-error.js';
 import { forwardContextOf, stripHopByHop, upstreamRequestHeaders } from './forward-headers.js';
@@ -24,7 +24,7 @@ export interface ProxyPluginOptions {
 }
 
 /** What the edge decided for a request, for the header rewrite that runs when it is forwarded. */
-const decisions = new WeakMap<FastifyRequest, string | undefined>();
+const decisions = new WeakMap<FastifyRequest, EdgeDecision>();
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
 
@@ -71,7 +71,7 @@ export async function proxyPlugin(fastify: FastifyInstance, options: ProxyPlugin
       preHandler: async (request: FastifyRequest, reply: FastifyReply) => {
         try {
           const decision = await options.access.decide(route, request, forwardContextOf(request, options.publicOrigin));
-          decisions.set(request, decision.authorization);
+          decisions.set(request, decision);
         } catch (e) {
           if (e instanceof SessionExpiredError) options.clearSessionCookie(reply);
           return sendError(request, reply, e);
@@ -80,10 +80,12 @@ export async function proxyPlugin(fastify: FastifyInstance, options: ProxyPlugin
       replyOptions: {
         rewriteRequestHeaders: (request, headers: IncomingHttpHeaders) => {
           const ctx = forwardContextOf(request as FastifyRequest, options.publicOrigin);
+          const decision = decisions.get(request as FastifyRequest);
           return {
             ...upstreamRequestHeaders(request.headers, headers, ctx, {
               sessionCookieNames,
-              authorization: decisions.get(request as FastifyRequest),
+              authorization: decision?.authorization,
+              dpop: decision?.dpop,
             }),
             ...(route.name === 'auth' ? forwardedForProofHeaders(options.proxySecret, ctx.forwardedFor) : {}),
           };

@@ -137,6 +137,12 @@ export const ERROR_CATALOGUE = {
         status: 401,
         meaning: 'A DPoP-bound token (`cnf.jkt`) was sent with the `Bearer` scheme; send `Authorization: DPoP <token>` and a proof.',
       },
+      {
+        code: 'dpop_replay_unavailable',
+        status: 503,
+        meaning:
+          'The shared check that a DPoP proof is not a replay (Redis) is unreachable and JWT_DPOP_REPLAY_OUTAGE_POLICY is `reject`; retry after `Retry-After` with a new proof. Bearer requests are not concerned.',
+      },
     ],
   },
   bearer: {
@@ -515,7 +521,7 @@ type CodesOf<F extends ErrorFamilyName> = (typeof ERROR_CATALOGUE)[F]['codes'][n
 /** Every stable code. */
 export type ErrorCode = CodesOf<ErrorFamilyName>;
 /** Codes of a token verification failure, DPoP proofs included (`insufficient_scope` is an authorisation failure, not one of them). */
-export type TokenErrorCode = Exclude<CodesOf<'token' | 'dpop'>, 'insufficient_scope'>;
+export type TokenErrorCode = Exclude<CodesOf<'token' | 'dpop'>, 'insufficient_scope' | 'dpop_replay_unavailable'>;
 export type OAuthErrorCode = CodesOf<'oauth'>;
 export type AuthctlErrorCode = CodesOf<'authctl'>;
 export type InternalErrorCode = CodesOf<'internal'>;

@@ -19,6 +19,10 @@ describe('readVerifierConfig', () => {
       jwksMaxStalenessSeconds: 86400,
       jwksFetchTimeoutMs: 2000,
       maxTokenBytes: 8192,
+      dpopOrigins: [],
+      dpopIatWindowSeconds: 60,
+      dpopReplayCacheMaxEntries: 100_000,
+      dpopReplayOutagePolicy: 'reject',
     });
   });
 
@@ -40,6 +44,10 @@ describe('readVerifierConfig', () => {
         JWKS_MAX_STALENESS_S: '3600',
         JWKS_FETCH_TIMEOUT_MS: '500',
         JWT_MAX_TOKEN_BYTES: '4096',
+        JWT_DPOP_ORIGINS: 'https://api.example, http://orders:3002',
+        JWT_DPOP_IAT_WINDOW_S: '30',
+        JWT_DPOP_REPLAY_CACHE_MAX: '5000',
+        JWT_DPOP_REPLAY_OUTAGE_POLICY: 'local',
       }),
     ).toEqual({
       issuer: 'https://auth.example',
@@ -50,7 +58,15 @@ describe('readVerifierConfig', () => {
       jwksMaxStalenessSeconds: 3600,
       jwksFetchTimeoutMs: 500,
       maxTokenBytes: 4096,
+      dpopOrigins: ['https://api.example', 'http://orders:3002'],
+      dpopIatWindowSeconds: 30,
+      dpopReplayCacheMaxEntries: 5000,
+      dpopReplayOutagePolicy: 'local',
     });
+  });
+
+  it('refuses a JWT_DPOP_ORIGINS entry that is not a bare origin (a path would never match a proof)', () => {
+    expect(() => read({ AUTH_ISSUER: 'https://auth.example', JWT_DPOP_ORIGINS: 'https://api.example/orders' })).toThrow(/JWT_DPOP_ORIGINS/);
   });
 
   it('reports every bad variable at once, by name', () => {

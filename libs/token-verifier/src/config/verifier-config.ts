@@ -20,9 +20,33 @@ export interface VerifierConfig {
   readonly jwksFetchTimeoutMs: number;
   /** JWT_MAX_TOKEN_BYTES (default 8192). */
   readonly maxTokenBytes: number;
+  /** JWT_DPOP_ORIGINS (default none): the origins a DPoP proof's `htu` may name here; none refuses every DPoP request. */
+  readonly dpopOrigins: readonly string[];
+  /** JWT_DPOP_IAT_WINDOW_S (default 60): a proof is accepted this long after its `iat`, and its `jti` remembered as long. */
+  readonly dpopIatWindowSeconds: number;
+  /** JWT_DPOP_REPLAY_CACHE_MAX (default 100000): proofs the local replay cache remembers. */
+  readonly dpopReplayCacheMaxEntries: number;
+  /** JWT_DPOP_REPLAY_OUTAGE_POLICY (default `reject`): what a DPoP request gets while the shared replay check (Redis) is down. */
+  readonly dpopReplayOutagePolicy: 'reject' | 'local';
 }
 
 const httpUrl = envSchemas.url(['http', 'https']);
+/**
+ * `scheme://host[:port]` exactly (no path, no trailing slash), as browsers send in `Origin` and as
+ * a DPoP proof's `htu` starts: JWT_DPOP_ORIGINS here, GATEWAY_PUBLIC_ORIGIN and GATEWAY_CORS_ORIGINS at the gateway.
+ */
+export const httpOriginSchema = z.string().refine((v) => {
+  try {
+    const u = new URL(v);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === v;
+  } catch {
+    return false;
+  }
+}, 'must be an origin such as https://app.example.com (scheme, host and optional port; no path, no trailing slash)');
+const origins = z
+  .string()
+  .transform((v) => v.split(/[\s,]+/).filter(Boolean))
+  .pipe(z.array(httpOriginSchema));
 const audience = z.string().regex(/^[\x21-\x7e]{1,200}$/, 'must be a non-empty audience name without spaces');
 
 /** The verifier's variables, read by every app that verifies tokens (orders, profiles, the gateway). */
@@ -55,6 +79,25 @@ export const VERIFIER_ENV = {
   maxTokenBytes: envVar.withDefault('JWT_MAX_TOKEN_BYTES', envSchemas.int(1024, 65_536), '8192', {
     description: 'Longer tokens are refused (`token_too_large`) before any parsing.',
   }),
+  dpopOrigins: envVar.withDefault('JWT_DPOP_ORIGINS', origins, '', {
+    description:
+      "The origins this service is addressed at (comma-separated), for the `htu` of DPoP proofs (RFC 9449): the public one, and the in-cluster one the gateway forwards to. The request's Host only chooses among them. Empty: every `Authorization: DPoP` request is refused (`dpop_proof_htu_mismatch`).",
+  }),
+  dpopIatWindowSeconds: envVar.withDefault('JWT_DPOP_IAT_WINDOW_S', envSchemas.int(5, 300), '60', {
+    description: 'A DPoP proof is accepted this long after its `iat` (5-300 s), and its `jti` is remembered as long.',
+  }),
+  dpopReplayCacheMaxEntries: envVar.withDefault('JWT_DPOP_REPLAY_CACHE_MAX', envSchemas.int(1000, 10_000_000), '100000', {
+    description: 'DPoP proof `jti`s the local replay cache holds (the shared check in Redis holds every one).',
+  }),
+  dpopReplayOutagePolicy: envVar.withDefault(
+    'JWT_DPOP_REPLAY_OUTAGE_POLICY',
+    z.enum(['reject', 'local'], 'must be reject or local'),
+    'reject',
+    {
+      description:
+        'While the shared replay check (Redis) is down: `reject` answers DPoP requests 503 `dpop_replay_unavailable` (fail closed); `local` accepts on the local cache alone (a proof replayed to another replica within its window gets through). Bearer requests are not concerned.',
+    },
+  ),
 } satisfies EnvTable;
 
 /**

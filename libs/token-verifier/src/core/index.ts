@@ -17,3 +17,6 @@ export * from './jwks/cache-control.js';
 export * from './jwks/http-jwks-fetcher.js';
 export * from './jwks/jwks-cache.js';
 export * from './dpop/index.js';
+export * from './credentials.js';
+export * from './dpop-replay.js';
+export * from './dpop-binding.js';

@@ -1,6 +1,9 @@
 import { checkClaims, type ClaimRules } from './check-claims.js';
 import { HeaderCache } from './header-cache.js';
 import { VerifiedAccessToken, type VerifiedToken } from './claims.js';
+import type { PresentedCredentials } from './credentials.js';
+import { DpopBinding, type DpopRequest } from './dpop-binding.js';
+import { DpopTokenAsBearerError } from './dpop/errors.js';
 import { TokenBadSignatureError, TokenMalformedError, TokenMissingError, TokenVerificationError, quoteForLog } from './errors.js';
 import type { RsaVerificationKey } from './jwks/rsa-verification-key.js';
 import { type JwsSegments, decodeJsonSegment, isCanonicalFinalSegment, isStrictCompactJws, splitCompactJws } from './parse-compact-jws.js';
@@ -38,6 +41,8 @@ export interface TokenVerifierOptions {
   readonly revocation?: RevocationChecker;
   /** The clock, ms since the epoch (default `Date.now`): jose's `currentDate`, as a function. */
   readonly now?: () => number;
+  /** How `Authorization: DPoP` requests are checked (default: no origins, so every DPoP request is refused). */
+  readonly dpop?: DpopBinding;
 }
 
 /** Counters the Nest layer exports as metrics. */
@@ -70,6 +75,7 @@ export class TokenVerifier {
   private readonly now: () => number;
   private readonly cache: VerifiedTokenCache;
   private readonly headers = new HeaderCache();
+  private readonly dpop: DpopBinding;
 
   constructor(options: TokenVerifierOptions) {
     this.rules = Object.freeze({
@@ -82,6 +88,7 @@ export class TokenVerifier {
     this.revocation = options.revocation ?? noRevocationChecker;
     this.now = options.now ?? Date.now;
     this.cache = new VerifiedTokenCache(options.verifiedCacheMaxEntries ?? 10_000, this.now);
+    this.dpop = options.dpop ?? new DpopBinding({ origins: [], now: this.now });
     options.keys.onKeysRemoved?.((kids) => this.cache.dropSignedBy(kids));
     const keys = options.keys;
     // Kids are key thumbprints (unique whoever issued them); a key-set change concerns one issuer.
@@ -115,6 +122,28 @@ export class TokenVerifier {
     // Revocation is never cached: a token revoked a moment ago must fail now, not at its exp.
     const pending = this.revocation.check(verified.claims);
     if (pending !== undefined) await pending;
+    return verified;
+  }
+
+  /**
+   * Verifies what a request presents (`credentialsFromRawHeaders`):
+   *
+   * - a Bearer token: `verify`, then a token bound to a key (`cnf`) is refused,
+   *   `dpop_token_as_bearer` (RFC 9449 §7.2: accepting it would make a stolen bound token as good
+   *   as a bearer one). One property read on the Bearer path, nothing more;
+   * - a DPoP token and proof: `verify`, then `DpopBinding.check` against `request` (the method,
+   *   request-target and Host as received). Only DPoP requests pay for a proof.
+   */
+  async verifyPresented(credentials: PresentedCredentials, request: DpopRequest | (() => DpopRequest)): Promise<VerifiedToken> {
+    // `request` is read for DPoP only: Bearer callers pass NO_DPOP_REQUEST (no allocation).
+    if (typeof credentials === 'string') {
+      const verified = await this.verify(credentials);
+      if (verified.claims.cnf !== undefined) throw new DpopTokenAsBearerError('a token with cnf presented as Bearer');
+      return verified;
+    }
+    const verified = await this.verify(credentials.token);
+    // verifyDpopProof throws only DpopProofErrors; the replay store's outage (fail closed) is its own 503.
+    await this.dpop.check(verified, credentials, typeof request === 'function' ? request() : request);
     return verified;
   }
 

@@ -1,5 +1,8 @@
+import { DpopProofReplayedError, DpopTokenAsBearerError } from '../core/dpop/errors.js';
 import { MultipleCredentialsError, TokenExpiredError, TokenMissingError } from '../core/errors.js';
 import { InsufficientScopeError, InvalidTokenHttpError } from './http-errors.js';
+
+const ALGS = 'algs="ES256 EdDSA RS256 PS256"';
 
 describe('token errors as HTTP answers', () => {
   it('answers 401 invalid_token with the public description', () => {
@@ -10,10 +13,30 @@ describe('token errors as HTTP answers', () => {
     expect(e.detail).toBe('exp 1 is before now');
   });
 
-  it('answers a request without credentials with a bare Bearer challenge (RFC 6750 §3.1)', () => {
+  it('answers a request without credentials with a bare Bearer challenge (RFC 6750 §3.1) and a DPoP one naming the algs (RFC 9449 §7.1)', () => {
     const e = new InvalidTokenHttpError(new TokenMissingError());
     expect(e.status).toBe(401);
-    expect(e.headers['www-authenticate']).toBe('Bearer');
+    expect(e.headers['www-authenticate']).toBe(`Bearer, DPoP ${ALGS}`);
+  });
+
+  it('answers a bad proof with 401 DPoP error="invalid_dpop_proof" and the algs', () => {
+    const e = new InvalidTokenHttpError(new DpopProofReplayedError('seen'));
+    expect(e.status).toBe(401);
+    expect(e.code).toBe('dpop_proof_replayed');
+    expect(e.headers['www-authenticate']).toBe(
+      `DPoP error="invalid_dpop_proof", error_description="The DPoP proof has been used before", ${ALGS}`,
+    );
+  });
+
+  it('answers a bound token sent as Bearer with DPoP error="invalid_token"', () => {
+    const e = new InvalidTokenHttpError(new DpopTokenAsBearerError());
+    expect(e.code).toBe('dpop_token_as_bearer');
+    expect(e.headers['www-authenticate']).toMatch(/^DPoP error="invalid_token", error_description="[^"]+", algs="/);
+  });
+
+  it('answers a token failure of a DPoP request in the DPoP scheme', () => {
+    const e = new InvalidTokenHttpError(new TokenExpiredError(), 'dpop');
+    expect(e.headers['www-authenticate']).toBe(`DPoP error="invalid_token", error_description="The access token has expired", ${ALGS}`);
   });
 
   it('answers two Authorization headers with 400 invalid_request', () => {

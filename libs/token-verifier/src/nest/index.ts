@@ -14,3 +14,4 @@ export * from './jwt-auth.guard.js';
 export * from './whoami.controller.js';
 export * from './token-verifier.module.js';
 export * from './verifier-host.module.js';
+export * from './redis-replay-store.js';

@@ -1,7 +1,15 @@
 import { IS_PUBLIC_KEY } from '@authmesh/platform';
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { type RequestWithRawHeaders, bearerTokenFromRequest } from '../core/bearer-token.js';
+import type { RequestWithRawHeaders } from '../core/bearer-token.js';
+import {
+  type HttpRequestLine,
+  NO_DPOP_REQUEST,
+  type PresentedCredentials,
+  credentialsFromRequest,
+  dpopRequestOf,
+  isDpopCredentials,
+} from '../core/credentials.js';
 import { TokenVerificationError } from '../core/errors.js';
 import { TokenVerifier } from '../core/token-verifier.js';
 import { AUDIENCE_KEY } from './audience.decorator.js';
@@ -38,17 +46,22 @@ export class JwtAuthGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC_KEY, [context.getHandler(), context.getClass()])) return true;
 
-    const request = context.switchToHttp().getRequest<AuthenticatedRequest & RequestWithRawHeaders>();
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest & RequestWithRawHeaders & HttpRequestLine>();
     // A route marked @RouteAudience() is judged for that audience (auth's userinfo), every other for the app's own.
     const audience = this.reflector.getAllAndOverride<string | undefined>(AUDIENCE_KEY, [context.getHandler(), context.getClass()]);
     const verifier = audience === undefined ? this.verifier : this.verifiers.for(audience);
     let principal;
+    let credentials: PresentedCredentials | undefined;
     try {
-      ({ principal } = await verifier.verify(bearerTokenFromRequest(request)));
+      credentials = credentialsFromRequest(request);
+      ({ principal } = await verifier.verifyPresented(
+        credentials,
+        isDpopCredentials(credentials) ? dpopRequestOf(request) : NO_DPOP_REQUEST,
+      ));
     } catch (e) {
       if (e instanceof TokenVerificationError) {
         this.metrics.record(e.code);
-        throw new InvalidTokenHttpError(e);
+        throw new InvalidTokenHttpError(e, credentials !== undefined && typeof credentials !== 'string' ? 'dpop' : 'bearer');
       }
       // A revocation store's own failure (e.g. fail-closed while Redis is down) is its AppError.
       throw e;

@@ -1,4 +1,4 @@
-import { MetricsService, ReadinessRegistry } from '@authmesh/platform';
+import { MetricsService, ReadinessRegistry, RedisConnection } from '@authmesh/platform';
 import {
   type ClassProvider,
   type DynamicModule,
@@ -11,12 +11,15 @@ import {
 } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import type { VerifierConfig } from '../config/verifier-config.js';
+import { DpopBinding } from '../core/dpop-binding.js';
+import { DpopReplayGuard } from '../core/dpop-replay.js';
 import { JwksCache } from '../core/jwks/jwks-cache.js';
 import { noRevocationChecker, type RevocationChecker } from '../core/revocation.js';
 import { type KeySource, TokenVerifier } from '../core/token-verifier.js';
 import { KEY_SOURCE, REVOCATION_CHECKER, TOKEN_VERIFIER_OPTIONS } from './injection-tokens.js';
 import { JwksLifecycle, type ManagedKeySource } from './jwks-lifecycle.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
+import { RedisReplayStore } from './redis-replay-store.js';
 import { TokenVerifiers } from './token-verifiers.js';
 import { VerifierMetrics } from './verifier-metrics.js';
 
@@ -68,6 +71,17 @@ export interface CustomKeysOptions extends Pick<VerifierConfig, 'issuer' | 'audi
   readonly keys: ProviderOf<KeySource>;
   /** JWT_MAX_TOKEN_BYTES (default 8192). */
   readonly maxTokenBytes?: number;
+  /**
+   * DPoP (RFC 9449): the origins a proof's `htu` may name here (JWT_DPOP_ORIGINS; the gateway's
+   * edge passes its public origins). Default none: every DPoP request is refused.
+   */
+  readonly dpopOrigins?: readonly string[];
+  /** JWT_DPOP_IAT_WINDOW_S (default 60). */
+  readonly dpopIatWindowSeconds?: number;
+  /** JWT_DPOP_REPLAY_CACHE_MAX (default 100 000). */
+  readonly dpopReplayCacheMaxEntries?: number;
+  /** JWT_DPOP_REPLAY_OUTAGE_POLICY (default `reject`). */
+  readonly dpopReplayOutagePolicy?: 'reject' | 'local';
 }
 
 export type TokenVerifierModuleOptions = JwksKeysOptions | CustomKeysOptions;
@@ -107,6 +121,7 @@ export class TokenVerifierModule {
         // For adapters that verify elsewhere but must run the same revocation check (passport-jwt's validate).
         REVOCATION_CHECKER,
         TOKEN_VERIFIER_OPTIONS,
+        DpopBinding,
         ...(options.keys ? [] : [JwksCache]),
       ],
     };
@@ -131,8 +146,14 @@ export class TokenVerifierModule {
       revocation,
       ...keys,
       {
+        provide: DpopBinding,
+        useFactory: (redis: RedisConnection | undefined) => dpopBinding(options, redis),
+        // Optional: a host without Redis (a unit test's module) gets the local replay cache alone.
+        inject: [{ token: RedisConnection, optional: true }],
+      },
+      {
         provide: TokenVerifiers,
-        useFactory: (keySource: KeySource, revocationChecker: RevocationChecker) =>
+        useFactory: (keySource: KeySource, revocationChecker: RevocationChecker, dpop: DpopBinding) =>
           new TokenVerifiers(
             new Map(
               audiences.map((audience) => [
@@ -146,11 +167,12 @@ export class TokenVerifierModule {
                   verifiedCacheMaxEntries: options.verifiedCacheMaxEntries,
                   revocation: revocationChecker,
                   now: options.now,
+                  dpop,
                 }),
               ]),
             ),
           ),
-        inject: [KEY_SOURCE, REVOCATION_CHECKER],
+        inject: [KEY_SOURCE, REVOCATION_CHECKER, DpopBinding],
       },
       { provide: TokenVerifier, useFactory: (verifiers: TokenVerifiers) => verifiers.for(options.audience), inject: [TokenVerifiers] },
       {
@@ -174,6 +196,36 @@ export class TokenVerifierModule {
       ...(options.guard === false ? [] : [{ provide: APP_GUARD, useClass: JwtAuthGuard }]),
     ];
   }
+}
+
+/**
+ * One DPoP binding for every audience of the module, over one replay guard: the local cache, and
+ * the shared check on the app's Redis connection (none in memory mode: one process, the local
+ * cache is the whole truth). docs/decisions/010-dpop-gateway-and-replay.md.
+ */
+function dpopBinding(options: TokenVerifierModuleOptions, redis: RedisConnection | undefined): DpopBinding {
+  const logger = new Logger(`Dpop(${nameOf(options)})`);
+  let lastWarn = 0;
+  const replay = new DpopReplayGuard({
+    shared: redis?.client ? new RedisReplayStore(redis.client) : undefined,
+    maxEntries: options.dpopReplayCacheMaxEntries,
+    outagePolicy: options.dpopReplayOutagePolicy,
+    onSharedFailure: (e) => {
+      const now = Date.now();
+      if (now - lastWarn < 10_000) return;
+      lastWarn = now;
+      logger.error(
+        `shared DPoP replay check failed, accepting on the local cache alone (JWT_DPOP_REPLAY_OUTAGE_POLICY=local): ${e instanceof Error ? e.message : String(e)}`,
+      );
+    },
+    now: options.now,
+  });
+  return new DpopBinding({
+    origins: options.dpopOrigins ?? [],
+    iatWindowSeconds: options.dpopIatWindowSeconds,
+    replay,
+    now: options.now,
+  });
 }
 
 function jwksCacheProvider(options: JwksKeysOptions, name: string): Provider {

@@ -1,5 +1,6 @@
 import type { MetricsService } from '@authmesh/platform';
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { DPOP_ERROR_CODES } from '../core/dpop/errors.js';
 import { TOKEN_ERROR_CODES } from '../core/errors.js';
 import { JWKS_FETCH_RESULTS, type JwksCache } from '../core/jwks/jwks-cache.js';
 import type { TokenVerifier } from '../core/token-verifier.js';
@@ -23,7 +24,8 @@ export class VerifierMetrics {
       labelNames: ['outcome'],
       registers,
     });
-    for (const outcome of ['ok', ...TOKEN_ERROR_CODES] as Outcome[]) this.outcomes.set(outcome, verifications.labels({ outcome }));
+    for (const outcome of ['ok', ...TOKEN_ERROR_CODES, ...DPOP_ERROR_CODES] as Outcome[])
+      this.outcomes.set(outcome, verifications.labels({ outcome }));
 
     if (jwks) this.jwksMetrics(registers, jwks);
     const cache = new Gauge({

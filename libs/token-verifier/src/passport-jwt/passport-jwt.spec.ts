@@ -72,6 +72,10 @@ describe('authmeshValidate', () => {
     },
   });
 
+  it('refuses a DPoP-bound token (cnf), which passport-jwt can only have read as Bearer (RFC 9449 §7.2)', async () => {
+    await expect(validate(claims({ cnf: { jkt: 'abc' } }))).rejects.toMatchObject({ status: 401, code: 'dpop_token_as_bearer' });
+  });
+
   it('returns the principal of a complete RFC 9068 claims set', async () => {
     expect(await validate(claims({ sub: 'user-9', scope: 'a b' }))).toMatchObject({ sub: 'user-9', scopes: ['a', 'b'], isService: false });
   });

@@ -1,3 +1,4 @@
+import { DpopTokenAsBearerError } from '../core/dpop/errors.js';
 import type { KeyObject } from 'node:crypto';
 import { ExtractJwt, type SecretOrKeyProvider, type StrategyOptionsWithoutRequest } from 'passport-jwt';
 import { type AccessTokenClaims, type Principal, parseActorClaim, toPrincipal } from '../core/claims.js';
@@ -110,6 +111,9 @@ export function authmeshValidate(revocation: RevocationChecker): (payload: unkno
   return async (payload: unknown) => {
     try {
       const claims = requiredClaims(payload);
+      // passport-jwt reads Bearer tokens only: a key-bound token here was sent without its proof
+      // (RFC 9449 §7.2), so it is refused as our guard refuses it.
+      if (claims.cnf !== undefined) throw new DpopTokenAsBearerError('a token with cnf reached passport-jwt as Bearer');
       await revocation.check(claims);
       return toPrincipal(claims);
     } catch (e) {

@@ -1,5 +1,13 @@
 import passport from 'passport';
-import { type RequestWithRawHeaders, bearerTokenFromRequest } from '../core/bearer-token.js';
+import type { RequestWithRawHeaders } from '../core/bearer-token.js';
+import {
+  type HttpRequestLine,
+  NO_DPOP_REQUEST,
+  type PresentedCredentials,
+  credentialsFromRequest,
+  dpopRequestOf,
+  isDpopCredentials,
+} from '../core/credentials.js';
 import type { Principal } from '../core/claims.js';
 import { type TokenErrorCode, TokenVerificationError } from '../core/errors.js';
 import type { TokenVerifier } from '../core/token-verifier.js';
@@ -49,19 +57,25 @@ export class AuthmeshPassportStrategy extends passport.Strategy {
     super();
   }
 
-  override authenticate(request: RequestWithRawHeaders & AuthenticatedRequest): void {
+  override authenticate(request: RequestWithRawHeaders & AuthenticatedRequest & HttpRequestLine): void {
     // `this` is passport's per-request copy of the strategy, carrying success/fail/error.
     void this.run(this as unknown as PassportActions, request);
   }
 
-  private async run(actions: PassportActions, request: RequestWithRawHeaders & AuthenticatedRequest): Promise<void> {
+  private async run(actions: PassportActions, request: RequestWithRawHeaders & AuthenticatedRequest & HttpRequestLine): Promise<void> {
     let principal: Principal;
+    let credentials: PresentedCredentials | undefined;
     try {
-      ({ principal } = await this.options.verifier.verify(bearerTokenFromRequest(request)));
+      // The same rules as JwtAuthGuard: Bearer or DPoP (RFC 9449), a bound token never as Bearer.
+      credentials = credentialsFromRequest(request);
+      ({ principal } = await this.options.verifier.verifyPresented(
+        credentials,
+        isDpopCredentials(credentials) ? dpopRequestOf(request) : NO_DPOP_REQUEST,
+      ));
     } catch (e) {
       if (!(e instanceof TokenVerificationError)) return actions.error(e); // e.g. the revocation store's 503, an AppError already
       this.options.onOutcome?.(e.code);
-      return actions.error(new InvalidTokenHttpError(e));
+      return actions.error(new InvalidTokenHttpError(e, credentials !== undefined && typeof credentials !== 'string' ? 'dpop' : 'bearer'));
     }
     this.options.onOutcome?.('ok');
     const done = (err: unknown, user?: unknown, info?: unknown): void => {
