@@ -364,7 +364,7 @@ describe('auth: the token endpoint of the authorization code flow, ID tokens, us
     it('refuses no token (401 Bearer), a token without openid (403 insufficient_scope), a token for another audience (401)', async () => {
       const none = await userinfo(undefined);
       expect(none.status).toBe(401);
-      expect(none.headers.get('www-authenticate')).toBe('Bearer');
+      expect(none.headers.get('www-authenticate')).toBe('Bearer, DPoP algs="ES256 EdDSA RS256 PS256"');
       // A password login's token is for auth's account API, not for userinfo.
       const forAuth = await userinfo(loginToken);
       expect(forAuth.status).toBe(401);
