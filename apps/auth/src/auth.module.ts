@@ -26,6 +26,9 @@ import { RevocationLedger1764000000050 } from './migrations/1764000000050-revoca
 import { RevocationStreamIds1764000000060 } from './migrations/1764000000060-revocation-stream-ids.js';
 import { ClientJwks1764000000070 } from './migrations/1764000000070-client-jwks.js';
 import { AuthorizationCodeFlow1764000000080 } from './migrations/1764000000080-authorization-code-flow.js';
+import { ApiKeys1764000000090 } from './migrations/1764000000090-api-keys.js';
+import { ApiKeyEntity } from './api-keys/api-key.entity.js';
+import { ApiKeysModule } from './api-keys/api-keys.module.js';
 import { AuthorizationCodeEntity } from './authorize/authorization-code.entity.js';
 import { AuthorizeModule } from './authorize/authorize.module.js';
 import { ConsentEntity } from './authorize/consent.entity.js';
@@ -54,6 +57,7 @@ const ENTITIES = [
   AuthorizationCodeEntity,
   SsoSessionEntity,
   ConsentEntity,
+  ApiKeyEntity,
 ];
 const MIGRATIONS = [
   InitialSchema1764000000000,
@@ -67,6 +71,7 @@ const MIGRATIONS = [
   RevocationStreamIds1764000000060,
   ClientJwks1764000000070,
   AuthorizationCodeFlow1764000000080,
+  ApiKeys1764000000090,
 ];
 
 /**
@@ -95,6 +100,7 @@ export class AuthModule {
         OAuthModule,
         AuthorizeModule,
         ClientsModule,
+        ApiKeysModule,
         AuthRevocationModule,
         SeedModule,
       ],

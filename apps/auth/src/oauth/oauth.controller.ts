@@ -1,4 +1,4 @@
-import { Body, Controller, Headers, HttpCode, Post, Res, UseGuards, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Headers, HttpCode, Ip, Post, Res, UseGuards, UseInterceptors } from '@nestjs/common';
 import { AddressBudgetGuard } from '../rate-limit/address-budget.guard.js';
 import type { FastifyReply } from 'fastify';
 import { Public, Rules } from '@authmesh/platform';
@@ -38,9 +38,10 @@ export class OAuthController {
     @Body() body: unknown,
     @Headers('authorization') authorization: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
+    @Ip() ip: string,
   ): Promise<TokenResponse> {
     void reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
-    return this.endpoint.token(body, authorization);
+    return this.endpoint.token(body, authorization, ip);
   }
 
   @Post('introspect')

@@ -1,3 +1,4 @@
+import type { ApiKeyExchange } from '../api-keys/api-key-exchange.js';
 import type { JWTPayload } from 'jose';
 import { DependencyUnavailableError } from '@authmesh/platform';
 import type { RevocationStore } from '@authmesh/revocation';
@@ -129,6 +130,7 @@ function endpoint(options: { clients?: ClientEntity[]; tokens?: Record<string, J
     {} as DataSource,
     {} as AuthorizationCodes,
     {} as IdTokenIssuer,
+    {} as ApiKeyExchange,
   );
   return { service, calls };
 }

@@ -18,7 +18,9 @@ import {
   GRANT_REFRESH_TOKEN,
   GRANT_TOKEN_EXCHANGE,
   SCOPE_TOKEN_PATTERN,
+  TOKEN_TYPE_API_KEY,
 } from '@authmesh/contracts';
+import { ApiKeyExchange } from '../api-keys/api-key-exchange.js';
 import { InvalidClient, InvalidRequest, InvalidScope, InvalidTarget, UnauthorizedClient, UnsupportedGrantType } from './oauth.errors.js';
 import { OAuthParams } from './oauth-params.js';
 import { TokenExchangeGrant } from './token-exchange.js';
@@ -43,6 +45,7 @@ export class TokenEndpoint {
     @InjectDataSource() db: DataSource,
     codes: AuthorizationCodes,
     idTokens: IdTokenIssuer,
+    private readonly apiKeys: ApiKeyExchange,
   ) {
     this.authorizationCode = new AuthorizationCodeGrant(db, codes, refresh, idTokens, revoker);
     // Built here rather than provided: its collaborators are this endpoint's own.
@@ -54,7 +57,8 @@ export class TokenEndpoint {
     );
   }
 
-  async token(body: unknown, authorization: string | undefined): Promise<CodeTokenResponse> {
+  /** `clientAddress`: the caller's address as auth resolved it (request.ip), for API keys' allow-lists. */
+  async token(body: unknown, authorization: string | undefined, clientAddress?: string): Promise<CodeTokenResponse> {
     const params = new OAuthParams(body);
     const grantType = params.required('grant_type');
     switch (grantType) {
@@ -69,6 +73,9 @@ export class TokenEndpoint {
       case GRANT_REFRESH_TOKEN:
         return this.refreshToken(params, authorization);
       case GRANT_TOKEN_EXCHANGE:
+        // An API key as the subject (issue 22): its own checks, same grant.
+        if (params.optional('subject_token_type') === TOKEN_TYPE_API_KEY)
+          return this.apiKeys.exchange(await this.clients.require(authorization, params), params, clientAddress);
         return this.tokenExchange.exchange(await this.clients.require(authorization, params), params);
       default:
         throw new UnsupportedGrantType(`Unsupported grant_type: ${grantType.slice(0, 100)}`);

@@ -16,6 +16,8 @@ export interface AccessTokenRequest {
   act?: ActorClaim;
   /** The token expires no later than this: an exchanged token never outlives its subject token. */
   notAfter?: Date;
+  /** The API key the token was exchanged for (`akid`): a backend can log which key acted, never the key. */
+  akid?: string;
   /** A lifetime shorter than AUTH_ACCESS_TOKEN_TTL_S (the admin token's); never longer. */
   ttlSeconds?: number;
 }
@@ -61,6 +63,7 @@ export class AccessTokenIssuer {
       client_id: req.clientId,
       scope: req.scope,
       ...(req.act && { act: req.act }),
+      ...(req.akid && { akid: req.akid }),
       iss: this.config.auth.issuer,
       sub: req.sub,
       aud: req.audience,
