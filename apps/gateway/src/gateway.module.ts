@@ -1,5 +1,6 @@
 import { type DynamicModule, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { PlatformModule, RedisConnection } from '@authmesh/platform';
+import { MetricsService, PlatformModule, RedisConnection } from '@authmesh/platform';
+import { ApiKeyAccess } from './api-keys/api-key-access.js';
 import { RevocationModule } from '@authmesh/revocation';
 import { TokenVerifierModule, TokenVerifiers, VerifierMetrics } from '@authmesh/token-verifier';
 import { AuthClient } from './auth-client/auth-client.js';
@@ -111,10 +112,21 @@ export class GatewayModule {
           inject: [RedisConnection],
         },
         {
+          provide: ApiKeyAccess,
+          useFactory: (
+            auth: AuthClient,
+            exchanger: TokenExchanger,
+            verifier: EdgeVerifier,
+            redis: RedisConnection,
+            metrics: MetricsService,
+          ) => new ApiKeyAccess(auth, exchanger, verifier, redis, settings, metrics.registry),
+          inject: [AuthClient, TokenExchanger, EdgeVerifier, RedisConnection, MetricsService],
+        },
+        {
           provide: EdgeAccess,
-          useFactory: (verifier: EdgeVerifier, sessions: SessionService, exchanger: TokenExchanger) =>
-            new EdgeAccess(verifier, sessions, exchanger, settings),
-          inject: [EdgeVerifier, SessionService, TokenExchanger],
+          useFactory: (verifier: EdgeVerifier, sessions: SessionService, exchanger: TokenExchanger, apiKeys: ApiKeyAccess) =>
+            new EdgeAccess(verifier, sessions, exchanger, settings, apiKeys),
+          inject: [EdgeVerifier, SessionService, TokenExchanger, ApiKeyAccess],
         },
       ],
     };

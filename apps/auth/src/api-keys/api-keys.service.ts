@@ -8,6 +8,7 @@ import type { RevocationEvent } from '@authmesh/revocation';
 import { UserEntity } from '../accounts/user.entity.js';
 import { ClientEntity } from '../clients/client.entity.js';
 import type { AuthConfig } from '../config/auth.config.js';
+import { withExchangedTokens } from '../revocation/exchanged-token-links.js';
 import { RevocationOutbox } from '../revocation/revocation-outbox.service.js';
 import { isPrivilegedScope } from '../tokens/privileged-scopes.js';
 import { addressAllowed, allowListProblems } from './address-allow-list.js';
@@ -201,7 +202,15 @@ export class ApiKeysService {
       if (graceSeconds === 0) {
         await tx.update(ApiKeyEntity, { id: old.id }, { revokedAt: now, replacedBy: fresh.id });
         await this.outbox.record(tx, [this.revocationEvent(old.id, now)]);
-      } else await tx.update(ApiKeyEntity, { id: old.id }, { expiresAt, replacedBy: fresh.id });
+      } else {
+        await tx.update(ApiKeyEntity, { id: old.id }, { expiresAt, replacedBy: fresh.id });
+        // Tokens already issued for the old key may outlive the grace (new ones are capped at it):
+        // revoke them now; the gateway then exchanges the old key again and gets a capped token.
+        // Not `apikey:<id>` itself: that would refuse the old key during its grace.
+        const acceptedAfter = new Date(now.getTime() - MAX_CLOCK_TOLERANCE_SECONDS * 1000);
+        const [, ...issued] = await withExchangedTokens(tx, [this.revocationEvent(old.id, now)], acceptedAfter);
+        await this.outbox.record(tx, issued);
+      }
       return fresh;
     });
     await this.outbox.deliver();
@@ -220,7 +229,8 @@ export class ApiKeysService {
       const key = await this.db.getRepository(ApiKeyEntity).findOne({ where: { secretHash: this.hasher.hash(presented) } });
       if (!key) throw new ApiKeyRefused('unknown');
       if (key.revokedAt !== null) throw new ApiKeyRefused('revoked');
-      if (key.expiresAt !== null && key.expiresAt.getTime() <= now.getTime()) throw new ApiKeyRefused('expired');
+      // Within a second of its expiry too: a token needs at least a second of lifetime (iat has whole seconds).
+      if (key.expiresAt !== null && key.expiresAt.getTime() <= now.getTime() + 1000) throw new ApiKeyRefused('expired');
       if (!addressAllowed(key.allowedCidrs, address)) throw new ApiKeyRefused('address');
       const rights = await this.ownerRights(this.db.manager, { type: key.ownerType, id: key.ownerId });
       if (!rights) throw new ApiKeyRefused('owner_disabled');

@@ -15,6 +15,7 @@ import { limitedPathOf } from '../rate-limit/login-rate-limiter.js';
 import { allowedOriginsOf, checkCsrf } from '../session/csrf.js';
 import type { SessionService } from '../session/session.service.js';
 import type { EdgeAudience, EdgeVerifier } from './edge-verifier.js';
+import { type ApiKeyAccess, takeApiKey } from '../api-keys/api-key-access.js';
 
 /** What the edge decided for one request: the Authorization the upstream gets (undefined: the client's, unchanged; `/auth/*` and public routes only). */
 export interface EdgeDecision {
@@ -64,6 +65,7 @@ export class EdgeAccess {
     private readonly sessions: SessionService,
     private readonly exchanger: TokenExchanger,
     private readonly settings: GatewaySettings,
+    private readonly apiKeys?: ApiKeyAccess,
   ) {
     this.allowedOrigins = allowedOriginsOf(settings);
     this.forwardUnchanged = new Set(settings.forwardUnchangedRoutes);
@@ -83,6 +85,8 @@ export class EdgeAccess {
       throw new BodyNotAcceptedError(
         `${request.method} ${operation.path} with a body (${request.headers['content-type'] ?? 'no content-type'})`,
       );
+    // Taken off the request on every route: a key never reaches an upstream (issue 22).
+    const apiKey = takeApiKey(request, this.settings.sessionCookieName);
     if (route.access === 'public') return { authorization: undefined };
     if (route.access === 'auth') {
       // A bearer token must be good for audience `auth` (forwarded unchanged: auth is its audience).
@@ -99,6 +103,7 @@ export class EdgeAccess {
       return { authorization: undefined };
     }
     const audience = route.name as ApiRouteName;
+    if (apiKey !== undefined && this.apiKeys) return { authorization: await this.apiKeys.authorize(apiKey, audience, ctx) };
 
     if (hasAuthorizationHeader(rawHeaders)) {
       let token = '';
