@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Counter } from 'prom-client';
 import type { DataSource, EntityManager } from 'typeorm';
-import { MAX_CLOCK_TOLERANCE_SECONDS } from '@authmesh/contracts';
+import { type ApiKeyView as ApiKeyViewContract, type CreatedApiKeyView, MAX_CLOCK_TOLERANCE_SECONDS } from '@authmesh/contracts';
 import { type FieldProblem, InjectConfig, MetricsService, RequestValidationError } from '@authmesh/platform';
 import type { RevocationEvent } from '@authmesh/revocation';
 import { UserEntity } from '../accounts/user.entity.js';
@@ -31,24 +31,8 @@ export interface ApiKeySpec {
   allowedCidrs?: string[];
 }
 
-/** What the APIs show of a key: never the key, never its hash. */
-export interface ApiKeyView {
-  id: string;
-  name: string;
-  prefix: string;
-  owner: ApiKeyOwner;
-  scopes: string[];
-  audiences: string[];
-  allowedCidrs: string[];
-  expiresAt: string | null;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-  replacedBy: string | null;
-  createdAt: string;
-}
-
-/** A created key: the view and, this once, the key itself. */
-export type CreatedApiKey = ApiKeyView & { key: string };
+export type ApiKeyView = ApiKeyViewContract;
+export type CreatedApiKey = CreatedApiKeyView;
 
 /** Why a check failed: the label of `api_key_checks_total`; the caller only ever learns "invalid". */
 export type ApiKeyCheckOutcome =
