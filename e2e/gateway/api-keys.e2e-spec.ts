@@ -186,6 +186,15 @@ describe('gateway: API keys exchanged for short tokens (e2e)', () => {
     // The token cached for the allowed address is not served to another one.
     expect(await withKey(key, '/api/orders', { address: nextAddress() })).toMatchObject({ status: 401, body: { code: 'api_key_invalid' } });
     expect((await withKey(key, '/api/orders', { address: '203.0.113.10' })).status).toBe(200);
+
+    // Concurrent first requests share one exchange: the one from outside must not get the token issued for inside.
+    const fresh = (await createKey(user.token, { allowedCidrs: ['203.0.113.0/24'] })).key;
+    const outside = nextAddress();
+    const answers = await Promise.all([
+      withKey(fresh, '/api/orders', { address: '203.0.113.11' }),
+      ...Array.from({ length: 3 }, () => withKey(fresh, '/api/orders', { address: outside })),
+    ]);
+    expect(answers.map((a) => a.status)).toEqual([200, 401, 401, 401]);
   });
 
   it('answers 403 api_key_insufficient_scope for a service the key has no scope for, and orders 403 for a scope it lacks', async () => {

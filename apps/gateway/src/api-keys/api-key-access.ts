@@ -70,6 +70,8 @@ export class ApiKeyAccess {
   private readonly exchanges: Counter<'result'>;
   /** Key hashes auth said are address-bound: their cache entries are per client address. */
   private readonly addressBound = new LRUCache<string, true>({ max: 10_000 });
+  /** The client address each address-bound token was issued for. */
+  private readonly tokenAddresses = new LRUCache<string, string>({ max: 10_000 });
 
   constructor(
     private readonly auth: AuthClient,
@@ -115,6 +117,13 @@ export class ApiKeyAccess {
       const cacheKey = `apikey:${audience}:${hash}${this.addressBound.has(hash) ? `:${address}` : ''}`;
       const { token, shared } = await this.exchanger.cached(cacheKey, () => this.exchange(key, hash, audience, address, ctx));
       this.exchanges.inc({ result: shared ? 'hit' : 'miss' });
+      // Concurrent first requests share one exchange before anyone knows the key is address-bound:
+      // a token auth issued for another address is not this request's (its allow-list decides).
+      const boundTo = this.tokenAddresses.get(token);
+      if (boundTo !== undefined && boundTo !== address) {
+        if (attempt > 1) throw new ApiKeyInvalidError('address-bound token of another address');
+        continue;
+      }
       try {
         // The cached token is judged as its service will judge it, revocation included.
         await this.verifier.verify(audience, token);
@@ -148,7 +157,9 @@ export class ApiKeyAccess {
     const lifetimeMs = tokens.expires_in * 1000;
     // As the user-token exchange does: a tenth of the lifetime, at least 5 s, before expiry.
     let ttlMs = lifetimeMs - Math.max(5000, lifetimeMs / 10);
-    if ((answer.body as { address_bound?: unknown }).address_bound === true && !this.addressBound.has(hash)) {
+    const bound = (answer.body as { address_bound?: unknown }).address_bound === true;
+    if (bound) this.tokenAddresses.set(tokens.access_token, address);
+    if (bound && !this.addressBound.has(hash)) {
       // First seen bound: this entry was keyed without the address; cache it under the bound key from now on.
       this.addressBound.set(hash, true);
       ttlMs = 0;
