@@ -537,4 +537,62 @@ describe('authctl: the ops CLI against a real auth', () => {
       expect(human.stdout).toMatch(/at\s+│ kid\s+│ transition\s+│ actor\s+│ reason/);
     });
   });
+
+  describe('apikeys', () => {
+    it('apikeys create prints the key once; list shows its prefix, never the key; rotate and revoke take effect at auth', async () => {
+      const owner = { clientId: 'orders' };
+      const created = await authctl([
+        'apikeys',
+        'create',
+        'nightly-sync',
+        '--client',
+        owner.clientId,
+        '--scope',
+        'profiles:read',
+        '--audience',
+        'profiles',
+        '--json',
+      ]);
+      expect(created.code).toBe(0);
+      const key = JSON.parse(created.stdout) as { id: string; key: string; prefix: string };
+      expect(key.key).toMatch(/^amk_live_[0-9A-Za-z]{49}$/);
+      const human = await authctl([
+        'apikeys',
+        'create',
+        'other',
+        '--client',
+        owner.clientId,
+        '--scope',
+        'profiles:read',
+        '--audience',
+        'profiles',
+      ]);
+      expect(human.stdout).toMatch(/API key \(shown once, store it now\): amk_live_/);
+
+      const list = await authctl(['apikeys', 'list', '--client', owner.clientId]);
+      expect(list.code).toBe(0);
+      expect(list.stdout).toContain(key.prefix);
+      expect(list.stdout).not.toContain(key.key);
+
+      const rotated = await authctl(['apikeys', 'rotate', key.id, '--grace', '60', '--json']);
+      expect(rotated.code).toBe(0);
+      const next = JSON.parse(rotated.stdout) as { id: string; key: string };
+      expect(next.key).not.toBe(key.key);
+      const revoked = await authctl(['apikeys', 'revoke', next.id]);
+      expect(revoked.code).toBe(0);
+      expect(revoked.stdout).toMatch(/Revoked API key/);
+      const after = JSON.parse((await authctl(['apikeys', 'list', '--client', owner.clientId, '--json'])).stdout) as {
+        apiKeys: { id: string; revokedAt: string | null; replacedBy: string | null }[];
+      };
+      expect(after.apiKeys.find((k) => k.id === next.id)?.revokedAt).not.toBeNull();
+      expect(after.apiKeys.find((k) => k.id === key.id)?.replacedBy).toBe(next.id);
+    });
+
+    it('apikeys create without an owner, or with a scope the owner lacks, is refused (usage 2; auth 400 naming the field)', async () => {
+      expect((await authctl(['apikeys', 'create', 'x', '--scope', 'profiles:read', '--audience', 'profiles'])).code).toBe(2);
+      const wide = await authctl(['apikeys', 'create', 'x', '--client', 'orders', '--scope', 'orders:write', '--audience', 'profiles']);
+      expect(wide.code).toBe(1);
+      expect(wide.stderr).toMatch(/scopes/);
+    });
+  });
 });

@@ -27,6 +27,9 @@ import { RevocationStreamIds1764000000060 } from './migrations/1764000000060-rev
 import { ClientJwks1764000000070 } from './migrations/1764000000070-client-jwks.js';
 import { AuthorizationCodeFlow1764000000080 } from './migrations/1764000000080-authorization-code-flow.js';
 import { DpopBinding1764000000090 } from './migrations/1764000000090-dpop-binding.js';
+import { ApiKeys1764000000100 } from './migrations/1764000000100-api-keys.js';
+import { ApiKeyEntity } from './api-keys/api-key.entity.js';
+import { ApiKeysModule } from './api-keys/api-keys.module.js';
 import { AuthorizationCodeEntity } from './authorize/authorization-code.entity.js';
 import { AuthorizeModule } from './authorize/authorize.module.js';
 import { ConsentEntity } from './authorize/consent.entity.js';
@@ -55,6 +58,7 @@ const ENTITIES = [
   AuthorizationCodeEntity,
   SsoSessionEntity,
   ConsentEntity,
+  ApiKeyEntity,
 ];
 const MIGRATIONS = [
   InitialSchema1764000000000,
@@ -69,6 +73,7 @@ const MIGRATIONS = [
   ClientJwks1764000000070,
   AuthorizationCodeFlow1764000000080,
   DpopBinding1764000000090,
+  ApiKeys1764000000100,
 ];
 
 /**
@@ -97,6 +102,7 @@ export class AuthModule {
         OAuthModule,
         AuthorizeModule,
         ClientsModule,
+        ApiKeysModule,
         AuthRevocationModule,
         SeedModule,
       ],

@@ -3,6 +3,13 @@ import { AdminApiClient } from './api/admin-api.client.js';
 import { ClientsCommand, ClientsCreateCommand, ClientsDisableCommand, ClientsListCommand } from './commands/clients.command.js';
 import { KeysCommand, KeysEventsCommand, KeysListCommand, KeysRevokeCommand, KeysRotateCommand } from './commands/keys.command.js';
 import { Program } from './commands/program.js';
+import {
+  ApiKeysCommand,
+  ApiKeysCreateCommand,
+  ApiKeysListCommand,
+  ApiKeysRevokeCommand,
+  ApiKeysRotateCommand,
+} from './commands/apikeys.command.js';
 import { RevokeCommand } from './commands/revoke.command.js';
 import { ConfigSource } from './config/authctl.config.js';
 import { Output } from './output/output.js';
@@ -24,6 +31,11 @@ import { Output } from './output/output.js';
     ClientsListCommand,
     ClientsDisableCommand,
     RevokeCommand,
+    ApiKeysCommand,
+    ApiKeysCreateCommand,
+    ApiKeysListCommand,
+    ApiKeysRevokeCommand,
+    ApiKeysRotateCommand,
   ],
 })
 export class AuthctlModule {}

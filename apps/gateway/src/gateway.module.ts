@@ -1,5 +1,6 @@
 import { type DynamicModule, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { PlatformModule, RedisConnection } from '@authmesh/platform';
+import { MetricsService, PlatformModule, RedisConnection } from '@authmesh/platform';
+import { ApiKeyAccess } from './api-keys/api-key-access.js';
 import { RevocationModule } from '@authmesh/revocation';
 import { DpopKey } from '@authmesh/service-auth';
 import { TokenVerifierModule, TokenVerifiers, VerifierMetrics } from '@authmesh/token-verifier';
@@ -118,10 +119,26 @@ export class GatewayModule {
           inject: [RedisConnection],
         },
         {
+          provide: ApiKeyAccess,
+          useFactory: (
+            auth: AuthClient,
+            exchanger: TokenExchanger,
+            verifier: EdgeVerifier,
+            redis: RedisConnection,
+            metrics: MetricsService,
+          ) => new ApiKeyAccess(auth, exchanger, verifier, redis, settings, metrics.registry),
+          inject: [AuthClient, TokenExchanger, EdgeVerifier, RedisConnection, MetricsService],
+        },
+        {
           provide: EdgeAccess,
-          useFactory: (verifier: EdgeVerifier, sessions: SessionService, exchanger: TokenExchanger, dpopKey: DpopKey) =>
-            new EdgeAccess(verifier, sessions, exchanger, settings, dpopKey),
-          inject: [EdgeVerifier, SessionService, TokenExchanger, DpopKey],
+          useFactory: (
+            verifier: EdgeVerifier,
+            sessions: SessionService,
+            exchanger: TokenExchanger,
+            dpopKey: DpopKey,
+            apiKeys: ApiKeyAccess,
+          ) => new EdgeAccess(verifier, sessions, exchanger, settings, dpopKey, apiKeys),
+          inject: [EdgeVerifier, SessionService, TokenExchanger, DpopKey, ApiKeyAccess],
         },
       ],
     };

@@ -121,3 +121,35 @@ export type Revocation = { jti: string; exp: number } | { sub: string };
 export interface RevocationResult {
   revoked: 'jti' | 'sub';
 }
+
+/** What the API key APIs show of a key (`/admin/api-keys`, `/auth/api-keys`): never the key, never its hash. */
+export interface ApiKeyView {
+  id: string;
+  name: string;
+  /** The key's first characters (`amk_live_Ab12`): to recognise it in a list or grep a leak for it. */
+  prefix: string;
+  owner: { type: 'user' | 'client'; id: string };
+  scopes: string[];
+  audiences: string[];
+  allowedCidrs: string[];
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+  /** The key a rotation replaced this one with. */
+  replacedBy: string | null;
+  createdAt: string;
+}
+
+/** A created or rotated key: the view and, this once, the key itself. */
+export type CreatedApiKeyView = ApiKeyView & { key: string };
+
+/** The body of `POST /admin/api-keys`. */
+export interface NewApiKey {
+  ownerType: 'user' | 'client';
+  ownerId: string;
+  name: string;
+  scopes: string[];
+  audiences: string[];
+  expiresAt?: string;
+  allowedCidrs?: string[];
+}

@@ -40,3 +40,9 @@ export type GrantType = (typeof GRANT_TYPES_SUPPORTED)[number];
 
 /** RFC 8693 §3: the only token type the exchange takes and issues. */
 export const TOKEN_TYPE_ACCESS_TOKEN = 'urn:ietf:params:oauth:token-type:access_token';
+
+/**
+ * RFC 8693 §3 lets a server define its own token types by URI: an API key (`amk_live_…`) as the
+ * subject of an exchange. Only clients allowed to exchange (the gateway) may present one.
+ */
+export const TOKEN_TYPE_API_KEY = 'urn:authmesh:params:oauth:token-type:api_key';

@@ -53,6 +53,10 @@ export interface AuthConfig extends BaseConfig {
     /** Key-encryption key (32 bytes) protecting private signing keys at rest. */
     kek: Buffer;
     accessTokenTtlSeconds: number;
+    /** AUTH_API_KEY_TOKEN_TTL_S: lifetime of a token exchanged for an API key (never more than accessTokenTtlSeconds). */
+    apiKeyTokenTtlSeconds: number;
+    /** AUTH_API_KEY_MAX_GRACE_S: the longest grace period a rotation may give the old key. */
+    apiKeyMaxGraceSeconds: number;
     /** AUTH_ADMIN_TOKEN_TTL_S: lifetime of a `POST /auth/admin-token` token (never more than accessTokenTtlSeconds). */
     adminTokenTtlSeconds: number;
     refreshTokenTtlSeconds: number;
@@ -211,6 +215,14 @@ export const AUTH_ENV = {
   adminTokenTtlSeconds: envVar.optional('AUTH_ADMIN_TOKEN_TTL_S', int(10, 3600), {
     description: 'Lifetime of a `POST /auth/admin-token` token; at most AUTH_ACCESS_TOKEN_TTL_S.',
     derivedDefault: 'the smaller of 120 and AUTH_ACCESS_TOKEN_TTL_S',
+  }),
+  // A key's token is what a backend sees: short, so a revocation that somehow missed it dies soon anyway.
+  apiKeyTokenTtlSeconds: envVar.optional('AUTH_API_KEY_TOKEN_TTL_S', int(10, MAX_ACCESS_TOKEN_LIFETIME_SECONDS), {
+    description: 'Lifetime of a token exchanged for an API key at the gateway; at most AUTH_ACCESS_TOKEN_TTL_S.',
+    derivedDefault: 'the smaller of 120 and AUTH_ACCESS_TOKEN_TTL_S',
+  }),
+  apiKeyMaxGraceSeconds: envVar.withDefault('AUTH_API_KEY_MAX_GRACE_S', int(0, 30 * 86400), '604800', {
+    description: 'The longest grace period `rotate` may give the old API key (both keys work during it).',
   }),
   jwksMaxAgeSeconds: envVar.withDefault('AUTH_JWKS_MAX_AGE_S', int(0, 86400), '300', {
     description: '`Cache-Control: max-age` of the JWKS: verifiers refetch at the latest after it.',
@@ -389,6 +401,8 @@ export function loadAuthConfig(env: Env): AuthConfig {
   // Rules across variables, once each variable parsed.
   if (v.adminTokenTtlSeconds !== undefined && v.adminTokenTtlSeconds > v.accessTokenTtlSeconds)
     reader.problem('AUTH_ADMIN_TOKEN_TTL_S', `must not exceed AUTH_ACCESS_TOKEN_TTL_S (${v.accessTokenTtlSeconds})`);
+  if (v.apiKeyTokenTtlSeconds !== undefined && v.apiKeyTokenTtlSeconds > v.accessTokenTtlSeconds)
+    reader.problem('AUTH_API_KEY_TOKEN_TTL_S', `must not exceed AUTH_ACCESS_TOKEN_TTL_S (${v.accessTokenTtlSeconds})`);
   if (Boolean(v.seedAdminEmail) !== Boolean(v.seedAdminPassword))
     reader.problem('AUTH_SEED_ADMIN_PASSWORD', 'AUTH_SEED_ADMIN_EMAIL and AUTH_SEED_ADMIN_PASSWORD go together');
   // The derived catalogue defaults go through the same schemas as explicit values (already parsed above) did.
@@ -414,6 +428,8 @@ export function loadAuthConfig(env: Env): AuthConfig {
       kek: v.kek,
       accessTokenTtlSeconds: v.accessTokenTtlSeconds,
       adminTokenTtlSeconds: v.adminTokenTtlSeconds ?? Math.min(120, v.accessTokenTtlSeconds),
+      apiKeyTokenTtlSeconds: v.apiKeyTokenTtlSeconds ?? Math.min(120, v.accessTokenTtlSeconds),
+      apiKeyMaxGraceSeconds: v.apiKeyMaxGraceSeconds,
       refreshTokenTtlSeconds: v.refreshTokenTtlSeconds,
       refreshTokenAbsoluteSeconds: v.refreshTokenAbsoluteSeconds,
       rsaKeyBits: v.rsaKeyBits,

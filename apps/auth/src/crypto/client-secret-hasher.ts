@@ -16,6 +16,15 @@ const KEY_VERSION = 'v1';
 /** RFC 5869 §3.2 `info`: binds the derived key to this one use, apart from the KEK's own (AES-256-GCM of signing keys). */
 export const CLIENT_SECRET_KEY_INFO = 'authmesh/client-secret-hmac/v1';
 const MAC_BYTES = 32;
+
+/**
+ * A 32-byte key for one use, derived from AUTH_KEK with HKDF-SHA-256 (RFC 5869): no salt (§3.1:
+ * optional when the input key is already uniformly random), `info` naming the use (§3.2), so no
+ * two uses (client secrets, API keys, the KEK's own AES-GCM) ever share a key.
+ */
+export function kekSubkey(kek: Buffer, info: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', kek, Buffer.alloc(0), info, MAC_BYTES));
+}
 const MAC_BASE64URL = /^[A-Za-z0-9_-]{43}$/;
 
 /**
@@ -50,8 +59,7 @@ export class ClientSecretHasher {
     @InjectConfig() config: AuthConfig,
     private readonly legacy: SecretHasher,
   ) {
-    // No salt (RFC 5869 §3.1: optional when the input key is already uniformly random, as the KEK is).
-    this.key = Buffer.from(hkdfSync('sha256', config.auth.kek, Buffer.alloc(0), CLIENT_SECRET_KEY_INFO, MAC_BYTES));
+    this.key = kekSubkey(config.auth.kek, CLIENT_SECRET_KEY_INFO);
   }
 
   /** The stored form of `secret` for `clientId`. Synchronous: a few microseconds. */

@@ -1,4 +1,4 @@
-import { Body, Controller, Headers, HttpCode, Post, Res, UseGuards, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Headers, HttpCode, Ip, Post, Res, UseGuards, UseInterceptors } from '@nestjs/common';
 import { AddressBudgetGuard } from '../rate-limit/address-budget.guard.js';
 import type { FastifyReply } from 'fastify';
 import { Public, Rules } from '@authmesh/platform';
@@ -42,11 +42,12 @@ export class OAuthController {
     @Headers('authorization') authorization: string | undefined,
     @Headers('dpop') dpop: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
+    @Ip() ip: string,
   ): Promise<TokenResponse> {
     // RFC 9449 §8: the nonce goes out on every token response (errors included: set before the
     // grant runs, the error filter keeps it), so a client has it before a nonce is ever required.
     void reply.header('cache-control', 'no-store').header('pragma', 'no-cache').header('dpop-nonce', this.endpoint.dpopNonce());
-    return this.endpoint.token(body, authorization, dpop);
+    return this.endpoint.token(body, authorization, dpop, ip);
   }
 
   @Post('introspect')

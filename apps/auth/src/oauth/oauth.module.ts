@@ -11,6 +11,7 @@ import { ClientsModule } from '../clients/clients.module.js';
 import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
 import { AuthRevocationModule } from '../revocation/revocation.module.js';
 import { TokensModule } from '../tokens/tokens.module.js';
+import { ApiKeysModule } from '../api-keys/api-keys.module.js';
 import { ClientAuthBudgetInterceptor } from './client-auth-budget.interceptor.js';
 import { ClientAuthenticator } from './client-authenticator.js';
 import { OAuthController } from './oauth.controller.js';
@@ -28,7 +29,7 @@ import { UserinfoController } from './userinfo.controller.js';
  * exports it; then this module imports that one instead (one instance: it holds no state anyway).
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([UserEntity]), ClientsModule, TokensModule, AuthRevocationModule, RateLimitModule],
+  imports: [TypeOrmModule.forFeature([UserEntity]), ClientsModule, TokensModule, AuthRevocationModule, RateLimitModule, ApiKeysModule],
   controllers: [OAuthController, UserinfoController],
   providers: [
     AuthorizationCodes,

@@ -1,4 +1,5 @@
 import type { TokenRequestDpop } from './token-request-dpop.js';
+import type { ApiKeyExchange } from '../api-keys/api-key-exchange.js';
 import type { JWTPayload } from 'jose';
 import { DependencyUnavailableError } from '@authmesh/platform';
 import type { RevocationStore } from '@authmesh/revocation';
@@ -133,6 +134,7 @@ function endpoint(options: { clients?: ClientEntity[]; tokens?: Record<string, J
     {} as IdTokenIssuer,
     // DPoP is proved over HTTP (test/dpop.e2e-spec.ts): these requests carry no proof.
     { verify: () => Promise.resolve(undefined), requireIfBound: () => undefined } as unknown as TokenRequestDpop,
+    {} as ApiKeyExchange,
   );
   return { service, calls };
 }

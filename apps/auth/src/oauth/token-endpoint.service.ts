@@ -18,7 +18,9 @@ import {
   GRANT_REFRESH_TOKEN,
   GRANT_TOKEN_EXCHANGE,
   SCOPE_TOKEN_PATTERN,
+  TOKEN_TYPE_API_KEY,
 } from '@authmesh/contracts';
+import { ApiKeyExchange } from '../api-keys/api-key-exchange.js';
 import { InvalidClient, InvalidRequest, InvalidScope, InvalidTarget, UnauthorizedClient, UnsupportedGrantType } from './oauth.errors.js';
 import { OAuthParams } from './oauth-params.js';
 import { TokenExchangeGrant } from './token-exchange.js';
@@ -47,6 +49,7 @@ export class TokenEndpoint {
     codes: AuthorizationCodes,
     idTokens: IdTokenIssuer,
     private readonly dpop: TokenRequestDpop,
+    private readonly apiKeys: ApiKeyExchange,
   ) {
     this.authorizationCode = new AuthorizationCodeGrant(db, codes, refresh, idTokens, revoker);
     // Built here rather than provided: its collaborators are this endpoint's own.
@@ -62,8 +65,14 @@ export class TokenEndpoint {
    * `dpopHeader`: the request's `DPoP` header (RFC 9449 §5). With a valid proof, on any grant, the
    * access token is bound to the proof's key (`cnf.jkt`, `token_type: DPoP`); the proof is checked
    * before the grant, so a bad or replayed one is `invalid_dpop_proof` whatever else is wrong.
+   * `clientAddress`: the caller's address as auth resolved it (request.ip), for API keys' allow-lists.
    */
-  async token(body: unknown, authorization: string | undefined, dpopHeader?: string | string[]): Promise<CodeTokenResponse> {
+  async token(
+    body: unknown,
+    authorization: string | undefined,
+    dpopHeader?: string | string[],
+    clientAddress?: string,
+  ): Promise<CodeTokenResponse> {
     const params = new OAuthParams(body);
     const grantType = params.required('grant_type');
     const proof = await this.dpop.verify(dpopHeader);
@@ -82,6 +91,9 @@ export class TokenEndpoint {
       case GRANT_TOKEN_EXCHANGE: {
         const client = await this.clients.require(authorization, params);
         this.dpop.requireIfBound(client, proof);
+        // An API key as the subject (issue 22): its own checks, same grant; its token is a Bearer
+        // token for the gateway's hop (the key itself is the integrator's credential, not a DPoP key).
+        if (params.optional('subject_token_type') === TOKEN_TYPE_API_KEY) return this.apiKeys.exchange(client, params, clientAddress);
         return this.tokenExchange.exchange(client, params, proof);
       }
       default:

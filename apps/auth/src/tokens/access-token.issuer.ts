@@ -16,6 +16,8 @@ export interface AccessTokenRequest {
   act?: ActorClaim;
   /** The token expires no later than this: an exchanged token never outlives its subject token. */
   notAfter?: Date;
+  /** The API key the token was exchanged for (`akid`): a backend can log which key acted, never the key. */
+  akid?: string;
   /** A lifetime shorter than AUTH_ACCESS_TOKEN_TTL_S (the admin token's); never longer. */
   ttlSeconds?: number;
   /** RFC 9449 §6.1: the thumbprint of the DPoP key the token is bound to (`cnf.jkt`). */
@@ -66,6 +68,7 @@ export class AccessTokenIssuer {
       scope: req.scope,
       ...(req.act && { act: req.act }),
       ...(req.cnfJkt !== undefined && { cnf: { jkt: req.cnfJkt } }),
+      ...(req.akid && { akid: req.akid }),
       iss: this.config.auth.issuer,
       sub: req.sub,
       aud: req.audience,

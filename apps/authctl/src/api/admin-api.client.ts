@@ -2,6 +2,9 @@ import type { AuthctlConfig } from '../config/authctl.config.js';
 import { AuthUnavailableError, CredentialsRejectedError, ServerRefusedError } from '../cli/errors.js';
 import {
   GRANT_CLIENT_CREDENTIALS,
+  type ApiKeyView,
+  type CreatedApiKeyView,
+  type NewApiKey,
   type ClientList,
   type CreatedClientView,
   type DisabledClient,
@@ -65,6 +68,23 @@ export class AdminApiClient {
 
   disableClient(clientId: string): Promise<DisabledClient> {
     return this.call('POST', `/admin/clients/${encodeURIComponent(clientId)}/disable`);
+  }
+
+  createApiKey(key: NewApiKey): Promise<CreatedApiKeyView> {
+    return this.call('POST', '/admin/api-keys', key);
+  }
+
+  listApiKeys(owner?: { type: string; id: string }): Promise<{ apiKeys: ApiKeyView[] }> {
+    const query = owner ? `?ownerType=${encodeURIComponent(owner.type)}&ownerId=${encodeURIComponent(owner.id)}` : '';
+    return this.call('GET', `/admin/api-keys${query}`);
+  }
+
+  revokeApiKey(id: string): Promise<ApiKeyView> {
+    return this.call('POST', `/admin/api-keys/${encodeURIComponent(id)}/revoke`);
+  }
+
+  rotateApiKey(id: string, graceSeconds: number): Promise<CreatedApiKeyView> {
+    return this.call('POST', `/admin/api-keys/${encodeURIComponent(id)}/rotate`, { graceSeconds });
   }
 
   revoke(revocation: Revocation): Promise<RevocationResult> {

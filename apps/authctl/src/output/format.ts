@@ -1,6 +1,7 @@
 import { GRANT_TYPE_URN_PREFIX } from '@authmesh/contracts';
 import Table from 'cli-table3';
 import type {
+  ApiKeyView,
   ClientView,
   CreatedClientView,
   DisabledClient,
@@ -103,6 +104,27 @@ export function createdClientLines(c: CreatedClientView): string {
   if (c.clientSecret === undefined)
     return `${created}${redirects}It authenticates with private_key_jwt (keys: ${(c.jwks?.keys ?? []).map((k) => String(k.kid)).join(' ')}); it has no secret.`;
   return `${created}${redirects}Client secret (shown once, store it now): ${c.clientSecret}`;
+}
+
+/** `apikeys list`: never a key, only its display prefix. */
+export function apiKeysTable(keys: readonly ApiKeyView[]): string {
+  if (keys.length === 0) return 'No API keys.';
+  const state = (k: ApiKeyView): string =>
+    k.revokedAt ? 'revoked' : k.expiresAt && Date.parse(k.expiresAt) <= Date.now() ? 'expired' : k.replacedBy ? 'in grace' : 'active';
+  return table(
+    ['id', 'prefix', 'name', 'owner', 'state', 'audiences', 'scopes', 'expires', 'last used'],
+    keys.map((k) => [
+      k.id,
+      k.prefix,
+      k.name,
+      `${k.owner.type}:${k.owner.id}`,
+      state(k),
+      k.audiences.join(' '),
+      k.scopes.join(' '),
+      isoSeconds(k.expiresAt),
+      isoSeconds(k.lastUsedAt),
+    ]),
+  );
 }
 
 /** `clients disable`. */

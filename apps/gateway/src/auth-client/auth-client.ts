@@ -1,4 +1,4 @@
-import { GRANT_REFRESH_TOKEN, GRANT_TOKEN_EXCHANGE, TOKEN_TYPE_ACCESS_TOKEN } from '@authmesh/contracts';
+import { GRANT_REFRESH_TOKEN, GRANT_TOKEN_EXCHANGE, TOKEN_TYPE_ACCESS_TOKEN, TOKEN_TYPE_API_KEY } from '@authmesh/contracts';
 import { Agent, request } from 'undici';
 import { AuthUnavailableError } from '../errors/gateway-errors.js';
 import { type ForwardContext, forwardingHeaders } from '../proxy/forward-headers.js';
@@ -101,6 +101,19 @@ export class AuthClient {
   /** The URL of auth's token endpoint as the gateway calls it: the `htu` of its token-request proofs. */
   get tokenEndpoint(): string {
     return `${this.options.authUrl}/oauth/token`;
+  }
+
+  /**
+   * RFC 8693 token exchange of an API key (subject type TOKEN_TYPE_API_KEY) for one audience. The
+   * client's address reaches auth as X-Forwarded-For with the gateway's proof, for the key's allow-list.
+   */
+  exchangeApiKey(apiKey: string, audience: string, ctx: ForwardContext): Promise<AuthAnswer> {
+    return this.form(
+      '/oauth/token',
+      { grant_type: GRANT_TOKEN_EXCHANGE, subject_token: apiKey, subject_token_type: TOKEN_TYPE_API_KEY, audience },
+      ctx,
+      { authorization: this.basic() },
+    );
   }
 
   /** RFC 6749 §2.3.1 client_secret_basic: id and secret form-urlencoded before Basic encoding. */

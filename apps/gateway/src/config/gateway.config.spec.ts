@@ -47,6 +47,8 @@ describe('gateway configuration', () => {
       sessionRefreshBeforeSeconds: 30,
       loginRatePerMinute: 20,
       secretRatePerMinute: 60,
+      apiKeyRatePerMinute: 600,
+      apiKeyFailuresPerMinute: 20,
       redisKeyPrefix: 'gateway:',
     });
   });

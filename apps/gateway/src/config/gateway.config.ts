@@ -74,6 +74,10 @@ export interface GatewaySettings {
   readonly proxySecret?: string;
   /** GATEWAY_SECRET_RATE_PER_MIN (default 60): per client address, on each other endpoint that checks a password or client secret. */
   readonly secretRatePerMinute: number;
+  /** GATEWAY_API_KEY_RATE_PER_MIN (default 600): requests per API key per minute, across replicas. */
+  readonly apiKeyRatePerMinute: number;
+  /** GATEWAY_API_KEY_FAILURES_PER_MIN (default 20): refused API keys per client address per minute before 429 (guessing). */
+  readonly apiKeyFailuresPerMinute: number;
 }
 
 export interface GatewayConfig extends BaseConfig {
@@ -171,6 +175,12 @@ export const GATEWAY_ENV = {
   secretRatePerMinute: envVar.withDefault('GATEWAY_SECRET_RATE_PER_MIN', rate, '60', {
     description: 'Per client address, on each other endpoint that checks a password or client secret.',
   }),
+  apiKeyRatePerMinute: envVar.withDefault('GATEWAY_API_KEY_RATE_PER_MIN', rate, '600', {
+    description: 'Requests per API key per minute (all replicas together, in Redis); then 429 `api_key_rate_limited`.',
+  }),
+  apiKeyFailuresPerMinute: envVar.withDefault('GATEWAY_API_KEY_FAILURES_PER_MIN', rate, '20', {
+    description: 'Refused API keys per client address per minute; then 429 `api_key_guess_limited` before any key is checked.',
+  }),
 } satisfies EnvTable;
 
 /** Reads the gateway's configuration; throws one ConfigError naming every bad variable. */
@@ -239,6 +249,8 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     redisKeyPrefix: g.redisKeyPrefix,
     proxySecret: g.proxySecret,
     secretRatePerMinute: g.secretRatePerMinute,
+    apiKeyRatePerMinute: g.apiKeyRatePerMinute,
+    apiKeyFailuresPerMinute: g.apiKeyFailuresPerMinute,
   };
   return { ...parts.base, verifier: parts.verifier, revocation: parts.revocation, gateway };
 }

@@ -16,6 +16,7 @@ import { limitedPathOf } from '../rate-limit/login-rate-limiter.js';
 import { allowedOriginsOf, checkCsrf } from '../session/csrf.js';
 import type { SessionService } from '../session/session.service.js';
 import type { EdgeAudience, EdgeVerifier } from './edge-verifier.js';
+import { type ApiKeyAccess, takeApiKey } from '../api-keys/api-key-access.js';
 
 /** What the edge decided for one request: the Authorization the upstream gets (undefined: the client's, unchanged; `/auth/*` and public routes only). */
 export interface EdgeDecision {
@@ -77,6 +78,7 @@ export class EdgeAccess {
     private readonly settings: GatewaySettings,
     /** The gateway's own DPoP key (one per process): internal tokens of DPoP requests are bound to it. */
     private readonly dpopKey?: DpopKey,
+    private readonly apiKeys?: ApiKeyAccess,
   ) {
     this.allowedOrigins = allowedOriginsOf(settings);
     this.forwardUnchanged = new Set(settings.forwardUnchangedRoutes);
@@ -96,6 +98,8 @@ export class EdgeAccess {
       throw new BodyNotAcceptedError(
         `${request.method} ${operation.path} with a body (${request.headers['content-type'] ?? 'no content-type'})`,
       );
+    // Taken off the request on every route: a key never reaches an upstream (issue 22).
+    const apiKey = takeApiKey(request, this.settings.sessionCookieName);
     if (route.access === 'public') return { authorization: undefined };
     if (route.access === 'auth') {
       // A bearer token must be good for audience `auth` (forwarded unchanged: auth is its audience).
@@ -112,6 +116,7 @@ export class EdgeAccess {
       return { authorization: undefined };
     }
     const audience = route.name as ApiRouteName;
+    if (apiKey !== undefined && this.apiKeys) return { authorization: await this.apiKeys.authorize(apiKey, audience, ctx) };
 
     if (hasAuthorizationHeader(rawHeaders)) {
       const { verified, credentials } = await this.verifier.verifyRequest(audience, rawHeaders, () => clientRequestOf(request));

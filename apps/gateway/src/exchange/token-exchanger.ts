@@ -120,4 +120,30 @@ export class TokenExchanger {
     if (key === undefined) throw new TokenExchangeFailedError('a DPoP exchange without the gateway DPoP key');
     return (nonce) => key.proof('POST', this.auth.tokenEndpoint, nonce === undefined ? {} : { nonce });
   }
+
+  /**
+   * This cache and its singleflight for another kind of subject (API keys, `api-keys/`): one
+   * cache, one size bound. `key` must not look like exchange()'s (a bare base64url hash): callers
+   * prefix theirs. `fetch` answers the token and how long it may be cached (0: not at all);
+   * `shared` says whether this request waited on, or hit, someone else's exchange.
+   */
+  async cached(key: string, fetch: () => Promise<{ token: string; ttlMs: number }>): Promise<{ token: string; shared: boolean }> {
+    const hit = this.cache.get(key);
+    if (hit !== undefined) return { token: hit, shared: true };
+    const running = this.inflight.get(key);
+    if (running) return { token: await running, shared: true };
+    const flight = fetch()
+      .then(({ token, ttlMs }) => {
+        if (ttlMs > 0) this.cache.set(key, token, { ttl: ttlMs });
+        return token;
+      })
+      .finally(() => this.inflight.delete(key));
+    this.inflight.set(key, flight);
+    return { token: await flight, shared: false };
+  }
+
+  /** Drops a cached token (one found revoked): the next request exchanges again. */
+  forget(key: string): void {
+    this.cache.delete(key);
+  }
 }

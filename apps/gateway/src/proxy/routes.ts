@@ -69,6 +69,11 @@ export const AUTH_OPERATIONS: readonly AllowedOperation[] = [
   op('POST', '/auth/logout-all', { session: true, body: false }),
   op('GET', '/auth/sessions', { session: true, body: false }),
   op('POST', '/auth/sessions/{id}/revoke', { session: true, body: false }),
+  // The account page's API keys (issue 22): listed, created (shown once), revoked, rotated.
+  op('GET', '/auth/api-keys', { session: true, body: false }),
+  op('POST', '/auth/api-keys', { session: true }),
+  op('POST', '/auth/api-keys/{id}/revoke', { session: true, body: false }),
+  op('POST', '/auth/api-keys/{id}/rotate', { session: true }),
   op('POST', '/auth/verify-email'),
   op('POST', '/auth/unlock'),
 ];

@@ -1,5 +1,6 @@
 // The account page: where the user is signed in (auth's refresh families), "sign out this one",
-// "sign out everywhere", and the link to auth's change-password page.
+// "sign out everywhere", the user's API keys (list, create — shown once —, revoke), and the link to
+// auth's change-password page.
 /* global document */
 import {
   announce,
@@ -74,6 +75,73 @@ async function signOutEverywhere() {
   await signOut();
 }
 
+// API keys: the user's own (`/auth/api-keys` through the gateway, the session's token; CSRF checked).
+function keyState(k) {
+  if (k.revokedAt) return 'revoked';
+  if (k.expiresAt && Date.parse(k.expiresAt) <= Date.now()) return 'expired';
+  return k.replacedBy ? 'in grace' : 'active';
+}
+
+function renderApiKeys(keys) {
+  const body = document.querySelector('#api-keys tbody');
+  body.replaceChildren(
+    ...keys.map((k) => {
+      const tr = document.createElement('tr');
+      tr.dataset.apiKeyId = k.id;
+      tr.dataset.state = keyState(k);
+      const actions = document.createElement('td');
+      if (tr.dataset.state === 'active' || tr.dataset.state === 'in grace') {
+        const button = document.createElement('button');
+        button.type = 'button';
+        button.className = 'revoke-api-key danger';
+        button.textContent = 'Revoke';
+        button.setAttribute('aria-label', `Revoke API key ${k.name} (${k.prefix}…)`);
+        button.addEventListener('click', () => {
+          button.disabled = true;
+          revokeApiKey(k).catch((e) => {
+            button.disabled = false;
+            reportFailure(e);
+          });
+        });
+        actions.append(button);
+      }
+      tr.append(
+        cell(k.name),
+        cell(`${k.prefix}…`),
+        cell(k.scopes.join(' ')),
+        cell(k.lastUsedAt ? formatDate(k.lastUsedAt) : 'never'),
+        cell(tr.dataset.state),
+        actions,
+      );
+      return tr;
+    }),
+  );
+}
+
+async function loadApiKeys() {
+  const answer = await api('/auth/api-keys');
+  renderApiKeys(answer.apiKeys);
+}
+
+async function createApiKey(form) {
+  const scopes = [...form.querySelectorAll('input[name="scope"]:checked')].map((i) => i.value);
+  if (scopes.length === 0) return announce('Choose at least one scope.', 'error');
+  // Each scope names its service (`orders:read` → orders): the key's audiences are those services.
+  const audiences = [...new Set(scopes.map((s) => s.split(':')[0]))];
+  const created = await api('/auth/api-keys', { method: 'POST', body: { name: form.elements.name.value, scopes, audiences } });
+  document.getElementById('new-api-key-value').textContent = created.key;
+  document.getElementById('new-api-key').hidden = false;
+  form.reset();
+  await loadApiKeys();
+  announce('Key created. Copy it now: it is shown only once.');
+}
+
+async function revokeApiKey(k) {
+  await api(`/auth/api-keys/${encodeURIComponent(k.id)}/revoke`, { method: 'POST' });
+  await loadApiKeys();
+  announce(`Key ${k.name} is revoked.`);
+}
+
 async function start() {
   wireSignOut();
   const everywhere = document.getElementById('sign-out-everywhere');
@@ -88,7 +156,16 @@ async function start() {
   if (!session.authenticated) return showState('signed-out');
   document.getElementById('signed-in-as').textContent = whoOf(session);
   showState('signed-in');
-  await loadSessions();
+  const keyForm = document.getElementById('new-api-key-form');
+  keyForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const button = document.getElementById('create-api-key');
+    button.disabled = true;
+    createApiKey(keyForm)
+      .catch(reportFailure)
+      .finally(() => (button.disabled = false));
+  });
+  await Promise.all([loadSessions(), loadApiKeys()]);
 }
 
 start().catch(reportStartFailure);

@@ -302,6 +302,8 @@ export const ERROR_CATALOGUE = {
       },
       { code: 'verification_token_invalid', status: 400, meaning: 'The e-mail verification token is unknown, used or expired.' },
       { code: 'unlock_token_invalid', status: 400, meaning: 'The unlock token is unknown, used or expired.' },
+      { code: 'api_key_not_found', status: 404, meaning: 'No such API key (of the caller, on `/auth/api-keys`).' },
+      { code: 'api_key_not_active', status: 409, meaning: 'Rotating an API key that is revoked or expired; create a new one.' },
       {
         code: 'user_token_required',
         status: 403,
@@ -415,6 +417,32 @@ export const ERROR_CATALOGUE = {
         code: 'user_token_required',
         status: 403,
         meaning: 'The public `/api/*` routes take user tokens; a service token goes to the services directly.',
+      },
+      {
+        code: 'api_key_invalid',
+        status: 401,
+        meaning:
+          'The API key is not good: malformed, unknown, revoked, expired, its owner disabled, or used from an address outside its allow-list (one code for all: no hint which).',
+      },
+      {
+        code: 'api_key_insufficient_scope',
+        status: 403,
+        meaning: 'The API key is good but not for this service (audience) or has no scope for it.',
+      },
+      {
+        code: 'api_key_rate_limited',
+        status: 429,
+        meaning: 'Too many requests with this API key (GATEWAY_API_KEY_RATE_PER_MIN); wait `Retry-After`.',
+      },
+      {
+        code: 'api_key_guess_limited',
+        status: 429,
+        meaning: 'Too many refused API keys from this address (GATEWAY_API_KEY_FAILURES_PER_MIN); wait `Retry-After`.',
+      },
+      {
+        code: 'credentials_ambiguous',
+        status: 400,
+        meaning: 'An API key together with a bearer token or a session cookie: send exactly one credential.',
       },
     ],
   },
