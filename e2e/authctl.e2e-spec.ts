@@ -177,6 +177,24 @@ describe('authctl: the ops CLI against a real auth', () => {
       expect(bad.stderr).toContain('http://evil.example/cb');
     });
 
+    it('clients create --dpop-bound registers a client the token endpoint refuses without a DPoP proof', async () => {
+      const id = uniqueId('dpop');
+      const r = await authctl(['clients', 'create', id, '--scope', 'orders:read', '--audience', 'orders', '--dpop-bound', '--json']);
+      expect(r).toMatchObject({ code: 0, stderr: '' });
+      const created = JSON.parse(r.stdout) as { dpopBoundAccessTokens: boolean; clientSecret: string };
+      expect(created.dpopBoundAccessTokens).toBe(true);
+      const f = form({ grant_type: 'client_credentials' });
+      const res = await fetch(`${auth.url}/oauth/token`, {
+        method: 'POST',
+        body: f.body,
+        headers: { ...f.headers, authorization: basic(id, created.clientSecret) },
+      });
+      expect({ status: res.status, body: await res.json() }).toMatchObject({
+        status: 400,
+        body: { error: 'invalid_dpop_proof', code: 'dpop_proof_missing' },
+      });
+    });
+
     it("clients create --json prints auth's answer as one JSON document", async () => {
       const id = uniqueId('exchanger');
       const r = await authctl([

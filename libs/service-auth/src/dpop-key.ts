@@ -24,6 +24,9 @@ export interface DpopProofOptions {
  * fetch(url, { headers: { authorization: `DPoP ${accessToken}`, dpop: api } });
  */
 export class DpopKey {
+  /** The last `DPoP-Nonce` each origin sent (§8: a nonce is per server), so the next proof to it carries it. */
+  private readonly nonces = new Map<string, string>();
+
   private constructor(
     private readonly privateKey: CryptoKey,
     /** The public JWK that goes in every proof's header. */
@@ -51,6 +54,7 @@ export class DpopKey {
     const htu = new URL(url);
     htu.search = '';
     htu.hash = '';
+    const nonce = options.nonce ?? this.nonces.get(htu.origin);
     return new SignJWT({
       // 128 random bits: §4.2 asks for at least 96.
       jti: randomBytes(16).toString('base64url'),
@@ -58,11 +62,33 @@ export class DpopKey {
       htu: htu.href,
       iat: Math.floor(this.now() / 1000),
       ...(options.accessToken === undefined ? {} : { ath: createHash('sha256').update(options.accessToken).digest('base64url') }),
-      ...(options.nonce === undefined ? {} : { nonce: options.nonce }),
+      ...(nonce === undefined ? {} : { nonce }),
     })
       .setProtectedHeader({ typ: 'dpop+jwt', alg: this.alg, jwk: this.publicJwk })
       .sign(this.privateKey);
   }
+
+  /**
+   * Remembers the `DPoP-Nonce` a response from `url`'s origin carried (any response: §8.2 lets a
+   * server send a fresh one at any time); later proofs to that origin carry it. Returns whether
+   * it is new (a `use_dpop_nonce` answer with a nonce we already sent is not worth a retry).
+   */
+  rememberNonce(url: string, nonce: string | string[] | undefined): boolean {
+    if (typeof nonce !== 'string' || nonce === '' || nonce.length > 1024) return false;
+    const { origin } = new URL(url);
+    if (this.nonces.get(origin) === nonce) return false;
+    // A process talks to a handful of servers; the bound keeps a hostile one from growing the map.
+    if (this.nonces.size >= 64 && !this.nonces.has(origin)) this.nonces.clear();
+    this.nonces.set(origin, nonce);
+    return true;
+  }
+}
+
+/** Whether a response asks for a (new) server nonce: RFC 9449 §8 (400 at a token endpoint) and §9 (401 with `WWW-Authenticate: DPoP error="use_dpop_nonce"`). */
+export function asksForDpopNonce(status: number, headers: Record<string, string | string[] | undefined>, bodyError?: unknown): boolean {
+  if (status === 400 && bodyError === 'use_dpop_nonce') return true;
+  const challenge = headers['www-authenticate'];
+  return status === 401 && [challenge ?? []].flat().some((c) => /error="use_dpop_nonce"/.test(c));
 }
 
 /**

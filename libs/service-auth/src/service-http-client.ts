@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { Agent, type Dispatcher, request } from 'undici';
+import { type DpopKey, asksForDpopNonce } from './dpop-key.js';
 import { ServiceUnreachableError } from './errors.js';
 
 /** What the HTTP client needs from a token source (ClientCredentialsTokenSource implements it). */
@@ -18,6 +19,11 @@ export interface ServiceHttpClientOptions {
   readonly timeoutMs: number;
   /** undici dispatcher (default: a keep-alive Agent of this client's own, closed by `close()`). */
   readonly dispatcher?: Dispatcher;
+  /**
+   * RFC 9449: the key the tokens are bound to (the token source's). Each request then goes with
+   * `Authorization: DPoP <token>` and a fresh proof for its method and URL, with `ath`.
+   */
+  readonly dpop?: DpopKey;
 }
 
 export interface ServiceRequest {
@@ -66,8 +72,16 @@ export class ServiceHttpClient {
     const token = await this.options.tokens.getToken();
     const first = await this.send<T>(req, token);
     if (first.status !== 401) return first;
+    const dpop = this.options.dpop;
+    // RFC 9449 §9: the callee wants its nonce in the proof; the token is fine, retry once with it.
+    if (dpop && dpop.rememberNonce(this.urlOf(req), first.headers['dpop-nonce']) && asksForDpopNonce(401, first.headers))
+      return this.send<T>(req, token);
     // Refresh once, retry once: a second 401 is the callee's answer, not a stale token.
     return this.send<T>(req, await this.options.tokens.refresh(token));
+  }
+
+  private urlOf(req: ServiceRequest): string {
+    return `${this.baseUrl}${req.path}`;
   }
 
   /** Closes the connections this client opened (not a dispatcher it was given). */
@@ -76,7 +90,16 @@ export class ServiceHttpClient {
   }
 
   private async send<T>(req: ServiceRequest, token: string): Promise<ServiceResponse<T>> {
-    const headers: Record<string, string> = { accept: 'application/json', ...req.headers, authorization: `Bearer ${token}` };
+    const target = this.urlOf(req);
+    const method = req.method ?? 'GET';
+    const dpop = this.options.dpop;
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      ...req.headers,
+      authorization: dpop ? `DPoP ${token}` : `Bearer ${token}`,
+    };
+    // A fresh proof per attempt: verifiers refuse a jti they have seen.
+    if (dpop) headers.dpop = await dpop.proof(method, target, { accessToken: token });
     if (req.requestId) headers['x-request-id'] = req.requestId;
     let payload: string | undefined;
     if (req.body !== undefined) {
@@ -84,7 +107,6 @@ export class ServiceHttpClient {
       headers['content-type'] = 'application/json';
     }
     const signal = AbortSignal.timeout(this.options.timeoutMs);
-    const target = `${this.baseUrl}${req.path}`;
     try {
       const res = await request(target, { method: req.method ?? 'GET', headers, body: payload, signal, dispatcher: this.dispatcher });
       const text = await res.body.text();

@@ -23,7 +23,7 @@ class FakeFetcher {
   };
 
   token(expiresInSeconds = 100): FetchedToken {
-    return { accessToken: `token-${++this.issued}`, expiresInSeconds };
+    return { accessToken: `token-${++this.issued}`, expiresInSeconds, tokenType: 'Bearer' };
   }
 
   answer(token: FetchedToken = this.token()): void {

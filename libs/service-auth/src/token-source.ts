@@ -1,5 +1,6 @@
 import { backoffDelay } from '@authmesh/platform/core';
 import { ClientAssertionSigner, type ClientSigningKey } from './client-assertion.js';
+import type { DpopKey } from './dpop-key.js';
 import { TokenFetchError } from './errors.js';
 import { type FetchedToken, type TokenFetcher, httpTokenFetcher } from './token-fetcher.js';
 
@@ -30,6 +31,11 @@ export interface ClientCredentialsTokenSourceOptions {
   readonly audience: string;
   /** Space-separated scopes to ask for (default: every scope the client has). */
   readonly scope?: string;
+  /**
+   * RFC 9449: the process's DPoP key. Every token request carries a proof of it and the tokens
+   * come back bound to it (`cnf.jkt`); give the same key to the ServiceHttpClient that uses them.
+   */
+  readonly dpop?: DpopKey;
   /** Fraction of a token's lifetime after which it is replaced (default 0.8). */
   readonly refreshAtFraction?: number;
   readonly retry?: RetryOptions;
@@ -151,7 +157,7 @@ export class ClientCredentialsTokenSource {
   }
 
   private async fetchWithRetry(): Promise<CachedToken> {
-    const { tokenUrl, clientId, clientSecret, audience, scope, issuer } = this.options;
+    const { tokenUrl, clientId, clientSecret, audience, scope, issuer, dpop } = this.options;
     for (let attempt = 1; ; attempt++) {
       // The lifetime counts from when we asked, not from when the answer arrived.
       const askedAt = this.now();
@@ -160,7 +166,7 @@ export class ClientCredentialsTokenSource {
         this.fetches++;
         // A fresh assertion per attempt: auth refuses a jti it has seen, even one whose request failed on the way.
         const clientAssertion = this.signer === undefined ? undefined : await this.signer.sign(clientId, issuer!);
-        fetched = await this.fetcher({ tokenUrl, clientId, clientSecret, clientAssertion, audience, scope });
+        fetched = await this.fetcher({ tokenUrl, clientId, clientSecret, clientAssertion, audience, scope, dpop });
       } catch (e) {
         const retryable = !(e instanceof TokenFetchError) || e.retryable;
         if (!retryable || attempt >= this.attempts) throw e;

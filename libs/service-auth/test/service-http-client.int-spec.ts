@@ -1,11 +1,14 @@
 import {
   ClientCredentialsTokenSource,
+  DpopKey,
   ServiceHttpClient,
   ServiceUnreachableError,
   TokenFetchError,
   httpTokenFetcher,
 } from '@authmesh/service-auth';
 import { freePort } from '@authmesh/testing';
+import { EmbeddedJWK, calculateJwkThumbprint, jwtVerify } from 'jose';
+import { createHash } from 'node:crypto';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -153,5 +156,110 @@ describe('service-auth over real sockets', () => {
     const before = auth.requests.length;
     await expect(newClient().client.request({ path: '/' })).rejects.toBeInstanceOf(TokenFetchError);
     expect(auth.requests.length - before).toBe(2);
+  });
+  describe('DPoP (RFC 9449)', () => {
+    let key: DpopKey;
+    beforeEach(async () => {
+      key = await DpopKey.generate();
+    });
+    function dpopClient(): ServiceHttpClient {
+      const tokens = new ClientCredentialsTokenSource({
+        tokenUrl: `${auth.url}/oauth/token?x=1`,
+        clientId: 'orders',
+        clientSecret: 's3cret',
+        audience: 'profiles',
+        dpop: key,
+        retry: { attempts: 1 },
+      });
+      const client = new ServiceHttpClient({ baseUrl: callee.url, tokens, timeoutMs: 1000, dpop: key });
+      clients.push(client);
+      return client;
+    }
+    const nowS = (): number => Math.floor(Date.now() / 1000);
+    /** The proof's signature under its own jwk and its claims (service-auth may not import the verifier lib). */
+    async function verifyDpopProof(
+      proof: string,
+      expect_: { method: string; url: string; nowS: number; accessToken?: string; expectedJkt?: string },
+    ): Promise<{ jkt: string; jti: string }> {
+      const { payload, protectedHeader } = await jwtVerify(proof, EmbeddedJWK, { typ: 'dpop+jwt' });
+      const jkt = await calculateJwkThumbprint(protectedHeader.jwk!, 'sha256');
+      expect(payload).toMatchObject({ htm: expect_.method, htu: expect_.url, jti: expect.any(String) });
+      expect(Math.abs((payload.iat ?? 0) - expect_.nowS)).toBeLessThan(5);
+      if (expect_.accessToken) expect(payload.ath).toBe(createHash('sha256').update(expect_.accessToken).digest('base64url'));
+      if (expect_.expectedJkt) expect(jkt).toBe(expect_.expectedJkt);
+      return { jkt, jti: payload.jti! };
+    }
+
+    it('sends a fresh proof with each token request and each call, with ath, under the DPoP scheme', async () => {
+      callee.handler = (_req, _body, res) => json(res, 200, {});
+      const client = dpopClient();
+      await client.request({ path: '/profiles/u1?full=1', method: 'POST' });
+      await client.request({ path: '/profiles/u1' });
+      const tokenProof = await verifyDpopProof(auth.requests[0]!.headers.dpop as string, {
+        method: 'POST',
+        url: `${auth.url}/oauth/token`,
+        nowS: nowS(),
+        expectedJkt: key.jkt,
+      });
+      expect(tokenProof.jkt).toBe(key.jkt);
+      const [first, second] = callee.requests;
+      expect(first!.headers.authorization).toBe('DPoP tok-1');
+      const callProof = await verifyDpopProof(first!.headers.dpop as string, {
+        method: 'POST',
+        url: `${callee.url}/profiles/u1`,
+        accessToken: 'tok-1',
+        expectedJkt: key.jkt,
+        nowS: nowS(),
+      });
+      const secondProof = await verifyDpopProof(second!.headers.dpop as string, {
+        method: 'GET',
+        url: `${callee.url}/profiles/u1`,
+        accessToken: 'tok-1',
+        nowS: nowS(),
+      });
+      expect(secondProof.jti).not.toBe(callProof.jti);
+    });
+
+    it("retries a token request once with the server's nonce on use_dpop_nonce, and keeps using that nonce", async () => {
+      auth.handler = (req, _body, res) => {
+        const proof = JSON.parse(Buffer.from(String(req.headers.dpop).split('.')[1]!, 'base64url').toString()) as { nonce?: string };
+        if (proof.nonce !== 'n-1') {
+          res.writeHead(400, { 'content-type': 'application/json', 'dpop-nonce': 'n-1' });
+          res.end(JSON.stringify({ error: 'use_dpop_nonce' }));
+        } else json(res, 200, { access_token: `tok-${++issued}`, expires_in: 300, token_type: 'DPoP' });
+      };
+      callee.handler = (_req, _body, res) => json(res, 200, {});
+      const fetcher = httpTokenFetcher({ timeoutMs: 1000 });
+      const req = { tokenUrl: `${auth.url}/oauth/token`, clientId: 'orders', clientSecret: 's', audience: 'profiles', dpop: key };
+      await expect(fetcher(req)).resolves.toMatchObject({ accessToken: 'tok-1', tokenType: 'DPoP' });
+      expect(auth.requests).toHaveLength(2);
+      await fetcher(req);
+      expect(auth.requests).toHaveLength(3);
+    });
+
+    it('gives up after one nonce retry when the server keeps refusing', async () => {
+      let n = 0;
+      auth.handler = (_req, _body, res) => {
+        res.writeHead(400, { 'content-type': 'application/json', 'dpop-nonce': `n-${++n}` });
+        res.end(JSON.stringify({ error: 'use_dpop_nonce' }));
+      };
+      const fetcher = httpTokenFetcher({ timeoutMs: 1000 });
+      const req = { tokenUrl: `${auth.url}/oauth/token`, clientId: 'orders', clientSecret: 's', audience: 'profiles', dpop: key };
+      await expect(fetcher(req)).rejects.toMatchObject({ status: 400, retryable: false });
+      expect(auth.requests).toHaveLength(2);
+    });
+
+    it('retries a call once with the callee nonce on 401 use_dpop_nonce, without a new token', async () => {
+      callee.handler = (req, _body, res) => {
+        const proof = JSON.parse(Buffer.from(String(req.headers.dpop).split('.')[1]!, 'base64url').toString()) as { nonce?: string };
+        if (proof.nonce === 'rs-nonce') return json(res, 200, { ok: true });
+        res.writeHead(401, { 'www-authenticate': 'DPoP error="use_dpop_nonce", algs="ES256"', 'dpop-nonce': 'rs-nonce' });
+        res.end('{}');
+      };
+      const res = await dpopClient().request({ path: '/p' });
+      expect(res).toMatchObject({ status: 200, body: { ok: true } });
+      expect(callee.requests.map((r) => r.headers.authorization)).toEqual(['DPoP tok-1', 'DPoP tok-1']);
+      expect(auth.requests).toHaveLength(1);
+    });
   });
 });

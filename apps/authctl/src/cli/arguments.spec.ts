@@ -89,6 +89,8 @@ describe('clients create arguments', () => {
       redirectUris: ['https://web.example.com/cb'],
       firstParty: true,
     });
+    expect(parseNewClient('svc', { ...ok, dpopBound: true })).toMatchObject({ clientId: 'svc', dpopBoundAccessTokens: true });
+    expect(parseNewClient('svc', ok)).not.toHaveProperty('dpopBoundAccessTokens');
     expect(usageMessage(() => parseNewClient('x', { ...ok, redirectUri: ['/cb'] }))).toMatch(
       /--redirect-uri "\/cb" is not an absolute URI/,
     );

@@ -76,6 +76,7 @@ export interface NewClientOptions {
   postLogoutRedirectUri?: string[];
   public?: boolean;
   firstParty?: boolean;
+  dpopBound?: boolean;
 }
 
 /**
@@ -127,6 +128,7 @@ export function parseNewClient(
     client.grantTypes ??= ['authorization_code', 'refresh_token'];
   }
   if (options.firstParty === true) client.firstParty = true;
+  if (options.dpopBound === true) client.dpopBoundAccessTokens = true;
   return client;
 }
 

@@ -77,6 +77,14 @@ export class ClientsCreateCommand extends AuthctlCommand {
   parseFirstParty(): boolean {
     return true;
   }
+
+  @Option({
+    flags: '--dpop-bound',
+    description: 'every token request must carry a DPoP proof (RFC 9449 dpop_bound_access_tokens): its tokens are bound to its key',
+  })
+  parseDpopBound(): boolean {
+    return true;
+  }
 }
 
 @SubCommand({ name: 'list', description: 'list clients (never their secrets)' })

@@ -95,7 +95,9 @@ export function clientsTable(clients: readonly ClientView[]): string {
 /** `clients create`: the secret is shown this once; a private_key_jwt client has none. */
 export function createdClientLines(c: CreatedClientView): string {
   const created = `Created client ${c.clientId} (audiences: ${c.audiences.join(' ')}; scopes: ${c.scopes.join(' ') || '-'}; grant types: ${c.grantTypes.join(' ')}).\n`;
-  const redirects = c.redirectUris.length ? `Redirect URIs: ${c.redirectUris.join(' ')}.\n` : '';
+  const redirects =
+    (c.redirectUris.length ? `Redirect URIs: ${c.redirectUris.join(' ')}.\n` : '') +
+    (c.dpopBoundAccessTokens ? 'DPoP required: every token request must carry a DPoP proof.\n' : '');
   if (c.tokenEndpointAuthMethod === 'none')
     return `${created}${redirects}A public client (${c.firstParty ? 'first-party' : 'third-party: consent asked'}): no secret, it proves itself by PKCE.`;
   if (c.clientSecret === undefined)
