@@ -13,3 +13,4 @@ export * from './tcp-proxy.js';
 export * from './openapi.js';
 export * from './owned-redis-topologies.js';
 export * from './browser.js';
+export * from './log-capture.js';

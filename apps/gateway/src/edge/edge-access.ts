@@ -5,6 +5,7 @@ import {
   TokenRevokedError,
   type VerifiedToken,
 } from '@authmesh/token-verifier';
+import { notePrincipal } from '@authmesh/platform';
 import type { FastifyRequest } from 'fastify';
 import type { ApiRouteName, GatewaySettings } from '../config/gateway.config.js';
 import { BodyNotAcceptedError, RouteNotProxiedError, SessionExpiredError, UserTokenRequiredError } from '../errors/gateway-errors.js';
@@ -104,6 +105,7 @@ export class EdgeAccess {
       let token = '';
       const verified = await this.verifier.verify(audience, () => (token = bearerTokenFromRawHeaders(rawHeaders)));
       requireUserToken(verified, audience);
+      notePrincipal(request, verified.principal);
       return { authorization: await this.upstreamAuthorization(audience, token, verified.claims.exp, ctx) };
     }
 
@@ -116,6 +118,7 @@ export class EdgeAccess {
     }
     const { token, verified } = await this.sessionToken(audience, cookie, request, ctx);
     requireUserToken(verified, audience);
+    notePrincipal(request, verified.principal);
     return { authorization: await this.upstreamAuthorization(audience, token, verified.claims.exp, ctx) };
   }
 

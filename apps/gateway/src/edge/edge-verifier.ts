@@ -5,6 +5,7 @@ import {
   type TokenVerifiers,
   type VerifiedToken,
   type VerifierMetrics,
+  verifyInSpan,
 } from '@authmesh/token-verifier';
 
 /** The audiences the edge checks: the service a route leads to (and auth, for `/auth/*` with a bearer token). */
@@ -35,7 +36,7 @@ export class EdgeVerifier {
    */
   async verify(audience: EdgeAudience, token: string | (() => string)): Promise<VerifiedToken> {
     try {
-      const verified = await this.verifierFor(audience).verify(typeof token === 'function' ? token() : token);
+      const verified = await verifyInSpan(this.verifierFor(audience), typeof token === 'function' ? token() : token, audience);
       this.metrics.record('ok');
       return verified;
     } catch (e) {

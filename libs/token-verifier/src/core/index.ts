@@ -16,3 +16,4 @@ export * from './jwks/import-jwks.js';
 export * from './jwks/cache-control.js';
 export * from './jwks/http-jwks-fetcher.js';
 export * from './jwks/jwks-cache.js';
+export * from './verification-span.js';

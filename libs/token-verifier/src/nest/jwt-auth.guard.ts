@@ -4,6 +4,7 @@ import { Reflector } from '@nestjs/core';
 import { type RequestWithRawHeaders, bearerTokenFromRequest } from '../core/bearer-token.js';
 import { TokenVerificationError } from '../core/errors.js';
 import { TokenVerifier } from '../core/token-verifier.js';
+import { verifyInSpan } from '../core/verification-span.js';
 import type { AuthenticatedRequest } from './current-principal.decorator.js';
 import { InvalidTokenHttpError } from './http-errors.js';
 import { assertScopes } from './scopes.guard.js';
@@ -38,7 +39,7 @@ export class JwtAuthGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest & RequestWithRawHeaders>();
     let principal;
     try {
-      ({ principal } = await this.verifier.verify(bearerTokenFromRequest(request)));
+      ({ principal } = await verifyInSpan(this.verifier, bearerTokenFromRequest(request)));
     } catch (e) {
       if (e instanceof TokenVerificationError) {
         this.metrics.record(e.code);

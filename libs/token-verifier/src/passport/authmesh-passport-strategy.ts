@@ -3,6 +3,7 @@ import { type RequestWithRawHeaders, bearerTokenFromRequest } from '../core/bear
 import type { Principal } from '../core/claims.js';
 import { type TokenErrorCode, TokenVerificationError } from '../core/errors.js';
 import type { TokenVerifier } from '../core/token-verifier.js';
+import { verifyInSpan } from '../core/verification-span.js';
 import type { AuthenticatedRequest } from '../nest/current-principal.decorator.js';
 import { InvalidTokenHttpError } from '../nest/http-errors.js';
 
@@ -57,7 +58,7 @@ export class AuthmeshPassportStrategy extends passport.Strategy {
   private async run(actions: PassportActions, request: RequestWithRawHeaders & AuthenticatedRequest): Promise<void> {
     let principal: Principal;
     try {
-      ({ principal } = await this.options.verifier.verify(bearerTokenFromRequest(request)));
+      ({ principal } = await verifyInSpan(this.options.verifier, bearerTokenFromRequest(request)));
     } catch (e) {
       if (!(e instanceof TokenVerificationError)) return actions.error(e); // e.g. the revocation store's 503, an AppError already
       this.options.onOutcome?.(e.code);
