@@ -12,7 +12,7 @@ export interface AppScope {
   readonly app: AppName;
   readonly logger: Logger;
   /** Undefined when tracing is off for this app. */
-  readonly tracerProvider: TracerProvider | undefined;
+  readonly tracerProvider: (TracerProvider & { shutdown(): Promise<void> }) | undefined;
 }
 
 /**

@@ -19,7 +19,8 @@ import { buildOpenApiDocument } from '../openapi/build-openapi-document.js';
 import { type RegisteredRoute, RegisteredRoutes } from '../openapi/registered-routes.js';
 import { serveOpenApiDocument } from '../openapi/serve-openapi.js';
 import type { AppDefinition } from './app-definition.js';
-import { appScope } from './app-scope.js';
+import { type AppScope, appScope } from './app-scope.js';
+import { registerClientMetrics } from '../metrics/client-metrics.js';
 import type { DestinationStream } from 'pino';
 
 export interface RunningApp<C extends BaseConfig = BaseConfig> {
@@ -58,9 +59,10 @@ export async function startApp<C extends BaseConfig>(
   const tracerProvider = createAppTracerProvider(config.app, config.tracing);
   // Everything the app creates from here on (its server socket, hence every request; its timers
   // and connections) runs in this scope: its log lines and spans carry its own name (app-scope.ts).
-  return appScope.run({ app: config.app, logger, tracerProvider }, async () => {
+  const scope: AppScope = { app: config.app, logger, tracerProvider };
+  return appScope.run(scope, async () => {
     try {
-      return await boot(definition, config, logger, options, tracerProvider);
+      return await boot(definition, config, scope, options);
     } catch (err) {
       await tracerProvider?.shutdown().catch(() => undefined);
       throw err;
@@ -71,10 +73,10 @@ export async function startApp<C extends BaseConfig>(
 async function boot<C extends BaseConfig>(
   definition: AppDefinition<C>,
   config: C,
-  logger: ReturnType<typeof createAppLogger>,
+  scope: AppScope,
   options: StartOptions,
-  tracerProvider: ReturnType<typeof createAppTracerProvider>,
 ): Promise<RunningApp<C>> {
+  const { logger, tracerProvider } = scope;
   if (config.database.createIfMissing) await ensureDatabaseExists(config.database.url, config.database.connectTimeoutMs);
 
   const adapter = new FastifyAdapter({
@@ -101,6 +103,7 @@ async function boot<C extends BaseConfig>(
 
   const fastify = app.getHttpAdapter().getInstance();
   const metrics = app.get(MetricsService);
+  registerClientMetrics(scope, metrics);
   // First: the span is active before any other hook runs, so their work and log lines belong to it.
   if (tracerProvider !== undefined) installServerSpans(fastify, tracerProvider);
   installAccessLog(fastify, logger);
