@@ -36,20 +36,37 @@ const valueOf = (v: OtlpValue): unknown =>
 const attributesOf = (list: OtlpAttribute[] = []): Record<string, unknown> =>
   Object.fromEntries(list.map((a) => [a.key, valueOf(a.value)]));
 
+/** Keeps the spans of one OTLP/JSON export request. */
+function accept(into: ReceivedSpan[], body: OtlpRequest): void {
+  for (const rs of body.resourceSpans ?? []) {
+    const service = String(attributesOf(rs.resource?.attributes)['service.name']);
+    for (const ss of rs.scopeSpans ?? [])
+      for (const s of ss.spans ?? [])
+        into.push({
+          service,
+          traceId: s.traceId,
+          spanId: s.spanId,
+          parentSpanId: s.parentSpanId || undefined,
+          name: s.name,
+          kind: s.kind,
+          attributes: attributesOf(s.attributes),
+        });
+  }
+}
+
 /**
  * A collector's OTLP/HTTP endpoint in miniature: accepts `POST /v1/traces` in the JSON encoding
  * (what @opentelemetry/exporter-trace-otlp-http sends) and keeps every span.
  */
 export class OtlpReceiver {
-  readonly spans: ReceivedSpan[] = [];
-
   private constructor(
     private readonly server: Server,
     readonly url: string,
+    readonly spans: ReceivedSpan[],
   ) {}
 
   static async start(): Promise<OtlpReceiver> {
-    let receiver: OtlpReceiver | undefined;
+    const spans: ReceivedSpan[] = [];
     const server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
@@ -58,30 +75,12 @@ export class OtlpReceiver {
           res.writeHead(415).end();
           return;
         }
-        receiver!.accept(JSON.parse(Buffer.concat(chunks).toString('utf8')) as OtlpRequest);
+        accept(spans, JSON.parse(Buffer.concat(chunks).toString('utf8')) as OtlpRequest);
         res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    receiver = new OtlpReceiver(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-    return receiver;
-  }
-
-  private accept(body: OtlpRequest): void {
-    for (const rs of body.resourceSpans ?? []) {
-      const service = String(attributesOf(rs.resource?.attributes)['service.name']);
-      for (const ss of rs.scopeSpans ?? [])
-        for (const s of ss.spans ?? [])
-          this.spans.push({
-            service,
-            traceId: s.traceId,
-            spanId: s.spanId,
-            parentSpanId: s.parentSpanId || undefined,
-            name: s.name,
-            kind: s.kind,
-            attributes: attributesOf(s.attributes),
-          });
-    }
+    return new OtlpReceiver(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`, spans);
   }
 
   /** The spans of one trace, waiting (the exporters send in batches) until `done` says they are all in. */
