@@ -1,4 +1,5 @@
 import { launchChromium } from '@authmesh/testing';
+import type { ChartConfiguration } from 'chart.js';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -196,31 +197,52 @@ function panels(scrapes: Scrape[], names: Record<string, string>): Panel[] {
   ];
 }
 
-/** The page's drawing code: one chart.js line chart per panel, Grafana-like colours. */
-const DRAW = `function (all, labels) {
-  const palette = ['#73bf69', '#f2cc0c', '#5794f2', '#ff780a', '#b877d9', '#f2495c', '#8ab8ff', '#ffb357'];
-  for (const p of all) {
+const PALETTE = ['#73bf69', '#f2cc0c', '#5794f2', '#ff780a', '#b877d9', '#f2495c', '#8ab8ff', '#ffb357'];
+
+/** One panel as a chart.js line chart, Grafana-like colours (built here, typed; drawn in the page). */
+function chartConfig(p: Panel, labels: string[]): ChartConfiguration<'line', (number | null)[], string> {
+  return {
+    type: 'line',
+    data: {
+      labels,
+      datasets: p.series.map((s, i) => ({
+        label: s.label,
+        data: s.data,
+        borderColor: PALETTE[i % PALETTE.length],
+        pointRadius: 0,
+        borderWidth: 1.5,
+        spanGaps: true,
+      })),
+    },
+    options: {
+      animation: false,
+      maintainAspectRatio: false,
+      plugins: {
+        title: { display: true, text: p.title, color: '#ddd' },
+        legend: { labels: { color: '#aaa', boxWidth: 10, font: { size: 10 } } },
+      },
+      scales: {
+        x: { ticks: { color: '#888', maxTicksLimit: 8 }, grid: { color: '#222' }, title: { display: true, text: 's', color: '#666' } },
+        y: {
+          ticks: { color: '#888' },
+          grid: { color: '#2a2a2a' },
+          beginAtZero: true,
+          title: { display: true, text: p.unit, color: '#666' },
+        },
+      },
+    },
+  };
+}
+
+/** The page's part: a box and a canvas per configuration, and chart.js's `Chart` on each. */
+const DRAW = `function (configs) {
+  for (const config of configs) {
     const box = document.createElement('div');
     box.style.cssText = 'background:#181b1f;border:1px solid #2c3235;height:270px;padding:6px';
     const canvas = document.createElement('canvas');
     box.appendChild(canvas);
     document.getElementById('grid').appendChild(box);
-    new Chart(canvas, {
-      type: 'line',
-      data: {
-        labels,
-        datasets: p.series.map((s, i) => ({ label: s.label, data: s.data, borderColor: palette[i % palette.length], pointRadius: 0, borderWidth: 1.5, spanGaps: true })),
-      },
-      options: {
-        animation: false,
-        maintainAspectRatio: false,
-        plugins: { title: { display: true, text: p.title, color: '#ddd' }, legend: { labels: { color: '#aaa', boxWidth: 10, font: { size: 10 } } } },
-        scales: {
-          x: { ticks: { color: '#888', maxTicksLimit: 8 }, grid: { color: '#222' }, title: { display: true, text: 's', color: '#666' } },
-          y: { ticks: { color: '#888' }, grid: { color: '#2a2a2a' }, beginAtZero: true, title: { display: true, text: p.unit, color: '#666' } },
-        },
-      },
-    });
+    new Chart(canvas, config);
   }
 }`;
 
@@ -235,7 +257,8 @@ async function render(all: Panel[], labels: string[], out: string): Promise<void
       <div id="grid" style="display:grid;grid-template-columns:1fr 1fr;gap:8px;padding:0 8px 8px"></div></body></html>`);
     await page.addScriptTag({ path: chartJs });
     // Runs in the page (a string: this project compiles without the DOM's types).
-    await page.addScriptTag({ content: `(${DRAW})(${JSON.stringify(all)}, ${JSON.stringify(labels)});` });
+    const configs = all.map((p) => chartConfig(p, labels));
+    await page.addScriptTag({ content: `(${DRAW})(${JSON.stringify(configs)});` });
     await page.screenshot({ path: out, fullPage: true });
   } finally {
     await browser.close();

@@ -15,7 +15,9 @@ import {
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, NodeTracerProvider, ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-node';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import {
   ATTR_HTTP_REQUEST_METHOD,
   ATTR_HTTP_RESPONSE_STATUS_CODE,
@@ -67,8 +69,8 @@ let installed = false;
 
 /**
  * Once per process, when the first app with tracing on starts: the routing provider becomes the
- * global one, with Node's AsyncLocalStorage context manager and the W3C `traceparent` propagator
- * (`register()` defaults), and undici is instrumented.
+ * global one, with Node's AsyncLocalStorage context manager and the W3C `traceparent` propagator,
+ * and undici is instrumented.
  *
  * Why only undici among the instrumentations: every outbound call here (service-auth's client and
  * token fetcher, the gateway's proxy through @fastify/reply-from, its token exchange, the JWKS
@@ -81,7 +83,9 @@ function installProcessTracing(): void {
   if (installed) return;
   installed = true;
   const router = new AppRoutingTracerProvider();
-  router.register();
+  // register(): the global provider, and Node's AsyncLocalStorage context manager (the default).
+  // The propagator is named rather than defaulted: W3C Trace Context alone, no baggage.
+  router.register({ propagator: new W3CTraceContextPropagator() });
   const undici = new UndiciInstrumentation();
   undici.setTracerProvider(router);
   undici.enable();
