@@ -1,5 +1,5 @@
 import httpProxy from '@fastify/http-proxy';
-import { routeConfigOf } from '@authmesh/platform';
+import { routeConfigOf, withoutCallerTraceContext } from '@authmesh/platform';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { EdgeAccess } from '../edge/edge-access.js';
@@ -81,10 +81,12 @@ export async function proxyPlugin(fastify: FastifyInstance, options: ProxyPlugin
         rewriteRequestHeaders: (request, headers: IncomingHttpHeaders) => {
           const ctx = forwardContextOf(request as FastifyRequest, options.publicOrigin);
           return {
-            ...upstreamRequestHeaders(request.headers, headers, ctx, {
-              sessionCookieNames,
-              authorization: decisions.get(request as FastifyRequest),
-            }),
+            ...withoutCallerTraceContext(
+              upstreamRequestHeaders(request.headers, headers, ctx, {
+                sessionCookieNames,
+                authorization: decisions.get(request as FastifyRequest),
+              }),
+            ),
             ...(route.name === 'auth' ? forwardedForProofHeaders(options.proxySecret, ctx.forwardedFor) : {}),
           };
         },

@@ -168,3 +168,15 @@ export function errorCodeOf(request: FastifyRequest): string | undefined {
 export function recordErrorCode(request: FastifyRequest, code: string): void {
   errorCodes.set(request, code);
 }
+
+/**
+ * A proxy's outgoing headers without the caller's `traceparent`/`tracestate` while tracing is on:
+ * the undici instrumentation adds this hop's own, and two `traceparent` fields would reach the
+ * upstream as one unparsable value (the trace would break there). With tracing off they pass
+ * through unchanged, so a traced caller's backends still join its trace.
+ */
+export function withoutCallerTraceContext<H extends Record<string, unknown>>(headers: H): H {
+  if (activeTraceId() === undefined) return headers;
+  const { traceparent: _parent, tracestate: _state, ...rest } = headers;
+  return rest as H;
+}
