@@ -61,7 +61,7 @@ describe('the packed libraries in a Nest app outside the repository (e2e)', () =
         type: 'module',
         dependencies: {
           ...Object.fromEntries(tarballs),
-          // What the app itself imports; the libs' other peers (typeorm, nestjs-pino…) npm installs.
+          // What the app itself imports; the libs' other peers and dependencies (typeorm, pino, OpenTelemetry…) npm installs.
           '@nestjs/common': '^12.5.1',
           '@nestjs/core': '^12.5.1',
           '@nestjs/platform-fastify': '^12.5.0',

@@ -29,7 +29,7 @@ function usedWithoutImport(name: string, imported: ReadonlySet<string>): string 
     const types = ((json('tsconfig.base.json').compilerOptions as { types?: string[] }).types ?? []) as string[];
     if (imported.has(target) || types.includes(target) || BUILTINS.has(target)) return 'types';
   }
-  // A peer dependency of a used package (Nest's rxjs and reflect-metadata, nestjs-pino's pino-http).
+  // A peer dependency of a used package (Nest's rxjs and reflect-metadata).
   for (const user of imported) if (keys(packageJsonOf(user)?.peerDependencies).includes(name)) return `peer of ${user}`;
   return undefined;
 }

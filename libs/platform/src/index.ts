@@ -33,3 +33,8 @@ export * from './openapi/build-openapi-document.js';
 export * from './openapi/registered-routes.js';
 export * from './core.js';
 export * from './rate-limit/rate-limiter.js';
+export * from './logging/access-log.js';
+export * from './logging/app-logger.js';
+export * from './logging/nest-logger.js';
+export * from './bootstrap/app-scope.js';
+export * from './tracing/tracing.js';

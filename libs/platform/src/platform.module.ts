@@ -2,7 +2,6 @@ import { type DynamicModule, Global, Module, type OnApplicationShutdown, type On
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { LoggerModule } from 'nestjs-pino';
 import type { BaseConfig } from './config/base-config.js';
 import { APP_CONFIG } from './config/config.token.js';
 import { AllExceptionsFilter } from './errors/all-exceptions.filter.js';
@@ -11,7 +10,6 @@ import { HealthController } from './health/health.controller.js';
 import { HealthService } from './health/health.service.js';
 import { MethodIndex } from './http/request-rules.js';
 import { ReadinessRegistry, type ReadinessRegistryOptions } from './health/readiness-registry.js';
-import { loggerParams } from './logging/logger-options.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { type DatabaseOptions, typeOrmModuleOptions } from './database/typeorm-options.js';
 import { RedisConnection } from './redis/redis-connection.js';
@@ -35,7 +33,7 @@ class RedisLifecycle implements OnModuleInit, OnApplicationShutdown {
 }
 
 /**
- * What every app shares: validated config, JSON logs with request ids, the database (migrations
+ * What every app shares: validated config (logs, access lines and traces are wired by `startApp`), the database (migrations
  * at start, under an advisory lock), Redis, health, metrics, the one exception filter and input validation.
  */
 @Global()
@@ -46,7 +44,6 @@ export class PlatformModule {
     return {
       module: PlatformModule,
       imports: [
-        LoggerModule.forRoot(loggerParams(config)),
         TypeOrmModule.forRootAsync(typeOrmModuleOptions(config.database, options.database)),
         TerminusModule.forRoot({ logger: false }),
       ],

@@ -14,3 +14,4 @@ export * from './openapi.js';
 export * from './owned-redis-topologies.js';
 export * from './browser.js';
 export * from './dpop-proofs.js';
+export * from './log-capture.js';

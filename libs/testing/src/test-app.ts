@@ -1,5 +1,6 @@
 import { type AppDefinition, type BaseConfig, type RunningApp, createRedisClient, parseRedisUrl, startApp } from '@authmesh/platform';
 import { RevocationKeyspace, sharedMemoryRevocationBackend } from '@authmesh/revocation';
+import { activeLogCapture } from './log-capture.js';
 import { createTestDatabase, testRedisUrl } from './test-database.js';
 
 export interface TestApp<C extends BaseConfig = BaseConfig> extends RunningApp<C> {
@@ -79,18 +80,21 @@ export async function newTestApp<C extends BaseConfig>(
   if (options.seedRevocationMarker !== false) await seedRevocationMarker(redisUrl);
   const db = env[appDbVar] ? undefined : await createTestDatabase(definition.name);
   try {
+    const capture = activeLogCapture();
     const running = await startApp(
       definition,
       {
         REDIS_URL: redisUrl,
-        LOG_LEVEL: 'silent',
+        // Silent, unless the test captures the logs (captureTestLogs).
+        LOG_LEVEL: capture === undefined ? 'silent' : 'info',
+        LOG_FORMAT: 'json',
         PORT: '0',
         MANAGEMENT_PORT: '0',
         ...UNTHROTTLED,
         ...env,
         ...(db ? { [appDbVar]: db.url } : {}),
       },
-      { quiet: true },
+      capture === undefined ? { quiet: true } : { logDestination: capture },
     );
     return {
       ...running,

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuthRevocationModule } from '../revocation/revocation.module.js';
 import { KeyLifecycle } from './key-lifecycle.service.js';
+import { KeyMetrics } from './key-metrics.js';
 import { KeyScheduler } from './key-scheduler.js';
 import { Keyring } from './keyring.service.js';
 import { KeysAdminController } from './keys-admin.controller.js';
@@ -17,7 +18,7 @@ import { WellKnownController } from './well-known.controller.js';
   imports: [AuthRevocationModule],
   controllers: [WellKnownController, KeysAdminController],
   // KeyringKeySource (the verifier's view of the keyring) is wired with the verifier in auth.module.ts.
-  providers: [{ provide: SigningKeyStore, useClass: TypeOrmSigningKeyStore }, Keyring, KeyLifecycle, KeyScheduler],
+  providers: [{ provide: SigningKeyStore, useClass: TypeOrmSigningKeyStore }, Keyring, KeyLifecycle, KeyScheduler, KeyMetrics],
   exports: [Keyring, KeyLifecycle],
 })
 export class KeysModule {}

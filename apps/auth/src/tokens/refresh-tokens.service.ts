@@ -1,7 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, IsNull } from 'typeorm';
-import { InjectConfig } from '@authmesh/platform';
+import { InjectConfig, MetricsService } from '@authmesh/platform';
+import { Counter } from 'prom-client';
 import type { AuthConfig } from '../config/auth.config.js';
 import { randomToken, sha256 } from '../crypto/secrets.js';
 import { InvalidGrant } from '../oauth/oauth.errors.js';
@@ -59,7 +60,17 @@ export class RefreshTokensService {
     private readonly revoker: SessionRevoker,
     private readonly outbox: RevocationOutbox,
     @InjectConfig() private readonly config: AuthConfig,
-  ) {}
+    metrics: MetricsService,
+  ) {
+    // A spike means stolen refresh tokens being replayed (or a client bug): the alert pages on it.
+    this.reuseDetected = new Counter({
+      name: 'refresh_token_reuse_detected_total',
+      help: 'Used refresh tokens presented again (reuse detection, RFC 9700 refresh token rotation): each one revoked its whole family',
+      registers: [metrics.registry],
+    });
+  }
+
+  private readonly reuseDetected: Counter;
 
   /** Starts a family for a fresh login and returns its first token pair. */
   async startFamily(grant: SessionGrant, now = new Date()): Promise<TokenPair> {
@@ -138,6 +149,7 @@ export class RefreshTokensService {
     });
     if (reuse) {
       await this.outbox.deliver();
+      this.reuseDetected.inc();
       this.logger.warn(`refresh token reuse detected: family ${reuse.id} of user ${reuse.userId} revoked`);
       throw new InvalidGrant('The refresh token is invalid');
     }

@@ -6,6 +6,7 @@ import {
   TokenRevokedError,
   type VerifiedToken,
 } from '@authmesh/token-verifier';
+import { notePrincipal } from '@authmesh/platform';
 import type { FastifyRequest } from 'fastify';
 import type { ApiRouteName, GatewaySettings } from '../config/gateway.config.js';
 import { BodyNotAcceptedError, RouteNotProxiedError, SessionExpiredError, UserTokenRequiredError } from '../errors/gateway-errors.js';
@@ -121,6 +122,7 @@ export class EdgeAccess {
     if (hasAuthorizationHeader(rawHeaders)) {
       const { verified, credentials } = await this.verifier.verifyRequest(audience, rawHeaders, () => clientRequestOf(request));
       requireUserToken(verified, audience);
+      notePrincipal(request, verified.principal);
       const token = typeof credentials === 'string' ? credentials : credentials.token;
       if (verified.claims.cnf !== undefined) return this.boundUpstream(route, audience, token, verified.claims.exp, request, ctx);
       return { authorization: await this.upstreamAuthorization(audience, token, verified.claims.exp, ctx) };
@@ -135,6 +137,7 @@ export class EdgeAccess {
     }
     const { token, verified } = await this.sessionToken(audience, cookie, request, ctx);
     requireUserToken(verified, audience);
+    notePrincipal(request, verified.principal);
     return { authorization: await this.upstreamAuthorization(audience, token, verified.claims.exp, ctx) };
   }
 

@@ -8,6 +8,7 @@ import {
   type TokenVerifiers,
   type VerifiedToken,
   type VerifierMetrics,
+  verifyInSpan,
 } from '@authmesh/token-verifier';
 
 /** The audiences the edge checks: the service a route leads to (and auth, for `/auth/*` with a bearer token). */
@@ -38,7 +39,7 @@ export class EdgeVerifier {
    */
   async verify(audience: EdgeAudience, token: string | (() => string)): Promise<VerifiedToken> {
     try {
-      const verified = await this.verifierFor(audience).verify(typeof token === 'function' ? token() : token);
+      const verified = await verifyInSpan(this.verifierFor(audience), typeof token === 'function' ? token() : token, audience);
       this.metrics.record('ok');
       return verified;
     } catch (e) {
@@ -63,7 +64,9 @@ export class EdgeVerifier {
     let credentials: PresentedCredentials | undefined;
     try {
       credentials = credentialsFromRawHeaders(rawHeaders);
-      const verified = await this.verifierFor(audience).verifyPresented(credentials, request);
+      const presented = credentials;
+      const verifier = this.verifierFor(audience);
+      const verified = await verifyInSpan(verifier, () => verifier.verifyPresented(presented, request), audience);
       this.metrics.record('ok');
       return { verified, credentials };
     } catch (e) {

@@ -1,5 +1,5 @@
 import httpProxy from '@fastify/http-proxy';
-import { routeConfigOf } from '@authmesh/platform';
+import { routeConfigOf, withoutCallerTraceContext } from '@authmesh/platform';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { EdgeAccess, EdgeDecision } from '../edge/edge-access.js';
@@ -82,11 +82,13 @@ export async function proxyPlugin(fastify: FastifyInstance, options: ProxyPlugin
           const ctx = forwardContextOf(request as FastifyRequest, options.publicOrigin);
           const decision = decisions.get(request as FastifyRequest);
           return {
-            ...upstreamRequestHeaders(request.headers, headers, ctx, {
-              sessionCookieNames,
-              authorization: decision?.authorization,
-              dpop: decision?.dpop,
-            }),
+            ...withoutCallerTraceContext(
+              upstreamRequestHeaders(request.headers, headers, ctx, {
+                sessionCookieNames,
+                authorization: decision?.authorization,
+                dpop: decision?.dpop,
+              }),
+            ),
             ...(route.name === 'auth' ? forwardedForProofHeaders(options.proxySecret, ctx.forwardedFor) : {}),
           };
         },

@@ -1,6 +1,5 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Logger as PinoLogger } from 'nestjs-pino';
 import type { AddressInfo } from 'node:net';
 import type { BaseConfig } from '../config/base-config.js';
 import { ConfigError } from '../config/config.error.js';
@@ -9,13 +8,20 @@ import { ensureDatabaseExists } from '../database/ensure-database.js';
 import { answerFrameworkError } from '../errors/framework-errors.js';
 import { HealthService } from '../health/health.service.js';
 import { MethodIndex, indexRoutes, installRequestRules } from '../http/request-rules.js';
+import { installAccessLog } from '../logging/access-log.js';
+import { createAppLogger } from '../logging/app-logger.js';
+import { ScopedNestLogger } from '../logging/nest-logger.js';
 import { requestIdFor } from '../logging/request-id.js';
+import { createAppTracerProvider, errorCodeOf, installServerSpans } from '../tracing/tracing.js';
 import { type ManagementServer, startManagementServer } from '../management/management-server.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { buildOpenApiDocument } from '../openapi/build-openapi-document.js';
 import { type RegisteredRoute, RegisteredRoutes } from '../openapi/registered-routes.js';
 import { serveOpenApiDocument } from '../openapi/serve-openapi.js';
 import type { AppDefinition } from './app-definition.js';
+import { type AppScope, appScope } from './app-scope.js';
+import { registerClientMetrics } from '../metrics/client-metrics.js';
+import type { DestinationStream } from 'pino';
 
 export interface RunningApp<C extends BaseConfig = BaseConfig> {
   app: NestFastifyApplication;
@@ -35,6 +41,8 @@ export const BODY_LIMIT_BYTES = 1024 * 1024;
 export interface StartOptions {
   /** Silence Nest's own start-up logger (tests). */
   quiet?: boolean;
+  /** Where the app's log lines go (default stdout, JSON or pretty per LOG_FORMAT); tests capture them here. */
+  logDestination?: DestinationStream;
 }
 
 /**
@@ -47,6 +55,28 @@ export async function startApp<C extends BaseConfig>(
   options: StartOptions = {},
 ): Promise<RunningApp<C>> {
   const config = definition.loadConfig(env);
+  const logger = createAppLogger(config, { destination: options.logDestination });
+  const tracerProvider = createAppTracerProvider(config.app, config.tracing);
+  // Everything the app creates from here on (its server socket, hence every request; its timers
+  // and connections) runs in this scope: its log lines and spans carry its own name (app-scope.ts).
+  const scope: AppScope = { app: config.app, logger, tracerProvider };
+  return appScope.run(scope, async () => {
+    try {
+      return await boot(definition, config, scope, options);
+    } catch (err) {
+      await tracerProvider?.shutdown().catch(() => undefined);
+      throw err;
+    }
+  });
+}
+
+async function boot<C extends BaseConfig>(
+  definition: AppDefinition<C>,
+  config: C,
+  scope: AppScope,
+  options: StartOptions,
+): Promise<RunningApp<C>> {
+  const { logger, tracerProvider } = scope;
   if (config.database.createIfMissing) await ensureDatabaseExists(config.database.url, config.database.connectTimeoutMs);
 
   const adapter = new FastifyAdapter({
@@ -68,17 +98,27 @@ export async function startApp<C extends BaseConfig>(
     abortOnError: false,
     logger: options.quiet ? false : undefined,
   });
-  if (!options.quiet) app.useLogger(app.get(PinoLogger));
+  if (!options.quiet) app.useLogger(new ScopedNestLogger(logger));
   app.flushLogs();
 
   const fastify = app.getHttpAdapter().getInstance();
   const metrics = app.get(MetricsService);
+  registerClientMetrics(scope, metrics);
+  // First: the span is active before any other hook runs, so their work and log lines belong to it.
+  if (tracerProvider !== undefined) installServerSpans(fastify, tracerProvider);
+  installAccessLog(fastify, logger);
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
     done();
   });
   fastify.addHook('onResponse', (request, reply, done) => {
-    metrics.observe(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+    metrics.observe(
+      request.method,
+      request.routeOptions.url ?? 'unmatched',
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+      errorCodeOf(request),
+    );
     done();
   });
   // Before any route is registered (Nest registers its routes at listen): every route gets them.
@@ -116,6 +156,8 @@ export async function startApp<C extends BaseConfig>(
     close: async () => {
       await managementServer.close();
       await app.close();
+      // Sends the spans still waiting in the batch.
+      await tracerProvider?.shutdown().catch(() => undefined);
     },
   };
 }

@@ -5,6 +5,21 @@ import { type Env, EnvReader, type EnvTable, envSchemas, envVar } from './env-re
 
 export type AppName = 'auth' | 'orders' | 'profiles' | 'gateway';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+/** LOG_FORMAT: `auto` is `pretty` when stdout is a terminal, `json` otherwise (a file, a pipe, a container's log driver). */
+export type LogFormat = 'auto' | 'json' | 'pretty';
+
+/**
+ * OpenTelemetry tracing (libs/platform/src/tracing). Off when `endpoint` is undefined: no SDK is
+ * started and the API's no-op tracer costs nothing on the request path.
+ */
+export interface TracingConfig {
+  /** OTEL_EXPORTER_OTLP_ENDPOINT: the collector's base URL; spans go to `<endpoint>/v1/traces` (OTLP/HTTP, JSON). */
+  endpoint: string | undefined;
+  /** OTEL_TRACES_SAMPLER_ARG: the share of new traces recorded (0-1); a sampled parent is always followed. */
+  sampleRatio: number;
+  /** OTEL_BSP_SCHEDULE_DELAY: how long finished spans wait to be sent in one batch (ms). */
+  scheduledDelayMs: number;
+}
 
 export interface DatabaseConfig {
   /** Connection URL of this app's own database. */
@@ -46,6 +61,8 @@ export interface BaseConfig {
   host: string;
   management: ManagementConfig;
   logLevel: LogLevel;
+  logFormat: LogFormat;
+  tracing: TracingConfig;
   database: DatabaseConfig;
   redis: RedisConfig;
   /** TRUST_PROXY (default: trust nothing). Rate limits key on `request.ip`, which this decides. */
@@ -144,6 +161,21 @@ export const BASE_ENV = {
   logLevel: envVar.withDefault('LOG_LEVEL', envSchemas.logLevel, 'info', {
     description: 'One of fatal, error, warn, info, debug, trace, silent.',
   }),
+  logFormat: envVar.withDefault('LOG_FORMAT', z.enum(['auto', 'json', 'pretty'], 'must be auto, json or pretty'), 'auto', {
+    description:
+      'Log lines as JSON (`json`), coloured and readable (`pretty`, pino-pretty), or `auto`: pretty when stdout is a terminal, JSON otherwise.',
+  }),
+  otlpEndpoint: envVar.optional('OTEL_EXPORTER_OTLP_ENDPOINT', envSchemas.url(['http', 'https']), {
+    description:
+      'An OpenTelemetry collector (OTLP/HTTP, e.g. http://otel-collector:4318): traces are sent to `<url>/v1/traces`. Unset: tracing is off and costs nothing.',
+    derivedDefault: 'unset (tracing off)',
+  }),
+  traceSampleRatio: envVar.withDefault('OTEL_TRACES_SAMPLER_ARG', z.coerce.number().min(0).max(1), '1', {
+    description: 'Share of new traces recorded (0-1) when tracing is on; a request whose caller sampled its trace is always recorded.',
+  }),
+  traceBatchDelayMs: envVar.withDefault('OTEL_BSP_SCHEDULE_DELAY', envSchemas.int(10, 60000), '5000', {
+    description: 'How long finished spans wait before being sent in one batch (10-60000 ms).',
+  }),
   dbPoolSize: envVar.withDefault('DB_POOL_SIZE', envSchemas.int(1, 100), '10', { description: 'PostgreSQL connections per app (1-100).' }),
   dbConnectTimeoutMs: envVar.withDefault('DB_CONNECT_TIMEOUT_MS', envSchemas.int(100, 60000), '3000', {
     description: 'Bound on opening a PostgreSQL connection (100-60000 ms).',
@@ -184,6 +216,8 @@ export function readBaseConfig(app: AppName, reader: EnvReader, env: Env): BaseC
     host: v.host,
     management: { port: managementPort, host: v.managementHost },
     logLevel: v.logLevel,
+    logFormat: v.logFormat,
+    tracing: { endpoint: v.otlpEndpoint, sampleRatio: v.traceSampleRatio, scheduledDelayMs: v.traceBatchDelayMs },
     database: {
       // Only blank variables leave no URL; then DATABASE_URL's presence rule above did not fire and
       // the connection fails at start-up naming the empty URL, as before.

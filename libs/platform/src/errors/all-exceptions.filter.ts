@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { MethodIndex, type RouteRules, routeRulesOf } from '../http/request-rules.js';
 import { isDatabaseUnavailable } from '../database/database-errors.js';
 import { AppError, BadUrlError, DatabaseUnavailableError, MethodNotAllowedError } from './app-error.js';
+import { activeTraceId } from '../tracing/tracing.js';
 import { codeForStatus, type ErrorBody } from './http-error-body.js';
 
 /** Bodies that carry their own rendering (e.g. OAuth errors in RFC 6749 form). */
@@ -14,13 +15,27 @@ function isSelfRendering(e: unknown): e is SelfRenderingError {
   return typeof e === 'object' && e !== null && typeof (e as SelfRenderingError).render === 'function';
 }
 
-/** Turns any thrown value into one HTTP answer; never leaks a stack trace. */
+/**
+ * Turns any thrown value into one HTTP answer; never leaks a stack trace. With tracing on, the
+ * body carries the `traceId` next to `requestId`: what a caller quotes leads to the whole trace.
+ */
 export function renderError(
   exception: unknown,
   requestId: string | undefined,
   logger: Pick<Logger, 'error' | 'warn'>,
 ): { status: number; headers: Record<string, string>; body: unknown } {
   if (isSelfRendering(exception)) return exception.render();
+  const rendered = renderOwnError(exception, requestId, logger);
+  const traceId = activeTraceId();
+  if (traceId !== undefined) (rendered.body as ErrorBody).traceId = traceId;
+  return rendered;
+}
+
+function renderOwnError(
+  exception: unknown,
+  requestId: string | undefined,
+  logger: Pick<Logger, 'error' | 'warn'>,
+): { status: number; headers: Record<string, string>; body: ErrorBody } {
   // Fastify's router refusing an undecodable path (`/orders/%ff`) would otherwise answer in its raw format.
   if ((exception as { code?: unknown } | null)?.code === 'FST_ERR_BAD_URL') {
     exception = new BadUrlError(exception instanceof Error ? exception.message : undefined);

@@ -5,6 +5,8 @@ export interface ErrorBody {
   code: string;
   message: string;
   requestId?: string;
+  /** The W3C trace id of the request, when tracing is on (OTEL_EXPORTER_OTLP_ENDPOINT). */
+  traceId?: string;
   details?: unknown;
 }
 

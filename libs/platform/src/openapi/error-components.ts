@@ -35,6 +35,11 @@ export const ERROR_SCHEMAS: Record<string, SchemaObject> = {
       },
       message: { type: 'string', description: 'Human-readable; never a secret or an internal detail.' },
       requestId: { type: 'string', description: 'The request id (also the `x-request-id` response header).' },
+      traceId: {
+        type: 'string',
+        pattern: '^[0-9a-f]{32}$',
+        description: 'The W3C trace id of the request, present when tracing is on: find the whole trace, every hop, by it.',
+      },
       details: {
         description: 'Public structured details. For `validation_failed`: `{ fields: FieldProblem[] }`, one entry per bad field.',
         anyOf: [

@@ -20,3 +20,4 @@ export * from './dpop/index.js';
 export * from './credentials.js';
 export * from './dpop-replay.js';
 export * from './dpop-binding.js';
+export * from './verification-span.js';

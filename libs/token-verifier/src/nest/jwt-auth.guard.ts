@@ -13,6 +13,7 @@ import {
 import { TokenVerificationError } from '../core/errors.js';
 import { TokenVerifier } from '../core/token-verifier.js';
 import { AUDIENCE_KEY } from './audience.decorator.js';
+import { verifyInSpan } from '../core/verification-span.js';
 import type { AuthenticatedRequest } from './current-principal.decorator.js';
 import { InvalidTokenHttpError } from './http-errors.js';
 import { assertScopes } from './scopes.guard.js';
@@ -54,9 +55,9 @@ export class JwtAuthGuard implements CanActivate {
     let credentials: PresentedCredentials | undefined;
     try {
       credentials = credentialsFromRequest(request);
-      ({ principal } = await verifier.verifyPresented(
-        credentials,
-        isDpopCredentials(credentials) ? dpopRequestOf(request) : NO_DPOP_REQUEST,
+      const presented = credentials;
+      ({ principal } = await verifyInSpan(verifier, () =>
+        verifier.verifyPresented(presented, isDpopCredentials(presented) ? dpopRequestOf(request) : NO_DPOP_REQUEST),
       ));
     } catch (e) {
       if (e instanceof TokenVerificationError) {

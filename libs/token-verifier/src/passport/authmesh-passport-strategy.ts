@@ -11,6 +11,7 @@ import {
 import type { Principal } from '../core/claims.js';
 import { type TokenErrorCode, TokenVerificationError } from '../core/errors.js';
 import type { TokenVerifier } from '../core/token-verifier.js';
+import { verifyInSpan } from '../core/verification-span.js';
 import type { AuthenticatedRequest } from '../nest/current-principal.decorator.js';
 import { InvalidTokenHttpError } from '../nest/http-errors.js';
 
@@ -68,9 +69,10 @@ export class AuthmeshPassportStrategy extends passport.Strategy {
     try {
       // The same rules as JwtAuthGuard: Bearer or DPoP (RFC 9449), a bound token never as Bearer.
       credentials = credentialsFromRequest(request);
-      ({ principal } = await this.options.verifier.verifyPresented(
-        credentials,
-        isDpopCredentials(credentials) ? dpopRequestOf(request) : NO_DPOP_REQUEST,
+      const presented = credentials;
+      const verifier = this.options.verifier;
+      ({ principal } = await verifyInSpan(verifier, () =>
+        verifier.verifyPresented(presented, isDpopCredentials(presented) ? dpopRequestOf(request) : NO_DPOP_REQUEST),
       ));
     } catch (e) {
       if (!(e instanceof TokenVerificationError)) return actions.error(e); // e.g. the revocation store's 503, an AppError already
