@@ -507,7 +507,8 @@ describe('authctl: the ops CLI against a real auth', () => {
       expect(JSON.parse(Buffer.from(signedByIt.split('.')[0]!, 'base64url').toString()).kid).toBe(active.kid);
 
       const prefix = active.kid.slice(0, 10);
-      const r = await authctl(['keys', 'revoke', prefix, '--reason', 'key leaked in a log']);
+      // `--`: a kid (a base64url thumbprint) may start with '-'.
+      const r = await authctl(['keys', 'revoke', '--reason', 'key leaked in a log', '--', prefix]);
       expect(r).toMatchObject({ code: 0, stderr: '' });
       expect(r.stdout).toMatch(new RegExp(`^Revoked key ${active.kid}: removed from the JWKS`));
       expect(await introspect(signedByIt)).toBe(false);
@@ -515,7 +516,7 @@ describe('authctl: the ops CLI against a real auth', () => {
       expect(await introspect(fresh)).toBe(true);
       expect((await keys()).find((k) => k.kid === active.kid)?.state).toBe('revoked');
 
-      const again = await authctl(['keys', 'revoke', prefix, '--reason', 'again']);
+      const again = await authctl(['keys', 'revoke', '--reason', 'again', '--', prefix]);
       expect(again.code).toBe(2);
       expect(again.stderr).toMatch(/is revoked: only pending, active, retiring keys can be revoked/);
     });

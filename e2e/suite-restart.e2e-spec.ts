@@ -97,7 +97,7 @@ describe('npm start: a restart forgets no revocation', () => {
     const signedByRevokedKey = await userToken();
     expect((await atOrders(signedByRevokedKey)).status).toBe(200);
     const { kid } = decodeProtectedHeader(signedByRevokedKey);
-    authctl('keys', 'revoke', kid!, '--reason', 'suite restart test');
+    authctl('keys', 'revoke', '--reason', 'suite restart test', '--', kid!); // `--`: a kid may start with '-'
     await waitFor(async () => (await atOrders(signedByRevokedKey)).status === 401, 5000, 50);
 
     const loggedOut = await userToken();

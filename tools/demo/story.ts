@@ -195,7 +195,8 @@ export async function runStory(target: DemoTarget, print: (line: string) => void
       async () => {
         const res = await authctl<RevokeKeyResult>(
           authUrl,
-          ['keys', 'revoke', state.oldKid!, '--reason', 'npm run demo: key leaked'],
+          // `--` first: a kid is a base64url thumbprint and may start with '-', which the parser would take for an option.
+          ['keys', 'revoke', '--reason', 'npm run demo: key leaked', '--', state.oldKid!],
           target.authctlEnv,
         );
         if (res.revoked.kid !== state.oldKid || res.active.kid !== state.newKid)
