@@ -201,17 +201,17 @@ describe('auth: DPoP (RFC 9449) at POST /oauth/token', () => {
       strict = await newAuthApp({ AUTH_DPOP_REQUIRE_NONCE: 'true' });
     });
     afterAll(() => strict?.close());
+    const send = async (dpop: string): Promise<Answer> => {
+      const f = form({ grant_type: GRANT_CLIENT_CREDENTIALS });
+      const res = await fetch(`${strict.url}/oauth/token`, {
+        method: 'POST',
+        body: f.body,
+        headers: { ...f.headers, authorization: ordersAuth, dpop },
+      });
+      return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, unknown> };
+    };
 
     it('answers use_dpop_nonce with a DPoP-Nonce header, and takes the retry that carries it', async () => {
-      const send = async (dpop: string): Promise<Answer> => {
-        const f = form({ grant_type: GRANT_CLIENT_CREDENTIALS });
-        const res = await fetch(`${strict.url}/oauth/token`, {
-          method: 'POST',
-          body: f.body,
-          headers: { ...f.headers, authorization: ordersAuth, dpop },
-        });
-        return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, unknown> };
-      };
       const first = await send(await key.proof('POST', HTU));
       expectRefused(first, 'dpop_nonce_required', 'use_dpop_nonce');
       const nonce = first.headers.get('dpop-nonce')!;
@@ -219,6 +219,13 @@ describe('auth: DPoP (RFC 9449) at POST /oauth/token', () => {
       expectRefused(await send(await key.proof('POST', HTU, { nonce: 'A'.repeat(22) })), 'dpop_nonce_required', 'use_dpop_nonce');
       const retry = await send(await key.proof('POST', HTU, { nonce }));
       expect({ status: retry.status, type: retry.body.token_type }).toEqual({ status: 200, type: 'DPoP' });
+    });
+
+    it('answers use_dpop_nonce, never 500, for a nonce of 22 characters that are not 22 bytes', async () => {
+      // 'é' is 2 bytes in UTF-8 and '😀' is 2 UTF-16 units (11 of them are 22 "characters"): a
+      // length check in characters let them reach a byte comparison that throws.
+      for (const nonce of ['é'.repeat(22), '\u{1F600}'.repeat(11)])
+        expectRefused(await send(await key.proof('POST', HTU, { nonce })), 'dpop_nonce_required', 'use_dpop_nonce');
     });
 
     it('derives the nonce from AUTH_KEK: another instance with the same KEK accepts it, a foreign secret does not', async () => {
