@@ -233,6 +233,12 @@ describe('DPoP through the gateway (e2e)', () => {
     expectDpopRefusal(await viaGateway('/api/orders', token, leaky), 'dpop_proof_private_key');
   });
 
+  it("refuses the DPoP scheme on auth's /auth/* routes up front (dpop_not_proxied): DPoP clients call auth directly", async () => {
+    const token = await boundToken();
+    const res = await viaGateway('/auth/sessions', token, await proofAt('/auth/sessions', token));
+    expect({ status: res.status, code: res.json?.code }).toEqual({ status: 400, code: 'dpop_not_proxied' });
+  });
+
   it('refuses from outside the internal token captured between the gateway and orders', async () => {
     const token = await boundToken();
     const before = tap.seen.length;
