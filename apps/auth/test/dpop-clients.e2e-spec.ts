@@ -54,6 +54,23 @@ describe('auth: DPoP clients (oauth4webapi code flow, service-auth) with AUTH_DP
     }
   }
 
+  /** Auth as oauth4webapi sees it, reached on loopback (the origin of AUTH_DPOP_TOKEN_URLS, which auth's verifier takes as htu too). */
+  const server = (): oauth.AuthorizationServer => ({
+    issuer: ISSUER,
+    token_endpoint: tokenEndpoint,
+    userinfo_endpoint: tokenEndpoint.replace('/oauth/token', '/oauth/userinfo'),
+    authorization_response_iss_parameter_supported: true,
+  });
+  const spaClient: oauth.Client = { client_id: SPA.clientId };
+  /** A fresh ES256 key as oauth4webapi's DPoP handle, with its RFC 7638 thumbprint (for `dpop_jkt`). */
+  async function dpopHandle(): Promise<{ DPoP: oauth.DPoPHandle; jkt: string }> {
+    const keyPair = await oauth.generateKeyPair('ES256');
+    return {
+      DPoP: oauth.DPoP(spaClient, keyPair),
+      jkt: await calculateJwkThumbprint(await exportJWK(keyPair.publicKey), 'sha256'),
+    };
+  }
+
   /**
    * The hosted login of an authorization request bound to `jkt` (RFC 9449 §10 `dpop_jkt`): the
    * redirect back to the app, carrying the code.
@@ -80,15 +97,9 @@ describe('auth: DPoP clients (oauth4webapi code flow, service-auth) with AUTH_DP
   }
 
   it('oauth4webapi: signs in with dpop_jkt, redeems the code with DPoP and refreshes with the same key; another key cannot refresh', async () => {
-    const as: oauth.AuthorizationServer = {
-      issuer: ISSUER,
-      token_endpoint: tokenEndpoint,
-      authorization_response_iss_parameter_supported: true,
-    };
-    const client: oauth.Client = { client_id: SPA.clientId };
-    const keyPair = await oauth.generateKeyPair('ES256');
-    const DPoP = oauth.DPoP(client, keyPair);
-    const jkt = await calculateJwkThumbprint(await exportJWK(keyPair.publicKey), 'sha256');
+    const as = server();
+    const client = spaClient;
+    const { DPoP, jkt } = await dpopHandle();
     const verifier = oauth.generateRandomCodeVerifier();
     const state = oauth.generateRandomState();
     const redirectUri = SPA.redirectUris[0]!;
@@ -131,17 +142,9 @@ describe('auth: DPoP clients (oauth4webapi code flow, service-auth) with AUTH_DP
   });
 
   it("oauth4webapi: calls auth's own userinfo with its DPoP-bound token and a proof; the same token as Bearer is refused", async () => {
-    const as: oauth.AuthorizationServer = {
-      issuer: ISSUER,
-      token_endpoint: tokenEndpoint,
-      // Where the client reaches auth: the origin of AUTH_DPOP_TOKEN_URLS, one auth's verifier takes as htu.
-      userinfo_endpoint: tokenEndpoint.replace('/oauth/token', '/oauth/userinfo'),
-      authorization_response_iss_parameter_supported: true,
-    };
-    const client: oauth.Client = { client_id: SPA.clientId };
-    const keyPair = await oauth.generateKeyPair('ES256');
-    const DPoP = oauth.DPoP(client, keyPair);
-    const jkt = await calculateJwkThumbprint(await exportJWK(keyPair.publicKey), 'sha256');
+    const as = server();
+    const client = spaClient;
+    const { DPoP, jkt } = await dpopHandle();
     const verifier = oauth.generateRandomCodeVerifier();
     const callback = oauth.validateAuthResponse(as, client, await signInBoundTo(jkt, verifier, 'u', 'openid orders:read'), 'u');
     const insecure = { [oauth.allowInsecureRequests]: true };
