@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Agent } from 'node:http';
-import { GRANT_AUTHORIZATION_CODE, GRANT_REFRESH_TOKEN } from '@authmesh/contracts';
+import { GRANT_AUTHORIZATION_CODE, GRANT_REFRESH_TOKEN, GRANT_TOKEN_EXCHANGE, TOKEN_TYPE_ACCESS_TOKEN } from '@authmesh/contracts';
 import {
   type RawResponse,
   type TestApp,
@@ -233,6 +233,12 @@ describe('DPoP through the gateway (e2e)', () => {
     expectDpopRefusal(await viaGateway('/api/orders', token, leaky), 'dpop_proof_private_key');
   });
 
+  it("refuses the DPoP scheme on auth's /auth/* routes up front (dpop_not_proxied): DPoP clients call auth directly", async () => {
+    const token = await boundToken();
+    const res = await viaGateway('/auth/sessions', token, await proofAt('/auth/sessions', token));
+    expect({ status: res.status, code: res.json?.code }).toEqual({ status: 400, code: 'dpop_not_proxied' });
+  });
+
   it('refuses from outside the internal token captured between the gateway and orders', async () => {
     const token = await boundToken();
     const before = tap.seen.length;
@@ -263,6 +269,29 @@ describe('DPoP through the gateway (e2e)', () => {
     // At the gateway: the captured proof names orders' URL, not the gateway's; Bearer is refused.
     expectDpopRefusal(await viaGateway('/api/orders', internal, capturedProof), 'dpop_proof_htu_mismatch');
     expectDpopRefusal(await viaGateway('/api/orders', internal, undefined, 'Bearer'), 'dpop_token_as_bearer', 'invalid_token');
+
+    // At auth: re-exchanged with the gateway's own client secret and a proof of the thief's key, it
+    // is not rebound to the thief (an exchanged token is never rebound, even for the edge).
+    const reExchange = await fetch(`${auth.url}/oauth/token`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${GATEWAY_CLIENT.clientId}:${GATEWAY_CLIENT.secret}`).toString('base64')}`,
+        dpop: await dpopProof(thief, { htm: 'POST', htu: TOKEN_HTU }),
+      },
+      body: new URLSearchParams({
+        grant_type: GRANT_TOKEN_EXCHANGE,
+        subject_token: internal,
+        subject_token_type: TOKEN_TYPE_ACCESS_TOKEN,
+        audience: 'orders',
+      }).toString(),
+    });
+    const refused = (await reExchange.json()) as Record<string, unknown>;
+    expect({ status: reExchange.status, error: refused.error, code: refused.code }).toEqual({
+      status: 400,
+      error: 'invalid_grant',
+      code: 'dpop_proof_key_mismatch',
+    });
   });
 });
 

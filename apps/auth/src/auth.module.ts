@@ -118,6 +118,10 @@ export class AuthModule {
           clockToleranceSeconds: config.auth.clockToleranceSeconds,
           keys: { useExisting: KeyringKeySource },
           revocation: { useExisting: MirrorRevocationChecker },
+          // DPoP clients call userinfo and /auth/* too (RFC 9449 §7): a proof names auth where the
+          // client reached it, the issuer's origin or an in-cluster one of AUTH_DPOP_TOKEN_URLS,
+          // never the Host header. The replay store is the app's Redis, as at every verifier.
+          dpopOrigins: [...new Set(config.auth.dpop.tokenEndpointUrls.map((u) => new URL(u).origin))],
         }),
         // Runs after JwtAuthGuard (global guards run in the order they are provided): exchanged
         // tokens are refused at auth, and auth:admin routes take tokens for audience auth alone.

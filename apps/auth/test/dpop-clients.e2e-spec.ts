@@ -54,17 +54,34 @@ describe('auth: DPoP clients (oauth4webapi code flow, service-auth) with AUTH_DP
     }
   }
 
+  /** Auth as oauth4webapi sees it, reached on loopback (the origin of AUTH_DPOP_TOKEN_URLS, which auth's verifier takes as htu too). */
+  const server = (): oauth.AuthorizationServer => ({
+    issuer: ISSUER,
+    token_endpoint: tokenEndpoint,
+    userinfo_endpoint: tokenEndpoint.replace('/oauth/token', '/oauth/userinfo'),
+    authorization_response_iss_parameter_supported: true,
+  });
+  const spaClient: oauth.Client = { client_id: SPA.clientId };
+  /** A fresh ES256 key as oauth4webapi's DPoP handle, with its RFC 7638 thumbprint (for `dpop_jkt`). */
+  async function dpopHandle(): Promise<{ DPoP: oauth.DPoPHandle; jkt: string }> {
+    const keyPair = await oauth.generateKeyPair('ES256');
+    return {
+      DPoP: oauth.DPoP(spaClient, keyPair),
+      jkt: await calculateJwkThumbprint(await exportJWK(keyPair.publicKey), 'sha256'),
+    };
+  }
+
   /**
    * The hosted login of an authorization request bound to `jkt` (RFC 9449 §10 `dpop_jkt`): the
    * redirect back to the app, carrying the code.
    */
-  async function signInBoundTo(jkt: string, verifier: string, state: string): Promise<URL> {
+  async function signInBoundTo(jkt: string, verifier: string, state: string, scope = 'orders:read'): Promise<URL> {
     const authorize = new URL(`${app.url}/oauth/authorize`);
     for (const [k, v] of Object.entries({
       response_type: 'code',
       client_id: SPA.clientId,
       redirect_uri: SPA.redirectUris[0]!,
-      scope: 'orders:read',
+      scope,
       state,
       code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
       code_challenge_method: 'S256',
@@ -80,15 +97,9 @@ describe('auth: DPoP clients (oauth4webapi code flow, service-auth) with AUTH_DP
   }
 
   it('oauth4webapi: signs in with dpop_jkt, redeems the code with DPoP and refreshes with the same key; another key cannot refresh', async () => {
-    const as: oauth.AuthorizationServer = {
-      issuer: ISSUER,
-      token_endpoint: tokenEndpoint,
-      authorization_response_iss_parameter_supported: true,
-    };
-    const client: oauth.Client = { client_id: SPA.clientId };
-    const keyPair = await oauth.generateKeyPair('ES256');
-    const DPoP = oauth.DPoP(client, keyPair);
-    const jkt = await calculateJwkThumbprint(await exportJWK(keyPair.publicKey), 'sha256');
+    const as = server();
+    const client = spaClient;
+    const { DPoP, jkt } = await dpopHandle();
     const verifier = oauth.generateRandomCodeVerifier();
     const state = oauth.generateRandomState();
     const redirectUri = SPA.redirectUris[0]!;
@@ -128,6 +139,40 @@ describe('auth: DPoP clients (oauth4webapi code flow, service-auth) with AUTH_DP
     );
     expect(refreshed.token_type).toBe('dpop');
     expect(decodeJwt(refreshed.access_token).cnf).toEqual({ jkt });
+  });
+
+  it("oauth4webapi: calls auth's own userinfo with its DPoP-bound token and a proof; the same token as Bearer is refused", async () => {
+    const as = server();
+    const client = spaClient;
+    const { DPoP, jkt } = await dpopHandle();
+    const verifier = oauth.generateRandomCodeVerifier();
+    const callback = oauth.validateAuthResponse(as, client, await signInBoundTo(jkt, verifier, 'u', 'openid orders:read'), 'u');
+    const insecure = { [oauth.allowInsecureRequests]: true };
+    const tokens = await withNonceRetry(async () =>
+      oauth.processAuthorizationCodeResponse(
+        as,
+        client,
+        await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), callback, SPA.redirectUris[0]!, verifier, {
+          DPoP,
+          ...insecure,
+        }),
+      ),
+    );
+    expect(tokens.token_type).toBe('dpop');
+
+    const info = await oauth.processUserInfoResponse(
+      as,
+      client,
+      oauth.skipSubjectCheck,
+      await oauth.userInfoRequest(as, client, tokens.access_token, { DPoP, ...insecure }),
+    );
+    expect(info.sub).toBe(decodeJwt(tokens.access_token).sub);
+
+    const asBearer = await fetch(as.userinfo_endpoint!, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    expect({ status: asBearer.status, code: ((await asBearer.json()) as { code: string }).code }).toEqual({
+      status: 401,
+      code: 'dpop_token_as_bearer',
+    });
   });
 
   it('oauth4webapi: a code bound by dpop_jkt is refused to a proof of another key', async () => {

@@ -39,6 +39,14 @@ const SPA = {
   grantTypes: [GRANT_AUTHORIZATION_CODE, GRANT_REFRESH_TOKEN],
   redirectUris: ['http://127.0.0.1:8080/cb'],
 };
+/** A second token-exchange client that is not a DPoP edge (not in AUTH_DPOP_EDGE_CLIENTS). */
+const PARTNER = {
+  clientId: 'partner',
+  secret: 'partner-secret-0123456789AbCdEfGhIjKl',
+  scopes: [] as string[],
+  audiences: ['orders'],
+  grantTypes: [GRANT_TOKEN_EXCHANGE],
+};
 /** A confidential web app on the code flow: its refresh tokens are not bound (§5 allows it). */
 const WEB = {
   clientId: 'webapp',
@@ -69,7 +77,7 @@ describe('auth: DPoP (RFC 9449) at POST /oauth/token', () => {
 
   beforeAll(async () => {
     app = await newAuthApp({
-      AUTH_SEED_CLIENTS: JSON.stringify([ORDERS_CLIENT, BOUND, SPA, WEB, GATEWAY_CLIENT]),
+      AUTH_SEED_CLIENTS: JSON.stringify([ORDERS_CLIENT, BOUND, SPA, WEB, GATEWAY_CLIENT, PARTNER]),
       AUTH_DPOP_TOKEN_URLS: INTERNAL_HTU,
     });
     key = await DpopKey.generate();
@@ -193,17 +201,17 @@ describe('auth: DPoP (RFC 9449) at POST /oauth/token', () => {
       strict = await newAuthApp({ AUTH_DPOP_REQUIRE_NONCE: 'true' });
     });
     afterAll(() => strict?.close());
+    const send = async (dpop: string): Promise<Answer> => {
+      const f = form({ grant_type: GRANT_CLIENT_CREDENTIALS });
+      const res = await fetch(`${strict.url}/oauth/token`, {
+        method: 'POST',
+        body: f.body,
+        headers: { ...f.headers, authorization: ordersAuth, dpop },
+      });
+      return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, unknown> };
+    };
 
     it('answers use_dpop_nonce with a DPoP-Nonce header, and takes the retry that carries it', async () => {
-      const send = async (dpop: string): Promise<Answer> => {
-        const f = form({ grant_type: GRANT_CLIENT_CREDENTIALS });
-        const res = await fetch(`${strict.url}/oauth/token`, {
-          method: 'POST',
-          body: f.body,
-          headers: { ...f.headers, authorization: ordersAuth, dpop },
-        });
-        return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, unknown> };
-      };
       const first = await send(await key.proof('POST', HTU));
       expectRefused(first, 'dpop_nonce_required', 'use_dpop_nonce');
       const nonce = first.headers.get('dpop-nonce')!;
@@ -211,6 +219,13 @@ describe('auth: DPoP (RFC 9449) at POST /oauth/token', () => {
       expectRefused(await send(await key.proof('POST', HTU, { nonce: 'A'.repeat(22) })), 'dpop_nonce_required', 'use_dpop_nonce');
       const retry = await send(await key.proof('POST', HTU, { nonce }));
       expect({ status: retry.status, type: retry.body.token_type }).toEqual({ status: 200, type: 'DPoP' });
+    });
+
+    it('answers use_dpop_nonce, never 500, for a nonce of 22 characters that are not 22 bytes', async () => {
+      // 'é' is 2 bytes in UTF-8 and '😀' is 2 UTF-16 units (11 of them are 22 "characters"): a
+      // length check in characters let them reach a byte comparison that throws.
+      for (const nonce of ['é'.repeat(22), '\u{1F600}'.repeat(11)])
+        expectRefused(await send(await key.proof('POST', HTU, { nonce })), 'dpop_nonce_required', 'use_dpop_nonce');
     });
 
     it('derives the nonce from AUTH_KEK: another instance with the same KEK accepts it, a foreign secret does not', async () => {
@@ -341,6 +356,40 @@ describe('auth: DPoP (RFC 9449) at POST /oauth/token', () => {
         { authorization: ordersAuth, dpop: await gatewayKey.proof('POST', HTU) },
       );
       expect({ status: ordersTry.status, error: ordersTry.body.error }).toEqual({ status: 400, error: 'unauthorized_client' });
+    });
+
+    /** A rebinding refusal: invalid_grant (the proof is fine, the grant is not usable with it) and its code. */
+    function expectNotRebound(answer: Answer): void {
+      expect({ status: answer.status, error: answer.body.error, code: answer.body.code }).toEqual({
+        status: 400,
+        error: 'invalid_grant',
+        code: 'dpop_proof_key_mismatch',
+      });
+      expect(answer.body).not.toHaveProperty('access_token');
+    }
+
+    it("refuses a non-edge client rebinding a user's bound token to a thief's key, and keeps the binding for its holder", async () => {
+      const spa = await redeem2();
+      const thief = await DpopKey.generate();
+      const partnerAuth = basic(PARTNER.clientId, PARTNER.secret);
+      expectNotRebound(await exchange(spa, { authorization: partnerAuth, dpop: await thief.proof('POST', HTU) }));
+      // The holder of the key exchanges its own token: the new one stays bound to the same key.
+      const own = await exchange(spa, { authorization: partnerAuth, dpop: await key.proof('POST', HTU) });
+      expect({ status: own.status, cnf: decodeJwt(own.body.access_token as string).cnf }).toEqual({ status: 200, cnf: { jkt: key.jkt } });
+    });
+
+    it("never rebinds an exchanged token (the internal one copied off the gateway's hop), even with the edge's secret", async () => {
+      const gatewayKey = await DpopKey.generate();
+      const internal = await exchange(await redeem2(), { dpop: await gatewayKey.proof('POST', HTU) });
+      expect(internal.status).toBe(200);
+      const thief = await DpopKey.generate();
+      expectNotRebound(await exchange(internal.body.access_token as string, { dpop: await thief.proof('POST', HTU) }));
+      // The gateway, holding the key, may still exchange it again: the binding is kept.
+      const again = await exchange(internal.body.access_token as string, { dpop: await gatewayKey.proof('POST', HTU) });
+      expect({ status: again.status, cnf: decodeJwt(again.body.access_token as string).cnf }).toEqual({
+        status: 200,
+        cnf: { jkt: gatewayKey.jkt },
+      });
     });
 
     /** A DPoP-bound user token for orders (a public client's, by the code flow). */

@@ -38,6 +38,7 @@ describe('auth configuration', () => {
       nonceWindowSeconds: 300,
       proofWindowSeconds: 60,
       tokenEndpointUrls: ['https://auth.example/oauth/token'],
+      edgeClients: ['gateway'],
     });
     const inCluster = loadAuthConfig({
       ...valid,
@@ -51,17 +52,24 @@ describe('auth configuration', () => {
     });
   });
 
+  it('lets only the gateway rebind a bound token by default, and takes a list of edge clients', () => {
+    expect(loadAuthConfig(valid).auth.dpop.edgeClients).toEqual(['gateway']);
+    expect(loadAuthConfig({ ...valid, AUTH_DPOP_EDGE_CLIENTS: 'gateway, edge-2' }).auth.dpop.edgeClients).toEqual(['gateway', 'edge-2']);
+  });
+
   it('names each bad DPoP variable', () => {
     const problems = problemsOf({
       ...valid,
       AUTH_DPOP_REQUIRE_NONCE: 'maybe',
       AUTH_DPOP_PROOF_WINDOW_S: '3600',
       AUTH_DPOP_TOKEN_URLS: 'ftp://auth/x',
+      AUTH_DPOP_EDGE_CLIENTS: 'gateway not/a/client',
     });
     expect(problems).toEqual([
       expect.stringMatching(/^AUTH_DPOP_REQUIRE_NONCE: /),
       expect.stringMatching(/^AUTH_DPOP_PROOF_WINDOW_S: /),
       expect.stringMatching(/^AUTH_DPOP_TOKEN_URLS: /),
+      expect.stringMatching(/^AUTH_DPOP_EDGE_CLIENTS: /),
     ]);
   });
 

@@ -143,6 +143,12 @@ export interface AuthConfig extends BaseConfig {
        * (where clients inside the cluster reach auth). Never the Host header of the request.
        */
       tokenEndpointUrls: string[];
+      /**
+       * AUTH_DPOP_EDGE_CLIENTS: the clients (the gateway) that may exchange a user's DPoP-bound
+       * token for one bound to their own key, having checked the user's proof themselves. Any
+       * other client only exchanges a bound token with a proof of the key it is bound to.
+       */
+      edgeClients: string[];
     };
   };
 }
@@ -377,6 +383,15 @@ export const AUTH_ENV = {
       "Further URLs of the token endpoint a DPoP proof's `htu` may name, besides `${AUTH_ISSUER}/oauth/token`: where clients inside the cluster reach auth (space- or comma-separated), e.g. `http://auth:3000/oauth/token`.",
     derivedDefault: 'none: only `${AUTH_ISSUER}/oauth/token`',
   }),
+  dpopEdgeClients: envVar.withDefault(
+    'AUTH_DPOP_EDGE_CLIENTS',
+    words.pipe(z.array(z.string().regex(CLIENT_ID_PATTERN, `each client id must be ${CLIENT_ID_RULE}`))),
+    'gateway',
+    {
+      description:
+        "Clients allowed to exchange (RFC 8693) a user's DPoP-bound token for one bound to their own key, after checking the user's proof themselves: the edge (space- or comma-separated client ids). Any other client must prove the key the subject token is bound to; a bound token that was itself exchanged is never rebound.",
+    },
+  ),
   // The catalogue the clients admin API checks against (an unknown scope is a typo or a
   // privilege nobody defined). Defaults: what users get, auth's own scopes, the suite's services.
   knownScopes: envVar.optional('AUTH_KNOWN_SCOPES', scopeWords, {
@@ -476,6 +491,7 @@ export function loadAuthConfig(env: Env): AuthConfig {
         nonceWindowSeconds: v.dpopNonceWindowSeconds,
         proofWindowSeconds: v.dpopProofWindowSeconds,
         tokenEndpointUrls: [`${issuer}/oauth/token`, ...(v.dpopTokenUrls ?? []).filter((u) => u !== `${issuer}/oauth/token`)],
+        edgeClients: v.dpopEdgeClients,
       },
     },
   };

@@ -62,6 +62,11 @@ export class InvalidClient extends OAuthError {
 
 export class InvalidGrant extends OAuthError {
   readonly error = 'invalid_grant';
+  /** `code`: our stable code when `invalid_grant` alone is ambiguous (a DPoP binding the grant can't be used with). */
+  constructor(message: string, code?: TokenErrorCode) {
+    super(message);
+    this.code = code;
+  }
 }
 
 export class UnauthorizedClient extends OAuthError {

@@ -111,7 +111,9 @@ function endpoint(options: { clients?: ClientEntity[]; tokens?: Record<string, J
     subjectRevokedAt: () => Promise.resolve(undefined),
     ...options.store,
   };
-  const config = { auth: { issuer: 'https://auth.test', userClientId: USER_CLIENT } } as unknown as AuthConfig;
+  const config = {
+    auth: { issuer: 'https://auth.test', userClientId: USER_CLIENT, dpop: { edgeClients: ['gateway'] } },
+  } as unknown as AuthConfig;
   const service = new TokenEndpoint(
     new ClientAuthenticator(
       clientsService as ClientsService,

@@ -58,6 +58,7 @@ export class TokenEndpoint {
       reader,
       (jti, sub, iat) => this.isRevoked(jti, sub, iat),
       (link) => revoker.linkExchangedToken(link),
+      config.auth.dpop.edgeClients,
     );
   }
 

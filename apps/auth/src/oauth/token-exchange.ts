@@ -1,6 +1,7 @@
 import type { JWTPayload } from 'jose';
 import {
   type ActorClaim,
+  DpopProofKeyMismatchError,
   DpopProofMissingError,
   MAX_ACTOR_CHAIN,
   TokenMalformedError,
@@ -125,6 +126,8 @@ interface SubjectToken {
   act: ActorClaim | undefined;
   /** RFC 9449 §6.1: the subject token is DPoP-bound (to the user's key). */
   dpopBound: boolean;
+  /** Its `cnf.jkt`, when it is a string. */
+  jkt: string | undefined;
 }
 
 /**
@@ -146,6 +149,8 @@ export class TokenExchangeGrant {
     private readonly reader: AccessTokenReader,
     private readonly isRevoked: RevocationLookup,
     private readonly link: ExchangeLinker,
+    /** AUTH_DPOP_EDGE_CLIENTS: the clients that may rebind a user's bound token to their own key. */
+    private readonly edgeClients: readonly string[] = [],
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
@@ -155,6 +160,7 @@ export class TokenExchangeGrant {
    * own key, so a copy taken on the hop to the service is no more use than the user's token
    * without the user's key. A DPoP-bound subject token is only exchanged WITH an actor proof: an
    * exchange must never turn a sender-constrained token into a bearer one (that would widen it).
+   * Nor may it move the binding to just any key (bindingKept).
    */
   async exchange(client: ClientEntity, params: OAuthParams, proof?: VerifiedDpopProof): Promise<TokenExchangeResponse> {
     if (!client.grantTypes.includes(GRANT_TOKEN_EXCHANGE)) throw new UnauthorizedClient('The client may not use the token-exchange grant');
@@ -163,10 +169,7 @@ export class TokenExchangeGrant {
     if (!client.audiences.includes(request.audience)) throw new InvalidTarget('The client may not obtain tokens for this audience');
     const now = this.clock();
     const subject = await this.verifiedSubject(request.subjectToken, now);
-    if (subject.dpopBound && proof === undefined)
-      throw new InvalidDpopProof(
-        new DpopProofMissingError('the subject_token is DPoP-bound: the actor must send a DPoP proof to exchange it'),
-      );
+    if (subject.dpopBound) this.bindingKept(client, subject, proof);
     // An exchange narrows, it never widens: a token that was not good for the audience can't become one.
     if (!subject.aud.includes(request.audience)) throw new InvalidTarget('The subject_token is not valid for the requested audience');
     const scope = exchangedScope(request.scope, subject.scopes, request.audience);
@@ -194,6 +197,32 @@ export class TokenExchangeGrant {
       expires_in: access.expiresIn,
       scope,
     };
+  }
+
+  /**
+   * A DPoP-bound subject token keeps its binding unless an edge rebinds it. Without this, a
+   * stolen bound token is a bearer token again for anyone with the exchange grant: the thief
+   * (or a colluding client) exchanges it with a proof of their own key (RFC 9449 §1: a bound
+   * token must be useless without the key). So:
+   * - the proof must be of the key the subject token is bound to (its holder exchanging it), or
+   * - the client is a DPoP edge (AUTH_DPOP_EDGE_CLIENTS), which checked the user's proof for the
+   *   user's token before asking, and re-binds it to its own key for the hop to the service; but
+   * - never a token that was itself exchanged (has `act`): that is an internal token, bound to
+   *   the edge's key, and one copied off the hop to a service would otherwise be re-exchanged
+   *   with the edge's client secret and a thief's proof into a token bound to the thief.
+   * A mismatch is `invalid_grant` (`dpop_proof_key_mismatch`), as for a `dpop_jkt`-bound code or
+   * a bound refresh token (RFC 9449 §10, §5): the proof is valid, the grant is not usable with it.
+   */
+  private bindingKept(client: ClientEntity, subject: SubjectToken, proof: VerifiedDpopProof | undefined): void {
+    if (proof === undefined)
+      throw new InvalidDpopProof(
+        new DpopProofMissingError('the subject_token is DPoP-bound: the actor must send a DPoP proof to exchange it'),
+      );
+    if (proof.jkt === subject.jkt) return;
+    if (!this.edgeClients.includes(client.clientId))
+      throw new InvalidGrant('The subject_token is bound to another DPoP key', DpopProofKeyMismatchError.code);
+    if (subject.act !== undefined)
+      throw new InvalidGrant('An exchanged DPoP-bound subject_token is never bound to another key', DpopProofKeyMismatchError.code);
   }
 
   /**
@@ -262,5 +291,9 @@ function subjectOf(claims: JWTPayload): SubjectToken {
     act,
     // Any cnf counts as bound: auth only writes cnf.jkt, and a token we can't read the binding of is not one to unbind.
     dpopBound: cnf !== undefined,
+    jkt:
+      typeof cnf === 'object' && cnf !== null && typeof (cnf as { jkt?: unknown }).jkt === 'string'
+        ? (cnf as { jkt: string }).jkt
+        : undefined,
   };
 }

@@ -9,7 +9,13 @@ import {
 import { notePrincipal } from '@authmesh/platform';
 import type { FastifyRequest } from 'fastify';
 import type { ApiRouteName, GatewaySettings } from '../config/gateway.config.js';
-import { BodyNotAcceptedError, RouteNotProxiedError, SessionExpiredError, UserTokenRequiredError } from '../errors/gateway-errors.js';
+import {
+  BodyNotAcceptedError,
+  DpopNotProxiedError,
+  RouteNotProxiedError,
+  SessionExpiredError,
+  UserTokenRequiredError,
+} from '../errors/gateway-errors.js';
 import type { TokenExchanger } from '../exchange/token-exchanger.js';
 import type { ForwardContext } from '../proxy/forward-headers.js';
 import { type GatewayRoute, allowedOperation } from '../proxy/routes.js';
@@ -29,6 +35,13 @@ export interface EdgeDecision {
 /** A request body is coming (RFC 9112 §6.3: Content-Length above 0, or Transfer-Encoding). */
 export function hasBody(request: Pick<FastifyRequest, 'headers'>): boolean {
   return Number(request.headers['content-length'] ?? 0) > 0 || request.headers['transfer-encoding'] !== undefined;
+}
+
+/** The scheme of the first Authorization header, lower-cased (RFC 9110 §11.1: case-insensitive). */
+function authorizationScheme(rawHeaders: readonly string[]): string | undefined {
+  for (let i = 0; i < rawHeaders.length; i += 2)
+    if (rawHeaders[i]!.toLowerCase() === 'authorization') return rawHeaders[i + 1]!.trim().split(/\s/, 1)[0]!.toLowerCase();
+  return undefined;
 }
 
 function hasAuthorizationHeader(rawHeaders: readonly string[]): boolean {
@@ -66,7 +79,9 @@ function hasAuthorizationHeader(rawHeaders: readonly string[]): boolean {
  *   `Authorization: DPoP` with a fresh gateway proof for the upstream's URL: a token captured
  *   between the gateway and a service is useless without the gateway's key. This holds on
  *   forward-unchanged routes too (the client's proof names the gateway's URL and is spent here,
- *   so the client's token could never be forwarded with it).
+ *   so the client's token could never be forwarded with it). On `/auth/*` the DPoP scheme is
+ *   refused (400 `dpop_not_proxied`): DPoP clients call auth directly; the web app's account
+ *   page uses its cookie session.
  */
 export class EdgeAccess {
   private readonly allowedOrigins: ReadonlySet<string>;
@@ -105,6 +120,11 @@ export class EdgeAccess {
     if (route.access === 'auth') {
       // A bearer token must be good for audience `auth` (forwarded unchanged: auth is its audience).
       if (hasAuthorizationHeader(rawHeaders)) {
+        // The client's proof names the gateway's URL and would be spent here: forwarded, auth
+        // refuses it (another htu, or a replay), and the gateway has no proof of the client's key
+        // to make for auth. Refused up front with a code that says what to do instead.
+        if (authorizationScheme(rawHeaders) === 'dpop')
+          throw new DpopNotProxiedError(`${request.method} ${limitedPathOf(request.url).slice(0, 200)} with the DPoP scheme`);
         await this.verifier.verifyRequest('auth', rawHeaders, () => clientRequestOf(request));
         return { authorization: undefined };
       }

@@ -208,3 +208,18 @@ export class UserTokenRequiredError extends AppError {
     super('This API requires a user token', { detail });
   }
 }
+
+/**
+ * `Authorization: DPoP` on auth's `/auth/*` routes through the gateway: the client's proof names
+ * the gateway's URL and is spent at the edge, so auth would refuse what was forwarded. 400: call
+ * auth directly with DPoP (auth's own verifier takes it); the web app's account page uses its
+ * cookie session.
+ */
+export class DpopNotProxiedError extends AppError {
+  static readonly code = 'dpop_not_proxied';
+  readonly code = DpopNotProxiedError.code;
+  readonly status = 400;
+  constructor(detail: string) {
+    super("The gateway does not forward DPoP requests to auth's /auth/* routes; call auth directly with DPoP", { detail });
+  }
+}

@@ -383,6 +383,12 @@ export const ERROR_CATALOGUE = {
         meaning: 'Auth refused or failed the token exchange for another reason (a configuration problem).',
       },
       {
+        code: 'dpop_not_proxied',
+        status: 400,
+        meaning:
+          "`Authorization: DPoP` on auth's `/auth/*` routes through the gateway: the proof is spent at the edge. Call auth directly with DPoP; the web app's account page uses its cookie session.",
+      },
+      {
         code: 'body_not_accepted',
         status: 400,
         meaning: 'The gateway route takes no request body (`POST /session/logout`); the gateway never takes a password.',

@@ -1,6 +1,7 @@
 import { accessClaims, dpopProof, generateSigningKey, jwksOf, newDpopKey, signToken, type TestDpopKey } from '@authmesh/testing';
 import { FakeJwksFetcher } from '../../test/support/fake-jwks-fetcher.js';
 import { DpopBinding } from './dpop-binding.js';
+import { DpopReplayGuard } from './dpop-replay.js';
 import { JwksCache } from './jwks/jwks-cache.js';
 import { TokenVerifier } from './token-verifier.js';
 
@@ -61,6 +62,29 @@ describe('TokenVerifier.verifyPresented with a DPoP binding (RFC 9449 §7)', () 
     expect(await refusal(verifier.verifyPresented({ token, proof: await proofFor(token, {}, thief) }, request()))).toBe(
       'dpop_proof_key_mismatch',
     );
+  });
+
+  it('remembers a jti in the shared store for the proof window plus 5 s plus the clock tolerance (a replica behind still finds it)', async () => {
+    const ttls: number[] = [];
+    const shared = { claim: async (_key: string, ttlMs: number) => (ttls.push(ttlMs), true) };
+    const now = () => clock.ms;
+    const replay = new DpopReplayGuard({ shared, now });
+    const keys = new JwksCache({
+      jwksUri: `${ISSUER}/.well-known/jwks.json`,
+      fetcher: new FakeJwksFetcher({ kind: 'document', document: jwksOf(signing), maxAgeSeconds: 300 }).fetcher,
+      now,
+    });
+    const tolerant = new TokenVerifier({
+      issuer: ISSUER,
+      audience: 'orders',
+      keys,
+      now,
+      dpop: new DpopBinding({ origins: ORIGINS, now, replay, clockToleranceSeconds: 30 }),
+    });
+    const token = bound();
+    await tolerant.verifyPresented({ token, proof: await proofFor(token) }, request());
+    // iat = now: 60 s window + 5 s + 30 s tolerance.
+    expect(ttls).toEqual([95_000]);
   });
 
   it('refuses a replayed proof', async () => {

@@ -18,6 +18,12 @@ export interface DpopBindingOptions {
   readonly replay?: DpopReplayGuard;
   /** Accepted proof algorithms (default ES256 EdDSA RS256 PS256). */
   readonly allowedAlgs?: readonly string[];
+  /**
+   * How far the replicas' clocks may disagree (JWT_CLOCK_TOLERANCE_S; default 0): added to how long
+   * a `jti` is remembered, so a replica whose clock runs behind still finds it (the Redis TTL is
+   * computed on the clock of the replica that recorded it).
+   */
+  readonly clockToleranceSeconds?: number;
   /** The clock, ms since the epoch (default `Date.now`). */
   readonly now?: () => number;
 }
@@ -54,6 +60,7 @@ export class DpopBinding {
   private readonly onlyOrigin: string | undefined;
   private readonly replay: DpopReplayGuard;
   private readonly now: () => number;
+  private readonly rememberSlackS: number;
 
   constructor(options: DpopBindingOptions) {
     for (const origin of options.origins) {
@@ -64,6 +71,7 @@ export class DpopBinding {
     this.iatWindowSeconds = options.iatWindowSeconds ?? DPOP_DEFAULT_IAT_WINDOW_S;
     this.allowedAlgs = options.allowedAlgs ?? DPOP_SIGNING_ALGS;
     this.now = options.now ?? Date.now;
+    this.rememberSlackS = DPOP_DEFAULT_FUTURE_SKEW_S + (options.clockToleranceSeconds ?? 0);
     this.replay = options.replay ?? new DpopReplayGuard({ now: this.now });
   }
 
@@ -86,8 +94,9 @@ export class DpopBinding {
       iatWindowS: this.iatWindowSeconds,
       allowedAlgs: this.allowedAlgs,
     });
-    // Remembered until no clock of ours would accept the proof any more.
-    await this.replay.check(proof.jkt, proof.jti, (proof.replayUntilS + DPOP_DEFAULT_FUTURE_SKEW_S) * 1000 - nowMs);
+    // Remembered until no clock of ours would accept the proof any more: 5 s, plus the skew
+    // between replicas the verifiers already tolerate for exp/nbf.
+    await this.replay.check(proof.jkt, proof.jti, (proof.replayUntilS + this.rememberSlackS) * 1000 - nowMs);
   }
 
   private urlOf(request: DpopRequest): string {

@@ -223,6 +223,7 @@ function dpopBinding(options: TokenVerifierModuleOptions, redis: RedisConnection
   return new DpopBinding({
     origins: options.dpopOrigins ?? [],
     iatWindowSeconds: options.dpopIatWindowSeconds,
+    clockToleranceSeconds: options.clockToleranceSeconds,
     replay,
     now: options.now,
   });

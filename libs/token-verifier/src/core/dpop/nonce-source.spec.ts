@@ -26,6 +26,12 @@ describe('DpopNonceSource', () => {
     for (const bad of [undefined, '', 'x'.repeat(22), `${a.current()}x`]) expect(a.accepts(bad)).toBe(false);
   });
 
+  it('refuses, without throwing, a nonce of 22 characters that is not 22 bytes or not base64url', () => {
+    const nonces = new DpopNonceSource({ secret, windowS: 60, now: () => 1_000_000_000_000 });
+    for (const bad of ['é'.repeat(22), '\u{1F600}'.repeat(11), `${nonces.current().slice(0, 21)}=`, ' '.repeat(22)])
+      expect(nonces.accepts(bad)).toBe(false);
+  });
+
   it('refuses a short secret', () => {
     expect(() => new DpopNonceSource({ secret: new Uint8Array(16), windowS: 60 })).toThrow(TypeError);
   });

@@ -1,5 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
+/** What `nonceOf` makes: 16 bytes in base64url, no padding (ASCII only, so 22 bytes too). */
+const NONCE_SHAPE = /^[A-Za-z0-9_-]{22}$/;
+
 /** Options of `DpopNonceSource`. */
 export interface DpopNonceSourceOptions {
   /** At least 32 random bytes; every instance that must accept the others' nonces holds the same (auth: HKDF of AUTH_KEK). */
@@ -49,7 +52,9 @@ export class DpopNonceSource {
 
   /** Whether `nonce` is this window's or the previous one's (constant-time comparison). */
   accepts(nonce: string | undefined): boolean {
-    if (typeof nonce !== 'string' || nonce.length !== 22) return false;
+    // The shape first, in bytes as well as characters: 22 characters of 'é' are 44 bytes, and
+    // timingSafeEqual throws on buffers of different lengths (a 500 for a hostile proof).
+    if (typeof nonce !== 'string' || !NONCE_SHAPE.test(nonce)) return false;
     const window = Math.floor(this.now() / this.windowMs);
     const got = Buffer.from(nonce);
     return [window, window - 1].some((w) =>

@@ -218,4 +218,15 @@ describe('verifyDpopProof', () => {
     expect((await refusal(verifyDpopProof(await proof(), expect_({ nonce: accept })))).code).toBe('dpop_nonce_required');
     expect(seen).toEqual(['n2', undefined]);
   });
+
+  it('answers use_dpop_nonce, not an exception, when the nonce check throws on what the client sent', async () => {
+    const throwing = (): boolean => {
+      throw new RangeError('Input buffers must have the same byte length');
+    };
+    expect(await refusal(verifyDpopProof(await proof({ nonce: 'é'.repeat(22) }), expect_({ nonce: throwing })))).toEqual({
+      name: 'DpopNonceRequiredError',
+      code: DpopNonceRequiredError.code,
+      challenge: 'use_dpop_nonce',
+    });
+  });
 });

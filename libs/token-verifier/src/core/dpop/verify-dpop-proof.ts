@@ -158,7 +158,13 @@ export async function verifyDpopProof(proof: string, expect: DpopProofExpectatio
 
   // §8 before the clock: a client whose clock is off learns from use_dpop_nonce how to get a proof accepted.
   if (expect.nonce !== undefined) {
-    const ok = typeof expect.nonce === 'string' ? nonce === expect.nonce : expect.nonce(nonce);
+    let ok: boolean;
+    try {
+      ok = typeof expect.nonce === 'string' ? nonce === expect.nonce : expect.nonce(nonce);
+    } catch {
+      // A nonce check that throws on what the client sent is a refused nonce, never a 500.
+      ok = false;
+    }
     if (!ok) throw new DpopNonceRequiredError(nonce === undefined ? 'no nonce' : 'stale or unknown nonce');
   }
 
