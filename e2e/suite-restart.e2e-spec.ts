@@ -12,6 +12,7 @@ import {
   startSuiteProcess,
   stopSuiteProcess,
 } from './support/suite-process.js';
+import { withJsonFlag } from '../tools/demo/http.js';
 
 /**
  * `npm start` forgets nothing: revocations live in auth's embedded ledger (PGlite in the data
@@ -42,7 +43,7 @@ describe('npm start: a restart forgets no revocation', () => {
   }, 30_000);
 
   function authctl(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-    const result = spawnSync(process.execPath, [AUTHCTL_MAIN, ...args, '--json'], {
+    const result = spawnSync(process.execPath, [AUTHCTL_MAIN, ...withJsonFlag(args)], {
       env: { ...process.env, AUTH_URL: url(ports.auth), AUTHMESH_DATA_DIR: dataDir, AUTHCTL_CLIENT_SECRET: undefined },
       encoding: 'utf8',
       timeout: 60_000,

@@ -56,6 +56,12 @@ export async function clientToken(authUrl: string, clientId: string, secret: str
 /** The built ops CLI, as an operator runs it. */
 export const AUTHCTL_MAIN = resolve('dist', 'apps', 'authctl', 'src', 'main.js');
 
+/** `args` with `--json` added among the options: before a `--` (after it, everything is an operand, e.g. a kid starting with '-'). */
+export function withJsonFlag(args: readonly string[]): string[] {
+  const end = args.indexOf('--');
+  return end === -1 ? [...args, '--json'] : [...args.slice(0, end), '--json', ...args.slice(end)];
+}
+
 /**
  * Runs `authctl <args> --json` against auth at `authUrl`; its JSON answer, or an error with what it
  * printed. The secret comes from `env` (AUTHCTL_CLIENT_SECRET, or AUTHMESH_DATA_DIR's
@@ -65,7 +71,7 @@ export function authctl<T>(authUrl: string, args: readonly string[], env: Record
   return new Promise((resolveRun, reject) => {
     execFile(
       process.execPath,
-      [AUTHCTL_MAIN, ...args, '--json'],
+      [AUTHCTL_MAIN, ...withJsonFlag(args)],
       { env: { ...env, AUTH_URL: authUrl }, timeout: 30_000 },
       (error, stdout, stderr) => {
         if (error) return reject(new Error(`authctl ${args.join(' ')} failed (${error.code ?? error.message}): ${stderr || stdout}`));
