@@ -1,34 +1,15 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import * as oauth from 'oauth4webapi';
-import { GRANT_AUTHORIZATION_CODE, GRANT_CLIENT_CREDENTIALS, GRANT_REFRESH_TOKEN } from '@authmesh/contracts';
+import { GRANT_CLIENT_CREDENTIALS } from '@authmesh/contracts';
 import { JwksCache, TokenVerificationError, TokenVerifier } from '@authmesh/token-verifier';
 import { type TestApp, waitFor } from '@authmesh/testing';
 import { AuthorizationCodes, type CodeGrant } from '../src/authorize/authorization-codes.service.js';
 import type { AuthConfig } from '../src/config/auth.config.js';
 import { atHash } from '../src/tokens/id-token.issuer.js';
 import { ISSUER, ORDERS_CLIENT, basic, form, newAuthApp, post, uniqueEmail } from './auth-fixture.js';
+import { CODE_FLOW_SPA as SPA, CODE_FLOW_WEB as WEB } from './authorize-fixture.js';
 
-/** A first-party confidential web app on the code flow (like the gateway's BFF). */
-const WEB = {
-  clientId: 'webapp',
-  secret: 'webapp-secret-0123456789AbCdEfGhIjKl',
-  scopes: ['openid', 'orders:read'],
-  audiences: ['orders'],
-  grantTypes: [GRANT_AUTHORIZATION_CODE, GRANT_REFRESH_TOKEN],
-  redirectUris: ['https://app.example.com/callback'],
-  postLogoutRedirectUris: ['https://app.example.com/'],
-  firstParty: true,
-};
-/** A public client (a single-page or mobile app): no secret, PKCE is its only proof. */
-const SPA = {
-  clientId: 'spa',
-  public: true,
-  scopes: ['openid', 'orders:read'],
-  audiences: ['orders'],
-  grantTypes: [GRANT_AUTHORIZATION_CODE, GRANT_REFRESH_TOKEN],
-  redirectUris: ['http://127.0.0.1:8080/cb'],
-};
 /** An ops client for the admin API. */
 const ADMIN = {
   clientId: 'ops-admin',

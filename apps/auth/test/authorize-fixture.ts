@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { GRANT_AUTHORIZATION_CODE } from '@authmesh/contracts';
+import { GRANT_AUTHORIZATION_CODE, GRANT_REFRESH_TOKEN } from '@authmesh/contracts';
 
 /** A first-party confidential client of the code flow (skips consent). */
 export const WEB_CLIENT = {
@@ -26,6 +26,28 @@ export const THIRD_PARTY_CLIENT = {
   redirectUris: ['https://third.test/callback'],
   postLogoutRedirectUris: ['https://third.test/bye'],
   firstParty: false,
+};
+
+/** A first-party confidential web app on the code flow (like the gateway's BFF), for the token-endpoint tests. */
+export const CODE_FLOW_WEB = {
+  clientId: 'webapp',
+  secret: 'webapp-secret-0123456789AbCdEfGhIjKl',
+  scopes: ['openid', 'orders:read'],
+  audiences: ['orders'],
+  grantTypes: [GRANT_AUTHORIZATION_CODE, GRANT_REFRESH_TOKEN],
+  redirectUris: ['https://app.example.com/callback'],
+  postLogoutRedirectUris: ['https://app.example.com/'],
+  firstParty: true,
+};
+
+/** A public client (a single-page or mobile app): no secret, PKCE is its only proof. */
+export const CODE_FLOW_SPA = {
+  clientId: 'spa',
+  public: true,
+  scopes: ['openid', 'orders:read'],
+  audiences: ['orders'],
+  grantTypes: [GRANT_AUTHORIZATION_CODE, GRANT_REFRESH_TOKEN],
+  redirectUris: ['http://127.0.0.1:8080/cb'],
 };
 
 export function pkce(): { verifier: string; challenge: string } {

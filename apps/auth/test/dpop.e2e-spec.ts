@@ -1,12 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { SignJWT, decodeJwt, exportJWK, generateKeyPair } from 'jose';
-import {
-  GRANT_AUTHORIZATION_CODE,
-  GRANT_CLIENT_CREDENTIALS,
-  GRANT_REFRESH_TOKEN,
-  GRANT_TOKEN_EXCHANGE,
-  TOKEN_TYPE_ACCESS_TOKEN,
-} from '@authmesh/contracts';
+import { GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE, TOKEN_TYPE_ACCESS_TOKEN } from '@authmesh/contracts';
 import { DpopKey } from '@authmesh/service-auth';
 import { DpopNonceSource } from '@authmesh/token-verifier';
 import type { TestApp } from '@authmesh/testing';
@@ -16,6 +10,8 @@ import { TokenRequestDpop } from '../src/oauth/token-request-dpop.js';
 import { AuthorizationCodes, type CodeGrant } from '../src/authorize/authorization-codes.service.js';
 import type { AuthConfig } from '../src/config/auth.config.js';
 import { GATEWAY_CLIENT, ISSUER, ORDERS_CLIENT, basic, form, newAuthApp, post, uniqueEmail } from './auth-fixture.js';
+// A public app (its refresh tokens get bound to its DPoP key) and a confidential one (not bound: §5 allows it).
+import { CODE_FLOW_SPA as SPA, CODE_FLOW_WEB as WEB } from './authorize-fixture.js';
 
 /** What a client outside the cluster names as htu: the public issuer's token endpoint (the test reaches auth on 127.0.0.1). */
 const HTU = `${ISSUER}/oauth/token`;
@@ -30,15 +26,6 @@ const BOUND = {
   audiences: ['profiles'],
   dpopBoundAccessTokens: true,
 };
-/** A public app on the code flow; its refresh tokens get bound to its DPoP key. */
-const SPA = {
-  clientId: 'spa',
-  public: true,
-  scopes: ['openid', 'orders:read'],
-  audiences: ['orders'],
-  grantTypes: [GRANT_AUTHORIZATION_CODE, GRANT_REFRESH_TOKEN],
-  redirectUris: ['http://127.0.0.1:8080/cb'],
-};
 /** A second token-exchange client that is not a DPoP edge (not in AUTH_DPOP_EDGE_CLIENTS). */
 const PARTNER = {
   clientId: 'partner',
@@ -46,16 +33,6 @@ const PARTNER = {
   scopes: [] as string[],
   audiences: ['orders'],
   grantTypes: [GRANT_TOKEN_EXCHANGE],
-};
-/** A confidential web app on the code flow: its refresh tokens are not bound (§5 allows it). */
-const WEB = {
-  clientId: 'webapp',
-  secret: 'webapp-secret-0123456789AbCdEfGhIjKl',
-  scopes: ['openid', 'orders:read'],
-  audiences: ['orders'],
-  grantTypes: [GRANT_AUTHORIZATION_CODE, GRANT_REFRESH_TOKEN],
-  redirectUris: ['https://app.example.com/callback'],
-  firstParty: true,
 };
 
 interface Answer {
